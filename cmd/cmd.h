@@ -1,0 +1,43 @@
+/* cmd.h - what the auditlog commands share */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdio.h>
+
+#include "auditlog.h"
+
+/* Exit statuses: a contract, documented in auditlog(1). */
+#define EX_OK		0	/* allowed; verified; done */
+#define EX_NO		1	/* denied; a problem was found */
+#define EX_USAGE	2	/* usage error or invalid input */
+#define EX_UNAVAIL	3	/* the log is unavailable or unwritable */
+
+/* Output escaping (out.c). */
+#define ESC_SPACE	0x1	/* spaces too, for table columns */
+#define ESC_KEEPNL	0x2	/* newlines and tabs pass (policy text) */
+void	 put_term(FILE *, const char *, size_t, int flags);
+void	 put_json(FILE *, const char *, size_t);
+void	 put_jkey(FILE *, const char *key, const struct al_str *, int comma);
+
+extern const char *progverb;
+void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 msg_term(const char *prefix, const char *text);
+int	 lib_fail(int rc, al_log *, int exit_if_corrupt);
+int	 policy_errors(const char *name, const char *text, size_t len);
+int	 usage_error(const char *usage, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 help(const char *usage);
+int	 finish(int status);
+int	 read_text(const char *path, int install, char **text, size_t *len,
+	    const char **name);
+const char *whoami(void);
+
+int	 cmd_check(int, char **, const char *);
+int	 cmd_head(int, char **, const char *);
+int	 cmd_init(int, char **, const char *);
+int	 cmd_log(int, char **, const char *);
+int	 cmd_policy(int, char **, const char *);
+int	 cmd_record(int, char **, const char *);
+int	 cmd_verify(int, char **, const char *);
+
+#endif

@@ -1,0 +1,150 @@
+/* cmd_log.c - auditlog log: list entries, oldest first */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "entry_out.h"
+
+static const char usage[] =
+    "usage: auditlog [-d DIR] log [--customer ID] [--actor WHO] "
+    "[--purpose P]\n"
+    "           [--decision allow|deny] [--since TIME] [--until TIME] "
+    "[-n N] [--json]\n";
+
+static const struct option longopts[] = {
+	{ "customer",	required_argument,	NULL, 'c' },
+	{ "actor",	required_argument,	NULL, 'a' },
+	{ "purpose",	required_argument,	NULL, 'p' },
+	{ "decision",	required_argument,	NULL, 'd' },
+	{ "since",	required_argument,	NULL, 's' },
+	{ "until",	required_argument,	NULL, 'u' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+/*
+ * With -n N: the newest N matches, still oldest first.  A pass backwards
+ * finds the first of them; the listing then starts there.
+ */
+static int
+newest(al_log *l, struct al_filter *f, unsigned long long n)
+{
+	struct al_entry	 e;
+	al_iter		*it;
+	unsigned long long got = 0;
+	int		 rc;
+
+	if ((rc = al_iter_open_reverse(l, f, &it)) != 0)
+		return rc;
+	while (got < n && (rc = al_iter_next(it, &e)) == 1) {
+		if (got++ == 0)
+			f->to_seq = e.seq;
+		f->from_seq = e.seq;
+	}
+	al_iter_close(it);
+	if (rc < 0)
+		return rc;
+	if (got == 0)
+		f->from_seq = UINT64_MAX;	/* nothing matches */
+	return 0;
+}
+
+int
+cmd_log(int argc, char **argv, const char *dir)
+{
+	struct al_filter	 f;
+	struct al_entry		 e;
+	al_iter			*it = NULL;
+	al_log			*l = NULL;
+	unsigned long long	 n = 0;
+	char			*end;
+	int			 ch, rc, json = 0, status, limit = 0;
+
+	memset(&f, 0, sizeof(f));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			f.customer = optarg;
+			break;
+		case 'a':
+			f.actor = optarg;
+			break;
+		case 'p':
+			f.purpose = optarg;
+			break;
+		case 'd':
+			if (strcmp(optarg, "allow") == 0)
+				f.decision = 1;
+			else if (strcmp(optarg, "deny") == 0)
+				f.decision = 2;
+			else
+				return usage_error(usage, "--decision takes "
+				    "allow or deny");
+			break;
+		case 's':
+			if (al_parse_time(optarg, 0, &f.since_ns) != 0)
+				return usage_error(usage, "--since: not an "
+				    "RFC 3339 time or a date: '%s'", optarg);
+			break;
+		case 'u':
+			if (al_parse_time(optarg, 1, &f.until_ns) != 0)
+				return usage_error(usage, "--until: not an "
+				    "RFC 3339 time or a date: '%s'", optarg);
+			break;
+		case 'n':
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || n == 0 ||
+			    optarg[0] == '-')
+				return usage_error(usage, "-n takes a "
+				    "positive number");
+			limit = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return help(usage);
+		case ':':
+			return usage_error(usage, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_error(usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if (f.until_ns && f.until_ns <= f.since_ns)
+		return usage_error(usage, "--until is not after --since");
+
+	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	    (limit && (rc = newest(l, &f, n)) != 0) ||
+	    (rc = al_iter_open(l, &f, &it)) != 0)
+		goto fail;
+	if (!json)
+		row_header();
+	while ((rc = al_iter_next(it, &e)) == 1) {
+		if (json)
+			json_entry(stdout, &e);
+		else
+			row(&e);
+	}
+	if (rc < 0)
+		goto fail;
+	status = finish(EX_OK);
+	goto done;
+fail:
+	status = lib_fail(rc, l, EX_UNAVAIL);
+done:
+	al_iter_close(it);
+	al_close(l);
+	return status;
+}

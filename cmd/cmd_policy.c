@@ -1,0 +1,136 @@
+/* cmd_policy.c - auditlog policy show | check FILE | set FILE --actor WHO */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: auditlog [-d DIR] policy show\n"
+    "       auditlog policy check FILE\n"
+    "       auditlog [-d DIR] policy set FILE --actor WHO\n";
+
+static int
+show(const char *dir)
+{
+	struct al_entry	 e;
+	al_log		*l = NULL;
+	int		 rc, status;
+
+	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	    (rc = al_policy_get(l, &e)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	put_term(stdout, e.text.p, e.text.n, ESC_KEEPNL);
+	status = finish(EX_OK);
+done:
+	al_close(l);
+	return status;
+}
+
+static int
+check(const char *file)
+{
+	const char	*name;
+	char		*text;
+	size_t		 len;
+	int		 status;
+
+	if ((status = read_text(file, 0, &text, &len, &name)) != EX_OK)
+		return status;
+	status = policy_errors(name, text, len);
+	free(text);
+	return status == EX_OK ? finish(EX_OK) : status;
+}
+
+static const struct option setopts[] = {
+	{ "actor",	required_argument,	NULL, 'a' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static int
+set(int argc, char **argv, const char *dir)
+{
+	const char	*actor = NULL, *name, *service;
+	char		*text = NULL;
+	size_t		 len;
+	uint64_t	 seq;
+	al_log		*l = NULL;
+	int		 ch, rc, status;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", setopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			actor = optarg;
+			break;
+		case 'h':
+			return help(usage);
+		case ':':
+			return usage_error(usage, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_error(usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(usage, "policy set takes one FILE");
+	if (actor == NULL)
+		return usage_error(usage, "--actor is required: say who "
+		    "changes the policy");
+	if ((status = read_text(argv[optind], 1, &text, &len, &name)) !=
+	    EX_OK)
+		return status;
+	if ((status = policy_errors(name, text, len)) != EX_OK)
+		goto done;
+	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')
+		service = NULL;
+	if ((rc = al_open(dir, 0, &l)) != 0 ||
+	    (rc = al_policy_set(l, name, text, len, actor, service,
+	    &seq)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	if (seq == 0)
+		msg("%s is the active policy already; nothing recorded", name);
+	else
+		printf("%llu\n", (unsigned long long)seq);
+	status = finish(EX_OK);
+done:
+	al_close(l);
+	free(text);
+	return status;
+}
+
+int
+cmd_policy(int argc, char **argv, const char *dir)
+{
+	if (argc < 2)
+		return usage_error(usage, "policy needs show, check or set");
+	if (strcmp(argv[1], "--help") == 0)
+		return help(usage);
+	if (strcmp(argv[1], "show") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--help") == 0)
+			return help(usage);
+		if (argc != 2)
+			return usage_error(usage, "policy show takes no "
+			    "arguments");
+		return show(dir);
+	}
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--help") == 0)
+			return help(usage);
+		if (argc != 3)
+			return usage_error(usage, "policy check takes one "
+			    "FILE");
+		return check(argv[2]);
+	}
+	if (strcmp(argv[1], "set") == 0)
+		return set(argc - 1, argv + 1, dir);
+	return usage_error(usage, "unknown policy command '%s'", argv[1]);
+}

@@ -1,0 +1,120 @@
+/* cmd_record.c - auditlog record and auditlog check: decide an access */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char record_usage[] =
+    "usage: auditlog [-d DIR] record --actor WHO --customer ID --purpose P "
+    "--action A\n"
+    "           [--data CATEGORY] [--resource R] [--ref REF] "
+    "[--reason TEXT] [--service NAME]\n";
+static const char check_usage[] =
+    "usage: auditlog [-d DIR] check --actor WHO --customer ID --purpose P "
+    "--action A\n"
+    "           [--data CATEGORY] [--resource R] [--ref REF] "
+    "[--reason TEXT] [--service NAME]\n";
+
+static const struct option longopts[] = {
+	{ "actor",	required_argument,	NULL, 'a' },
+	{ "customer",	required_argument,	NULL, 'c' },
+	{ "purpose",	required_argument,	NULL, 'p' },
+	{ "action",	required_argument,	NULL, 'A' },
+	{ "data",	required_argument,	NULL, 'D' },
+	{ "resource",	required_argument,	NULL, 'R' },
+	{ "ref",	required_argument,	NULL, 'r' },
+	{ "reason",	required_argument,	NULL, 'x' },
+	{ "service",	required_argument,	NULL, 's' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static int
+decide(int argc, char **argv, const char *dir, int write)
+{
+	const char		*usage = write ? record_usage : check_usage;
+	struct al_access	 a;
+	struct al_decision	 d;
+	const char		**slot, *env;
+	al_log			*l = NULL;
+	int			 ch, rc, status;
+
+	memset(&a, 0, sizeof(a));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': slot = &a.actor; break;
+		case 'c': slot = &a.customer; break;
+		case 'p': slot = &a.purpose; break;
+		case 'A': slot = &a.action; break;
+		case 'D': slot = &a.data; break;
+		case 'R': slot = &a.resource; break;
+		case 'r': slot = &a.ref; break;
+		case 'x': slot = &a.reason; break;
+		case 's': slot = &a.service; break;
+		case 'h':
+			return help(usage);
+		case ':':
+			return usage_error(usage, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_error(usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+		if (*slot != NULL)
+			return usage_error(usage, "%s given twice",
+			    argv[optind - 1]);
+		*slot = optarg;
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if (a.service == NULL && (env = getenv("AUDITLOG_SERVICE")) != NULL &&
+	    *env != '\0')
+		a.service = env;
+
+	if ((rc = al_open(dir, write ? 0 : AL_RDONLY, &l)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	rc = write ? al_record(l, &a, &d) : al_check(l, &a, &d);
+	if (rc != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	if (write && d.allow) {
+		printf("%llu\n", (unsigned long long)d.seq);
+	} else if (write) {
+		char prefix[64];
+
+		if (snprintf(prefix, sizeof(prefix), "denied (seq %llu): ",
+		    (unsigned long long)d.seq) >= (int)sizeof(prefix))
+			prefix[0] = '\0';
+		msg_term(prefix, d.detail);
+	} else if (d.allow) {
+		printf("allow %s\n", d.rule);
+	} else {
+		printf("deny %s: ", al_code_name(d.code));
+		put_term(stdout, d.detail, strlen(d.detail), 0);
+		putchar('\n');
+	}
+	status = finish(d.allow ? EX_OK : EX_NO);
+done:
+	al_close(l);
+	return status;
+}
+
+int
+cmd_record(int argc, char **argv, const char *dir)
+{
+	return decide(argc, argv, dir, 1);
+}
+
+int
+cmd_check(int argc, char **argv, const char *dir)
+{
+	return decide(argc, argv, dir, 0);
+}

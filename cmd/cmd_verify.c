@@ -1,0 +1,232 @@
+/* cmd_verify.c - auditlog verify: prove the log intact, in a child process */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: auditlog [-d DIR] verify [--expect SEQ:HASH] [--json]\n";
+
+static const struct option longopts[] = {
+	{ "expect",	required_argument,	NULL, 'e' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+struct problems {
+	int	 json;
+	size_t	 n;
+};
+
+static void
+on_problem(void *arg, uint64_t seq, const char *text)
+{
+	struct problems	*p = arg;
+
+	if (p->json) {
+		/* Problems are collected into the "problems" array. */
+		fputs(p->n++ ? "," : "", stdout);
+		if (seq)
+			printf("{\"seq\":%" PRIu64 ",\"problem\":", seq);
+		else
+			fputs("{\"seq\":null,\"problem\":", stdout);
+		put_json(stdout, text, strlen(text));
+		putchar('}');
+		return;
+	}
+	p->n++;
+	if (seq)
+		printf("seq %" PRIu64 ": ", seq);
+	else
+		fputs("log: ", stdout);
+	put_term(stdout, text, strlen(text), 0);
+	putchar('\n');
+}
+
+static void
+summary_text(const struct al_verify_summary *s)
+{
+	char	t1[40], t2[40], hex[2 * AL_HASH_LEN + 1];
+	size_t	i;
+
+	if (al_format_time(s->first_ns, 0, t1, sizeof(t1)) != 0)
+		strlcpy(t1, "?", sizeof(t1));
+	if (al_format_time(s->last_ns, 0, t2, sizeof(t2)) != 0)
+		strlcpy(t2, "?", sizeof(t2));
+	printf("entries   %" PRIu64 " (seq %" PRIu64 " to %" PRIu64 ")\n",
+	    s->entries, s->first_seq, s->last_seq);
+	printf("time      %s to %s\n", t1, t2);
+	printf("accesses  %" PRIu64 ": %" PRIu64 " allowed, %" PRIu64
+	    " denied\n", s->accesses, s->allowed, s->denied);
+	printf("policies  %" PRIu64 "\n", s->policies);
+	for (i = 0; i < s->npolicy; i++) {
+		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
+		printf("  seq %" PRIu64 " ", s->policy[i].seq);
+		put_term(stdout, s->policy[i].name, strlen(s->policy[i].name),
+		    ESC_SPACE);
+		printf(" sha256:%s\n", hex);
+	}
+	al_hex(s->head, AL_HASH_LEN, hex);
+	printf("head      %" PRIu64 " %s\n", s->last_seq, hex);
+	if (s->problems == 0)
+		puts("verified: the chain is intact and every decision "
+		    "follows from the policy in force");
+	else
+		printf("FAILED: %" PRIu64 " problem%s\n", s->problems,
+		    s->problems == 1 ? "" : "s");
+}
+
+static void
+summary_json(const struct al_verify_summary *s)
+{
+	char	t[40], hex[2 * AL_HASH_LEN + 1];
+	size_t	i;
+
+	printf("],\"ok\":%s,\"entries\":%" PRIu64 ",\"first_seq\":%" PRIu64
+	    ",\"last_seq\":%" PRIu64, s->problems ? "false" : "true",
+	    s->entries, s->first_seq, s->last_seq);
+	if (al_format_time(s->first_ns, 1, t, sizeof(t)) == 0)
+		printf(",\"first_time\":\"%s\"", t);
+	if (al_format_time(s->last_ns, 1, t, sizeof(t)) == 0)
+		printf(",\"last_time\":\"%s\"", t);
+	printf(",\"accesses\":%" PRIu64 ",\"allowed\":%" PRIu64 ",\"denied\":%"
+	    PRIu64 ",\"policies\":[", s->accesses, s->allowed, s->denied);
+	for (i = 0; i < s->npolicy; i++) {
+		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
+		printf("%s{\"seq\":%" PRIu64 ",\"name\":", i ? "," : "",
+		    s->policy[i].seq);
+		put_json(stdout, s->policy[i].name, strlen(s->policy[i].name));
+		printf(",\"digest\":\"%s\"}", hex);
+	}
+	al_hex(s->head, AL_HASH_LEN, hex);
+	printf("],\"head\":{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},"
+	    "\"problems_found\":%" PRIu64 "}\n", s->last_seq, hex,
+	    s->problems);
+}
+
+/* The verification itself; runs in the child. */
+static int
+run(const char *dir, struct al_verify_opts *o, int json)
+{
+	struct al_verify_summary s;
+	struct problems		 p = { json, 0 };
+	al_log			*l = NULL;
+	int			 rc, status;
+
+	o->problem = on_problem;
+	o->arg = &p;
+	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0) {
+		status = lib_fail(rc, l, EX_NO);
+		if (json) {
+			printf("{\"ok\":false,\"problems\":[{\"seq\":null,"
+			    "\"problem\":");
+			put_json(stdout, al_errmsg(l), strlen(al_errmsg(l)));
+			printf("}]}\n");
+		}
+		goto done;
+	}
+	if (json)
+		fputs("{\"problems\":[", stdout);
+	if ((rc = al_verify(l, o, &s)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		if (json)
+			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+		if (status == EX_OK)
+			status = EX_UNAVAIL;
+		goto done;
+	}
+	if (json)
+		summary_json(&s);
+	else
+		summary_text(&s);
+	status = s.problems ? EX_NO : EX_OK;
+	if (status == EX_NO)
+		msg("%" PRIu64 " problem%s found", s.problems,
+		    s.problems == 1 ? "" : "s");
+done:
+	al_close(l);
+	return finish(status);
+}
+
+int
+cmd_verify(int argc, char **argv, const char *dir)
+{
+	struct al_verify_opts	 o;
+	char			*colon, *end;
+	pid_t			 pid;
+	int			 ch, json = 0, wstatus;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			colon = strchr(optarg, ':');
+			errno = 0;
+			o.expect_seq = strtoull(optarg, &end, 10);
+			if (colon == NULL || end != colon || errno ||
+			    o.expect_seq == 0 || optarg[0] == '-' ||
+			    al_unhex(colon + 1, o.expect_hash,
+			    AL_HASH_LEN) != 0)
+				return usage_error(usage, "--expect takes "
+				    "SEQ:HASH as 'auditlog head' prints it "
+				    "(with a colon)");
+			o.have_expect = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return help(usage);
+		case ':':
+			return usage_error(usage, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_error(usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument '%s'",
+		    argv[optind]);
+
+	/*
+	 * LMDB trusts its B-tree: a damaged data file can make a reader
+	 * fault.  The scan runs in a child so that such damage is reported
+	 * as damage, never as a crash and never as success.
+	 */
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		msg("fork: %s", strerror(errno));
+		return EX_UNAVAIL;
+	}
+	if (pid == 0)
+		_exit(run(dir, &o, json));
+	while (waitpid(pid, &wstatus, 0) == -1) {
+		if (errno != EINTR) {
+			msg("waitpid: %s", strerror(errno));
+			return EX_UNAVAIL;
+		}
+	}
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	msg("the log's data file is damaged: the reader died of signal %d "
+	    "(%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	if (json)
+		printf("\n{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":"
+		    "\"the data file is damaged: the reader died of signal "
+		    "%d\"}]}\n", WTERMSIG(wstatus));
+	return finish(EX_NO);
+}

@@ -1,0 +1,108 @@
+/* entry_out.c - one entry as a table row or as a JSON object */
+#include <stdio.h>
+#include <string.h>
+
+#include <bsd/string.h>
+
+#include "cmd.h"
+
+#include "entry_out.h"
+
+static void
+cell(const struct al_str *s, int width)
+{
+	if (s->n == 0) {
+		printf("%-*s ", width, "-");
+		return;
+	}
+	put_term(stdout, s->p, s->n, ESC_SPACE);
+	/* Pad by bytes: wide columns are a courtesy, not a format. */
+	if ((int)s->n < width)
+		printf("%*s", width - (int)s->n, "");
+	putchar(' ');
+}
+
+void
+row_header(void)
+{
+	printf("%-5s %-20s %-6s %-16s %-12s %-17s %-8s %-13s %-10s %s\n",
+	    "SEQ", "TIME", "RESULT", "ACTOR", "CUSTOMER", "PURPOSE",
+	    "ACTION", "DATA", "REF", "RULE/REASON");
+}
+
+void
+row(const struct al_entry *e)
+{
+	char	t[40], hex[2 * AL_HASH_LEN + 1];
+
+	if (al_format_time(e->time_ns, 0, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	printf("%-5llu %-20s ", (unsigned long long)e->seq, t);
+	if (e->kind == AL_KIND_POLICY) {
+		struct al_str none = { "", 0 };
+
+		printf("%-6s ", "policy");
+		cell(&e->actor, 16);
+		cell(&none, 12);
+		cell(&none, 17);
+		cell(&none, 8);
+		cell(&none, 13);
+		cell(&none, 10);
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		fputs("set ", stdout);
+		put_term(stdout, e->name.p, e->name.n, 0);
+		printf(" sha256:%.16s\n", hex);
+		return;
+	}
+	printf("%-6s ", e->allow ? "allow" : "deny");
+	cell(&e->actor, 16);
+	cell(&e->customer, 12);
+	cell(&e->purpose, 17);
+	cell(&e->action, 8);
+	cell(&e->data, 13);
+	cell(&e->ref, 10);
+	if (e->allow)
+		put_term(stdout, e->rule.p, e->rule.n, 0);
+	else
+		put_term(stdout, e->detail.p, e->detail.n, 0);
+	putchar('\n');
+}
+
+void
+json_entry(FILE *fp, const struct al_entry *e)
+{
+	char	t[40], hex[2 * AL_HASH_LEN + 1];
+
+	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	fprintf(fp, "{\"seq\":%llu,\"time\":\"%s\",\"kind\":\"%s\"",
+	    (unsigned long long)e->seq, t,
+	    e->kind == AL_KIND_POLICY ? "policy" : "access");
+	put_jkey(fp, "actor", &e->actor, 1);
+	if (e->kind == AL_KIND_POLICY) {
+		put_jkey(fp, "name", &e->name, 1);
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		fprintf(fp, ",\"digest\":\"%s\"", hex);
+	} else {
+		put_jkey(fp, "customer", &e->customer, 1);
+		put_jkey(fp, "purpose", &e->purpose, 1);
+		put_jkey(fp, "action", &e->action, 1);
+		put_jkey(fp, "data", &e->data, 1);
+		put_jkey(fp, "resource", &e->resource, 1);
+		put_jkey(fp, "ref", &e->ref, 1);
+		put_jkey(fp, "reason", &e->reason, 1);
+		fprintf(fp, ",\"decision\":\"%s\",\"code\":\"%s\"",
+		    e->allow ? "allow" : "deny", al_code_name(e->code));
+		put_jkey(fp, "rule", &e->rule, 1);
+		put_jkey(fp, "detail", &e->detail, 1);
+		al_hex(e->policy, AL_HASH_LEN, hex);
+		fprintf(fp, ",\"policy\":\"%s\"", hex);
+	}
+	put_jkey(fp, "service", &e->service, 1);
+	put_jkey(fp, "host", &e->host, 1);
+	fprintf(fp, ",\"pid\":%u,\"uid\":%u", e->pid, e->uid);
+	al_hex(e->prev, AL_HASH_LEN, hex);
+	fprintf(fp, ",\"prev\":\"%s\"", hex);
+	al_hex(e->hash, AL_HASH_LEN, hex);
+	fprintf(fp, ",\"hash\":\"%s\"}\n", hex);
+}

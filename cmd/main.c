@@ -1,0 +1,310 @@
+/* main.c - auditlog: the command table and what every command shares */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+#define DEFAULT_DIR	"/var/lib/auditlog"
+
+const char	*progverb = NULL;
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(int, char **, const char *);
+	const char	*summary;
+} commands[] = {		/* sorted by name */
+	{ "check",	cmd_check,	"decide an access without recording it" },
+	{ "head",	cmd_head,	"print the newest entry's seq and hash" },
+	{ "init",	cmd_init,	"create a new log" },
+	{ "log",	cmd_log,	"list entries" },
+	{ "policy",	cmd_policy,	"show, check or set the policy" },
+	{ "record",	cmd_record,	"decide an access and record it" },
+	{ "verify",	cmd_verify,	"prove the log intact" },
+};
+
+static const char usage_text[] =
+    "usage: auditlog [-d DIR] COMMAND [ARGS]\n"
+    "       auditlog --help | --version | COMMAND --help\n";
+
+static void
+vmsg(const char *fmt, va_list ap)
+{
+	fputs("auditlog: ", stderr);
+	if (progverb != NULL)
+		fprintf(stderr, "%s: ", progverb);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+msg(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+/* A message whose text came from outside: escape it for the terminal. */
+void
+msg_term(const char *prefix, const char *text)
+{
+	fputs("auditlog: ", stderr);
+	if (progverb != NULL)
+		fprintf(stderr, "%s: ", progverb);
+	fputs(prefix, stderr);
+	put_term(stderr, text, strlen(text), 0);
+	fputc('\n', stderr);
+}
+
+/* Report a library failure; map it to the exit status. */
+int
+lib_fail(int rc, al_log *l, int exit_if_corrupt)
+{
+	msg_term("", l != NULL ? al_errmsg(l) : al_strerror(rc));
+	switch (rc) {
+	case AL_EINVAL:
+		return EX_USAGE;
+	case AL_ECORRUPT:
+		return exit_if_corrupt;
+	default:
+		return EX_UNAVAIL;
+	}
+}
+
+/* Check a policy text; print its errors, a "file:line:col: msg" each. */
+int
+policy_errors(const char *name, const char *text, size_t len)
+{
+	char	*errs, *line, *nl;
+
+	if (al_policy_check(name, text, len, &errs) == 0)
+		return 0;
+	if (errs == NULL) {
+		msg("out of memory");
+		return EX_UNAVAIL;
+	}
+	for (line = errs; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line);
+		put_term(stderr, line, (size_t)(nl - line), 0);
+		fputc('\n', stderr);
+		if (*nl == '\0')
+			break;
+	}
+	free(errs);
+	return EX_USAGE;
+}
+
+int
+usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+int
+help(const char *usage)
+{
+	fputs(usage, stdout);
+	return finish(EX_OK);
+}
+
+/*
+ * Flush and close stdout: a write error (a full disk, a closed pipe) is
+ * an error, so a caller never takes a cut output for the whole.
+ */
+int
+finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		msg("write error on standard output: %s", strerror(errno));
+		return EX_UNAVAIL;
+	}
+	return status;
+}
+
+/* The login name of whoever runs us, or uid:N. */
+const char *
+whoami(void)
+{
+	static char	 buf[32];
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name[0] != '\0')
+		return pw->pw_name;
+	if (snprintf(buf, sizeof(buf), "uid:%u", (unsigned)getuid()) < 0)
+		return "uid:?";
+	return buf;
+}
+
+/*
+ * Read a policy file ("-": standard input) whole.  For installing, the
+ * file must be a regular file that only its owner can write, as doas
+ * demands of its configuration.
+ */
+int
+read_text(const char *path, int install, char **text, size_t *len,
+    const char **name)
+{
+	struct stat	 st;
+	const char	*slash;
+	char		*buf = NULL, *nbuf;
+	size_t		 n = 0, cap = 0;
+	ssize_t		 r;
+	int		 fd, status = EX_USAGE;
+
+	*text = NULL;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+		*name = "stdin";
+	} else {
+		if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
+			msg("%s: %s", path, strerror(errno));
+			return errno == ENOENT || errno == EACCES ? EX_USAGE :
+			    EX_UNAVAIL;
+		}
+		slash = strrchr(path, '/');
+		*name = slash ? slash + 1 : path;
+	}
+	if (fstat(fd, &st) != 0) {
+		msg("%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		msg("%s: is a directory, not a policy file", path);
+		goto done;
+	}
+	if (fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
+		msg("%s: not a regular file", path);
+		goto done;
+	}
+	if (install && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		msg("%s: others can write to it; refusing to install it "
+		    "(chmod go-w)", path);
+		goto done;
+	}
+	if (fd != STDIN_FILENO && fcntl(fd, F_SETFL, 0) == -1) {
+		msg("%s: %s", path, strerror(errno));
+		goto done;
+	}
+	for (;;) {
+		if (cap - n < 4096) {
+			if (cap > AL_MAX_POLICY) {
+				msg("%s: larger than %d bytes", path,
+				    AL_MAX_POLICY);
+				goto done;
+			}
+			cap = cap ? cap * 2 : 8192;
+			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
+				msg("out of memory");
+				status = EX_UNAVAIL;
+				goto done;
+			}
+			buf = nbuf;
+		}
+		if ((r = read(fd, buf + n, cap - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			msg("%s: %s", path, strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > AL_MAX_POLICY) {
+		msg("%s: larger than %d bytes", path, AL_MAX_POLICY);
+		goto done;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	buf = NULL;
+	status = EX_OK;
+done:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return status;
+}
+
+static int
+usage(FILE *fp, int status)
+{
+	size_t	i;
+
+	fputs(usage_text, fp);
+	fputs("\ncommands:\n", fp);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name,
+		    commands[i].summary);
+	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
+	    DEFAULT_DIR ".\nSee auditlog(1).\n", fp);
+	return fp == stdout ? finish(status) : status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*dir = NULL, *env;
+	int		 i;
+	size_t		 c;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return usage(stdout, EX_OK);
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
+			printf("auditlog %s (log format %d)\n", AL_VERSION,
+			    AL_FORMAT_VERSION);
+			return finish(EX_OK);
+		}
+		if (strcmp(argv[i], "-d") == 0) {
+			if (++i == argc) {
+				msg("-d needs a directory");
+				return usage(stderr, EX_USAGE);
+			}
+			dir = argv[i];
+		} else if (strncmp(argv[i], "-d", 2) == 0)
+			dir = argv[i] + 2;
+		else {
+			msg("unknown option '%s'", argv[i]);
+			return usage(stderr, EX_USAGE);
+		}
+	}
+	if (i == argc) {
+		msg("no command given");
+		return usage(stderr, EX_USAGE);
+	}
+	if (dir == NULL && (env = getenv("AUDITLOG_DB")) != NULL && *env)
+		dir = env;
+	if (dir == NULL)
+		dir = DEFAULT_DIR;
+	if (*dir == '\0') {
+		msg("the log directory is empty");
+		return EX_USAGE;
+	}
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[i], commands[c].name) == 0) {
+			progverb = commands[c].name;
+			return commands[c].fn(argc - i, argv + i, dir);
+		}
+	msg("unknown command '%s'", argv[i]);
+	return usage(stderr, EX_USAGE);
+}

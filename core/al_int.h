@@ -1,0 +1,89 @@
+/* al_int.h - libauditlog internals shared by the files of core/ */
+#ifndef AL_INT_H
+#define AL_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "auditlog.h"
+
+#define AL_ERRLEN	4096
+#define AL_MAPSIZE	(256UL * 1024 * 1024)	/* initial map; it grows */
+
+/* A growable byte buffer. */
+struct buf {
+	uint8_t	*p;
+	size_t	 n, cap;
+};
+
+int	buf_reserve(struct buf *, size_t more);
+int	buf_add(struct buf *, const void *, size_t);
+int	buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	buf_free(struct buf *);
+
+struct policy;
+
+struct al_log {
+	MDB_env		*env;
+	MDB_dbi		 entries, customer, meta;
+	int		 flags;
+	al_clock_fn	 clock;
+	void		*clock_arg;
+	char		 host[256];
+	/* the active policy, parsed once per policy-change entry */
+	struct policy	*pol;
+	uint64_t	 pol_seq;
+	uint8_t		*pol_copy;	/* its decoded entry's storage */
+	struct al_entry	 pol_entry;
+	/* al_verify's list of policy versions */
+	struct al_policy_ref *vpol;
+	size_t		 nvpol;
+	char		 err[AL_ERRLEN];
+};
+
+int	al_seterr(al_log *, int rc, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	al_lmdb_err(al_log *, int mdb_rc, const char *what);
+
+/* Text checks: 0 when s (n bytes) is valid UTF-8 without control chars. */
+int	al_utf8_ok(const uint8_t *s, size_t n, size_t *bad);
+
+/* Entry encoding (docs/FORMAT.md). */
+int	entry_encode(const struct al_entry *, struct buf *);
+/*
+ * Decode n bytes at p into e.  Strings are copied into *store (realloc'd,
+ * owned by the caller) so they are NUL-terminated and outlive the txn.
+ * Returns 0, or -1 with a reason in why.
+ */
+int	entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
+	    uint8_t **store, size_t *storecap, char *why, size_t whylen);
+void	entry_hash(const uint8_t *p, size_t n, uint8_t out[AL_HASH_LEN]);
+void	sha256(const void *p, size_t n, uint8_t out[AL_HASH_LEN]);
+
+/* Policy. */
+struct policy *policy_parse(const char *name, const char *text, size_t len,
+	    struct buf *errors);
+void	policy_free(struct policy *);
+void	policy_eval(const struct policy *, const struct al_access *,
+	    struct al_decision *);
+
+/* Keys and metadata. */
+#define META_VERSION	"version"
+#define META_LOGID	"log_id"
+#define META_HEAD	"head"
+#define META_POLICY	"policy"
+
+void	put_be64(uint8_t *, uint64_t);
+uint64_t get_be64(const uint8_t *);
+void	put_be32(uint8_t *, uint32_t);
+uint32_t get_be32(const uint8_t *);
+
+/* Storage helpers in log.c used by verify.c. */
+int	log_read_txn(al_log *, MDB_txn **);
+int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);
+
+#endif /* AL_INT_H */

@@ -1,0 +1,278 @@
+/* entry.c - the canonical byte encoding of entries and their hashes */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The low-level SHA-256 functions, deprecated in OpenSSL 3 for EVP, are
+ * what a short-lived process wants: EVP's provider start-up costs more
+ * than recording does, and these still run on the CPU's SHA instructions.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include "al_int.h"
+
+#define HDR_LEN	(1 + 1 + 8 + 8 + AL_HASH_LEN)
+
+void
+sha256(const void *p, size_t n, uint8_t out[AL_HASH_LEN])
+{
+	SHA256(p, n, out);
+}
+
+/* SHA-256(0x00 || bytes): the RFC 6962 leaf hash of the encoding. */
+void
+entry_hash(const uint8_t *p, size_t n, uint8_t out[AL_HASH_LEN])
+{
+	static const uint8_t	leaf = 0x00;
+	SHA256_CTX		c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, &leaf, 1);
+	SHA256_Update(&c, p, n);
+	SHA256_Final(out, &c);
+}
+
+static int
+put_str(struct buf *b, const struct al_str *s)
+{
+	uint8_t	len[4];
+	int	rc;
+
+	if (s->n > UINT32_MAX)
+		return AL_EINVAL;
+	put_be32(len, (uint32_t)s->n);
+	if ((rc = buf_add(b, len, 4)) != 0)
+		return rc;
+	return buf_add(b, s->p, s->n);
+}
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	uint8_t	x[4];
+
+	put_be32(x, v);
+	return buf_add(b, x, 4);
+}
+
+int
+entry_encode(const struct al_entry *e, struct buf *b)
+{
+	uint8_t	hdr[HDR_LEN];
+	uint8_t	dec[2];
+	int	rc;
+
+	b->n = 0;
+	hdr[0] = AL_FORMAT_VERSION;
+	hdr[1] = (uint8_t)e->kind;
+	put_be64(hdr + 2, e->seq);
+	put_be64(hdr + 10, e->time_ns);
+	memcpy(hdr + 18, e->prev, AL_HASH_LEN);
+	if ((rc = buf_add(b, hdr, sizeof(hdr))) != 0 ||
+	    (rc = put_str(b, &e->service)) != 0 ||
+	    (rc = put_str(b, &e->host)) != 0 ||
+	    (rc = put_u32(b, e->pid)) != 0 ||
+	    (rc = put_u32(b, e->uid)) != 0 ||
+	    (rc = put_str(b, &e->actor)) != 0)
+		return rc;
+	switch (e->kind) {
+	case AL_KIND_ACCESS:
+		dec[0] = (uint8_t)e->allow;
+		dec[1] = (uint8_t)e->code;
+		if ((rc = put_str(b, &e->customer)) != 0 ||
+		    (rc = put_str(b, &e->data)) != 0 ||
+		    (rc = put_str(b, &e->action)) != 0 ||
+		    (rc = put_str(b, &e->resource)) != 0 ||
+		    (rc = put_str(b, &e->purpose)) != 0 ||
+		    (rc = put_str(b, &e->ref)) != 0 ||
+		    (rc = put_str(b, &e->reason)) != 0 ||
+		    (rc = buf_add(b, dec, 2)) != 0 ||
+		    (rc = put_str(b, &e->rule)) != 0 ||
+		    (rc = put_str(b, &e->detail)) != 0 ||
+		    (rc = buf_add(b, e->policy, AL_HASH_LEN)) != 0)
+			return rc;
+		break;
+	case AL_KIND_POLICY:
+		if ((rc = put_str(b, &e->name)) != 0 ||
+		    (rc = put_str(b, &e->text)) != 0 ||
+		    (rc = buf_add(b, e->digest, AL_HASH_LEN)) != 0)
+			return rc;
+		break;
+	default:
+		return AL_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Decoding never trusts a length: every read is checked against what is
+ * left, and the entry must end exactly where its last field does.
+ */
+struct rd {
+	const uint8_t	*p;
+	size_t		 left;
+	uint8_t		*store;
+	size_t		 used;
+	const char	*field;
+};
+
+static int
+get_str(struct rd *r, const char *field, struct al_str *s)
+{
+	uint32_t	n;
+
+	r->field = field;
+	if (r->left < 4)
+		return -1;
+	n = get_be32(r->p);
+	if (n > r->left - 4)
+		return -1;
+	memcpy(r->store + r->used, r->p + 4, n);
+	r->store[r->used + n] = '\0';
+	/* Offsets now; pointers once the store is final. */
+	s->p = (const char *)(uintptr_t)r->used;
+	s->n = n;
+	r->used += (size_t)n + 1;
+	r->p += 4 + (size_t)n;
+	r->left -= 4 + (size_t)n;
+	return 0;
+}
+
+static int
+get_bytes(struct rd *r, const char *field, void *out, size_t n)
+{
+	r->field = field;
+	if (r->left < n)
+		return -1;
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static int
+get_u32(struct rd *r, const char *field, uint32_t *v)
+{
+	uint8_t	x[4];
+
+	if (get_bytes(r, field, x, 4) != 0)
+		return -1;
+	*v = get_be32(x);
+	return 0;
+}
+
+static void
+fix_str(struct al_str *s, uint8_t *store)
+{
+	s->p = (const char *)store + (size_t)(uintptr_t)s->p;
+}
+
+int
+entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
+    uint8_t **store, size_t *storecap, char *why, size_t whylen)
+{
+	static const char	empty[] = "";
+	struct al_str		*strs[16];
+	struct rd		 r;
+	uint8_t			 dec[2];
+	size_t			 need, i, nstr = 0;
+	uint8_t			*s;
+
+	memset(e, 0, sizeof(*e));
+	/* Every string, and its NUL, fits in n bytes plus one per field. */
+	need = n + 32;
+	if (need > *storecap) {
+		if ((s = realloc(*store, need)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		*store = s;
+		*storecap = need;
+	}
+	r.p = p;
+	r.left = n;
+	r.store = *store;
+	r.used = 0;
+	if (n < HDR_LEN) {
+		snprintf(why, whylen, "entry is %zu bytes, shorter than its "
+		    "header", n);
+		return -1;
+	}
+	if (p[0] != AL_FORMAT_VERSION) {
+		snprintf(why, whylen, "unknown format version %u", p[0]);
+		return -1;
+	}
+	e->kind = p[1];
+	e->seq = get_be64(p + 2);
+	e->time_ns = get_be64(p + 10);
+	memcpy(e->prev, p + 18, AL_HASH_LEN);
+	r.p += HDR_LEN;
+	r.left -= HDR_LEN;
+#define STR(name, field) \
+	do { if (get_str(&r, name, &e->field) != 0) goto trunc; \
+	    strs[nstr++] = &e->field; } while (0)
+	STR("service", service);
+	STR("host", host);
+	if (get_u32(&r, "pid", &e->pid) || get_u32(&r, "uid", &e->uid))
+		goto trunc;
+	STR("actor", actor);
+	switch (e->kind) {
+	case AL_KIND_ACCESS:
+		STR("customer", customer);
+		STR("data", data);
+		STR("action", action);
+		STR("resource", resource);
+		STR("purpose", purpose);
+		STR("ref", ref);
+		STR("reason", reason);
+		if (get_bytes(&r, "decision", dec, 2) != 0)
+			goto trunc;
+		if (dec[0] > 1 || dec[1] >= AL_NCODES ||
+		    (dec[0] == 1) != (dec[1] == AL_ALLOWED)) {
+			snprintf(why, whylen, "invalid decision bytes %u %u",
+			    dec[0], dec[1]);
+			return -1;
+		}
+		e->allow = dec[0];
+		e->code = dec[1];
+		STR("rule", rule);
+		STR("detail", detail);
+		if (get_bytes(&r, "policy digest", e->policy, AL_HASH_LEN))
+			goto trunc;
+		break;
+	case AL_KIND_POLICY:
+		STR("name", name);
+		STR("text", text);
+		if (get_bytes(&r, "digest", e->digest, AL_HASH_LEN))
+			goto trunc;
+		break;
+	default:
+		snprintf(why, whylen, "unknown entry kind %d", e->kind);
+		return -1;
+	}
+#undef STR
+	if (r.left != 0) {
+		snprintf(why, whylen, "%zu bytes after the last field",
+		    r.left);
+		return -1;
+	}
+	for (i = 0; i < nstr; i++)
+		fix_str(strs[i], *store);
+	/* Fields the kind does not have read as empty strings. */
+	{
+		struct al_str *all[] = { &e->customer, &e->data, &e->action,
+		    &e->resource, &e->purpose, &e->ref, &e->reason, &e->rule,
+		    &e->detail, &e->name, &e->text };
+
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			if (all[i]->p == NULL)
+				all[i]->p = empty;
+	}
+	entry_hash(p, n, e->hash);
+	return 0;
+trunc:
+	snprintf(why, whylen, "entry ends inside its %s field", r.field);
+	return -1;
+}

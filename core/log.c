@@ -1,0 +1,1015 @@
+/* log.c - the append-only log over LMDB: open, init, record, read */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "al_int.h"
+
+#define AL_EMAPFULL	(-100)	/* internal: grow the map and try again */
+#define MAX_TRIES	64
+
+extern const char	al_default_policy_text[];
+extern const size_t	al_default_policy_len;
+
+struct al_iter {
+	al_log		*l;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	int		 reverse, by_customer, started;
+	struct al_filter f;
+	char		*customer, *actor, *purpose;
+	uint8_t		*store;
+	size_t		 cap;
+};
+
+const char *
+al_default_policy(size_t *len)
+{
+	if (len != NULL)
+		*len = al_default_policy_len;
+	return al_default_policy_text;
+}
+
+static uint64_t
+now_ns(al_log *l)
+{
+	struct timespec	ts;
+
+	if (l->clock != NULL)
+		return l->clock(l->clock_arg);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void
+al_set_clock(al_log *l, al_clock_fn fn, void *arg)
+{
+	l->clock = fn;
+	l->clock_arg = arg;
+}
+
+static al_log *
+handle_new(void)
+{
+	al_log	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if (gethostname(l->host, sizeof(l->host)) != 0)
+		l->host[0] = '\0';
+	l->host[sizeof(l->host) - 1] = '\0';
+	return l;
+}
+
+void
+al_close(al_log *l)
+{
+	if (l == NULL)
+		return;
+	if (l->env != NULL)
+		mdb_env_close(l->env);
+	policy_free(l->pol);
+	free(l->pol_copy);
+	free(l->vpol);
+	free(l);
+}
+
+static int
+dbi_open(al_log *l, MDB_txn *txn, unsigned create)
+{
+	int	rc;
+
+	if ((rc = mdb_dbi_open(txn, "entries", create, &l->entries)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "customer",
+	    create | MDB_DUPSORT | MDB_DUPFIXED, &l->customer)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) != 0) {
+		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+			return al_seterr(l, AL_ECORRUPT, "not an auditlog log "
+			    "(its databases are missing)");
+		return al_lmdb_err(l, rc, "open databases");
+	}
+	return 0;
+}
+
+/*
+ * Open the environment.  A reader first asks for the lock file; when the
+ * files or the file system are read-only it reads without locks, which is
+ * safe as nobody can write there either.
+ */
+static int
+env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
+{
+	unsigned	flags = MDB_NORDAHEAD | (rdonly ? MDB_RDONLY : 0);
+	int		rc, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = mdb_env_create(&l->env)) != 0)
+			return al_lmdb_err(l, rc, "create environment");
+		if ((rc = mdb_env_set_maxdbs(l->env, 4)) != 0 ||
+		    (mapsize && (rc = mdb_env_set_mapsize(l->env,
+		    mapsize)) != 0)) {
+			mdb_env_close(l->env);
+			l->env = NULL;
+			return al_lmdb_err(l, rc, "configure environment");
+		}
+		rc = mdb_env_open(l->env, dir, flags, 0600);
+		if (rc == 0)
+			return 0;
+		mdb_env_close(l->env);
+		l->env = NULL;
+		if (!rdonly || (rc != EACCES && rc != EROFS && rc != EPERM))
+			break;
+		flags |= MDB_NOLOCK;
+	}
+	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+		return al_seterr(l, AL_ECORRUPT, "%s: the data file is "
+		    "damaged or not an LMDB file: %s", dir, mdb_strerror(rc));
+	return al_seterr(l, rc == ENOMEM ? AL_ENOMEM : AL_EIO, "%s: %s", dir,
+	    mdb_strerror(rc));
+}
+
+int
+log_read_txn(al_log *l, MDB_txn **txn)
+{
+	int	rc, tries;
+
+	for (tries = 0; tries < MAX_TRIES; tries++) {
+		rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: adopt its size. */
+		if ((rc = mdb_env_set_mapsize(l->env, 0)) != 0)
+			break;
+	}
+	if (rc != 0)
+		return al_lmdb_err(l, rc, "begin read transaction");
+	return 0;
+}
+
+static int
+get_meta(al_log *l, MDB_txn *txn, const char *key, size_t len, MDB_val *v)
+{
+	MDB_val	k = { strlen(key), (void *)(uintptr_t)key };
+	int	rc;
+
+	if ((rc = mdb_get(txn, l->meta, &k, v)) == MDB_NOTFOUND)
+		return al_seterr(l, AL_ECORRUPT, "log metadata '%s' is "
+		    "missing", key);
+	if (rc != 0)
+		return al_lmdb_err(l, rc, "read metadata");
+	if (len != 0 && v->mv_size != len)
+		return al_seterr(l, AL_ECORRUPT, "log metadata '%s' has %zu "
+		    "bytes, not %zu", key, v->mv_size, len);
+	return 0;
+}
+
+int
+al_open(const char *dir, int flags, al_log **out)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	MDB_txn		*txn = NULL;
+	MDB_val		 v;
+	al_log		*l;
+	int		 rc, n;
+
+	if ((*out = l = handle_new()) == NULL)
+		return AL_ENOMEM;
+	l->flags = flags;
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+	/* Never create a log here: a mistyped path must not split it. */
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return al_seterr(l, AL_ENOLOG, "no log at %s (create "
+			    "one with 'auditlog init')", dir);
+		return al_seterr(l, AL_EIO, "%s: %s", path, strerror(errno));
+	}
+	if ((rc = env_open(l, dir, flags & AL_RDONLY, 0)) != 0)
+		return rc;
+	if ((rc = log_read_txn(l, &txn)) != 0)
+		return rc;
+	if ((rc = dbi_open(l, txn, 0)) != 0)
+		goto abort;
+	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
+		goto abort;
+	if (get_be32(v.mv_data) != AL_FORMAT_VERSION) {
+		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
+		    "%d", get_be32(v.mv_data), AL_FORMAT_VERSION);
+		goto abort;
+	}
+	/* Committing a read txn keeps the dbi handles for the env's life. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		return al_lmdb_err(l, rc, "open databases");
+	return 0;
+abort:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * Run fn in a write transaction and commit it durably.  When the map is
+ * full the transaction is dropped, the map doubled and fn run again; when
+ * another process has grown the map, its size is adopted.
+ */
+static int
+write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
+{
+	MDB_envinfo	 info;
+	MDB_txn		*txn;
+	int		 rc, tries;
+
+	for (tries = 0; tries < MAX_TRIES; tries++) {
+		rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			if ((rc = mdb_env_set_mapsize(l->env, 0)) != 0)
+				return al_lmdb_err(l, rc, "adopt map size");
+			continue;
+		}
+		if (rc != 0)
+			return al_lmdb_err(l, rc, "begin write transaction");
+		if ((rc = fn(l, txn, arg)) == 0) {
+			rc = mdb_txn_commit(txn);
+			if (rc == 0)
+				return 0;
+			if (rc != MDB_MAP_FULL)
+				return al_lmdb_err(l, rc, "commit");
+		} else {
+			mdb_txn_abort(txn);
+			if (rc != AL_EMAPFULL)
+				return rc;
+		}
+		if ((rc = mdb_env_info(l->env, &info)) != 0)
+			return al_lmdb_err(l, rc, "read map size");
+		if (info.me_mapsize > SIZE_MAX / 2)
+			return al_seterr(l, AL_EIO, "the map cannot grow past "
+			    "%zu bytes", info.me_mapsize);
+		if ((rc = mdb_env_set_mapsize(l->env,
+		    info.me_mapsize * 2)) != 0)
+			return al_lmdb_err(l, rc, "grow the map");
+	}
+	return al_seterr(l, AL_EIO, "gave up after %d attempts to grow the "
+	    "map", MAX_TRIES);
+}
+
+static int
+put(al_log *l, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    unsigned flags, const char *what)
+{
+	int	rc;
+
+	if ((rc = mdb_put(txn, dbi, k, v, flags)) == 0)
+		return 0;
+	if (rc == MDB_MAP_FULL)
+		return AL_EMAPFULL;
+	if (rc == MDB_KEYEXIST)
+		return al_seterr(l, AL_ECORRUPT, "%s: key exists: the head "
+		    "metadata is behind the entries", what);
+	return al_lmdb_err(l, rc, what);
+}
+
+/*
+ * Load and parse the policy-change entry at seq into the handle's cache,
+ * unless it is there already.
+ */
+int
+log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
+{
+	struct buf	 errs = { 0 };
+	struct policy	*p;
+	uint8_t		 kb[8];
+	MDB_val		 k = { 8, kb }, v;
+	char		 why[256];
+	size_t		 cap;
+	int		 rc;
+
+	if (l->pol != NULL && l->pol_seq == seq)
+		return 0;
+	policy_free(l->pol);
+	l->pol = NULL;
+	put_be64(kb, seq);
+	if ((rc = mdb_get(txn, l->entries, &k, &v)) == MDB_NOTFOUND)
+		return al_seterr(l, AL_ECORRUPT, "the active policy's entry "
+		    "(seq %llu) is missing", (unsigned long long)seq);
+	if (rc != 0)
+		return al_lmdb_err(l, rc, "read the active policy");
+	cap = 0;
+	free(l->pol_copy);
+	l->pol_copy = NULL;
+	if (entry_decode(v.mv_data, v.mv_size, &l->pol_entry, &l->pol_copy,
+	    &cap, why, sizeof(why)) != 0)
+		return al_seterr(l, AL_ECORRUPT, "seq %llu: %s",
+		    (unsigned long long)seq, why);
+	if (l->pol_entry.kind != AL_KIND_POLICY)
+		return al_seterr(l, AL_ECORRUPT, "seq %llu is the active "
+		    "policy but not a policy entry", (unsigned long long)seq);
+	p = policy_parse(l->pol_entry.name.p, l->pol_entry.text.p,
+	    l->pol_entry.text.n, &errs);
+	if (p == NULL) {
+		rc = al_seterr(l, AL_ECORRUPT, "the active policy (seq %llu) "
+		    "does not parse: %s", (unsigned long long)seq,
+		    errs.p ? (char *)errs.p : "out of memory");
+		buf_free(&errs);
+		return rc;
+	}
+	l->pol = p;
+	l->pol_seq = seq;
+	return 0;
+}
+
+static int
+field_ok(al_log *l, const char *name, const char *v, int required,
+    size_t max)
+{
+	size_t	n, bad;
+
+	if (v == NULL) {
+		if (required)
+			return al_seterr(l, AL_EINVAL, "%s is required", name);
+		return 0;
+	}
+	if ((n = strlen(v)) == 0)
+		return al_seterr(l, AL_EINVAL, "%s is empty", name);
+	if (n > max)
+		return al_seterr(l, AL_EINVAL, "%s is longer than %zu bytes",
+		    name, max);
+	if (al_utf8_ok((const uint8_t *)v, n, &bad) != 0)
+		return al_seterr(l, AL_EINVAL, "%s holds a control character "
+		    "or invalid UTF-8 at byte %zu", name, bad + 1);
+	return 0;
+}
+
+static int
+access_ok(al_log *l, const struct al_access *a)
+{
+	int	rc;
+
+	if ((rc = field_ok(l, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l, "customer", a->customer, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(l, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(l, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(l, "resource", a->resource, 0, AL_MAX_TEXT)) != 0 ||
+	    (rc = field_ok(l, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
+	    (rc = field_ok(l, "service", a->service, 0, AL_MAX_NAME)) != 0)
+		return rc;
+	return 0;
+}
+
+static struct al_str
+str(const char *s)
+{
+	struct al_str	r = { s ? s : "", s ? strlen(s) : 0 };
+
+	return r;
+}
+
+/* The origin fields every entry carries. */
+static void
+origin(al_log *l, struct al_entry *e, const char *service)
+{
+	e->service = str(service);
+	e->host = str(l->host);
+	e->pid = (uint32_t)getpid();
+	e->uid = (uint32_t)getuid();
+}
+
+struct head {
+	uint64_t	seq;
+	uint8_t		hash[AL_HASH_LEN];
+};
+
+static int
+get_head(al_log *l, MDB_txn *txn, struct head *h)
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = get_meta(l, txn, META_HEAD, 8 + AL_HASH_LEN, &v)) != 0)
+		return rc;
+	h->seq = get_be64(v.mv_data);
+	memcpy(h->hash, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
+	return 0;
+}
+
+static int
+get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = get_meta(l, txn, META_POLICY, 8, &v)) != 0)
+		return rc;
+	*seq = get_be64(v.mv_data);
+	return 0;
+}
+
+/*
+ * Append e (its seq, prev and time set here) with its index records, and
+ * move the head.  Returns the new hash in h.
+ */
+static int
+append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
+{
+	struct buf	 b = { 0 };
+	uint8_t		 kb[8], hb[8 + AL_HASH_LEN];
+	MDB_val		 k = { 8, kb }, v, mk, mv;
+	int		 rc;
+
+	e->seq = h->seq + 1;
+	memcpy(e->prev, h->hash, AL_HASH_LEN);
+	if ((e->time_ns = now_ns(l)) == 0) {
+		rc = al_seterr(l, AL_EIO, "the clock is before 1970");
+		goto done;
+	}
+	if ((rc = entry_encode(e, &b)) != 0) {
+		rc = al_seterr(l, rc, "encode entry");
+		goto done;
+	}
+	put_be64(kb, e->seq);
+	v.mv_size = b.n;
+	v.mv_data = b.p;
+	if ((rc = put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
+	    "entry")) != 0)
+		goto done;
+	if (e->kind == AL_KIND_ACCESS) {
+		mk.mv_size = e->customer.n;
+		mk.mv_data = (void *)(uintptr_t)e->customer.p;
+		if ((rc = put(l, txn, l->customer, &mk, &k, 0, "index "
+		    "customer")) != 0)
+			goto done;
+	}
+	h->seq = e->seq;
+	entry_hash(b.p, b.n, h->hash);
+	put_be64(hb, h->seq);
+	memcpy(hb + 8, h->hash, AL_HASH_LEN);
+	mk.mv_size = strlen(META_HEAD);
+	mk.mv_data = (void *)(uintptr_t)META_HEAD;
+	mv.mv_size = sizeof(hb);
+	mv.mv_data = hb;
+	if ((rc = put(l, txn, l->meta, &mk, &mv, 0, "move head")) != 0)
+		goto done;
+	if (e->kind == AL_KIND_POLICY) {
+		mk.mv_size = strlen(META_POLICY);
+		mk.mv_data = (void *)(uintptr_t)META_POLICY;
+		mv.mv_size = 8;
+		mv.mv_data = kb;
+		rc = put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
+	}
+done:
+	buf_free(&b);
+	return rc;
+}
+
+struct rec {
+	const struct al_access	*a;
+	struct al_decision	*d;
+	int			 write;
+};
+
+static int
+decide_in(al_log *l, MDB_txn *txn, void *arg)
+{
+	struct rec	*r = arg;
+	struct al_entry	 e;
+	struct head	 h;
+	uint64_t	 pseq;
+	int		 rc;
+
+	if ((rc = get_head(l, txn, &h)) != 0 ||
+	    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
+	    (rc = log_policy_at(l, txn, pseq)) != 0)
+		return rc;
+	policy_eval(l->pol, r->a, r->d);
+	r->d->seq = 0;
+	if (!r->write)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_ACCESS;
+	origin(l, &e, r->a->service);
+	e.actor = str(r->a->actor);
+	e.customer = str(r->a->customer);
+	e.data = str(r->a->data ? r->a->data : "customer-data");
+	e.action = str(r->a->action);
+	e.resource = str(r->a->resource);
+	e.purpose = str(r->a->purpose);
+	e.ref = str(r->a->ref);
+	e.reason = str(r->a->reason);
+	e.allow = r->d->allow;
+	e.code = r->d->code;
+	e.rule = str(r->d->rule);
+	e.detail = str(r->d->detail);
+	memcpy(e.policy, l->pol_entry.digest, AL_HASH_LEN);
+	if ((rc = append(l, txn, &e, &h)) != 0)
+		return rc;
+	r->d->seq = e.seq;
+	return 0;
+}
+
+int
+al_record(al_log *l, const struct al_access *a, struct al_decision *d)
+{
+	struct rec	r = { a, d, 1 };
+	int		rc;
+
+	if (l->flags & AL_RDONLY)
+		return al_seterr(l, AL_EINVAL, "the log is open read-only");
+	if ((rc = access_ok(l, a)) != 0)
+		return rc;
+	return write_txn(l, decide_in, &r);
+}
+
+int
+al_check(al_log *l, const struct al_access *a, struct al_decision *d)
+{
+	struct rec	 r = { a, d, 0 };
+	MDB_txn		*txn;
+	int		 rc;
+
+	if ((rc = access_ok(l, a)) != 0)
+		return rc;
+	if ((rc = log_read_txn(l, &txn)) != 0)
+		return rc;
+	rc = decide_in(l, txn, &r);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+al_head(al_log *l, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
+{
+	struct head	 h;
+	MDB_txn		*txn;
+	int		 rc;
+
+	if ((rc = log_read_txn(l, &txn)) != 0)
+		return rc;
+	if ((rc = get_head(l, txn, &h)) == 0) {
+		*seq = h.seq;
+		memcpy(hash, h.hash, AL_HASH_LEN);
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+al_policy_check(const char *name, const char *text, size_t len,
+    char **errors)
+{
+	struct buf	 errs = { 0 };
+	struct policy	*p;
+
+	if (errors != NULL)
+		*errors = NULL;
+	if ((p = policy_parse(name, text, len, &errs)) != NULL) {
+		policy_free(p);
+		buf_free(&errs);
+		return 0;
+	}
+	if (errors != NULL)
+		*errors = (char *)errs.p;
+	else
+		buf_free(&errs);
+	return AL_EINVAL;
+}
+
+/* Parse a policy for installing: every error goes to the handle. */
+static int
+policy_ok(al_log *l, const char *name, const char *text, size_t len)
+{
+	char	*errs;
+	size_t	 n;
+	int	 rc;
+
+	if ((rc = field_ok(l, "policy name", name, 1, AL_MAX_NAME)) != 0)
+		return rc;
+	if (strchr(name, '/') != NULL)
+		return al_seterr(l, AL_EINVAL, "policy name '%s' holds a '/'",
+		    name);
+	if (al_policy_check(name, text, len, &errs) == 0)
+		return 0;
+	if (errs == NULL)
+		return al_seterr(l, AL_ENOMEM, "out of memory");
+	/* The messages end in a newline; the handle's message does not. */
+	n = strlen(errs);
+	if (n > 0 && errs[n - 1] == '\n')
+		errs[n - 1] = '\0';
+	rc = al_seterr(l, AL_EINVAL, "%s", errs);
+	free(errs);
+	return rc;
+}
+
+struct pset {
+	const char	*name, *text, *actor, *service;
+	size_t		 len;
+	uint64_t	 seq;
+	int		 init;
+};
+
+static int
+policy_in(al_log *l, MDB_txn *txn, void *arg)
+{
+	struct pset	*ps = arg;
+	struct al_entry	 e;
+	struct head	 h;
+	uint64_t	 pseq;
+	uint8_t		 ver[4];
+	MDB_val		 k, v;
+	int		 rc;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_POLICY;
+	origin(l, &e, ps->service);
+	e.actor = str(ps->actor);
+	e.name = str(ps->name);
+	e.text.p = ps->text;
+	e.text.n = ps->len;
+	sha256(ps->text, ps->len, e.digest);
+	ps->seq = 0;
+	if (ps->init) {
+		k.mv_size = strlen(META_VERSION);
+		k.mv_data = (void *)(uintptr_t)META_VERSION;
+		if ((rc = mdb_get(txn, l->meta, &k, &v)) == 0)
+			return al_seterr(l, AL_EEXIST, "a log already exists "
+			    "there");
+		put_be32(ver, AL_FORMAT_VERSION);
+		v.mv_size = 4;
+		v.mv_data = ver;
+		if ((rc = put(l, txn, l->meta, &k, &v, MDB_NOOVERWRITE,
+		    "write metadata")) != 0)
+			return rc;
+		{
+			uint8_t	id[16];
+
+			arc4random_buf(id, sizeof(id));
+			k.mv_size = strlen(META_LOGID);
+			k.mv_data = (void *)(uintptr_t)META_LOGID;
+			v.mv_size = sizeof(id);
+			v.mv_data = id;
+			if ((rc = put(l, txn, l->meta, &k, &v, 0,
+			    "write metadata")) != 0)
+				return rc;
+		}
+		memset(&h, 0, sizeof(h));
+	} else {
+		if ((rc = get_head(l, txn, &h)) != 0 ||
+		    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
+		    (rc = log_policy_at(l, txn, pseq)) != 0)
+			return rc;
+		/* Setting the active policy again changes nothing. */
+		if (memcmp(l->pol_entry.digest, e.digest, AL_HASH_LEN) == 0 &&
+		    strcmp(l->pol_entry.name.p, ps->name) == 0)
+			return 0;
+	}
+	if ((rc = append(l, txn, &e, &h)) != 0)
+		return rc;
+	ps->seq = e.seq;
+	return 0;
+}
+
+int
+al_policy_set(al_log *l, const char *name, const char *text, size_t len,
+    const char *actor, const char *service, uint64_t *seq)
+{
+	struct pset	ps = { name, text, actor, service, len, 0, 0 };
+	int		rc;
+
+	if (l->flags & AL_RDONLY)
+		return al_seterr(l, AL_EINVAL, "the log is open read-only");
+	if ((rc = field_ok(l, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l, "service", service, 0, AL_MAX_NAME)) != 0 ||
+	    (rc = policy_ok(l, name, text, len)) != 0)
+		return rc;
+	if ((rc = write_txn(l, policy_in, &ps)) != 0)
+		return rc;
+	*seq = ps.seq;
+	return 0;
+}
+
+int
+al_policy_get(al_log *l, struct al_entry *e)
+{
+	MDB_txn		*txn;
+	uint64_t	 pseq;
+	int		 rc;
+
+	if ((rc = log_read_txn(l, &txn)) != 0)
+		return rc;
+	if ((rc = get_policy_seq(l, txn, &pseq)) == 0 &&
+	    (rc = log_policy_at(l, txn, pseq)) == 0)
+		*e = l->pol_entry;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Make sure the log's files are 0600 whatever the umask was. */
+static int
+tighten(al_log *l, const char *dir)
+{
+	static const char	*files[] = { "data.mdb", "lock.mdb" };
+	char			 path[PATH_MAX];
+	size_t			 i;
+	int			 n;
+
+	for (i = 0; i < 2; i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return al_seterr(l, AL_EINVAL, "%s: path too long",
+			    dir);
+		if (chmod(path, 0600) != 0)
+			return al_seterr(l, AL_EIO, "chmod %s: %s", path,
+			    strerror(errno));
+	}
+	return 0;
+}
+
+static void
+remove_files(const char *dir)
+{
+	char	path[PATH_MAX];
+	int	n;
+
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n > 0 && (size_t)n < sizeof(path))
+		(void)unlink(path);
+	n = snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if (n > 0 && (size_t)n < sizeof(path))
+		(void)unlink(path);
+}
+
+int
+al_init(const char *dir, const struct al_init_opts *o, al_log **out)
+{
+	struct pset	 ps;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	MDB_txn		*txn = NULL;
+	al_log		*l;
+	int		 rc, n, made = 0;
+
+	if ((*out = l = handle_new()) == NULL)
+		return AL_ENOMEM;
+	memset(&ps, 0, sizeof(ps));
+	ps.init = 1;
+	ps.actor = o->actor;
+	ps.service = o->service;
+	ps.name = o->policy_name ? o->policy_name : "default.policy";
+	ps.text = o->policy_text;
+	ps.len = o->policy_len;
+	if (ps.text == NULL)
+		ps.text = al_default_policy(&ps.len);
+	if ((rc = field_ok(l, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
+	    (rc = policy_ok(l, ps.name, ps.text, ps.len)) != 0)
+		return rc;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return al_seterr(l, AL_EIO, "mkdir %s: %s", dir,
+		    strerror(errno));
+	if (stat(dir, &st) != 0)
+		return al_seterr(l, AL_EIO, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return al_seterr(l, AL_EINVAL, "%s: not a directory", dir);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return al_seterr(l, AL_EPERM, "%s: others can write to it; "
+		    "a log folder must be writable only by its owner", dir);
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+	if (access(path, F_OK) == 0)
+		return al_seterr(l, AL_EEXIST, "%s: a log already exists "
+		    "there", dir);
+	if (chmod(dir, 0700) != 0)
+		return al_seterr(l, AL_EIO, "chmod %s: %s", dir,
+		    strerror(errno));
+	if ((rc = env_open(l, dir, 0, o->mapsize ? o->mapsize :
+	    AL_MAPSIZE)) != 0)
+		return rc;
+	made = 1;
+	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0) {
+		rc = al_lmdb_err(l, rc, "begin write transaction");
+		goto fail;
+	}
+	rc = dbi_open(l, txn, MDB_CREATE);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn) ? al_seterr(l, AL_EIO,
+		    "create databases") : 0;
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		goto fail;
+	if ((rc = write_txn(l, policy_in, &ps)) != 0)
+		goto fail;
+	if ((rc = tighten(l, dir)) != 0)
+		goto fail;
+	return 0;
+fail:
+	/* An existing log fails before anything is made: safe to remove. */
+	if (made && rc != AL_EEXIST) {
+		mdb_env_close(l->env);
+		l->env = NULL;
+		remove_files(dir);
+	}
+	return rc;
+}
+
+/* Readers. */
+
+static int
+iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
+{
+	al_iter	*it;
+	int	 rc;
+
+	*out = NULL;
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return al_seterr(l, AL_ENOMEM, "out of memory");
+	it->l = l;
+	it->reverse = reverse;
+	if (f != NULL)
+		it->f = *f;
+	if ((it->f.customer && (it->customer = strdup(it->f.customer)) ==
+	    NULL) || (it->f.actor && (it->actor = strdup(it->f.actor)) ==
+	    NULL) || (it->f.purpose && (it->purpose =
+	    strdup(it->f.purpose)) == NULL)) {
+		rc = al_seterr(l, AL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	it->by_customer = it->customer != NULL;
+	if ((rc = log_read_txn(l, &it->txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(it->txn, it->by_customer ? l->customer :
+	    l->entries, &it->cur)) != 0) {
+		rc = al_lmdb_err(l, rc, "open cursor");
+		goto fail;
+	}
+	*out = it;
+	return 0;
+fail:
+	al_iter_close(it);
+	return rc;
+}
+
+int
+al_iter_open(al_log *l, const struct al_filter *f, al_iter **out)
+{
+	return iter_new(l, f, 0, out);
+}
+
+int
+al_iter_open_reverse(al_log *l, const struct al_filter *f, al_iter **out)
+{
+	return iter_new(l, f, 1, out);
+}
+
+void
+al_iter_close(al_iter *it)
+{
+	if (it == NULL)
+		return;
+	if (it->cur != NULL)
+		mdb_cursor_close(it->cur);
+	if (it->txn != NULL)
+		mdb_txn_abort(it->txn);
+	free(it->customer);
+	free(it->actor);
+	free(it->purpose);
+	free(it->store);
+	free(it);
+}
+
+static int
+str_is(const struct al_str *s, const char *want)
+{
+	return want == NULL || (strlen(want) == s->n &&
+	    memcmp(s->p, want, s->n) == 0);
+}
+
+static int
+wanted(const al_iter *it, const struct al_entry *e)
+{
+	const struct al_filter	*f = &it->f;
+
+	if (!str_is(&e->actor, it->actor) || e->time_ns < f->since_ns ||
+	    (f->until_ns && e->time_ns >= f->until_ns))
+		return 0;
+	if (e->kind != AL_KIND_ACCESS)
+		return it->customer == NULL && it->purpose == NULL &&
+		    f->decision == 0;
+	return str_is(&e->customer, it->customer) &&
+	    str_is(&e->purpose, it->purpose) &&
+	    (f->decision == 0 || (f->decision == 1) == (e->allow != 0));
+}
+
+/* Position the cursor on the next candidate; *k gets its seq key. */
+static int
+step(al_iter *it, MDB_val *k, MDB_val *v)
+{
+	MDB_cursor_op	op;
+	uint8_t		kb[8];
+	int		first = !it->started;
+
+	it->started = 1;
+	if (it->by_customer) {
+		k->mv_size = strlen(it->customer);
+		k->mv_data = it->customer;
+		if (first)
+			op = MDB_SET;
+		else
+			op = it->reverse ? MDB_PREV_DUP : MDB_NEXT_DUP;
+		if (first) {
+			int rc = mdb_cursor_get(it->cur, k, v, op);
+
+			if (rc != 0)
+				return rc;
+			op = it->reverse ? MDB_LAST_DUP : MDB_FIRST_DUP;
+		}
+		return mdb_cursor_get(it->cur, k, v, op);
+	}
+	if (first && !it->reverse && it->f.from_seq > 1) {
+		put_be64(kb, it->f.from_seq);
+		k->mv_size = 8;
+		k->mv_data = kb;
+		return mdb_cursor_get(it->cur, k, v, MDB_SET_RANGE);
+	}
+	if (first && it->reverse && it->f.to_seq) {
+		put_be64(kb, it->f.to_seq);
+		k->mv_size = 8;
+		k->mv_data = kb;
+		int rc = mdb_cursor_get(it->cur, k, v, MDB_SET_RANGE);
+
+		if (rc == MDB_NOTFOUND)
+			return mdb_cursor_get(it->cur, k, v, MDB_LAST);
+		if (rc != 0 || get_be64(k->mv_data) <= it->f.to_seq)
+			return rc;
+		return mdb_cursor_get(it->cur, k, v, MDB_PREV);
+	}
+	if (first)
+		op = it->reverse ? MDB_LAST : MDB_FIRST;
+	else
+		op = it->reverse ? MDB_PREV : MDB_NEXT;
+	return mdb_cursor_get(it->cur, k, v, op);
+}
+
+int
+al_iter_next(al_iter *it, struct al_entry *e)
+{
+	al_log		*l = it->l;
+	MDB_val		 k, v, ek;
+	uint64_t	 seq;
+	char		 why[256];
+	int		 rc;
+
+	for (;;) {
+		if ((rc = step(it, &k, &v)) == MDB_NOTFOUND)
+			return 0;
+		if (rc != 0)
+			return al_lmdb_err(l, rc, "read entries");
+		if (it->by_customer) {
+			if (v.mv_size != 8)
+				return al_seterr(l, AL_ECORRUPT, "customer "
+				    "index record of %zu bytes", v.mv_size);
+			ek = v;
+			if ((rc = mdb_get(it->txn, l->entries, &ek, &v)) != 0)
+				return rc == MDB_NOTFOUND ?
+				    al_seterr(l, AL_ECORRUPT, "customer index "
+				    "names seq %llu, which is missing",
+				    (unsigned long long)get_be64(ek.mv_data)) :
+				    al_lmdb_err(l, rc, "read entries");
+			k = ek;
+		}
+		if (k.mv_size != 8)
+			return al_seterr(l, AL_ECORRUPT, "entry key of %zu "
+			    "bytes", k.mv_size);
+		seq = get_be64(k.mv_data);
+		if (it->f.to_seq && seq > it->f.to_seq) {
+			if (!it->reverse)
+				return 0;
+			continue;
+		}
+		if (seq < it->f.from_seq) {
+			if (it->reverse)
+				return 0;
+			continue;
+		}
+		if (entry_decode(v.mv_data, v.mv_size, e, &it->store,
+		    &it->cap, why, sizeof(why)) != 0)
+			return al_seterr(l, AL_ECORRUPT, "seq %llu: %s",
+			    (unsigned long long)seq, why);
+		if (wanted(it, e))
+			return 1;
+	}
+}

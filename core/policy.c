@@ -1,0 +1,754 @@
+/* policy.c - the policy language: lexer, parser and evaluator */
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "al_int.h"
+
+#define MAX_LINE	4096	/* bytes in one line */
+#define MAX_TOKENS	512	/* words in one line */
+#define MAX_ERRORS	50
+
+struct list {
+	char	**w;
+	size_t	  n;		/* 0: any */
+};
+
+struct purpose {
+	char	*name, *desc, *ref;
+	regex_t	 re;
+	int	 has_re;
+	int	 line;
+};
+
+struct group {
+	char		*name;
+	struct list	 members;	/* actor names and fnmatch(3) globs */
+};
+
+struct rule {
+	int		allow;
+	int		group;		/* -1: any actor */
+	struct list	purposes, actions, data;
+	int		line;
+};
+
+struct policy {
+	char		*name;
+	struct purpose	*pur;
+	size_t		 npur;
+	struct group	*grp;
+	size_t		 ngrp;
+	struct rule	*rules;
+	size_t		 nrules;
+};
+
+struct tok {
+	char	*s;
+	int	 quoted;
+	int	 col;
+};
+
+struct parser {
+	const char	*name;
+	int		 line;
+	struct buf	*errors;
+	int		 nerrors;
+	struct tok	 t[MAX_TOKENS];
+	int		 nt;
+};
+
+static void
+perr(struct parser *ps, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+perr(struct parser *ps, int col, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	ps->nerrors++;
+	if (ps->errors == NULL || ps->nerrors > MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		memcpy(msg + sizeof(msg) - 4, "...", 4);
+	va_end(ap);
+	(void)buf_printf(ps->errors, "%s:%d:%d: %s\n", ps->name, ps->line,
+	    col, msg);
+}
+
+static void
+list_free(struct list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->w[i]);
+	free(l->w);
+	l->w = NULL;
+	l->n = 0;
+}
+
+void
+policy_free(struct policy *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->npur; i++) {
+		free(p->pur[i].name);
+		free(p->pur[i].desc);
+		free(p->pur[i].ref);
+		if (p->pur[i].has_re)
+			regfree(&p->pur[i].re);
+	}
+	for (i = 0; i < p->ngrp; i++) {
+		free(p->grp[i].name);
+		list_free(&p->grp[i].members);
+	}
+	for (i = 0; i < p->nrules; i++) {
+		list_free(&p->rules[i].purposes);
+		list_free(&p->rules[i].actions);
+		list_free(&p->rules[i].data);
+	}
+	free(p->pur);
+	free(p->grp);
+	free(p->rules);
+	free(p->name);
+	free(p);
+}
+
+static void
+toks_free(struct parser *ps)
+{
+	int	i;
+
+	for (i = 0; i < ps->nt; i++)
+		free(ps->t[i].s);
+	ps->nt = 0;
+}
+
+/*
+ * Split one line (no newline in it) into words.  A word is quoted ("...",
+ * with \" and \\) or bare; '{' and '}' stand alone; '#' at the start of a
+ * word begins a comment.  Returns -1 on an error, after reporting it.
+ */
+static int
+lex(struct parser *ps, const char *s, size_t n)
+{
+	size_t	i = 0, j, k;
+	char	*w;
+
+	while (i < n) {
+		if (s[i] == ' ' || s[i] == '\t') {
+			i++;
+			continue;
+		}
+		if (s[i] == '#')
+			break;
+		if (ps->nt == MAX_TOKENS) {
+			perr(ps, (int)i + 1, "more than %d words on a line",
+			    MAX_TOKENS);
+			return -1;
+		}
+		if ((w = malloc(n - i + 1)) == NULL) {
+			perr(ps, (int)i + 1, "out of memory");
+			return -1;
+		}
+		ps->t[ps->nt].s = w;
+		ps->t[ps->nt].col = (int)i + 1;
+		ps->t[ps->nt].quoted = 0;
+		ps->nt++;
+		k = 0;
+		if (s[i] == '{' || s[i] == '}') {
+			w[k++] = s[i++];
+		} else if (s[i] == '"') {
+			ps->t[ps->nt - 1].quoted = 1;
+			for (j = i + 1; j < n && s[j] != '"'; j++) {
+				if (s[j] == '\\') {
+					if (j + 1 < n &&
+					    (s[j + 1] == '"' || s[j + 1] == '\\'))
+						j++;
+					else {
+						perr(ps, (int)j + 1, "unknown "
+						    "escape in quoted word "
+						    "(only \\\" and \\\\)");
+						return -1;
+					}
+				}
+				w[k++] = s[j];
+			}
+			if (j == n) {
+				perr(ps, (int)i + 1, "unterminated quoted "
+				    "word");
+				return -1;
+			}
+			i = j + 1;
+			if (i < n && s[i] != ' ' && s[i] != '\t') {
+				perr(ps, (int)i + 1, "quoted word must be "
+				    "followed by a space");
+				return -1;
+			}
+		} else {
+			for (; i < n && s[i] != ' ' && s[i] != '\t' &&
+			    s[i] != '{' && s[i] != '}' && s[i] != '"'; i++)
+				w[k++] = s[i];
+		}
+		w[k] = '\0';
+	}
+	return 0;
+}
+
+static int
+is_kw(const struct tok *t, const char *kw)
+{
+	return !t->quoted && strcmp(t->s, kw) == 0;
+}
+
+static int
+is_keyword(const struct tok *t)
+{
+	static const char *kws[] = { "purpose", "group", "allow", "deny",
+	    "ref", "action", "data", "any" };
+	size_t	i;
+
+	if (t->quoted)
+		return 0;
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (strcmp(t->s, kws[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_brace(const struct tok *t)
+{
+	return !t->quoted && (strcmp(t->s, "{") == 0 || strcmp(t->s, "}") == 0);
+}
+
+/* A name: not empty, not a bare keyword or brace. */
+static int
+name_ok(struct parser *ps, const struct tok *t, const char *what)
+{
+	if (t->s[0] == '\0') {
+		perr(ps, t->col, "empty %s", what);
+		return 0;
+	}
+	if (is_keyword(t) || is_brace(t)) {
+		perr(ps, t->col, "'%s' is a keyword, not a %s (quote it to "
+		    "use it as one)", t->s, what);
+		return 0;
+	}
+	return 1;
+}
+
+static char *
+take(struct tok *t)
+{
+	char	*s = t->s;
+
+	t->s = NULL;
+	return s;
+}
+
+static struct purpose *
+find_purpose(const struct policy *p, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < p->npur; i++)
+		if (strcmp(p->pur[i].name, name) == 0)
+			return &p->pur[i];
+	return NULL;
+}
+
+static int
+find_group(const struct policy *p, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < p->ngrp; i++)
+		if (strcmp(p->grp[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+grow(void *pp, size_t n, size_t size)
+{
+	void	*q;
+
+	/* Arrays grow one element at a time: policies are small. */
+	if ((q = realloc(*(void **)pp, (n + 1) * size)) == NULL)
+		return -1;
+	*(void **)pp = q;
+	return 0;
+}
+
+/* purpose NAME DESCRIPTION [ref PATTERN] */
+static void
+parse_purpose(struct parser *ps, struct policy *p)
+{
+	struct purpose	 u;
+	struct buf	 re = { 0 };
+	char		 msg[256];
+	int		 rc, i = 3;
+
+	memset(&u, 0, sizeof(u));
+	if (ps->nt < 3) {
+		perr(ps, ps->t[0].col, "purpose needs a name and a "
+		    "description");
+		return;
+	}
+	if (!name_ok(ps, &ps->t[1], "purpose name"))
+		return;
+	if (strlen(ps->t[1].s) > AL_MAX_WORD) {
+		perr(ps, ps->t[1].col, "purpose name longer than %d bytes",
+		    AL_MAX_WORD);
+		return;
+	}
+	if (find_purpose(p, ps->t[1].s) != NULL) {
+		perr(ps, ps->t[1].col, "purpose '%s' declared twice",
+		    ps->t[1].s);
+		return;
+	}
+	if (is_keyword(&ps->t[2]) || is_brace(&ps->t[2])) {
+		perr(ps, ps->t[2].col, "purpose '%s' needs a description "
+		    "before '%s'", ps->t[1].s, ps->t[2].s);
+		return;
+	}
+	if (i < ps->nt && is_kw(&ps->t[i], "ref")) {
+		if (i + 1 >= ps->nt) {
+			perr(ps, ps->t[i].col, "'ref' needs a pattern");
+			return;
+		}
+		if (ps->t[i + 1].s[0] == '\0' || is_brace(&ps->t[i + 1])) {
+			perr(ps, ps->t[i + 1].col, "invalid ref pattern");
+			return;
+		}
+		/* The pattern must match the whole reference. */
+		if (buf_printf(&re, "^(%s)$", ps->t[i + 1].s) != 0) {
+			perr(ps, ps->t[i + 1].col, "out of memory");
+			return;
+		}
+		rc = regcomp(&u.re, (char *)re.p, REG_EXTENDED | REG_NOSUB);
+		buf_free(&re);
+		if (rc != 0) {
+			regerror(rc, &u.re, msg, sizeof(msg));
+			perr(ps, ps->t[i + 1].col, "invalid ref pattern: %s",
+			    msg);
+			return;
+		}
+		u.has_re = 1;
+		u.ref = take(&ps->t[i + 1]);
+		i += 2;
+	}
+	if (i < ps->nt) {
+		perr(ps, ps->t[i].col, "unexpected '%s' after purpose '%s'",
+		    ps->t[i].s, ps->t[1].s);
+		goto fail;
+	}
+	if (grow(&p->pur, p->npur, sizeof(*p->pur)) != 0) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
+	u.name = take(&ps->t[1]);
+	u.desc = take(&ps->t[2]);
+	u.line = ps->line;
+	p->pur[p->npur++] = u;
+	return;
+fail:
+	if (u.has_re)
+		regfree(&u.re);
+	free(u.ref);
+}
+
+static int
+list_add(struct list *l, char *w)
+{
+	if (grow(&l->w, l->n, sizeof(*l->w)) != 0)
+		return -1;
+	l->w[l->n++] = w;
+	return 0;
+}
+
+/* group NAME MEMBER... */
+static void
+parse_group(struct parser *ps, struct policy *p)
+{
+	struct group	g;
+	int		i;
+
+	memset(&g, 0, sizeof(g));
+	if (ps->nt < 3) {
+		perr(ps, ps->t[0].col, "group needs a name and at least one "
+		    "member");
+		return;
+	}
+	if (!name_ok(ps, &ps->t[1], "group name"))
+		return;
+	if (find_group(p, ps->t[1].s) >= 0) {
+		perr(ps, ps->t[1].col, "group '%s' declared twice",
+		    ps->t[1].s);
+		return;
+	}
+	for (i = 2; i < ps->nt; i++) {
+		if (!name_ok(ps, &ps->t[i], "group member"))
+			goto fail;
+		if (strlen(ps->t[i].s) > AL_MAX_NAME) {
+			perr(ps, ps->t[i].col, "group member longer than %d "
+			    "bytes", AL_MAX_NAME);
+			goto fail;
+		}
+		if (list_add(&g.members, ps->t[i].s) != 0) {
+			perr(ps, ps->t[i].col, "out of memory");
+			goto fail;
+		}
+		ps->t[i].s = NULL;
+	}
+	if (grow(&p->grp, p->ngrp, sizeof(*p->grp)) != 0) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
+	g.name = take(&ps->t[1]);
+	p->grp[p->ngrp++] = g;
+	return;
+fail:
+	list_free(&g.members);
+}
+
+/* WORD or { WORD ... }, from token *i on; returns -1 after an error. */
+static int
+parse_list(struct parser *ps, int *i, const char *kw, struct list *l)
+{
+	int	j = *i;
+
+	if (j >= ps->nt) {
+		perr(ps, ps->t[j - 1].col, "'%s' needs a word or a { list }",
+		    kw);
+		return -1;
+	}
+	if (!is_kw(&ps->t[j], "{")) {
+		if (!name_ok(ps, &ps->t[j], kw))
+			return -1;
+		if (list_add(l, take(&ps->t[j])) != 0) {
+			perr(ps, ps->t[j].col, "out of memory");
+			return -1;
+		}
+		*i = j + 1;
+		return 0;
+	}
+	for (j++; j < ps->nt && !is_kw(&ps->t[j], "}"); j++) {
+		if (!name_ok(ps, &ps->t[j], kw))
+			return -1;
+		if (list_add(l, take(&ps->t[j])) != 0) {
+			perr(ps, ps->t[j].col, "out of memory");
+			return -1;
+		}
+	}
+	if (j == ps->nt) {
+		perr(ps, ps->t[*i].col, "'{' without '}'");
+		return -1;
+	}
+	if (l->n == 0) {
+		perr(ps, ps->t[*i].col, "empty { } list after '%s'", kw);
+		return -1;
+	}
+	*i = j + 1;
+	return 0;
+}
+
+/* allow|deny WHO [purpose LIST] [action LIST] [data LIST] */
+static void
+parse_rule(struct parser *ps, struct policy *p, int allow)
+{
+	struct rule	 r;
+	struct list	*l;
+	size_t		 k;
+	int		 i = 2, j;
+
+	memset(&r, 0, sizeof(r));
+	r.allow = allow;
+	r.line = ps->line;
+	if (ps->nt < 2) {
+		perr(ps, ps->t[0].col, "%s needs 'any' or a group name",
+		    ps->t[0].s);
+		return;
+	}
+	if (is_kw(&ps->t[1], "any"))
+		r.group = -1;
+	else if (!name_ok(ps, &ps->t[1], "group name"))
+		return;
+	else if ((r.group = find_group(p, ps->t[1].s)) < 0) {
+		perr(ps, ps->t[1].col, "unknown group '%s' (declare it with "
+		    "'group' before this rule)", ps->t[1].s);
+		return;
+	}
+	while (i < ps->nt) {
+		if (is_kw(&ps->t[i], "purpose"))
+			l = &r.purposes;
+		else if (is_kw(&ps->t[i], "action"))
+			l = &r.actions;
+		else if (is_kw(&ps->t[i], "data"))
+			l = &r.data;
+		else {
+			perr(ps, ps->t[i].col, "expected 'purpose', 'action' "
+			    "or 'data', found '%s'", ps->t[i].s);
+			goto fail;
+		}
+		if (l->n != 0) {
+			perr(ps, ps->t[i].col, "'%s' given twice",
+			    ps->t[i].s);
+			goto fail;
+		}
+		j = i++;
+		if (parse_list(ps, &i, ps->t[j].s, l) != 0)
+			goto fail;
+	}
+	if (allow && r.purposes.n == 0) {
+		perr(ps, ps->t[0].col, "an allow rule must name its "
+		    "purposes");
+		goto fail;
+	}
+	/* Deny rules may name purposes nobody declared: forbidden ones. */
+	for (k = 0; allow && k < r.purposes.n; k++)
+		if (find_purpose(p, r.purposes.w[k]) == NULL) {
+			perr(ps, ps->t[0].col, "allow rule names undeclared "
+			    "purpose '%s'", r.purposes.w[k]);
+			goto fail;
+		}
+	if (grow(&p->rules, p->nrules, sizeof(*p->rules)) != 0) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
+	p->rules[p->nrules++] = r;
+	return;
+fail:
+	list_free(&r.purposes);
+	list_free(&r.actions);
+	list_free(&r.data);
+}
+
+/* Tabs are the one control character a line may hold. */
+static int
+line_bad(const char *s, size_t n, size_t *bad)
+{
+	const char	*tab;
+	size_t		 i, m;
+
+	for (i = 0; i <= n; i = m + 1) {
+		tab = memchr(s + i, '\t', n - i);
+		m = tab ? (size_t)(tab - s) : n;
+		if (al_utf8_ok((const uint8_t *)s + i, m - i, bad) != 0) {
+			*bad += i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+struct policy *
+policy_parse(const char *name, const char *text, size_t len,
+    struct buf *errors)
+{
+	struct parser	 ps;
+	struct policy	*p;
+	const char	*s, *nl, *end = text + len;
+	size_t		 n, bad;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name;
+	ps.errors = errors;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->name = strdup(name)) == NULL) {
+		perr(&ps, 0, "out of memory");
+		goto fail;
+	}
+	if (len > AL_MAX_POLICY) {
+		perr(&ps, 0, "policy is larger than %d bytes",
+		    AL_MAX_POLICY);
+		goto fail;
+	}
+	for (s = text; s < end; s = nl + 1) {
+		ps.line++;
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		n = (size_t)(nl - s);
+		if (n > MAX_LINE) {
+			perr(&ps, MAX_LINE + 1, "line longer than %d bytes",
+			    MAX_LINE);
+			continue;
+		}
+		if (line_bad(s, n, &bad)) {
+			unsigned char c = (unsigned char)s[bad];
+
+			perr(&ps, (int)bad + 1, c == '\0' ? "NUL byte" :
+			    c == '\r' ? "carriage return (DOS line ending)" :
+			    c < 0x20 || c == 0x7f ? "control character" :
+			    "invalid UTF-8 or control character");
+			continue;
+		}
+		if (lex(&ps, s, n) == 0 && ps.nt > 0) {
+			if (is_kw(&ps.t[0], "purpose"))
+				parse_purpose(&ps, p);
+			else if (is_kw(&ps.t[0], "group"))
+				parse_group(&ps, p);
+			else if (is_kw(&ps.t[0], "allow"))
+				parse_rule(&ps, p, 1);
+			else if (is_kw(&ps.t[0], "deny"))
+				parse_rule(&ps, p, 0);
+			else
+				perr(&ps, ps.t[0].col, "expected 'purpose', "
+				    "'group', 'allow' or 'deny', found '%s'",
+				    ps.t[0].s);
+		}
+		toks_free(&ps);
+		if (nl == end)
+			break;
+	}
+	if (ps.nerrors > MAX_ERRORS && errors != NULL)
+		(void)buf_printf(errors, "%s: %d more errors not shown\n",
+		    name, ps.nerrors - MAX_ERRORS);
+	if (ps.nerrors == 0)
+		return p;
+fail:
+	toks_free(&ps);
+	policy_free(p);
+	return NULL;
+}
+
+static int
+in_list(const struct list *l, const char *w)
+{
+	size_t	i;
+
+	if (l->n == 0)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->w[i], w) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+who_matches(const struct policy *p, const struct rule *r, const char *actor)
+{
+	const struct group	*g;
+	size_t			 i;
+
+	if (r->group < 0)
+		return 1;
+	g = &p->grp[r->group];
+	for (i = 0; i < g->members.n; i++)
+		if (fnmatch(g->members.w[i], actor, 0) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+decide(const struct policy *p, struct al_decision *d, int code,
+    const struct rule *r, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+decide(const struct policy *p, struct al_decision *d, int code,
+    const struct rule *r, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	d->allow = code == AL_ALLOWED;
+	d->code = (enum al_code)code;
+	d->rule[0] = d->detail[0] = '\0';
+	if (r != NULL) {
+		n = snprintf(d->rule, sizeof(d->rule), "%s:%d", p->name,
+		    r->line);
+		if (n < 0 || (size_t)n >= sizeof(d->rule))
+			d->rule[0] = '\0';
+	}
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		n = vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
+		va_end(ap);
+		/* Fields are bounded well below the buffer; never cut. */
+		if (n < 0 || (size_t)n >= sizeof(d->detail))
+			d->detail[0] = '\0';
+	}
+}
+
+/*
+ * An access is allowed when an allow rule matches it and no deny rule
+ * does.  Deny rules are tried first, in order; then the purpose and its
+ * reference; then the allow rules for that purpose, narrowing by actor,
+ * action and data so that a denial names what was missing.
+ */
+void
+policy_eval(const struct policy *p, const struct al_access *a,
+    struct al_decision *d)
+{
+	const struct purpose	*u;
+	const struct rule	*r;
+	const char		*data = a->data && *a->data ? a->data :
+				    "customer-data";
+	const char		*ref = a->ref ? a->ref : "";
+	size_t			 i;
+	int			 actor = 0, action = 0;
+
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (!r->allow && who_matches(p, r, a->actor) &&
+		    in_list(&r->purposes, a->purpose) &&
+		    in_list(&r->actions, a->action) &&
+		    in_list(&r->data, data)) {
+			decide(p, d, AL_DENY_RULE, r, "forbidden by the deny "
+			    "rule at %s:%d", p->name, r->line);
+			return;
+		}
+	}
+	if ((u = find_purpose(p, a->purpose)) == NULL) {
+		decide(p, d, AL_UNKNOWN_PURPOSE, NULL, "unknown purpose '%s'",
+		    a->purpose);
+		return;
+	}
+	if (u->has_re && *ref == '\0') {
+		decide(p, d, AL_MISSING_REF, NULL, "purpose '%s' needs a "
+		    "reference (--ref) matching '%s'", u->name, u->ref);
+		return;
+	}
+	if (u->has_re && regexec(&u->re, ref, 0, NULL, 0) != 0) {
+		decide(p, d, AL_MALFORMED_REF, NULL, "reference '%s' does "
+		    "not match '%s', required by purpose '%s'", ref, u->ref,
+		    u->name);
+		return;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (!r->allow || !in_list(&r->purposes, a->purpose) ||
+		    !who_matches(p, r, a->actor))
+			continue;
+		actor = 1;
+		if (!in_list(&r->actions, a->action))
+			continue;
+		action = 1;
+		if (!in_list(&r->data, data))
+			continue;
+		decide(p, d, AL_ALLOWED, r, NULL);
+		return;
+	}
+	if (!actor)
+		decide(p, d, AL_ACTOR_NOT_ALLOWED, NULL, "actor '%s' is in no "
+		    "group allowed purpose '%s'", a->actor, a->purpose);
+	else if (!action)
+		decide(p, d, AL_ACTION_NOT_ALLOWED, NULL, "action '%s' is not "
+		    "allowed to '%s' for purpose '%s'", a->action, a->actor,
+		    a->purpose);
+	else
+		decide(p, d, AL_DATA_NOT_ALLOWED, NULL, "data category '%s' is "
+		    "not allowed for action '%s' under purpose '%s'", data,
+		    a->action, a->purpose);
+}

@@ -1,0 +1,237 @@
+/* auditlog.h - public interface of libauditlog, the tamper-evident access log */
+#ifndef AUDITLOG_H
+#define AUDITLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AL_VERSION		"0.1.0"
+#define AL_FORMAT_VERSION	1	/* docs/FORMAT.md */
+#define AL_HASH_LEN		32	/* SHA-256 */
+
+/*
+ * Return codes.  Every function that can fail returns 0 or one of these;
+ * the handle (where there is one) then holds a message for al_errmsg().
+ */
+#define AL_OK		0
+#define AL_EINVAL	(-1)	/* invalid input: a field, a flag, a policy */
+#define AL_ENOLOG	(-2)	/* no log at that directory */
+#define AL_EEXIST	(-3)	/* init: a log is already there */
+#define AL_EIO		(-4)	/* storage failed; nothing was recorded */
+#define AL_ECORRUPT	(-5)	/* the log is damaged beyond reading */
+#define AL_ENOMEM	(-6)
+#define AL_EPERM	(-7)	/* unsafe modes or ownership */
+
+/* Entry kinds (the "kind" byte of the encoding). */
+#define AL_KIND_ACCESS	1
+#define AL_KIND_POLICY	2
+
+/* Why an access was denied; 0 when it was allowed. */
+enum al_code {
+	AL_ALLOWED = 0,
+	AL_DENY_RULE,		/* a deny rule matched */
+	AL_UNKNOWN_PURPOSE,	/* the purpose is not declared */
+	AL_MISSING_REF,		/* the purpose needs --ref */
+	AL_MALFORMED_REF,	/* --ref does not match the purpose's pattern */
+	AL_ACTOR_NOT_ALLOWED,	/* no allow rule for this purpose names the actor */
+	AL_ACTION_NOT_ALLOWED,	/* ...or the action */
+	AL_DATA_NOT_ALLOWED,	/* ...or the data category */
+	AL_NCODES
+};
+
+/* Documented maximum lengths in bytes (docs/FORMAT.md, auditlog(1)). */
+#define AL_MAX_NAME	256	/* actor, customer, service, ref */
+#define AL_MAX_WORD	64	/* purpose, action, data */
+#define AL_MAX_TEXT	1024	/* resource, reason */
+#define AL_MAX_POLICY	(1024 * 1024)
+
+typedef struct al_log al_log;
+typedef struct al_iter al_iter;
+
+/* A length-delimited string.  p is also NUL-terminated for convenience. */
+struct al_str {
+	const char	*p;
+	size_t		 n;
+};
+
+/* One access, as a caller describes it.  NULL or "" means not given. */
+struct al_access {
+	const char	*actor;		/* required */
+	const char	*customer;	/* required */
+	const char	*purpose;	/* required */
+	const char	*action;	/* required */
+	const char	*data;		/* default "customer-data" */
+	const char	*resource;
+	const char	*ref;
+	const char	*reason;
+	const char	*service;	/* the origin's service name */
+};
+
+/* The outcome of al_record() and al_check(). */
+struct al_decision {
+	int		allow;		/* 1 allow, 0 deny */
+	enum al_code	code;
+	char		rule[320];	/* "file:line" of the deciding rule, or "" */
+	char		detail[1024];	/* why it was denied, or "" */
+	uint64_t	seq;		/* al_record(): the new entry */
+};
+
+/* A decoded entry; the strings live until the next al_iter_next(). */
+struct al_entry {
+	uint64_t	seq;
+	int		kind;
+	uint64_t	time_ns;	/* nanoseconds since the epoch, UTC */
+	uint8_t		prev[AL_HASH_LEN];
+	uint8_t		hash[AL_HASH_LEN];
+	struct al_str	service, host;
+	uint32_t	pid, uid;
+	struct al_str	actor;
+	/* AL_KIND_ACCESS */
+	struct al_str	customer, data, action, resource, purpose, ref, reason;
+	int		allow;
+	int		code;
+	struct al_str	rule, detail;
+	uint8_t		policy[AL_HASH_LEN];	/* digest of the deciding policy */
+	/* AL_KIND_POLICY */
+	struct al_str	name, text;
+	uint8_t		digest[AL_HASH_LEN];
+};
+
+/* Filters for al_iter_open(); zero or NULL fields do not filter. */
+struct al_filter {
+	const char	*customer;
+	const char	*actor;
+	const char	*purpose;
+	int		 decision;	/* 0 any, 1 allowed accesses, 2 denied */
+	uint64_t	 since_ns;	/* time >= since_ns */
+	uint64_t	 until_ns;	/* time < until_ns, when not 0 */
+	uint64_t	 from_seq, to_seq;
+};
+
+/* Options for al_init(); a zeroed struct takes the defaults. */
+struct al_init_opts {
+	const char	*policy_name;	/* e.g. "default.policy" */
+	const char	*policy_text;	/* NULL: the embedded default policy */
+	size_t		 policy_len;
+	const char	*actor;		/* who created the log (required) */
+	const char	*service;
+	size_t		 mapsize;	/* initial map size; 0: the default */
+};
+
+/*
+ * Summary and findings of al_verify().  problem() is called once for each
+ * problem found, with the seq it concerns (0 when it concerns the log as a
+ * whole); a NULL callback only counts them.
+ */
+struct al_verify_opts {
+	int		 have_expect;
+	uint64_t	 expect_seq;
+	uint8_t		 expect_hash[AL_HASH_LEN];
+	void		(*problem)(void *arg, uint64_t seq, const char *msg);
+	void		*arg;
+};
+
+struct al_policy_ref {
+	uint64_t	seq;
+	uint8_t		digest[AL_HASH_LEN];
+	char		name[AL_MAX_NAME + 1];
+};
+
+struct al_verify_summary {
+	uint64_t	entries, first_seq, last_seq;
+	uint64_t	first_ns, last_ns;
+	uint64_t	accesses, allowed, denied;
+	uint64_t	policies;		/* policy-change entries */
+	uint64_t	problems;
+	uint8_t		head[AL_HASH_LEN];
+	struct al_policy_ref *policy;		/* policies of them, in order */
+	size_t		npolicy;		/* (owned by the handle) */
+};
+
+/* Clock, for tests: returns nanoseconds since the epoch. */
+typedef uint64_t (*al_clock_fn)(void *arg);
+
+/*
+ * Open flags.  AL_RDONLY opens a log for reading (verify, log, head); it works
+ * on read-only files and file systems.
+ */
+#define AL_RDONLY	0x1
+
+/*
+ * al_open opens the log in dir.  *out is set to a handle even when it
+ * fails (except AL_ENOMEM), so that al_errmsg() can say why; the caller
+ * always calls al_close().  A handle is for one thread at a time; separate
+ * handles, in threads or processes, may record concurrently.
+ */
+int		 al_open(const char *dir, int flags, al_log **out);
+void		 al_close(al_log *);
+const char	*al_errmsg(const al_log *);
+const char	*al_strerror(int rc);
+void		 al_set_clock(al_log *, al_clock_fn, void *arg);
+
+/* Create a new log in dir (made 0700 if missing); never overwrites one. */
+int		 al_init(const char *dir, const struct al_init_opts *,
+		    al_log **out);
+
+/*
+ * Decide an access under the policy in force and append it, allowed or
+ * denied, in one durable transaction.  Returns 0 with *d filled in (the
+ * decision is in d->allow) or an error, in which case nothing was recorded.
+ */
+int		 al_record(al_log *, const struct al_access *,
+		    struct al_decision *d);
+/* The same decision, recording nothing. */
+int		 al_check(al_log *, const struct al_access *,
+		    struct al_decision *d);
+
+/* The newest entry's seq and hash. */
+int		 al_head(al_log *, uint64_t *seq, uint8_t hash[AL_HASH_LEN]);
+
+/* Append a policy-change entry that makes text the active policy. */
+int		 al_policy_set(al_log *, const char *name, const char *text,
+		    size_t len, const char *actor, const char *service,
+		    uint64_t *seq);
+/* The active policy: its text and name stay valid until al_close(). */
+int		 al_policy_get(al_log *, struct al_entry *);
+/*
+ * Check a policy without installing it.  Returns AL_EINVAL with every
+ * error, one "name:line:col: message" a line, in al_errmsg() or *errors
+ * (malloc'd; the caller frees it).
+ */
+int		 al_policy_check(const char *name, const char *text, size_t len,
+		    char **errors);
+/* The embedded default policy. */
+const char	*al_default_policy(size_t *len);
+
+/* Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0. */
+int		 al_iter_open(al_log *, const struct al_filter *, al_iter **);
+int		 al_iter_next(al_iter *, struct al_entry *);
+/* Newest first; the same filters. */
+int		 al_iter_open_reverse(al_log *, const struct al_filter *,
+		    al_iter **);
+void		 al_iter_close(al_iter *);
+
+/*
+ * Verify the whole log in one read snapshot: the chain, every entry's
+ * encoding, the indexes, the metadata, every policy's digest, and every
+ * decision re-derived under the policy in force.  Returns 0 when it ran
+ * (s->problems says what it found) or an error when it could not run.
+ */
+int		 al_verify(al_log *, const struct al_verify_opts *,
+		    struct al_verify_summary *s);
+
+/* Helpers shared with the tools. */
+const char	*al_code_name(int code);	/* "deny-rule", ... */
+int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);
+int		 al_format_time(uint64_t ns, int frac, char *buf, size_t len);
+void		 al_hex(const uint8_t *in, size_t n, char *out);
+int		 al_unhex(const char *in, uint8_t *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AUDITLOG_H */
