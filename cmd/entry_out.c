@@ -81,6 +81,7 @@ json_entry(FILE *fp, const struct al_entry *e)
 	put_jkey(fp, "actor", &e->actor, 1);
 	if (e->kind == AL_KIND_POLICY) {
 		put_jkey(fp, "name", &e->name, 1);
+		put_jkey(fp, "text", &e->text, 1);
 		al_hex(e->digest, AL_HASH_LEN, hex);
 		fprintf(fp, ",\"digest\":\"%s\"", hex);
 	} else {
