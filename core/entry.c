@@ -15,10 +15,15 @@
 
 #define HDR_LEN	(1 + 1 + 8 + 8 + AL_HASH_LEN)
 
+/* Not SHA256(): in OpenSSL 3 that one goes through EVP after all. */
 void
 sha256(const void *p, size_t n, uint8_t out[AL_HASH_LEN])
 {
-	SHA256(p, n, out);
+	SHA256_CTX	c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, p, n);
+	SHA256_Final(out, &c);
 }
 
 /* SHA-256(0x00 || bytes): the RFC 6962 leaf hash of the encoding. */

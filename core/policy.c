@@ -745,7 +745,7 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		    "group allowed purpose '%s'", a->actor, a->purpose);
 	else if (!action)
 		decide(p, d, AL_ACTION_NOT_ALLOWED, NULL, "action '%s' is not "
-		    "allowed to '%s' for purpose '%s'", a->action, a->actor,
+		    "allowed for '%s' under purpose '%s'", a->action, a->actor,
 		    a->purpose);
 	else
 		decide(p, d, AL_DATA_NOT_ALLOWED, NULL, "data category '%s' is "
