@@ -1,0 +1,527 @@
+/* unit.c - unit tests of libauditlog: text checks, times, encoding, policy */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "al_int.h"
+
+static int	ntests, nfailed;
+
+static void
+check(int cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+check(int cond, const char *fmt, ...)
+{
+	va_list	ap;
+
+	ntests++;
+	if (!cond)
+		nfailed++;
+	printf("%sok %d - ", cond ? "" : "not ", ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void
+test_utf8(void)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+		size_t		 bad;
+	} cases[] = {
+		{ "plain", 1, 0 },
+		{ "\xc3\x85sa", 1, 0 },			/* Åsa */
+		{ "\xe6\x97\xa5\xe6\x9c\xac", 1, 0 },	/* 日本 */
+		{ "\xf0\x9f\x94\x92", 1, 0 },		/* U+1F512 */
+		{ "a\nb", 0, 1 },
+		{ "a\tb", 0, 1 },
+		{ "\x1b[31m", 0, 0 },
+		{ "del\x7f", 0, 3 },
+		{ "\xc2\x9b", 0, 0 },			/* C1 CSI */
+		{ "\xc0\xaf", 0, 0 },			/* overlong '/' */
+		{ "\xed\xa0\x80", 0, 0 },		/* surrogate */
+		{ "\xf4\x90\x80\x80", 0, 0 },		/* past U+10FFFF */
+		{ "ab\xc3", 0, 2 },			/* cut short */
+		{ "\xff", 0, 0 },
+	};
+	size_t	i, bad;
+	int	ok;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bad = 99;
+		ok = al_utf8_ok((const uint8_t *)cases[i].s,
+		    strlen(cases[i].s), &bad) == 0;
+		check(ok == cases[i].ok && (ok || bad == cases[i].bad),
+		    "utf8 case %zu: %s at %zu", i, ok ? "valid" : "invalid",
+		    bad);
+	}
+}
+
+static void
+test_time(void)
+{
+	static const struct {
+		const char	*in;
+		int		 eod;
+		int		 ok;
+		uint64_t	 ns;
+	} cases[] = {
+		{ "1970-01-01", 0, 1, 0 },
+		{ "2026-11-29", 0, 1, 1795910400ULL * 1000000000ULL },
+		{ "2026-11-29", 1, 1, 1795996800ULL * 1000000000ULL },
+		{ "2026-11-29T10:00:00Z", 0, 1,
+		    1795946400ULL * 1000000000ULL },
+		{ "2026-11-29T11:00:00+01:00", 0, 1,
+		    1795946400ULL * 1000000000ULL },
+		{ "2026-11-29T10:00:00.5Z", 0, 1,
+		    1795946400ULL * 1000000000ULL + 500000000ULL },
+		{ "2026-11-29T10:00:00.123456789Z", 0, 1,
+		    1795946400ULL * 1000000000ULL + 123456789ULL },
+		{ "2024-02-29", 0, 1, 1709164800ULL * 1000000000ULL },
+		{ "2026-02-29", 0, 0, 0 },
+		{ "2026-13-01", 0, 0, 0 },
+		{ "2026-11-29T10:00:00", 0, 0, 0 },	/* no zone */
+		{ "2026-11-29T24:00:00Z", 0, 0, 0 },
+		{ "1969-12-31", 0, 0, 0 },
+		{ "26-11-29", 0, 0, 0 },
+		{ "2026-11-29x", 0, 0, 0 },
+		{ "", 0, 0, 0 },
+	};
+	char		buf[40];
+	uint64_t	ns;
+	size_t		i;
+	int		ok;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ns = 0;
+		ok = al_parse_time(cases[i].in, cases[i].eod, &ns) == 0;
+		check(ok == cases[i].ok && (!ok || ns == cases[i].ns),
+		    "time '%s'%s %s", cases[i].in, cases[i].eod ?
+		    " (end of day)" : "", ok ? "parses" : "is refused");
+	}
+	check(al_format_time(1795946400ULL * 1000000000ULL + 7, 1, buf,
+	    sizeof(buf)) == 0 &&
+	    strcmp(buf, "2026-11-29T10:00:00.000000007Z") == 0,
+	    "time formats with nanoseconds: %s", buf);
+	check(al_format_time(0, 0, buf, 5) != 0, "time format refuses a "
+	    "short buffer");
+}
+
+static struct al_str
+S(const char *s)
+{
+	struct al_str	r = { s, strlen(s) };
+
+	return r;
+}
+
+static void
+test_entry(void)
+{
+	struct al_entry	 e, d;
+	struct buf	 b = { 0 };
+	uint8_t		*store = NULL, *copy;
+	size_t		 cap = 0, n, cut;
+	char		 why[256];
+	int		 ok = 1;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_ACCESS;
+	e.seq = 42;
+	e.time_ns = 1795946400123456789ULL;
+	memset(e.prev, 0xab, AL_HASH_LEN);
+	e.service = S("billing");
+	e.host = S("host1");
+	e.pid = 77;
+	e.uid = 1000;
+	e.actor = S("svc:billing");
+	e.customer = S("acme");
+	e.data = S("billing");
+	e.action = S("read");
+	e.resource = S("");
+	e.purpose = S("service-provision");
+	e.ref = S("");
+	e.reason = S("\xc3\x85rlig");
+	e.allow = 1;
+	e.code = AL_ALLOWED;
+	e.rule = S("default.policy:24");
+	e.detail = S("");
+	memset(e.policy, 0xcd, AL_HASH_LEN);
+	check(entry_encode(&e, &b) == 0, "entry encodes");
+	n = b.n;
+	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) == 0,
+	    "entry decodes");
+	check(d.seq == 42 && d.time_ns == e.time_ns && d.pid == 77 &&
+	    d.uid == 1000 && d.allow == 1 && d.kind == AL_KIND_ACCESS &&
+	    strcmp(d.actor.p, "svc:billing") == 0 &&
+	    strcmp(d.reason.p, "\xc3\x85rlig") == 0 && d.resource.n == 0 &&
+	    strcmp(d.rule.p, "default.policy:24") == 0 &&
+	    memcmp(d.policy, e.policy, AL_HASH_LEN) == 0 &&
+	    memcmp(d.prev, e.prev, AL_HASH_LEN) == 0,
+	    "decoded entry equals the encoded one");
+	/* Every cut-short prefix is refused, never read past. */
+	for (cut = 0; cut < n; cut++) {
+		if ((copy = malloc(cut ? cut : 1)) == NULL)
+			abort();
+		memcpy(copy, b.p, cut);
+		if (entry_decode(copy, cut, &d, &store, &cap, why,
+		    sizeof(why)) == 0)
+			ok = 0;
+		free(copy);
+	}
+	check(ok, "all %zu truncations of an entry are refused", n);
+	if (buf_add(&b, "x", 1) == 0)
+		check(entry_decode(b.p, b.n, &d, &store, &cap, why,
+		    sizeof(why)) != 0 && strstr(why, "after the last field"),
+		    "trailing bytes are refused: %s", why);
+	b.n = n;
+	b.p[0] = 2;
+	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
+	    strstr(why, "version"), "an unknown version is refused: %s", why);
+	b.p[0] = AL_FORMAT_VERSION;
+	b.p[1] = 9;
+	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
+	    strstr(why, "kind"), "an unknown kind is refused: %s", why);
+	b.p[1] = AL_KIND_ACCESS;
+	e.code = AL_DENY_RULE;	/* allow with a denial code */
+	check(entry_encode(&e, &b) == 0 && entry_decode(b.p, b.n, &d, &store,
+	    &cap, why, sizeof(why)) != 0 && strstr(why, "decision"),
+	    "a decision that contradicts its code is refused: %s", why);
+	free(store);
+	buf_free(&b);
+}
+
+struct perr {
+	const char	*text;
+	const char	*want;	/* first error line, or NULL: valid */
+};
+
+static void
+test_policy_errors(void)
+{
+	static const struct perr cases[] = {
+		{ "purpose p \"d\"\nallow any purpose p\n", NULL },
+		{ "# only a comment\n\n", NULL },
+		{ "purpose p \"d\" ref \"X-[0-9]+\"\n", NULL },
+		{ "bogus x\n", "t.policy:1:1: expected 'purpose', 'group', "
+		    "'allow' or 'deny', found 'bogus'" },
+		{ "purpose p\n", "t.policy:1:1: purpose needs a name and a "
+		    "description" },
+		{ "purpose p \"d\"\npurpose p \"e\"\n", "t.policy:2:9: purpose "
+		    "'p' declared twice" },
+		{ "purpose p \"d\" ref \"(\"\n", "t.policy:1:19: invalid ref "
+		    "pattern: " },
+		{ "purpose p \"d\" ref\n", "t.policy:1:15: 'ref' needs a "
+		    "pattern" },
+		{ "purpose p \"d\" extra\n", "t.policy:1:15: unexpected "
+		    "'extra' after purpose 'p'" },
+		{ "purpose p \"unterminated\n", "t.policy:1:11: unterminated "
+		    "quoted word" },
+		{ "purpose p \"a\\nb\"\n", "t.policy:1:13: unknown escape" },
+		{ "purpose p \"d\"x\n", "t.policy:1:14: quoted word must be "
+		    "followed by a space" },
+		{ "allow any purpose p\n", "t.policy:1:1: allow rule names "
+		    "undeclared purpose 'p'" },
+		{ "purpose p \"d\"\nallow any action read\n", "t.policy:2:1: "
+		    "an allow rule must name its purposes" },
+		{ "purpose p \"d\"\nallow ops purpose p\n", "t.policy:2:7: "
+		    "unknown group 'ops'" },
+		{ "purpose p \"d\"\nallow any purpose { p\n", "t.policy:2:19: "
+		    "'{' without '}'" },
+		{ "purpose p \"d\"\nallow any purpose { }\n", "t.policy:2:19: "
+		    "empty { } list after 'purpose'" },
+		{ "purpose p \"d\"\nallow any purpose p purpose p\n",
+		    "t.policy:2:21: 'purpose' given twice" },
+		{ "purpose p \"d\"\nallow any purpose p color red\n",
+		    "t.policy:2:21: expected 'purpose', 'action' or 'data', "
+		    "found 'color'" },
+		{ "purpose p \"d\"\nallow any purpose\n", "t.policy:2:11: "
+		    "'purpose' needs a word or a { list }" },
+		{ "group g\n", "t.policy:1:1: group needs a name and at least "
+		    "one member" },
+		{ "group any x\n", "t.policy:1:7: 'any' is a keyword, not a "
+		    "group name" },
+		{ "group g x\ngroup g y\n", "t.policy:2:7: group 'g' declared "
+		    "twice" },
+		{ "deny\n", "t.policy:1:1: deny needs 'any' or a group name" },
+		{ "purpose p \"d\"\r\n", "t.policy:1:14: carriage return" },
+		{ "purpose p \"\x1b[2J\"\n", "t.policy:1:12: control "
+		    "character" },
+		{ "purpose p \"\xff\"\n", "t.policy:1:12: invalid UTF-8" },
+		{ "deny any action sell\n\n\nbogus\n", "t.policy:4:1: "
+		    "expected" },
+	};
+	char	*errs;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = al_policy_check("t.policy", cases[i].text,
+		    strlen(cases[i].text), &errs);
+		if (cases[i].want == NULL)
+			check(rc == 0 && errs == NULL, "policy case %zu is "
+			    "valid", i);
+		else
+			check(rc == AL_EINVAL && errs != NULL &&
+			    strncmp(errs, cases[i].want,
+			    strlen(cases[i].want)) == 0,
+			    "policy case %zu: %.*s", i, errs ? (int)strcspn(errs,
+			    "\n") : 6, errs ? errs : "(none)");
+		free(errs);
+	}
+	/* A NUL inside the text is an error, not the end of the file. */
+	rc = al_policy_check("t.policy", "deny any action sell\0x\n", 23,
+	    &errs);
+	check(rc == AL_EINVAL && errs && strstr(errs, "t.policy:1:21: NUL"),
+	    "a NUL byte is refused");
+	free(errs);
+	/* Every error is reported, not just the first. */
+	rc = al_policy_check("t.policy", "bogus\nworse\npurpose\n", 20,
+	    &errs);
+	check(rc == AL_EINVAL && errs && strstr(errs, "t.policy:1:1:") &&
+	    strstr(errs, "t.policy:2:1:") && strstr(errs, "t.policy:3:1:"),
+	    "every error is reported");
+	free(errs);
+}
+
+static void
+test_default_policy(void)
+{
+	static const struct {
+		const char	*actor, *purpose, *action, *data, *ref;
+		int		 code;
+		const char	*rule;
+	} cases[] = {
+		{ "svc:billing", "service-provision", "read", "billing", NULL,
+		    AL_ALLOWED, "default.policy:24" },
+		{ "svc:billing", "service-provision", "read", NULL, NULL,
+		    AL_ALLOWED, "default.policy:24" },
+		{ "alice", "support-ticket", "read", "contact", "SUP-4711",
+		    AL_ALLOWED, "default.policy:30" },
+		{ "carol", "technical-fix", "restore", NULL, "INC-1",
+		    AL_ALLOWED, "default.policy:27" },
+		{ "erin", "legal-requirement", "disclose", NULL,
+		    "LEGAL-2026-1", AL_ALLOWED, "default.policy:33" },
+		{ "alice", "marketing", "read", NULL, NULL, AL_DENY_RULE,
+		    "default.policy:21" },
+		{ "svc:ads", "service-provision", "sell", NULL, NULL,
+		    AL_DENY_RULE, "default.policy:20" },
+		{ "alice", "support-ticket", "share-advertising", NULL,
+		    "SUP-1", AL_DENY_RULE, "default.policy:20" },
+		{ "alice", "curiosity", "read", NULL, NULL,
+		    AL_UNKNOWN_PURPOSE, "" },
+		{ "alice", "support-ticket", "read", NULL, NULL,
+		    AL_MISSING_REF, "" },
+		{ "alice", "support-ticket", "read", NULL, "SUP-",
+		    AL_MALFORMED_REF, "" },
+		{ "alice", "support-ticket", "read", NULL, "xSUP-1",
+		    AL_MALFORMED_REF, "" },
+		{ "alice", "technical-fix", "read", NULL, "SUP-1",
+		    AL_MALFORMED_REF, "" },
+		{ "alice", "service-provision", "read", NULL, NULL,
+		    AL_ACTOR_NOT_ALLOWED, "" },
+		{ "alice", "support-ticket", "delete", NULL, "SUP-1",
+		    AL_ACTION_NOT_ALLOWED, "" },
+		{ "alice", "support-ticket", "read", "health", "SUP-1",
+		    AL_DATA_NOT_ALLOWED, "" },
+	};
+	struct al_access	 a;
+	struct al_decision	 d;
+	struct policy		*p;
+	const char		*text;
+	size_t			 len, i;
+
+	text = al_default_policy(&len);
+	p = policy_parse("default.policy", text, len, NULL);
+	check(p != NULL, "the embedded default policy parses");
+	if (p == NULL)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.actor = cases[i].actor;
+		a.customer = "acme";
+		a.purpose = cases[i].purpose;
+		a.action = cases[i].action;
+		a.data = cases[i].data;
+		a.ref = cases[i].ref;
+		policy_eval(p, &a, &d);
+		check((int)d.code == cases[i].code && d.allow ==
+		    (cases[i].code == AL_ALLOWED) &&
+		    strcmp(d.rule, cases[i].rule) == 0 &&
+		    (d.allow || d.detail[0] != '\0'),
+		    "default policy: %s %s %s -> %s %s %s", a.actor,
+		    a.purpose, a.action, d.allow ? "allow" : "deny",
+		    al_code_name(d.code), d.allow ? d.rule : d.detail);
+	}
+	policy_free(p);
+}
+
+static uint64_t
+fixed_clock(void *arg)
+{
+	uint64_t	*t = arg;
+
+	return (*t)++;
+}
+
+static void
+test_library(const char *tmp)
+{
+	struct al_init_opts	 o;
+	struct al_access	 a;
+	struct al_decision	 d;
+	struct al_verify_summary s;
+	struct al_verify_opts	 vo;
+	struct al_entry		 e;
+	struct stat		 st;
+	char			 dir[512], path[600];
+	uint8_t			 hash[AL_HASH_LEN], h2[AL_HASH_LEN];
+	uint64_t		 seq, seq2, t = 1795946400000000000ULL;
+	al_log			*l = NULL;
+	al_iter			*it;
+	int			 rc, i, ok;
+
+	snprintf(dir, sizeof(dir), "%s/lib", tmp);
+	rc = al_open(dir, 0, &l);
+	check(rc == AL_ENOLOG && strstr(al_errmsg(l), "auditlog init"),
+	    "opening a missing log is AL_ENOLOG: %s", al_errmsg(l));
+	al_close(l);
+
+	memset(&o, 0, sizeof(o));
+	o.actor = "tester";
+	o.mapsize = 64 * 1024;	/* small, so that recording must grow it */
+	rc = al_init(dir, &o, &l);
+	check(rc == 0, "init: %s", al_errmsg(l));
+	al_close(l);
+	check(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700,
+	    "the log folder is 0700");
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	check(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "the data file is 0600");
+	rc = al_init(dir, &o, &l);
+	check(rc == AL_EEXIST, "a second init is refused: %s", al_errmsg(l));
+	al_close(l);
+
+	if ((rc = al_open(dir, 0, &l)) != 0) {
+		check(0, "open: %s", al_errmsg(l));
+		al_close(l);
+		return;
+	}
+	al_set_clock(l, fixed_clock, &t);
+	memset(&a, 0, sizeof(a));
+	a.actor = "svc:billing";
+	a.customer = "acme";
+	a.purpose = "service-provision";
+	a.action = "read";
+	a.resource = "invoices/2026-11/a-rather-long-name-to-fill-pages";
+	ok = 1;
+	for (i = 0; i < 3000 && ok; i++) {
+		a.customer = i % 3 ? "acme" : "globex";
+		a.action = i % 10 ? "read" : "sell";
+		if (al_record(l, &a, &d) != 0 || d.seq != (uint64_t)i + 2 ||
+		    d.allow != (i % 10 != 0))
+			ok = 0;
+	}
+	check(ok, "3000 records past a 64 KiB map, seqs 2..3001: %s",
+	    ok ? "yes" : al_errmsg(l));
+
+	/* Invalid input records nothing. */
+	check(al_head(l, &seq, hash) == 0 && seq == 3001, "head is 3001");
+	a.customer = "";
+	rc = al_record(l, &a, &d);
+	check(rc == AL_EINVAL && strcmp(al_errmsg(l), "customer is empty") ==
+	    0, "an empty field is refused: %s", al_errmsg(l));
+	a.customer = "acme";
+	a.reason = "line\nbreak";
+	rc = al_record(l, &a, &d);
+	check(rc == AL_EINVAL && strstr(al_errmsg(l), "reason holds a "
+	    "control character"), "a newline is refused: %s", al_errmsg(l));
+	a.reason = NULL;
+	a.actor = NULL;
+	rc = al_record(l, &a, &d);
+	check(rc == AL_EINVAL && strcmp(al_errmsg(l), "actor is required") ==
+	    0, "a missing field is refused: %s", al_errmsg(l));
+	a.actor = "svc:billing";
+	check(al_head(l, &seq2, h2) == 0 && seq2 == seq &&
+	    memcmp(hash, h2, AL_HASH_LEN) == 0,
+	    "refused input left the head alone");
+
+	/* check decides without recording. */
+	rc = al_check(l, &a, &d);
+	check(rc == 0 && d.allow && al_head(l, &seq2, h2) == 0 && seq2 == seq,
+	    "check records nothing");
+
+	/* The clock is the injected one, to the nanosecond. */
+	t = 1795946400000000007ULL;
+	rc = al_record(l, &a, &d);
+	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 3002 &&
+	    e.time_ns == 1795946400000000007ULL,
+	    "the entry carries the injected time");
+	al_iter_close(it);
+
+	/* The per-customer index reads only that customer. */
+	{
+		struct al_filter f = { .customer = "globex" };
+		int n = 0, good = 1;
+
+		if ((rc = al_iter_open(l, &f, &it)) == 0)
+			while ((rc = al_iter_next(it, &e)) == 1) {
+				n++;
+				if (strcmp(e.customer.p, "globex") != 0)
+					good = 0;
+			}
+		al_iter_close(it);
+		check(rc == 0 && good && n == 1000, "1000 globex entries by "
+		    "the index (%d)", n);
+	}
+
+	memset(&vo, 0, sizeof(vo));
+	rc = al_verify(l, &vo, &s);
+	check(rc == 0 && s.problems == 0 && s.entries == 3002 &&
+	    s.accesses == 3001 && s.denied == 300 && s.policies == 1,
+	    "verify: %llu entries, %llu problems",
+	    (unsigned long long)s.entries, (unsigned long long)s.problems);
+	vo.have_expect = 1;
+	vo.expect_seq = 5000;
+	rc = al_verify(l, &vo, &s);
+	check(rc == 0 && s.problems == 1, "an anchor past the end is a "
+	    "problem");
+	al_close(l);
+
+	rc = al_open(dir, AL_RDONLY, &l);
+	check(rc == 0 && al_record(l, &a, &d) == AL_EINVAL,
+	    "a read-only handle cannot record");
+	al_close(l);
+}
+
+int
+main(void)
+{
+	char	tmp[] = "/tmp/auditlog-unit.XXXXXX";
+	char	cmd[64];
+
+	if (mkdtemp(tmp) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_utf8();
+	test_time();
+	test_entry();
+	test_policy_errors();
+	test_default_policy();
+	test_library(tmp);
+	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
+		(void)system(cmd);
+	printf("1..%d\n", ntests);
+	return nfailed != 0;
+}
