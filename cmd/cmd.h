@@ -27,6 +27,8 @@ int	 policy_errors(const char *name, const char *text, size_t len);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);
+int	 usage_arg(const char *usage, const char *what, const char *arg);
+int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
 int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);

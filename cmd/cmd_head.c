@@ -18,7 +18,7 @@ cmd_head(int argc, char **argv, const char *dir)
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		return help(usage);
 	if (argc > 1)
-		return usage_error(usage, "unexpected argument '%s'", argv[1]);
+		return usage_arg(usage, "unexpected argument", argv[1]);
 	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (rc = al_head(l, &seq, hash)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);

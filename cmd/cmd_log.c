@@ -89,13 +89,13 @@ cmd_log(int argc, char **argv, const char *dir)
 			break;
 		case 's':
 			if (al_parse_time(optarg, 0, &f.since_ns) != 0)
-				return usage_error(usage, "--since: not an "
-				    "RFC 3339 time or a date: '%s'", optarg);
+				return usage_arg(usage, "--since: not an RFC "
+				    "3339 time or a date:", optarg);
 			break;
 		case 'u':
 			if (al_parse_time(optarg, 1, &f.until_ns) != 0)
-				return usage_error(usage, "--until: not an "
-				    "RFC 3339 time or a date: '%s'", optarg);
+				return usage_arg(usage, "--until: not an RFC "
+				    "3339 time or a date:", optarg);
 			break;
 		case 'n':
 			errno = 0;
@@ -111,16 +111,12 @@ cmd_log(int argc, char **argv, const char *dir)
 			break;
 		case 'h':
 			return help(usage);
-		case ':':
-			return usage_error(usage, "%s needs a value",
-			    argv[optind - 1]);
 		default:
-			return usage_error(usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option(usage, ch, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument '%s'",
+		return usage_arg(usage, "unexpected argument",
 		    argv[optind]);
 	if (f.until_ns && f.until_ns <= f.since_ns)
 		return usage_error(usage, "--until is not after --since");

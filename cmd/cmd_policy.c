@@ -70,12 +70,8 @@ set(int argc, char **argv, const char *dir)
 			break;
 		case 'h':
 			return help(usage);
-		case ':':
-			return usage_error(usage, "%s needs a value",
-			    argv[optind - 1]);
 		default:
-			return usage_error(usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option(usage, ch, argv);
 		}
 	}
 	if (argc - optind != 1)
@@ -132,5 +128,5 @@ cmd_policy(int argc, char **argv, const char *dir)
 	}
 	if (strcmp(argv[1], "set") == 0)
 		return set(argc - 1, argv + 1, dir);
-	return usage_error(usage, "unknown policy command '%s'", argv[1]);
+	return usage_arg(usage, "unknown policy command", argv[1]);
 }

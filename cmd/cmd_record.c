@@ -39,12 +39,12 @@ decide(int argc, char **argv, const char *dir, int write)
 	struct al_decision	 d;
 	const char		**slot, *env;
 	al_log			*l = NULL;
-	int			 ch, rc, status;
+	int			 ch, rc, status, idx;
 
 	memset(&a, 0, sizeof(a));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", longopts, &idx)) != -1) {
 		switch (ch) {
 		case 'a': slot = &a.actor; break;
 		case 'c': slot = &a.customer; break;
@@ -57,20 +57,16 @@ decide(int argc, char **argv, const char *dir, int write)
 		case 's': slot = &a.service; break;
 		case 'h':
 			return help(usage);
-		case ':':
-			return usage_error(usage, "%s needs a value",
-			    argv[optind - 1]);
 		default:
-			return usage_error(usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option(usage, ch, argv);
 		}
 		if (*slot != NULL)
-			return usage_error(usage, "%s given twice",
-			    argv[optind - 1]);
+			return usage_error(usage, "--%s given twice",
+			    longopts[idx].name);
 		*slot = optarg;
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument '%s'",
+		return usage_arg(usage, "unexpected argument",
 		    argv[optind]);
 	if (a.service == NULL && (env = getenv("AUDITLOG_SERVICE")) != NULL &&
 	    *env != '\0')

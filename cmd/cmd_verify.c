@@ -190,16 +190,12 @@ cmd_verify(int argc, char **argv, const char *dir)
 			break;
 		case 'h':
 			return help(usage);
-		case ':':
-			return usage_error(usage, "%s needs a value",
-			    argv[optind - 1]);
 		default:
-			return usage_error(usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option(usage, ch, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument '%s'",
+		return usage_arg(usage, "unexpected argument",
 		    argv[optind]);
 
 	/*

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,6 +115,42 @@ usage_error(const char *usage, const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+/*
+ * getopt_long said ':' (no value) or '?' (unknown): name the option, with
+ * the user's text escaped, since it may hold anything.
+ */
+int
+bad_option(const char *usage, int ch, char **argv)
+{
+	const char	*arg = argv[optind - 1];
+
+	fputs("auditlog: ", stderr);
+	fprintf(stderr, "%s: ", progverb);
+	if (ch == ':') {
+		put_term(stderr, arg, strlen(arg), 0);
+		fputs(" needs a value\n", stderr);
+	} else {
+		fputs("unknown option '", stderr);
+		put_term(stderr, arg, strlen(arg), 0);
+		fputs("'\n", stderr);
+	}
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+/* A usage error about the user's own words: "what 'ARG'", escaped. */
+int
+usage_arg(const char *usage, const char *what, const char *arg)
+{
+	fprintf(stderr, "auditlog: %s%s%s '", progverb ? progverb : "",
+	    progverb ? ": " : "", what);
+	put_term(stderr, arg, strlen(arg), 0);
+	fputs("'\n", stderr);
+	if (usage != NULL)
+		fputs(usage, stderr);
 	return EX_USAGE;
 }
 
@@ -284,7 +321,7 @@ main(int argc, char *argv[])
 		} else if (strncmp(argv[i], "-d", 2) == 0)
 			dir = argv[i] + 2;
 		else {
-			msg("unknown option '%s'", argv[i]);
+			usage_arg(NULL, "unknown option", argv[i]);
 			return usage(stderr, EX_USAGE);
 		}
 	}
@@ -305,6 +342,6 @@ main(int argc, char *argv[])
 			progverb = commands[c].name;
 			return commands[c].fn(argc - i, argv + i, dir);
 		}
-	msg("unknown command '%s'", argv[i]);
+	usage_arg(NULL, "unknown command", argv[i]);
 	return usage(stderr, EX_USAGE);
 }
