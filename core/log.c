@@ -173,6 +173,34 @@ get_meta(al_log *l, MDB_txn *txn, const char *key, size_t len, MDB_val *v)
 	return 0;
 }
 
+/*
+ * A data file cut shorter than the pages its meta page says are in use
+ * would fault the first reader that touches them: refuse it up front.
+ */
+static int
+check_size(al_log *l, const char *path)
+{
+	MDB_envinfo	 info;
+	MDB_stat	 st;
+	struct stat	 sb;
+	int		 fd, rc;
+
+	if ((rc = mdb_env_info(l->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(l->env, &st)) != 0)
+		return al_lmdb_err(l, rc, "read the environment");
+	if ((rc = mdb_env_get_fd(l->env, &fd)) != 0)
+		return al_lmdb_err(l, rc, "read the environment");
+	if (fstat(fd, &sb) != 0)
+		return al_seterr(l, AL_EIO, "%s: %s", path, strerror(errno));
+	if ((uint64_t)sb.st_size < ((uint64_t)info.me_last_pgno + 1) *
+	    st.ms_psize)
+		return al_seterr(l, AL_ECORRUPT, "%s: the data file is "
+		    "truncated: %lld bytes, where its pages need %llu", path,
+		    (long long)sb.st_size, ((unsigned long long)
+		    info.me_last_pgno + 1) * st.ms_psize);
+	return 0;
+}
+
 int
 al_open(const char *dir, int flags, al_log **out)
 {
@@ -196,7 +224,13 @@ al_open(const char *dir, int flags, al_log **out)
 			    "one with 'auditlog init')", dir);
 		return al_seterr(l, AL_EIO, "%s: %s", path, strerror(errno));
 	}
+	/* LMDB would take an empty file for a new one, and write to it. */
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return al_seterr(l, AL_ECORRUPT, "%s: the data file is empty "
+		    "or not a file: the log is damaged", path);
 	if ((rc = env_open(l, dir, flags & AL_RDONLY, 0)) != 0)
+		return rc;
+	if ((rc = check_size(l, path)) != 0)
 		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
