@@ -139,7 +139,7 @@ run(const char *dir, struct al_verify_opts *o, int json)
 	if (json)
 		fputs("{\"problems\":[", stdout);
 	if ((rc = al_verify(l, o, &s)) != 0) {
-		status = lib_fail(rc, l, EX_UNAVAIL);
+		status = lib_fail(rc, l, EX_NO);
 		if (json)
 			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
 		if (status == EX_OK)
@@ -159,13 +159,59 @@ done:
 	return finish(status);
 }
 
+/*
+ * Pass the child's text through as it comes; hold JSON back until the
+ * child is known to have finished.  Returns the held bytes (NULL for text,
+ * or when out of memory).
+ */
+static char *
+relay(int fd, int json, size_t *len)
+{
+	char	 chunk[8192], *buf = NULL, *nbuf;
+	size_t	 cap = 0;
+	ssize_t	 r;
+
+	*len = 0;
+	for (;;) {
+		if ((r = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (r == 0)
+			break;
+		if (!json) {
+			fwrite(chunk, 1, (size_t)r, stdout);
+			continue;
+		}
+		if (cap - *len < (size_t)r) {
+			cap = cap ? cap * 2 : sizeof(chunk) * 4;
+			if (cap - *len < (size_t)r)
+				cap = *len + (size_t)r;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = nbuf;
+		}
+		memcpy(buf + *len, chunk, (size_t)r);
+		*len += (size_t)r;
+	}
+	if (json && buf == NULL)
+		return calloc(1, 1);
+	return buf;
+}
+
 int
 cmd_verify(int argc, char **argv, const char *dir)
 {
 	struct al_verify_opts	 o;
 	char			*colon, *end;
 	pid_t			 pid;
-	int			 ch, json = 0, wstatus;
+	char			*buf;
+	size_t			 len = 0;
+	int			 ch, json = 0, wstatus, fds[2];
+	int			 status = EX_OK;
 
 	memset(&o, 0, sizeof(o));
 	optind = 0;
@@ -201,27 +247,47 @@ cmd_verify(int argc, char **argv, const char *dir)
 	/*
 	 * LMDB trusts its B-tree: a damaged data file can make a reader
 	 * fault.  The scan runs in a child so that such damage is reported
-	 * as damage, never as a crash and never as success.
+	 * as damage, never as a crash and never as success.  The child's
+	 * output comes through a pipe: on a crash, what it had written is
+	 * kept as text but dropped as JSON, so --json always prints one
+	 * object.
 	 */
 	fflush(NULL);
-	if ((pid = fork()) == -1) {
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
 		msg("fork: %s", strerror(errno));
 		return EX_UNAVAIL;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) == -1)
+			_exit(EX_UNAVAIL);
+		close(fds[1]);
 		_exit(run(dir, &o, json));
+	}
+	close(fds[1]);
+	if ((buf = relay(fds[0], json, &len)) == NULL && json)
+		status = EX_UNAVAIL;
+	close(fds[0]);
 	while (waitpid(pid, &wstatus, 0) == -1) {
 		if (errno != EINTR) {
 			msg("waitpid: %s", strerror(errno));
+			free(buf);
 			return EX_UNAVAIL;
 		}
 	}
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
+	if (WIFEXITED(wstatus)) {
+		if (json && buf != NULL)
+			fwrite(buf, 1, len, stdout);
+		free(buf);
+		if (status == EX_OK)
+			status = WEXITSTATUS(wstatus);
+		return finish(status);
+	}
+	free(buf);
 	msg("the log's data file is damaged: the reader died of signal %d "
 	    "(%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
 	if (json)
-		printf("\n{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":"
+		printf("{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":"
 		    "\"the data file is damaged: the reader died of signal "
 		    "%d\"}]}\n", WTERMSIG(wstatus));
 	return finish(EX_NO);

@@ -240,8 +240,8 @@ name_ok(struct parser *ps, const struct tok *t, const char *what)
 		return 0;
 	}
 	if (is_keyword(t) || is_brace(t)) {
-		perr(ps, t->col, "'%s' is a keyword, not a %s (quote it to "
-		    "use it as one)", t->s, what);
+		perr(ps, t->col, "'%s' is a keyword; quote it to use it as "
+		    "a name or word here (%s)", t->s, what);
 		return 0;
 	}
 	return 1;

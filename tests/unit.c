@@ -248,8 +248,8 @@ test_policy_errors(void)
 		    "'purpose' needs a word or a { list }" },
 		{ "group g\n", "t.policy:1:1: group needs a name and at least "
 		    "one member" },
-		{ "group any x\n", "t.policy:1:7: 'any' is a keyword, not a "
-		    "group name" },
+		{ "group any x\n", "t.policy:1:7: 'any' is a keyword; quote it "
+		    "to use it as a name or word here (group name)" },
 		{ "group g x\ngroup g y\n", "t.policy:2:7: group 'g' declared "
 		    "twice" },
 		{ "deny\n", "t.policy:1:1: deny needs 'any' or a group name" },
