@@ -75,8 +75,8 @@ json_entry(FILE *fp, const struct al_entry *e)
 
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
 		strlcpy(t, "?", sizeof(t));
-	fprintf(fp, "{\"seq\":%llu,\"time\":\"%s\",\"kind\":\"%s\"",
-	    (unsigned long long)e->seq, t,
+	fprintf(fp, "{\"version\":%d,\"seq\":%llu,\"time\":\"%s\","
+	    "\"kind\":\"%s\"", AL_FORMAT_VERSION, (unsigned long long)e->seq, t,
 	    e->kind == AL_KIND_POLICY ? "policy" : "access");
 	put_jkey(fp, "actor", &e->actor, 1);
 	if (e->kind == AL_KIND_POLICY) {

@@ -62,12 +62,16 @@ static al_log *
 handle_new(void)
 {
 	al_log	*l;
+	size_t	 bad;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	if (gethostname(l->host, sizeof(l->host)) != 0)
 		l->host[0] = '\0';
 	l->host[sizeof(l->host) - 1] = '\0';
+	/* The host name is text in every entry: hold it to the same rules. */
+	while (al_utf8_ok((uint8_t *)l->host, strlen(l->host), &bad) != 0)
+		l->host[bad] = '?';
 	return l;
 }
 
@@ -469,6 +473,24 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	if ((e->time_ns = now_ns(l)) == 0) {
 		rc = al_seterr(l, AL_EIO, "the clock is before 1970");
 		goto done;
+	}
+	/*
+	 * Times never go back along the chain, so that a period is a seq
+	 * range: when the clock has stepped back, the entry takes the time
+	 * of the one before it.
+	 */
+	if (h->seq > 0) {
+		put_be64(kb, h->seq);
+		if ((rc = mdb_get(txn, l->entries, &k, &v)) != 0) {
+			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
+			    "the head entry (seq %llu) is missing",
+			    (unsigned long long)h->seq) :
+			    al_lmdb_err(l, rc, "read the head entry");
+			goto done;
+		}
+		if (v.mv_size >= 18 && get_be64((uint8_t *)v.mv_data + 10) >
+		    e->time_ns)
+			e->time_ns = get_be64((uint8_t *)v.mv_data + 10);
 	}
 	if ((rc = entry_encode(e, &b)) != 0) {
 		rc = al_seterr(l, rc, "encode entry");

@@ -253,7 +253,10 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 			problem(&v, seq, seq == 1 ? "the first entry does not "
 			    "start the chain" : "does not link to the entry "
 			    "before it (that entry or this link was altered)");
-		if (s->entries == 1 || e.time_ns < s->first_ns)
+		if (s->entries > 1 && e.time_ns < s->last_ns)
+			problem(&v, seq, "its time is before the entry before "
+			    "it: times never go back along the chain");
+		if (s->entries == 1)
 			s->first_ns = e.time_ns;
 		if (e.time_ns > s->last_ns)
 			s->last_ns = e.time_ns;

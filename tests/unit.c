@@ -461,12 +461,19 @@ test_library(const char *tmp)
 	    "check records nothing");
 
 	/* The clock is the injected one, to the nanosecond. */
-	t = 1795946400000000007ULL;
+	t = 1795946400000100007ULL;
 	rc = al_record(l, &a, &d);
 	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
 	    al_iter_next(it, &e) == 1 && e.seq == 3002 &&
-	    e.time_ns == 1795946400000000007ULL,
+	    e.time_ns == 1795946400000100007ULL,
 	    "the entry carries the injected time");
+	al_iter_close(it);
+	t = 1000;	/* the clock steps back */
+	rc = al_record(l, &a, &d);
+	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 3003 &&
+	    e.time_ns == 1795946400000100007ULL,
+	    "a clock stepping back: the entry takes the time before it");
 	al_iter_close(it);
 
 	/* The per-customer index reads only that customer. */
@@ -487,8 +494,8 @@ test_library(const char *tmp)
 
 	memset(&vo, 0, sizeof(vo));
 	rc = al_verify(l, &vo, &s);
-	check(rc == 0 && s.problems == 0 && s.entries == 3002 &&
-	    s.accesses == 3001 && s.denied == 300 && s.policies == 1,
+	check(rc == 0 && s.problems == 0 && s.entries == 3003 &&
+	    s.accesses == 3002 && s.denied == 300 && s.policies == 1,
 	    "verify: %llu entries, %llu problems",
 	    (unsigned long long)s.entries, (unsigned long long)s.problems);
 	vo.have_expect = 1;
