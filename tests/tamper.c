@@ -1,0 +1,1172 @@
+/* tamper.c - damage a log the way an attacker or a failing disk would */
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "al_int.h"
+
+/*
+ * The tests of verify need logs damaged in exactly one way each.  This
+ * tool writes to the LMDB databases directly, under the log's own layout
+ * (core/log.c), and never through the library's writer: what it does is
+ * what someone with write access to the files could do.  "rechain",
+ * "truncate", "forge" and "policy-text" go further and repair what an
+ * insider would repair (the chain, the head, the index) so that only the
+ * check under test can notice.
+ */
+
+static const char usage_text[] =
+    "usage: tamper DIR OP ARGS\n"
+    "  flip SEQ OFFSET [BIT]      flip a bit of entry SEQ's stored bytes;\n"
+    "                             OFFSET is a number (negative: from the\n"
+    "                             end) or FIELD[+-N] (into FIELD's value)\n"
+    "  delete SEQ                 remove entry SEQ, leave the rest\n"
+    "  swap SEQ1 SEQ2             exchange two entries' values\n"
+    "  field SEQ NAME VALUE       change a field and re-encode; no rehash\n"
+    "  rechain SEQ NAME VALUE     the same, then rehash the later entries,\n"
+    "                             the head and the customer index\n"
+    "  truncate N                 remove the last N entries, consistently\n"
+    "  forge [ACTOR CUSTOMER PURPOSE ACTION]\n"
+    "                             append an access the policy decides,\n"
+    "                             consistently; prints \"SEQ HASH\"\n"
+    "  index-del SEQ              remove entry SEQ's customer index record\n"
+    "  index-add CUSTOMER SEQ     add a customer index record\n"
+    "  head SEQ HEX               set the head metadata\n"
+    "  meta-policy SEQ            set the active-policy metadata\n"
+    "  policy-text SEQ TEXT       replace a policy entry's text, keep its\n"
+    "                             digest, rehash the later entries\n"
+    "  rawflip OFFSET [MASK [OFFSET MASK]...]\n"
+    "                             xor bytes of data.mdb, each with its\n"
+    "                             MASK (1 when only OFFSET is given)\n"
+    "  compact DEST               copy the log to the empty folder DEST,\n"
+    "                             compacted: every page of it is in use\n";
+
+struct db {
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 entries, customer, meta;
+};
+
+/* A decoded entry that owns its strings. */
+struct ent {
+	struct al_entry	 e;
+	uint8_t		*store;
+	size_t		 cap;
+};
+
+static void
+ent_free(struct ent *x)
+{
+	free(x->store);
+	x->store = NULL;
+	x->cap = 0;
+}
+
+static int
+lmdb_fail(int rc, const char *what)
+{
+	warnx("%s: %s", what, mdb_strerror(rc));
+	return -1;
+}
+
+static int
+parse_u64(const char *s, const char *what, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0) {
+		warnx("%s: not a number: '%s'", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static MDB_val
+seq_key(uint8_t kb[8], uint64_t seq)
+{
+	MDB_val	k = { 8, kb };
+
+	put_be64(kb, seq);
+	return k;
+}
+
+static int
+db_open(struct db *d, const char *dir)
+{
+	int	rc;
+
+	if ((rc = mdb_env_create(&d->env)) != 0)
+		return lmdb_fail(rc, "create environment");
+	if ((rc = mdb_env_set_maxdbs(d->env, 4)) != 0)
+		return lmdb_fail(rc, "configure environment");
+	if ((rc = mdb_env_open(d->env, dir, 0, 0600)) != 0) {
+		warnx("%s: %s", dir, mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(d->env, NULL, 0, &d->txn)) != 0)
+		return lmdb_fail(rc, "begin write transaction");
+	if ((rc = mdb_dbi_open(d->txn, "entries", 0, &d->entries)) != 0 ||
+	    (rc = mdb_dbi_open(d->txn, "customer",
+	    MDB_DUPSORT | MDB_DUPFIXED, &d->customer)) != 0 ||
+	    (rc = mdb_dbi_open(d->txn, "meta", 0, &d->meta)) != 0)
+		return lmdb_fail(rc, "open databases");
+	return 0;
+}
+
+static int
+db_commit(struct db *d)
+{
+	int	rc;
+
+	rc = mdb_txn_commit(d->txn);
+	d->txn = NULL;
+	if (rc != 0)
+		return lmdb_fail(rc, "commit");
+	return 0;
+}
+
+static void
+db_close(struct db *d)
+{
+	if (d->txn != NULL)
+		mdb_txn_abort(d->txn);
+	if (d->env != NULL)
+		mdb_env_close(d->env);
+}
+
+static int
+raw_get(struct db *d, uint64_t seq, MDB_val *v)
+{
+	uint8_t	kb[8];
+	MDB_val	k = seq_key(kb, seq);
+	int	rc;
+
+	if ((rc = mdb_get(d->txn, d->entries, &k, v)) == MDB_NOTFOUND) {
+		warnx("no entry %llu", (unsigned long long)seq);
+		return -1;
+	}
+	if (rc != 0)
+		return lmdb_fail(rc, "read entry");
+	return 0;
+}
+
+static int
+raw_put(struct db *d, uint64_t seq, const void *p, size_t n)
+{
+	uint8_t	kb[8];
+	MDB_val	k = seq_key(kb, seq), v = { n, (void *)(uintptr_t)p };
+	int	rc;
+
+	if ((rc = mdb_put(d->txn, d->entries, &k, &v, 0)) != 0)
+		return lmdb_fail(rc, "write entry");
+	return 0;
+}
+
+static int
+load(struct db *d, uint64_t seq, struct ent *x)
+{
+	MDB_val	v;
+	char	why[256];
+
+	if (raw_get(d, seq, &v) != 0)
+		return -1;
+	if (entry_decode(v.mv_data, v.mv_size, &x->e, &x->store, &x->cap,
+	    why, sizeof(why)) != 0) {
+		warnx("entry %llu: %s", (unsigned long long)seq, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Encode e and store it under seq; its hash goes to hash when not NULL. */
+static int
+save(struct db *d, uint64_t seq, const struct al_entry *e,
+    uint8_t hash[AL_HASH_LEN])
+{
+	struct buf	b = { 0 };
+	int		rc = -1;
+
+	if (entry_encode(e, &b) != 0) {
+		warnx("entry %llu: cannot encode it", (unsigned long long)seq);
+		goto done;
+	}
+	if (raw_put(d, seq, b.p, b.n) != 0)
+		goto done;
+	if (hash != NULL)
+		entry_hash(b.p, b.n, hash);
+	rc = 0;
+done:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+meta_put(struct db *d, const char *key, const void *p, size_t n)
+{
+	MDB_val	k = { strlen(key), (void *)(uintptr_t)key };
+	MDB_val	v = { n, (void *)(uintptr_t)p };
+	int	rc;
+
+	if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0)
+		return lmdb_fail(rc, "write metadata");
+	return 0;
+}
+
+static int
+meta_get(struct db *d, const char *key, size_t n, MDB_val *v)
+{
+	MDB_val	k = { strlen(key), (void *)(uintptr_t)key };
+	int	rc;
+
+	if ((rc = mdb_get(d->txn, d->meta, &k, v)) != 0)
+		return lmdb_fail(rc, key);
+	if (v->mv_size != n) {
+		warnx("metadata '%s' has %zu bytes, not %zu", key, v->mv_size,
+		    n);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_head(struct db *d, uint64_t seq, const uint8_t hash[AL_HASH_LEN])
+{
+	uint8_t	hb[8 + AL_HASH_LEN];
+
+	put_be64(hb, seq);
+	memcpy(hb + 8, hash, AL_HASH_LEN);
+	return meta_put(d, META_HEAD, hb, sizeof(hb));
+}
+
+static int
+index_op(struct db *d, const struct al_str *customer, uint64_t seq, int add)
+{
+	uint8_t	kb[8];
+	MDB_val	k = { customer->n, (void *)(uintptr_t)customer->p };
+	MDB_val	v = seq_key(kb, seq);
+	int	rc;
+
+	if (add)
+		rc = mdb_put(d->txn, d->customer, &k, &v, MDB_NODUPDATA);
+	else
+		rc = mdb_del(d->txn, d->customer, &k, &v);
+	if (rc != 0)
+		return lmdb_fail(rc, add ? "add index record" :
+		    "remove index record");
+	return 0;
+}
+
+/* The first key after seq in entries, or 0 at the end. */
+static int
+next_seq(struct db *d, uint64_t seq, uint64_t *next)
+{
+	MDB_cursor	*cur = NULL;
+	uint8_t		 kb[8];
+	MDB_val		 k = seq_key(kb, seq + 1), v;
+	int		 rc, ret = -1;
+
+	if ((rc = mdb_cursor_open(d->txn, d->entries, &cur)) != 0) {
+		lmdb_fail(rc, "open cursor");
+		goto done;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		*next = 0;
+	else if (rc != 0) {
+		lmdb_fail(rc, "read entries");
+		goto done;
+	} else if (k.mv_size != 8) {
+		warnx("an entry key of %zu bytes", k.mv_size);
+		goto done;
+	} else
+		*next = get_be64(k.mv_data);
+	ret = 0;
+done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
+static int
+last_seq(struct db *d, uint64_t *seq)
+{
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	int		 rc, ret = -1;
+
+	if ((rc = mdb_cursor_open(d->txn, d->entries, &cur)) != 0) {
+		lmdb_fail(rc, "open cursor");
+		goto done;
+	}
+	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) != 0) {
+		lmdb_fail(rc, "find the last entry");
+		goto done;
+	}
+	if (k.mv_size != 8) {
+		warnx("an entry key of %zu bytes", k.mv_size);
+		goto done;
+	}
+	*seq = get_be64(k.mv_data);
+	ret = 0;
+done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
+/*
+ * Fields by name.  String fields are set in place; the others are parsed.
+ * "decision allow" also makes the code "allowed" and clears the rule and
+ * the detail (the rule and the detail can be set on their own);
+ * "decision deny" makes an allowed entry's code "actor-not-allowed" and
+ * clears its rule: a plausible denial, which the policy may not give.
+ */
+static const struct {
+	const char	*name;
+	size_t		 off;
+} str_fields[] = {
+	{ "service",	offsetof(struct al_entry, service) },
+	{ "host",	offsetof(struct al_entry, host) },
+	{ "actor",	offsetof(struct al_entry, actor) },
+	{ "customer",	offsetof(struct al_entry, customer) },
+	{ "data",	offsetof(struct al_entry, data) },
+	{ "action",	offsetof(struct al_entry, action) },
+	{ "resource",	offsetof(struct al_entry, resource) },
+	{ "purpose",	offsetof(struct al_entry, purpose) },
+	{ "ref",	offsetof(struct al_entry, ref) },
+	{ "reason",	offsetof(struct al_entry, reason) },
+	{ "rule",	offsetof(struct al_entry, rule) },
+	{ "detail",	offsetof(struct al_entry, detail) },
+	{ "name",	offsetof(struct al_entry, name) },
+	{ "text",	offsetof(struct al_entry, text) },
+};
+
+static int
+set_field(struct al_entry *e, const char *name, const char *value)
+{
+	struct al_str	*s;
+	uint64_t	 n;
+	size_t		 i;
+	int		 c;
+
+	for (i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++) {
+		if (strcmp(name, str_fields[i].name) != 0)
+			continue;
+		s = (struct al_str *)(void *)((char *)e + str_fields[i].off);
+		s->p = value;
+		s->n = strlen(value);
+		return 0;
+	}
+	if (strcmp(name, "decision") == 0) {
+		if (e->kind != AL_KIND_ACCESS) {
+			warnx("entry %llu is not an access",
+			    (unsigned long long)e->seq);
+			return -1;
+		}
+		if (strcmp(value, "allow") == 0) {
+			e->allow = 1;
+			e->code = AL_ALLOWED;
+			e->rule.p = e->detail.p = "";
+			e->rule.n = e->detail.n = 0;
+		} else if (strcmp(value, "deny") == 0) {
+			e->allow = 0;
+			if (e->code == AL_ALLOWED) {
+				e->code = AL_ACTOR_NOT_ALLOWED;
+				e->rule.p = "";
+				e->rule.n = 0;
+			}
+		} else {
+			warnx("decision: allow or deny, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "code") == 0) {
+		for (c = 0; c < AL_NCODES; c++)
+			if (strcmp(value, al_code_name(c)) == 0)
+				break;
+		if (c == AL_NCODES) {
+			warnx("code: no code named '%s'", value);
+			return -1;
+		}
+		e->code = c;
+		return 0;
+	}
+	if (strcmp(name, "prev") == 0 || strcmp(name, "policy") == 0 ||
+	    strcmp(name, "digest") == 0) {
+		if (al_unhex(value, name[0] == 'p' ? (name[1] == 'r' ?
+		    e->prev : e->policy) : e->digest, AL_HASH_LEN) != 0) {
+			warnx("%s: not %d hex digits", name, 2 * AL_HASH_LEN);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "seq") == 0 || strcmp(name, "time") == 0 ||
+	    strcmp(name, "pid") == 0 || strcmp(name, "uid") == 0) {
+		if (parse_u64(value, name, &n) != 0)
+			return -1;
+		if (name[0] == 's')
+			e->seq = n;
+		else if (name[0] == 't')
+			e->time_ns = n;
+		else if (n > UINT32_MAX) {
+			warnx("%s: %llu is too large", name,
+			    (unsigned long long)n);
+			return -1;
+		} else if (name[0] == 'p')
+			e->pid = (uint32_t)n;
+		else
+			e->uid = (uint32_t)n;
+		return 0;
+	}
+	warnx("no field named '%s'", name);
+	return -1;
+}
+
+/*
+ * The encoding's fields in order (docs/FORMAT.md): a length of 0 is a
+ * string (a 4-byte length, then its bytes), any other a fixed width.
+ */
+struct fld {
+	const char	*name;
+	size_t		 len;
+};
+
+static const struct fld f_head[] = {
+	{ "version", 1 }, { "kind", 1 }, { "seq", 8 }, { "time", 8 },
+	{ "prev", AL_HASH_LEN }, { "service", 0 }, { "host", 0 },
+	{ "pid", 4 }, { "uid", 4 }, { "actor", 0 }, { NULL, 0 }
+};
+static const struct fld f_access[] = {
+	{ "customer", 0 }, { "data", 0 }, { "action", 0 }, { "resource", 0 },
+	{ "purpose", 0 }, { "ref", 0 }, { "reason", 0 }, { "decision", 2 },
+	{ "rule", 0 }, { "detail", 0 }, { "policy", AL_HASH_LEN }, { NULL, 0 }
+};
+static const struct fld f_policy[] = {
+	{ "name", 0 }, { "text", 0 }, { "digest", AL_HASH_LEN }, { NULL, 0 }
+};
+
+/* Where field name's value starts in the n bytes at p. */
+static int
+field_offset(const uint8_t *p, size_t n, const char *name, size_t *out)
+{
+	const struct fld	*lists[2] = { f_head, NULL };
+	const struct fld	*f;
+	size_t			 off = 0, len, i;
+
+	if (n >= 2 && p[1] == AL_KIND_ACCESS)
+		lists[1] = f_access;
+	else if (n >= 2 && p[1] == AL_KIND_POLICY)
+		lists[1] = f_policy;
+	for (i = 0; i < 2 && lists[i] != NULL; i++) {
+		for (f = lists[i]; f->name != NULL; f++) {
+			if ((len = f->len) == 0) {
+				if (n - off < 4)
+					goto fail;
+				len = get_be32(p + off);
+				off += 4;
+			}
+			if (strcmp(f->name, name) == 0) {
+				*out = off;
+				return 0;
+			}
+			if (len > n - off)
+				goto fail;
+			off += len;
+		}
+	}
+fail:
+	warnx("no field '%s' in this entry (or it is damaged)", name);
+	return -1;
+}
+
+static int
+op_flip(struct db *d, int argc, char **argv)
+{
+	uint64_t	 seq, bit = 0;
+	MDB_val		 v;
+	uint8_t		*copy = NULL;
+	char		*spec = NULL, *sign, *end;
+	long long	 delta = 0;
+	size_t		 off;
+	int		 rc = -1;
+
+	if (argc < 2 || argc > 3) {
+		warnx("usage: flip SEQ OFFSET [BIT]");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0 ||
+	    (argc == 3 && parse_u64(argv[2], "BIT", &bit) != 0))
+		return -1;
+	if (bit > 7) {
+		warnx("BIT is 0 to 7");
+		return -1;
+	}
+	if (raw_get(d, seq, &v) != 0)
+		return -1;
+	if ((spec = strdup(argv[1])) == NULL) {
+		warn("strdup");
+		goto done;
+	}
+	if (spec[0] == '-' || (spec[0] >= '0' && spec[0] <= '9')) {
+		errno = 0;
+		delta = strtoll(spec, &end, 10);
+		if (*end != '\0' || errno != 0) {
+			warnx("OFFSET: not a number: '%s'", spec);
+			goto done;
+		}
+		off = 0;
+		if (delta < 0)
+			off = v.mv_size;
+	} else {
+		if ((sign = strpbrk(spec, "+-")) != NULL) {
+			errno = 0;
+			delta = strtoll(sign, &end, 10);
+			if (*end != '\0' || errno != 0) {
+				warnx("OFFSET: '%s' is not FIELD[+-N]", spec);
+				goto done;
+			}
+			*sign = '\0';
+		}
+		if (field_offset(v.mv_data, v.mv_size, spec, &off) != 0)
+			goto done;
+	}
+	if ((delta < 0 && (unsigned long long)-delta > off) ||
+	    (delta >= 0 && (unsigned long long)delta >= v.mv_size - off)) {
+		warnx("offset %s is outside entry %llu's %zu bytes", argv[1],
+		    (unsigned long long)seq, v.mv_size);
+		goto done;
+	}
+	off = delta < 0 ? off - (size_t)-delta : off + (size_t)delta;
+	/* LMDB's pages are read-only: change a copy and put it back. */
+	if ((copy = malloc(v.mv_size)) == NULL) {
+		warn("malloc");
+		goto done;
+	}
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[off] ^= (uint8_t)(1u << bit);
+	if (raw_put(d, seq, copy, v.mv_size) != 0)
+		goto done;
+	rc = 0;
+done:
+	free(copy);
+	free(spec);
+	return rc;
+}
+
+static int
+op_delete(struct db *d, int argc, char **argv)
+{
+	uint64_t	seq;
+	uint8_t		kb[8];
+	MDB_val		k;
+	int		rc;
+
+	if (argc != 1) {
+		warnx("usage: delete SEQ");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	k = seq_key(kb, seq);
+	if ((rc = mdb_del(d->txn, d->entries, &k, NULL)) != 0)
+		return lmdb_fail(rc, "delete entry");
+	return 0;
+}
+
+static int
+op_swap(struct db *d, int argc, char **argv)
+{
+	uint64_t	 s1, s2;
+	MDB_val		 v1, v2;
+	uint8_t		*c1 = NULL, *c2 = NULL;
+	size_t		 n1, n2;
+	int		 rc = -1;
+
+	if (argc != 2) {
+		warnx("usage: swap SEQ1 SEQ2");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ1", &s1) != 0 ||
+	    parse_u64(argv[1], "SEQ2", &s2) != 0)
+		return -1;
+	/* Copies first: a put may move the other value's page. */
+	if (raw_get(d, s1, &v1) != 0)
+		goto done;
+	n1 = v1.mv_size;
+	if ((c1 = malloc(n1)) == NULL) {
+		warn("malloc");
+		goto done;
+	}
+	memcpy(c1, v1.mv_data, n1);
+	if (raw_get(d, s2, &v2) != 0)
+		goto done;
+	n2 = v2.mv_size;
+	if ((c2 = malloc(n2)) == NULL) {
+		warn("malloc");
+		goto done;
+	}
+	memcpy(c2, v2.mv_data, n2);
+	if (raw_put(d, s1, c2, n2) != 0 || raw_put(d, s2, c1, n1) != 0)
+		goto done;
+	rc = 0;
+done:
+	free(c2);
+	free(c1);
+	return rc;
+}
+
+/*
+ * Re-link every entry after seq to the one before it, hash of seq given,
+ * and move the head to the last one: the chain is consistent again.
+ */
+static int
+rechain_after(struct db *d, uint64_t seq, const uint8_t hash[AL_HASH_LEN])
+{
+	struct ent	x = { 0 };
+	uint8_t		h[AL_HASH_LEN];
+	uint64_t	next, last = seq;
+	int		rc = -1;
+
+	memcpy(h, hash, AL_HASH_LEN);
+	for (;;) {
+		if (next_seq(d, last, &next) != 0)
+			goto done;
+		if (next == 0)
+			break;
+		if (load(d, next, &x) != 0)
+			goto done;
+		memcpy(x.e.prev, h, AL_HASH_LEN);
+		if (save(d, next, &x.e, h) != 0)
+			goto done;
+		last = next;
+	}
+	if (set_head(d, last, h) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
+/* Change a field of entry seq; with relink, repair what follows it. */
+static int
+change(struct db *d, uint64_t seq, const char *name, const char *value,
+    int relink)
+{
+	struct ent	x = { 0 };
+	struct al_str	old = { NULL, 0 };
+	char		*oldcust = NULL;
+	uint8_t		h[AL_HASH_LEN];
+	int		rc = -1;
+
+	if (load(d, seq, &x) != 0)
+		goto done;
+	if (x.e.kind == AL_KIND_ACCESS &&
+	    (oldcust = strndup(x.e.customer.p, x.e.customer.n)) == NULL) {
+		warn("strndup");
+		goto done;
+	}
+	if (set_field(&x.e, name, value) != 0)
+		goto done;
+	if (save(d, seq, &x.e, h) != 0)
+		goto done;
+	if (!relink) {
+		rc = 0;
+		goto done;
+	}
+	/* An insider moves the index record along with the customer. */
+	if (oldcust != NULL && strcmp(name, "customer") == 0) {
+		old.p = oldcust;
+		old.n = strlen(oldcust);
+		if (index_op(d, &old, seq, 0) != 0 ||
+		    index_op(d, &x.e.customer, seq, 1) != 0)
+			goto done;
+	}
+	if (rechain_after(d, seq, h) != 0)
+		goto done;
+	rc = 0;
+done:
+	free(oldcust);
+	ent_free(&x);
+	return rc;
+}
+
+static int
+op_field(struct db *d, int argc, char **argv, int relink)
+{
+	uint64_t	seq;
+
+	if (argc != 3) {
+		warnx("usage: %s SEQ NAME VALUE", relink ? "rechain" :
+		    "field");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	return change(d, seq, argv[1], argv[2], relink);
+}
+
+static int
+op_policy_text(struct db *d, int argc, char **argv)
+{
+	struct ent	x = { 0 };
+	uint64_t	seq;
+	int		rc = -1;
+
+	if (argc != 2) {
+		warnx("usage: policy-text SEQ TEXT");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	if (load(d, seq, &x) != 0)
+		goto done;
+	if (x.e.kind != AL_KIND_POLICY) {
+		warnx("entry %llu is not a policy change",
+		    (unsigned long long)seq);
+		goto done;
+	}
+	/* The digest stays; the chain is repaired, so only it can tell. */
+	if (change(d, seq, "text", argv[1], 1) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
+static int
+op_truncate(struct db *d, int argc, char **argv)
+{
+	struct ent	 x = { 0 };
+	MDB_val		 v;
+	uint64_t	 n, i, seq, pseq;
+	uint8_t		 kb[8], h[AL_HASH_LEN];
+	MDB_val		 k;
+	int		 rc = -1, mrc;
+
+	if (argc != 1) {
+		warnx("usage: truncate N");
+		return -1;
+	}
+	if (parse_u64(argv[0], "N", &n) != 0)
+		return -1;
+	if (meta_get(d, META_POLICY, 8, &v) != 0)
+		return -1;
+	pseq = get_be64(v.mv_data);
+	for (i = 0; i < n; i++) {
+		if (last_seq(d, &seq) != 0)
+			goto done;
+		if (load(d, seq, &x) != 0)
+			goto done;
+		if (x.e.kind == AL_KIND_ACCESS &&
+		    index_op(d, &x.e.customer, seq, 0) != 0)
+			goto done;
+		k = seq_key(kb, seq);
+		if ((mrc = mdb_del(d->txn, d->entries, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete entry");
+			goto done;
+		}
+	}
+	if (last_seq(d, &seq) != 0) {
+		warnx("that would leave no entry");
+		goto done;
+	}
+	/* The newest policy change left becomes the active one. */
+	if (pseq > seq) {
+		for (i = seq; i > 0; i--) {
+			if (load(d, i, &x) != 0)
+				goto done;
+			if (x.e.kind == AL_KIND_POLICY)
+				break;
+		}
+		if (i == 0) {
+			warnx("no policy change is left");
+			goto done;
+		}
+		put_be64(kb, i);
+		if (meta_put(d, META_POLICY, kb, 8) != 0)
+			goto done;
+	}
+	if (raw_get(d, seq, &v) != 0)
+		goto done;
+	entry_hash(v.mv_data, v.mv_size, h);
+	if (set_head(d, seq, h) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
+/*
+ * Append an access, decided by the active policy, chained to the head,
+ * indexed, with the head moved: a log that is consistent in every way.
+ * Only an anchor taken later than this can tell that it was not there.
+ */
+static int
+op_forge(struct db *d, int argc, char **argv)
+{
+	struct ent		 pol = { 0 }, last = { 0 };
+	struct buf		 b = { 0 }, errs = { 0 };
+	struct policy		*p = NULL;
+	struct al_access	 a;
+	struct al_decision	 dec;
+	struct al_entry		 e;
+	MDB_val			 v, k;
+	uint64_t		 seq;
+	uint8_t			 kb[8], h[AL_HASH_LEN];
+	char			 hex[2 * AL_HASH_LEN + 1];
+	int			 rc = -1, mrc;
+
+	if (argc != 0 && argc != 4) {
+		warnx("usage: forge [ACTOR CUSTOMER PURPOSE ACTION]");
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.actor = argc ? argv[0] : "svc:billing";
+	a.customer = argc ? argv[1] : "acme";
+	a.purpose = argc ? argv[2] : "service-provision";
+	a.action = argc ? argv[3] : "read";
+	a.data = "customer-data";
+	a.resource = "forged";
+	if (meta_get(d, META_HEAD, 8 + AL_HASH_LEN, &v) != 0)
+		goto done;
+	seq = get_be64(v.mv_data);
+	memcpy(h, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
+	if (meta_get(d, META_POLICY, 8, &v) != 0)
+		goto done;
+	if (load(d, get_be64(v.mv_data), &pol) != 0 ||
+	    load(d, seq, &last) != 0)
+		goto done;
+	if (pol.e.kind != AL_KIND_POLICY) {
+		warnx("the active policy's entry is not a policy change");
+		goto done;
+	}
+	if ((p = policy_parse(pol.e.name.p, pol.e.text.p, pol.e.text.n,
+	    &errs)) == NULL) {
+		warnx("the active policy does not parse");
+		goto done;
+	}
+	policy_eval(p, &a, &dec);
+
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_ACCESS;
+	e.seq = seq + 1;
+	e.time_ns = last.e.time_ns + 1000000000ULL;
+	memcpy(e.prev, h, AL_HASH_LEN);
+	e.service = last.e.service;
+	e.host = last.e.host;
+	e.pid = last.e.pid + 1;
+	e.uid = last.e.uid;
+#define S(field, s) do { e.field.p = (s); e.field.n = strlen(s); } while (0)
+	S(actor, a.actor);
+	S(customer, a.customer);
+	S(data, a.data);
+	S(action, a.action);
+	S(resource, a.resource);
+	S(purpose, a.purpose);
+	S(ref, "");
+	S(reason, "");
+	S(rule, dec.rule);
+	S(detail, dec.detail);
+#undef S
+	e.allow = dec.allow;
+	e.code = dec.code;
+	memcpy(e.policy, pol.e.digest, AL_HASH_LEN);
+	if (entry_encode(&e, &b) != 0) {
+		warnx("cannot encode the forged entry");
+		goto done;
+	}
+	k = seq_key(kb, e.seq);
+	v.mv_size = b.n;
+	v.mv_data = b.p;
+	if ((mrc = mdb_put(d->txn, d->entries, &k, &v, MDB_APPEND)) != 0) {
+		lmdb_fail(mrc, "append entry");
+		goto done;
+	}
+	entry_hash(b.p, b.n, h);
+	if (index_op(d, &e.customer, e.seq, 1) != 0 ||
+	    set_head(d, e.seq, h) != 0)
+		goto done;
+	al_hex(h, AL_HASH_LEN, hex);
+	if (printf("%llu %s\n", (unsigned long long)e.seq, hex) < 0) {
+		warn("stdout");
+		goto done;
+	}
+	rc = 0;
+done:
+	policy_free(p);
+	buf_free(&errs);
+	buf_free(&b);
+	ent_free(&last);
+	ent_free(&pol);
+	return rc;
+}
+
+static int
+op_index_del(struct db *d, int argc, char **argv)
+{
+	struct ent	x = { 0 };
+	uint64_t	seq;
+	int		rc = -1;
+
+	if (argc != 1) {
+		warnx("usage: index-del SEQ");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	if (load(d, seq, &x) != 0)
+		goto done;
+	if (x.e.kind != AL_KIND_ACCESS) {
+		warnx("entry %llu is not an access", (unsigned long long)seq);
+		goto done;
+	}
+	if (index_op(d, &x.e.customer, seq, 0) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
+static int
+op_index_add(struct db *d, int argc, char **argv)
+{
+	struct al_str	c;
+	uint64_t	seq;
+
+	if (argc != 2) {
+		warnx("usage: index-add CUSTOMER SEQ");
+		return -1;
+	}
+	if (parse_u64(argv[1], "SEQ", &seq) != 0)
+		return -1;
+	c.p = argv[0];
+	c.n = strlen(argv[0]);
+	return index_op(d, &c, seq, 1);
+}
+
+static int
+op_head(struct db *d, int argc, char **argv)
+{
+	uint64_t	seq;
+	uint8_t		h[AL_HASH_LEN];
+
+	if (argc != 2) {
+		warnx("usage: head SEQ HEX");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	if (al_unhex(argv[1], h, AL_HASH_LEN) != 0) {
+		warnx("HEX: not %d hex digits", 2 * AL_HASH_LEN);
+		return -1;
+	}
+	return set_head(d, seq, h);
+}
+
+static int
+op_meta_policy(struct db *d, int argc, char **argv)
+{
+	uint64_t	seq;
+	uint8_t		kb[8];
+
+	if (argc != 1) {
+		warnx("usage: meta-policy SEQ");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	put_be64(kb, seq);
+	return meta_put(d, META_POLICY, kb, 8);
+}
+
+/*
+ * A failing disk: bytes of the data file changed under LMDB's feet.
+ * Pairs OFFSET MASK, each byte xored with its MASK; one OFFSET alone has
+ * its lowest bit flipped.
+ */
+static int
+op_rawflip(const char *dir, int argc, char **argv)
+{
+	char		path[PATH_MAX];
+	uint64_t	off, mask = 1;
+	uint8_t		c;
+	ssize_t		r;
+	int		fd = -1, i, n, rc = -1;
+
+	if (argc < 1 || (argc > 1 && argc % 2 != 0)) {
+		warnx("usage: rawflip OFFSET [MASK [OFFSET MASK]...]");
+		return -1;
+	}
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		warnx("%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW)) == -1) {
+		warn("%s", path);
+		goto done;
+	}
+	for (i = 0; i < argc; i += 2) {
+		if (parse_u64(argv[i], "OFFSET", &off) != 0 ||
+		    (i + 1 < argc && parse_u64(argv[i + 1], "MASK",
+		    &mask) != 0))
+			goto done;
+		if (mask == 0 || mask > 255) {
+			warnx("MASK is 1 to 255");
+			goto done;
+		}
+		if (off > (uint64_t)INT64_MAX ||
+		    (r = pread(fd, &c, 1, (off_t)off)) == 0) {
+			warnx("%s: offset %llu is past its end", path,
+			    (unsigned long long)off);
+			goto done;
+		}
+		if (r != 1) {
+			warn("%s: read", path);
+			goto done;
+		}
+		c ^= (uint8_t)mask;
+		if (pwrite(fd, &c, 1, (off_t)off) != 1) {
+			warn("%s: write", path);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	if (fd != -1 && close(fd) != 0) {
+		warn("%s: close", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * A copy with no free pages, so that a byte changed anywhere in its data
+ * file is a byte of the live B-trees, not of a page LMDB no longer reads.
+ */
+static int
+op_compact(const char *dir, int argc, char **argv)
+{
+	MDB_env	*env = NULL;
+	int	 rc, ret = -1;
+
+	if (argc != 1) {
+		warnx("usage: compact DEST");
+		return -1;
+	}
+	if ((rc = mdb_env_create(&env)) != 0) {
+		lmdb_fail(rc, "create environment");
+		goto done;
+	}
+	if ((rc = mdb_env_set_maxdbs(env, 4)) != 0) {
+		lmdb_fail(rc, "configure environment");
+		goto done;
+	}
+	if ((rc = mdb_env_open(env, dir, MDB_RDONLY, 0600)) != 0) {
+		warnx("%s: %s", dir, mdb_strerror(rc));
+		goto done;
+	}
+	if ((rc = mdb_env_copy2(env, argv[0], MDB_CP_COMPACT)) != 0) {
+		warnx("copy to %s: %s", argv[0], mdb_strerror(rc));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (env != NULL)
+		mdb_env_close(env);
+	return ret;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct db *, int, char **);
+} ops[] = {
+	{ "delete",	 op_delete },
+	{ "flip",	 op_flip },
+	{ "forge",	 op_forge },
+	{ "head",	 op_head },
+	{ "index-add",	 op_index_add },
+	{ "index-del",	 op_index_del },
+	{ "meta-policy", op_meta_policy },
+	{ "policy-text", op_policy_text },
+	{ "swap",	 op_swap },
+	{ "truncate",	 op_truncate },
+};
+
+static int
+op_field_only(struct db *d, int argc, char **argv)
+{
+	return op_field(d, argc, argv, 0);
+}
+
+static int
+op_rechain(struct db *d, int argc, char **argv)
+{
+	return op_field(d, argc, argv, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct db	  d;
+	int		(*fn)(struct db *, int, char **) = NULL;
+	const char	 *dir, *op;
+	size_t		  i;
+	int		  status = 1;
+
+	memset(&d, 0, sizeof(d));
+	if (argc < 3) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	dir = argv[1];
+	op = argv[2];
+	if (strcmp(op, "rawflip") == 0)
+		return op_rawflip(dir, argc - 3, argv + 3) == 0 ? 0 : 1;
+	if (strcmp(op, "compact") == 0)
+		return op_compact(dir, argc - 3, argv + 3) == 0 ? 0 : 1;
+	if (strcmp(op, "field") == 0)
+		fn = op_field_only;
+	else if (strcmp(op, "rechain") == 0)
+		fn = op_rechain;
+	for (i = 0; fn == NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i].name) == 0)
+			fn = ops[i].fn;
+	if (fn == NULL) {
+		warnx("unknown op '%s'", op);
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (db_open(&d, dir) != 0)
+		goto done;
+	if (fn(&d, argc - 3, argv + 3) != 0)
+		goto done;
+	if (db_commit(&d) != 0)
+		goto done;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warn("stdout");
+		goto done;
+	}
+	status = 0;
+done:
+	db_close(&d);
+	if (status != 0)
+		warnx("%s: %s: nothing was changed", dir, op);
+	return status;
+}
