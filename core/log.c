@@ -138,6 +138,15 @@ env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 		return al_seterr(l, AL_ECORRUPT, "%s: the data file is "
 		    "damaged or not an LMDB file: %s", dir, mdb_strerror(rc));
+	/*
+	 * LMDB believes the map size, page size and last page of the meta
+	 * page; absurd ones fail the mapping.  In a file that exists (mapsize
+	 * 0: al_open) that is damage, not a lack of memory.
+	 */
+	if (mapsize == 0 && (rc == EINVAL || rc == ENOMEM))
+		return al_seterr(l, AL_ECORRUPT, "%s: the data file is "
+		    "damaged: its meta page cannot be mapped: %s", dir,
+		    mdb_strerror(rc));
 	return al_seterr(l, rc == ENOMEM ? AL_ENOMEM : AL_EIO, "%s: %s", dir,
 	    mdb_strerror(rc));
 }

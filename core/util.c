@@ -106,6 +106,7 @@ al_lmdb_err(al_log *l, int mdb_rc, const char *what)
 	case MDB_BAD_TXN:
 	case MDB_BAD_VALSIZE:
 	case MDB_INCOMPATIBLE:
+	case MDB_CURSOR_FULL:	/* a read meets it only in a looping tree */
 		rc = AL_ECORRUPT;
 		break;
 	default:

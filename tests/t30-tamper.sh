@@ -469,15 +469,12 @@ fresh "$T/compact"
 expect 0 "compacted copy: verify passes" v
 check "compacted copy: the same entries" unchanged
 
-# KNOWN BUGS, marked in each test's name: damage that makes verify exit
-# 3, "could not run", where the spec wants it reported as damage, exit 1.
+# Damage that LMDB meets before it reads an entry must be reported as
+# damage (exit 1), not as "could not run" (exit 3):
 # - LMDB trusts the meta page: an absurd map size, last page or page size
-#   in it fails mdb_env_open with ENOMEM or EINVAL, which env_open
-#   (core/log.c) maps to AL_ENOMEM or AL_EIO ("Cannot allocate memory").
-# - A page made a branch that leads back to itself fails a lookup with
-#   MDB_CURSOR_FULL, which al_lmdb_err (core/util.c) maps to AL_EIO: in
-#   al_open's read of the metadata, verify exits 3 ("read metadata:
-#   MDB_CURSOR_FULL: Internal error - cursor stack limit reached").
+#   fails mdb_env_open with ENOMEM or EINVAL (env_open, core/log.c);
+# - a page made a branch that leads back to itself fails a lookup with
+#   MDB_CURSOR_FULL (al_lmdb_err, core/util.c).
 # The map size is bytes 32-39 of a meta page, the page size bytes 40-43,
 # the last page bytes 136-143; both meta pages (pages 0 and 1) are changed,
 # so whichever LMDB takes as the newer is damaged.
@@ -488,8 +485,8 @@ for spec in "map size:38 1 $((psize + 38)) 1" \
 	fresh "$T/compact"
 	# shellcheck disable=SC2086
 	"$TAMPER" "$T/c" rawflip ${spec#*:} || not_ok "rawflip ${spec#*:}"
-	verify_damaged "meta pages' ${spec%%:*} absurd" "(KNOWN BUG: exits 3)"
-	check "meta pages' ${spec%%:*} absurd: verify exits 1 (KNOWN BUG: exits 3)" \
+	verify_damaged "meta pages' ${spec%%:*} absurd" ""
+	check "meta pages' ${spec%%:*} absurd: verify exits 1" \
 	    [ "$_vrc" -eq 1 ]
 done
 # Every page's flags changed: never 3, never a crash.
@@ -555,9 +552,8 @@ if [ -n "$off" ]; then
 	# shellcheck disable=SC2046
 	"$TAMPER" "$T/c" rawflip $(loop_page "$pg") ||
 	    not_ok "rawflip loop $pg"
-	verify_damaged "the metadata's page $pg leads to itself" \
-	    "(KNOWN BUG: MDB_CURSOR_FULL exits 3)"
-	check "the metadata's page leads to itself: verify exits 1 (KNOWN BUG: MDB_CURSOR_FULL exits 3)" \
+	verify_damaged "the metadata's page $pg leads to itself" ""
+	check "the metadata's page leads to itself: verify exits 1" \
 	    [ "$_vrc" -eq 1 ]
 else
 	not_ok "the metadata's page: no 'log_id' in the data file"
