@@ -39,6 +39,7 @@ struct al_log {
 	uint64_t	 pol_seq;
 	uint8_t		*pol_copy;	/* its decoded entry's storage */
 	struct al_entry	 pol_entry;
+	struct buf	 ebuf;		/* the entry being appended */
 	/* al_verify's list of policy versions */
 	struct al_policy_ref *vpol;
 	size_t		 nvpol;

@@ -85,6 +85,7 @@ al_close(al_log *l)
 	policy_free(l->pol);
 	free(l->pol_copy);
 	free(l->vpol);
+	buf_free(&l->ebuf);
 	free(l);
 }
 
@@ -438,6 +439,8 @@ origin(al_log *l, struct al_entry *e, const char *service)
 struct head {
 	uint64_t	seq;
 	uint8_t		hash[AL_HASH_LEN];
+	uint64_t	time;		/* the head entry's time, once known */
+	int		have_time;
 };
 
 static int
@@ -450,6 +453,7 @@ get_head(al_log *l, MDB_txn *txn, struct head *h)
 		return rc;
 	h->seq = get_be64(v.mv_data);
 	memcpy(h->hash, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
+	h->have_time = 0;
 	return 0;
 }
 
@@ -472,7 +476,7 @@ get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
 static int
 append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 {
-	struct buf	 b = { 0 };
+	struct buf	*b = &l->ebuf;
 	uint8_t		 kb[8], hb[8 + AL_HASH_LEN];
 	MDB_val		 k = { 8, kb }, v, mk, mv;
 	int		 rc;
@@ -488,7 +492,7 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	 * range: when the clock has stepped back, the entry takes the time
 	 * of the one before it.
 	 */
-	if (h->seq > 0) {
+	if (h->seq > 0 && !h->have_time) {
 		put_be64(kb, h->seq);
 		if ((rc = mdb_get(txn, l->entries, &k, &v)) != 0) {
 			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
@@ -497,17 +501,19 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 			    al_lmdb_err(l, rc, "read the head entry");
 			goto done;
 		}
-		if (v.mv_size >= 18 && get_be64((uint8_t *)v.mv_data + 10) >
-		    e->time_ns)
-			e->time_ns = get_be64((uint8_t *)v.mv_data + 10);
+		h->time = v.mv_size >= 18 ?
+		    get_be64((uint8_t *)v.mv_data + 10) : 0;
+		h->have_time = 1;
 	}
-	if ((rc = entry_encode(e, &b)) != 0) {
+	if (h->seq > 0 && h->time > e->time_ns)
+		e->time_ns = h->time;
+	if ((rc = entry_encode(e, b)) != 0) {
 		rc = al_seterr(l, rc, "encode entry");
 		goto done;
 	}
 	put_be64(kb, e->seq);
-	v.mv_size = b.n;
-	v.mv_data = b.p;
+	v.mv_size = b->n;
+	v.mv_data = b->p;
 	if ((rc = put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
 	    "entry")) != 0)
 		goto done;
@@ -519,7 +525,9 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 			goto done;
 	}
 	h->seq = e->seq;
-	entry_hash(b.p, b.n, h->hash);
+	h->time = e->time_ns;
+	h->have_time = 1;
+	entry_hash(b->p, b->n, h->hash);
 	put_be64(hb, h->seq);
 	memcpy(hb + 8, h->hash, AL_HASH_LEN);
 	mk.mv_size = strlen(META_HEAD);
@@ -536,72 +544,94 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		rc = put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
 	}
 done:
-	buf_free(&b);
 	return rc;
 }
 
 struct rec {
 	const struct al_access	*a;
 	struct al_decision	*d;
+	size_t			 n;
 	int			 write;
 };
 
 static int
 decide_in(al_log *l, MDB_txn *txn, void *arg)
 {
-	struct rec	*r = arg;
-	struct al_entry	 e;
-	struct head	 h;
-	uint64_t	 pseq;
-	int		 rc;
+	struct rec		*r = arg;
+	const struct al_access	*a;
+	struct al_decision	*d;
+	struct al_entry		 e;
+	struct head		 h;
+	uint64_t		 pseq;
+	size_t			 i;
+	int			 rc;
 
 	if ((rc = get_head(l, txn, &h)) != 0 ||
 	    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
-	policy_eval(l->pol, r->a, r->d);
-	r->d->seq = 0;
-	if (!r->write)
-		return 0;
-	memset(&e, 0, sizeof(e));
-	e.kind = AL_KIND_ACCESS;
-	origin(l, &e, r->a->service);
-	e.actor = str(r->a->actor);
-	e.customer = str(r->a->customer);
-	e.data = str(r->a->data ? r->a->data : "customer-data");
-	e.action = str(r->a->action);
-	e.resource = str(r->a->resource);
-	e.purpose = str(r->a->purpose);
-	e.ref = str(r->a->ref);
-	e.reason = str(r->a->reason);
-	e.allow = r->d->allow;
-	e.code = r->d->code;
-	e.rule = str(r->d->rule);
-	e.detail = str(r->d->detail);
-	memcpy(e.policy, l->pol_entry.digest, AL_HASH_LEN);
-	if ((rc = append(l, txn, &e, &h)) != 0)
-		return rc;
-	r->d->seq = e.seq;
+	for (i = 0; i < r->n; i++) {
+		a = &r->a[i];
+		d = &r->d[i];
+		policy_eval(l->pol, a, d);
+		d->seq = 0;
+		if (!r->write)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = AL_KIND_ACCESS;
+		origin(l, &e, a->service);
+		e.actor = str(a->actor);
+		e.customer = str(a->customer);
+		e.data = str(a->data ? a->data : "customer-data");
+		e.action = str(a->action);
+		e.resource = str(a->resource);
+		e.purpose = str(a->purpose);
+		e.ref = str(a->ref);
+		e.reason = str(a->reason);
+		e.allow = d->allow;
+		e.code = d->code;
+		e.rule = str(d->rule);
+		e.detail = str(d->detail);
+		memcpy(e.policy, l->pol_entry.digest, AL_HASH_LEN);
+		if ((rc = append(l, txn, &e, &h)) != 0)
+			return rc;
+		d->seq = e.seq;
+	}
 	return 0;
 }
 
 int
 al_record(al_log *l, const struct al_access *a, struct al_decision *d)
 {
-	struct rec	r = { a, d, 1 };
+	return al_record_batch(l, a, 1, d);
+}
+
+int
+al_record_batch(al_log *l, const struct al_access *a, size_t n,
+    struct al_decision *d)
+{
+	struct rec	r = { a, d, n, 1 };
+	char		msg[AL_ERRLEN];
+	size_t		i;
 	int		rc;
 
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
-	if ((rc = access_ok(l, a)) != 0)
-		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = access_ok(l, &a[i])) != 0) {
+			if (n > 1) {
+				strlcpy(msg, l->err, sizeof(msg));
+				al_seterr(l, rc, "access %zu: %s", i + 1, msg);
+			}
+			return rc;
+		}
 	return write_txn(l, decide_in, &r);
 }
 
 int
 al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 {
-	struct rec	 r = { a, d, 0 };
+	struct rec	 r = { a, d, 1, 0 };
 	MDB_txn		*txn;
 	int		 rc;
 

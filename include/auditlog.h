@@ -184,6 +184,13 @@ int		 al_init(const char *dir, const struct al_init_opts *,
  */
 int		 al_record(al_log *, const struct al_access *,
 		    struct al_decision *d);
+/*
+ * Decide and append n accesses in one durable transaction: all of them or,
+ * on an error, none.  Every access is checked first; an invalid one fails
+ * the batch with AL_EINVAL ("access N: ...") before anything is written.
+ */
+int		 al_record_batch(al_log *, const struct al_access *, size_t n,
+		    struct al_decision *d);
 /* The same decision, recording nothing. */
 int		 al_check(al_log *, const struct al_access *,
 		    struct al_decision *d);

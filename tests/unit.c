@@ -492,10 +492,38 @@ test_library(const char *tmp)
 		    "the index (%d)", n);
 	}
 
+	/* A batch: one transaction, every access decided and chained. */
+	{
+		struct al_access	 b[500];
+		struct al_decision	 bd[500];
+		uint64_t		 before;
+		int			 good = 1;
+
+		for (i = 0; i < 500; i++) {
+			b[i] = a;
+			b[i].action = i % 5 ? "read" : "sell";
+		}
+		b[2].customer = "";
+		al_head(l, &before, hash);
+		rc = al_record_batch(l, b, 500, bd);
+		check(rc == AL_EINVAL && strcmp(al_errmsg(l), "access 3: "
+		    "customer is empty") == 0 && al_head(l, &seq2, h2) == 0 &&
+		    seq2 == before, "an invalid access fails the whole batch: "
+		    "%s", al_errmsg(l));
+		b[2].customer = "acme";
+		rc = al_record_batch(l, b, 500, bd);
+		for (i = 0; i < 500; i++)
+			if (bd[i].seq != before + 1 + (uint64_t)i ||
+			    bd[i].allow != (i % 5 != 0))
+				good = 0;
+		check(rc == 0 && good, "a batch of 500: seqs in order, each "
+		    "decided");
+	}
+
 	memset(&vo, 0, sizeof(vo));
 	rc = al_verify(l, &vo, &s);
-	check(rc == 0 && s.problems == 0 && s.entries == 3003 &&
-	    s.accesses == 3002 && s.denied == 300 && s.policies == 1,
+	check(rc == 0 && s.problems == 0 && s.entries == 3503 &&
+	    s.accesses == 3502 && s.denied == 400 && s.policies == 1,
 	    "verify: %llu entries, %llu problems",
 	    (unsigned long long)s.entries, (unsigned long long)s.problems);
 	vo.have_expect = 1;
