@@ -29,7 +29,7 @@ struct policy;
 
 struct al_log {
 	MDB_env		*env;
-	MDB_dbi		 entries, customer, meta;
+	MDB_dbi		 entries, customer, policies, meta;
 	int		 flags;
 	al_clock_fn	 clock;
 	void		*clock_arg;

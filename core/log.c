@@ -97,6 +97,7 @@ dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 	if ((rc = mdb_dbi_open(txn, "entries", create, &l->entries)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "customer",
 	    create | MDB_DUPSORT | MDB_DUPFIXED, &l->customer)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "policies", create, &l->policies)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) != 0) {
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
 			return al_seterr(l, AL_ECORRUPT, "not an auditlog log "
@@ -120,7 +121,7 @@ env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((rc = mdb_env_create(&l->env)) != 0)
 			return al_lmdb_err(l, rc, "create environment");
-		if ((rc = mdb_env_set_maxdbs(l->env, 4)) != 0 ||
+		if ((rc = mdb_env_set_maxdbs(l->env, 8)) != 0 ||
 		    (mapsize && (rc = mdb_env_set_mapsize(l->env,
 		    mapsize)) != 0)) {
 			mdb_env_close(l->env);
@@ -537,6 +538,13 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	if ((rc = put(l, txn, l->meta, &mk, &mv, 0, "move head")) != 0)
 		goto done;
 	if (e->kind == AL_KIND_POLICY) {
+		/* The policies index: seq -> digest, for the policy in force
+		 * at any seq without a scan. */
+		mv.mv_size = AL_HASH_LEN;
+		mv.mv_data = e->digest;
+		if ((rc = put(l, txn, l->policies, &k, &mv, MDB_APPEND,
+		    "index policy")) != 0)
+			goto done;
 		mk.mv_size = strlen(META_POLICY);
 		mk.mv_data = (void *)(uintptr_t)META_POLICY;
 		mv.mv_size = 8;

@@ -60,6 +60,24 @@ add_policy(struct vstate *v, const struct al_entry *e)
 	return 0;
 }
 
+static void
+check_policy_index(struct vstate *v, const struct al_entry *e)
+{
+	uint8_t	kb[8];
+	MDB_val	k = { 8, kb }, val;
+	int	rc;
+
+	put_be64(kb, e->seq);
+	if ((rc = mdb_get(v->txn, v->l->policies, &k, &val)) == MDB_NOTFOUND)
+		problem(v, e->seq, "missing from the policies index");
+	else if (rc != 0)
+		problem(v, e->seq, "policies index unreadable: %s",
+		    mdb_strerror(rc));
+	else if (val.mv_size != AL_HASH_LEN ||
+	    memcmp(val.mv_data, e->digest, AL_HASH_LEN) != 0)
+		problem(v, e->seq, "the policies index names another digest");
+}
+
 static int
 check_policy(struct vstate *v, const struct al_entry *e)
 {
@@ -80,6 +98,7 @@ check_policy(struct vstate *v, const struct al_entry *e)
 		    errs.p ? (char *)errs.p : "out of memory");
 	}
 	buf_free(&errs);
+	check_policy_index(v, e);
 	memcpy(v->pol_digest, e->digest, AL_HASH_LEN);
 	v->have_pol = 1;
 	v->pol_seq = e->seq;
@@ -193,6 +212,12 @@ check_meta(struct vstate *v, uint64_t last_seq, const uint8_t *last_hash)
 	else if (st.ms_entries != v->s->accesses)
 		problem(v, 0, "the customer index holds %zu records for %"
 		    PRIu64 " accesses", st.ms_entries, v->s->accesses);
+	if ((rc = mdb_stat(v->txn, l->policies, &st)) != 0)
+		problem(v, 0, "policies index unreadable: %s",
+		    mdb_strerror(rc));
+	else if (st.ms_entries != v->s->policies)
+		problem(v, 0, "the policies index holds %zu records for %"
+		    PRIu64 " policy changes", st.ms_entries, v->s->policies);
 }
 
 int

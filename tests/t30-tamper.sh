@@ -271,6 +271,14 @@ check "index record moved: seq 5 is missing from it" \
 check "index record moved: the count alone would not tell" \
     no_out "the customer index holds"
 
+# The policies index (seq -> digest of each policy change) disagrees.
+fresh; tamper pindex-del 10
+expect 1 "policies index record removed: verify fails" v
+check "policies index record removed: seq 10 is missing from it" \
+    out_has "seq 10: missing from the policies index"
+check "policies index record removed: the count is short" \
+    out_has "log: the policies index holds 1 records for 2 policy changes"
+
 # The head in the metadata does not match the chain.
 fresh; tamper head 16 "$(hash_of "$anchor9")"
 expect 1 "head metadata with a wrong hash: verify fails" v

@@ -37,6 +37,7 @@ static const char usage_text[] =
     "                             append an access the policy decides,\n"
     "                             consistently; prints \"SEQ HASH\"\n"
     "  index-del SEQ              remove entry SEQ's customer index record\n"
+    "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
     "  head SEQ HEX               set the head metadata\n"
     "  meta-policy SEQ            set the active-policy metadata\n"
@@ -51,7 +52,7 @@ static const char usage_text[] =
 struct db {
 	MDB_env		*env;
 	MDB_txn		*txn;
-	MDB_dbi		 entries, customer, meta;
+	MDB_dbi		 entries, customer, policies, meta;
 };
 
 /* A decoded entry that owns its strings. */
@@ -108,7 +109,7 @@ db_open(struct db *d, const char *dir)
 
 	if ((rc = mdb_env_create(&d->env)) != 0)
 		return lmdb_fail(rc, "create environment");
-	if ((rc = mdb_env_set_maxdbs(d->env, 4)) != 0)
+	if ((rc = mdb_env_set_maxdbs(d->env, 8)) != 0)
 		return lmdb_fail(rc, "configure environment");
 	if ((rc = mdb_env_open(d->env, dir, 0, 0600)) != 0) {
 		warnx("%s: %s", dir, mdb_strerror(rc));
@@ -119,6 +120,7 @@ db_open(struct db *d, const char *dir)
 	if ((rc = mdb_dbi_open(d->txn, "entries", 0, &d->entries)) != 0 ||
 	    (rc = mdb_dbi_open(d->txn, "customer",
 	    MDB_DUPSORT | MDB_DUPFIXED, &d->customer)) != 0 ||
+	    (rc = mdb_dbi_open(d->txn, "policies", 0, &d->policies)) != 0 ||
 	    (rc = mdb_dbi_open(d->txn, "meta", 0, &d->meta)) != 0)
 		return lmdb_fail(rc, "open databases");
 	return 0;
@@ -779,6 +781,11 @@ op_truncate(struct db *d, int argc, char **argv)
 			lmdb_fail(mrc, "delete entry");
 			goto done;
 		}
+		if (x.e.kind == AL_KIND_POLICY &&
+		    (mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete policies index record");
+			goto done;
+		}
 	}
 	if (last_seq(d, &seq) != 0) {
 		warnx("that would leave no entry");
@@ -944,6 +951,28 @@ done:
 }
 
 static int
+op_pindex_del(struct db *d, int argc, char **argv)
+{
+	uint64_t	seq;
+	uint8_t		kb[8];
+	MDB_val		k;
+	int		mrc;
+
+	if (argc != 1) {
+		warnx("usage: pindex-del SEQ");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	k = seq_key(kb, seq);
+	if ((mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0) {
+		lmdb_fail(mrc, "delete policies index record");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 op_index_add(struct db *d, int argc, char **argv)
 {
 	struct al_str	c;
@@ -1074,7 +1103,7 @@ op_compact(const char *dir, int argc, char **argv)
 		lmdb_fail(rc, "create environment");
 		goto done;
 	}
-	if ((rc = mdb_env_set_maxdbs(env, 4)) != 0) {
+	if ((rc = mdb_env_set_maxdbs(env, 8)) != 0) {
 		lmdb_fail(rc, "configure environment");
 		goto done;
 	}
@@ -1103,6 +1132,7 @@ static const struct {
 	{ "head",	 op_head },
 	{ "index-add",	 op_index_add },
 	{ "index-del",	 op_index_del },
+	{ "pindex-del",	 op_pindex_del },
 	{ "meta-policy", op_meta_policy },
 	{ "policy-text", op_policy_text },
 	{ "swap",	 op_swap },
