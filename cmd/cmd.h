@@ -13,11 +13,10 @@
 #define EX_UNAVAIL	3	/* the log is unavailable or unwritable */
 
 /* Output escaping (out.c). */
-#define ESC_SPACE	0x1	/* spaces too, for table columns */
-#define ESC_KEEPNL	0x2	/* newlines and tabs pass (policy text) */
+#define ESC_SPACE	AL_ESC_SPACE	/* spaces too, for table columns */
+#define ESC_KEEPNL	AL_ESC_KEEPNL	/* newlines and tabs pass */
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
-void	 put_jkey(FILE *, const char *key, const struct al_str *, int comma);
 
 extern const char *progverb;
 void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

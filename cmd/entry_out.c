@@ -71,39 +71,5 @@ row(const struct al_entry *e)
 void
 json_entry(FILE *fp, const struct al_entry *e)
 {
-	char	t[40], hex[2 * AL_HASH_LEN + 1];
-
-	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
-		strlcpy(t, "?", sizeof(t));
-	fprintf(fp, "{\"version\":%d,\"seq\":%llu,\"time\":\"%s\","
-	    "\"kind\":\"%s\"", AL_FORMAT_VERSION, (unsigned long long)e->seq, t,
-	    e->kind == AL_KIND_POLICY ? "policy" : "access");
-	put_jkey(fp, "actor", &e->actor, 1);
-	if (e->kind == AL_KIND_POLICY) {
-		put_jkey(fp, "name", &e->name, 1);
-		put_jkey(fp, "text", &e->text, 1);
-		al_hex(e->digest, AL_HASH_LEN, hex);
-		fprintf(fp, ",\"digest\":\"%s\"", hex);
-	} else {
-		put_jkey(fp, "customer", &e->customer, 1);
-		put_jkey(fp, "purpose", &e->purpose, 1);
-		put_jkey(fp, "action", &e->action, 1);
-		put_jkey(fp, "data", &e->data, 1);
-		put_jkey(fp, "resource", &e->resource, 1);
-		put_jkey(fp, "ref", &e->ref, 1);
-		put_jkey(fp, "reason", &e->reason, 1);
-		fprintf(fp, ",\"decision\":\"%s\",\"code\":\"%s\"",
-		    e->allow ? "allow" : "deny", al_code_name(e->code));
-		put_jkey(fp, "rule", &e->rule, 1);
-		put_jkey(fp, "detail", &e->detail, 1);
-		al_hex(e->policy, AL_HASH_LEN, hex);
-		fprintf(fp, ",\"policy\":\"%s\"", hex);
-	}
-	put_jkey(fp, "service", &e->service, 1);
-	put_jkey(fp, "host", &e->host, 1);
-	fprintf(fp, ",\"pid\":%u,\"uid\":%u", e->pid, e->uid);
-	al_hex(e->prev, AL_HASH_LEN, hex);
-	fprintf(fp, ",\"prev\":\"%s\"", hex);
-	al_hex(e->hash, AL_HASH_LEN, hex);
-	fprintf(fp, ",\"hash\":\"%s\"}\n", hex);
+	(void)al_fput_entry_json(fp, e);	/* stream errors: finish() */
 }

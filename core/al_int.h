@@ -50,6 +50,11 @@ int	al_seterr(al_log *, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	al_lmdb_err(al_log *, int mdb_rc, const char *what);
 
+/* Escaping (esc.c): AL_ESC_* flags as in auditlog.h. */
+int	esc_term(struct buf *, const char *, size_t, int flags);
+int	esc_json(struct buf *, const char *, size_t);
+int	entry_json(struct buf *, const struct al_entry *);
+
 /* Text checks: 0 when s (n bytes) is valid UTF-8 without control chars. */
 int	al_utf8_ok(const uint8_t *s, size_t n, size_t *bad);
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -230,6 +231,20 @@ void		 al_iter_close(al_iter *);
  */
 int		 al_verify(al_log *, const struct al_verify_opts *,
 		    struct al_verify_summary *s);
+
+/*
+ * Untrusted text for output, written to fp.  al_fput_term escapes for a
+ * terminal: printable UTF-8 passes, a backslash is doubled, anything else
+ * (controls, invalid UTF-8, marks that reorder text) becomes an octal
+ * escape; AL_ESC_SPACE escapes spaces too, AL_ESC_KEEPNL lets newlines and
+ * tabs through.  al_fput_json writes a JSON string; al_fput_entry_json an
+ * entry's JSON line (docs/FORMAT.md).  They return 0 or AL_EIO.
+ */
+#define AL_ESC_SPACE	0x1
+#define AL_ESC_KEEPNL	0x2
+int		 al_fput_term(FILE *, const char *, size_t, int flags);
+int		 al_fput_json(FILE *, const char *, size_t);
+int		 al_fput_entry_json(FILE *, const struct al_entry *);
 
 /* Helpers shared with the tools. */
 const char	*al_code_name(int code);	/* "deny-rule", ... */

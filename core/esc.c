@@ -1,0 +1,228 @@
+/* esc.c - untrusted text made safe: for a terminal, for JSON; entry JSON */
+#include <stdio.h>
+#include <string.h>
+
+#define LIBBSD_NETBSD_VIS
+#include <bsd/string.h>
+#include <bsd/vis.h>
+
+#include "al_int.h"
+
+/*
+ * Length of the UTF-8 sequence at s (at most n bytes) when it is valid,
+ * else 0; *cp gets the code point.
+ */
+static size_t
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t		len, k;
+	uint32_t	c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		len = 2; c &= 0x1f; min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3; c &= 0x0f; min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4; c &= 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[k] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* C1 controls, and the marks that reorder text (Trojan Source). */
+static int
+unsafe_cp(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+/*
+ * Text for a terminal.  Printable characters, UTF-8 included, pass; a
+ * backslash is doubled; everything else is encoded by vis(3) as an octal
+ * or C-style escape, so the output is unambiguous and holds no control
+ * sequence.
+ */
+int
+esc_term(struct buf *b, const char *p, size_t n, int flags)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	char			 v[8];
+	size_t			 i = 0, len, k;
+	uint32_t		 c;
+	int			 rc = 0;
+
+	while (i < n && rc == 0) {
+		len = utf8_char(s + i, n - i, &c);
+		if (len == 1 && c == '\\')
+			rc = buf_add(b, "\\\\", 2);
+		else if (len == 1 && c == ' ' && (flags & AL_ESC_SPACE))
+			rc = buf_add(b, "\\040", 4);
+		else if (len == 1 && (c == '\n' || c == '\t') &&
+		    (flags & AL_ESC_KEEPNL))
+			rc = buf_add(b, s + i, 1);
+		else if ((len == 1 && c >= 0x20 && c < 0x7f) ||
+		    (len > 1 && !unsafe_cp(c)))
+			rc = buf_add(b, s + i, len);
+		else {
+			if (len == 0)
+				len = 1;
+			for (k = 0; k < len && rc == 0; k++) {
+				vis(v, s[i + k], VIS_OCTAL | VIS_CSTYLE |
+				    VIS_WHITE, 0);
+				rc = buf_add(b, v, strlen(v));
+			}
+		}
+		i += len;
+	}
+	return rc;
+}
+
+/*
+ * A JSON string, quotes included.  Invalid UTF-8 (only a damaged log
+ * holds any) becomes U+FFFD, so the output is always valid JSON.
+ */
+int
+esc_json(struct buf *b, const char *p, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	size_t			 i = 0, len;
+	uint32_t		 c;
+	int			 rc;
+
+	rc = buf_add(b, "\"", 1);
+	while (i < n && rc == 0) {
+		len = utf8_char(s + i, n - i, &c);
+		if (len == 0) {
+			rc = buf_add(b, "\\ufffd", 6);
+			i++;
+			continue;
+		}
+		switch (c) {
+		case '"':	rc = buf_add(b, "\\\"", 2); break;
+		case '\\':	rc = buf_add(b, "\\\\", 2); break;
+		case '\n':	rc = buf_add(b, "\\n", 2); break;
+		case '\r':	rc = buf_add(b, "\\r", 2); break;
+		case '\t':	rc = buf_add(b, "\\t", 2); break;
+		default:
+			if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+			    c == 0x2028 || c == 0x2029)
+				rc = buf_printf(b, "\\u%04x", (unsigned)c);
+			else
+				rc = buf_add(b, s + i, len);
+		}
+		i += len;
+	}
+	return rc ? rc : buf_add(b, "\"", 1);
+}
+
+static int
+jkey(struct buf *b, const char *key, const struct al_str *v)
+{
+	int	rc;
+
+	if ((rc = buf_printf(b, ",\"%s\":", key)) != 0)
+		return rc;
+	return esc_json(b, v->p, v->n);
+}
+
+static int
+jhash(struct buf *b, const char *key, const uint8_t *h)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(h, AL_HASH_LEN, hex);
+	return buf_printf(b, ",\"%s\":\"%s\"", key, hex);
+}
+
+/* The JSON form of an entry, one line (docs/FORMAT.md, section 11). */
+int
+entry_json(struct buf *b, const struct al_entry *e)
+{
+	char	t[40];
+	int	rc;
+
+	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	if ((rc = buf_printf(b, "{\"version\":%d,\"seq\":%llu,\"time\":\"%s\","
+	    "\"kind\":\"%s\"", AL_FORMAT_VERSION, (unsigned long long)e->seq,
+	    t, e->kind == AL_KIND_POLICY ? "policy" : "access")) != 0 ||
+	    (rc = jkey(b, "actor", &e->actor)) != 0)
+		return rc;
+	if (e->kind == AL_KIND_POLICY) {
+		if ((rc = jkey(b, "name", &e->name)) != 0 ||
+		    (rc = jkey(b, "text", &e->text)) != 0 ||
+		    (rc = jhash(b, "digest", e->digest)) != 0)
+			return rc;
+	} else if ((rc = jkey(b, "customer", &e->customer)) != 0 ||
+	    (rc = jkey(b, "purpose", &e->purpose)) != 0 ||
+	    (rc = jkey(b, "action", &e->action)) != 0 ||
+	    (rc = jkey(b, "data", &e->data)) != 0 ||
+	    (rc = jkey(b, "resource", &e->resource)) != 0 ||
+	    (rc = jkey(b, "ref", &e->ref)) != 0 ||
+	    (rc = jkey(b, "reason", &e->reason)) != 0 ||
+	    (rc = buf_printf(b, ",\"decision\":\"%s\",\"code\":\"%s\"",
+	    e->allow ? "allow" : "deny", al_code_name(e->code))) != 0 ||
+	    (rc = jkey(b, "rule", &e->rule)) != 0 ||
+	    (rc = jkey(b, "detail", &e->detail)) != 0 ||
+	    (rc = jhash(b, "policy", e->policy)) != 0)
+		return rc;
+	if ((rc = jkey(b, "service", &e->service)) != 0 ||
+	    (rc = jkey(b, "host", &e->host)) != 0 ||
+	    (rc = buf_printf(b, ",\"pid\":%u,\"uid\":%u", e->pid,
+	    e->uid)) != 0 ||
+	    (rc = jhash(b, "prev", e->prev)) != 0 ||
+	    (rc = jhash(b, "hash", e->hash)) != 0)
+		return rc;
+	return buf_add(b, "}\n", 2);
+}
+
+/* The public forms write to a stream of the caller's. */
+
+static int
+flush(FILE *fp, struct buf *b, int rc)
+{
+	if (rc == 0 && b->n > 0 && fwrite(b->p, 1, b->n, fp) != b->n)
+		rc = AL_EIO;
+	buf_free(b);
+	return rc;
+}
+
+int
+al_fput_term(FILE *fp, const char *p, size_t n, int flags)
+{
+	struct buf	b = { 0 };
+
+	return flush(fp, &b, esc_term(&b, p, n, flags));
+}
+
+int
+al_fput_json(FILE *fp, const char *p, size_t n)
+{
+	struct buf	b = { 0 };
+
+	return flush(fp, &b, esc_json(&b, p, n));
+}
+
+int
+al_fput_entry_json(FILE *fp, const struct al_entry *e)
+{
+	struct buf	b = { 0 };
+
+	return flush(fp, &b, entry_json(&b, e));
+}
