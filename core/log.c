@@ -931,6 +931,45 @@ fail:
 
 /* Readers. */
 
+/* The first seq whose time is t or later (the last seq + 1 if none). */
+static int
+seq_at(al_iter *it, uint64_t t, uint64_t *out)
+{
+	uint64_t	lo = 1, hi, mid;
+	uint8_t		kb[8];
+	MDB_val		k, v;
+	int		rc;
+
+	if ((rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST)) == MDB_NOTFOUND) {
+		*out = 1;
+		return 0;
+	}
+	if (rc != 0 || k.mv_size != 8)
+		return al_lmdb_err(it->l, rc ? rc : MDB_CORRUPTED,
+		    "read entries");
+	hi = get_be64(k.mv_data) + 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		put_be64(kb, mid);
+		k.mv_size = 8;
+		k.mv_data = kb;
+		if ((rc = mdb_get(it->txn, it->l->entries, &k, &v)) != 0)
+			return rc == MDB_NOTFOUND ? al_seterr(it->l,
+			    AL_ECORRUPT, "entry %llu is missing",
+			    (unsigned long long)mid) :
+			    al_lmdb_err(it->l, rc, "read entries");
+		if (v.mv_size < 18)
+			return al_seterr(it->l, AL_ECORRUPT, "entry %llu is "
+			    "cut short", (unsigned long long)mid);
+		if (get_be64((uint8_t *)v.mv_data + 10) < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*out = lo;
+	return 0;
+}
+
 static int
 iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 {
@@ -958,6 +997,26 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 	    l->entries, &it->cur)) != 0) {
 		rc = al_lmdb_err(l, rc, "open cursor");
 		goto fail;
+	}
+	/* Times never go back along the chain: a period is a seq range. */
+	if (!it->by_customer && (it->f.since_ns || it->f.until_ns)) {
+		uint64_t	seq;
+
+		if (it->f.since_ns) {
+			if ((rc = seq_at(it, it->f.since_ns, &seq)) != 0)
+				goto fail;
+			if (seq > it->f.from_seq)
+				it->f.from_seq = seq;
+		}
+		if (it->f.until_ns) {
+			if ((rc = seq_at(it, it->f.until_ns, &seq)) != 0)
+				goto fail;
+			/* seq 0 stands for no bound; nothing is before 1 */
+			if (seq <= 1)
+				it->f.from_seq = UINT64_MAX;
+			else if (it->f.to_seq == 0 || seq - 1 < it->f.to_seq)
+				it->f.to_seq = seq - 1;
+		}
 	}
 	*out = it;
 	return 0;

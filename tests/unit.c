@@ -539,6 +539,74 @@ test_library(const char *tmp)
 	al_close(l);
 }
 
+static uint64_t
+step_clock(void *arg)
+{
+	uint64_t	*t = arg;
+
+	return *t += 1000;
+}
+
+/* --since/--until find their seqs by bisection: exact at the edges. */
+static void
+test_periods(const char *tmp)
+{
+	struct al_init_opts	 o;
+	struct al_access	 a;
+	struct al_decision	 d;
+	struct al_filter	 f;
+	struct al_entry		 e;
+	char			 dir[512];
+	uint64_t		 t = 0, first = 0, last = 0;
+	al_log			*l = NULL;
+	al_iter			*it;
+	int			 i, n, rc;
+
+	snprintf(dir, sizeof(dir), "%s/periods", tmp);
+	memset(&o, 0, sizeof(o));
+	o.actor = "tester";
+	if (al_init(dir, &o, &l) != 0) {
+		check(0, "init: %s", al_errmsg(l));
+		al_close(l);
+		return;
+	}
+	al_set_clock(l, step_clock, &t);
+	memset(&a, 0, sizeof(a));
+	a.actor = "svc:x";
+	a.customer = "acme";
+	a.purpose = "service-provision";
+	a.action = "read";
+	for (i = 0; i < 100; i++)		/* times 1000, 2000, ... */
+		if (al_record(l, &a, &d) != 0)
+			break;
+	check(i == 100, "100 entries at 1000 ns steps");
+	memset(&f, 0, sizeof(f));
+	f.since_ns = 50500;	/* 51000 is the first in */
+	f.until_ns = 70000;	/* 69000 is the last in */
+	n = 0;
+	if ((rc = al_iter_open(l, &f, &it)) == 0) {
+		while ((rc = al_iter_next(it, &e)) == 1) {
+			if (n++ == 0)
+				first = e.time_ns;
+			last = e.time_ns;
+		}
+		al_iter_close(it);
+	}
+	check(rc == 0 && n == 19 && first == 51000 && last == 69000,
+	    "a period by bisection: %d entries, %llu to %llu", n,
+	    (unsigned long long)first, (unsigned long long)last);
+	f.since_ns = 200000;
+	f.until_ns = 0;
+	n = 0;
+	if ((rc = al_iter_open(l, &f, &it)) == 0) {
+		while ((rc = al_iter_next(it, &e)) == 1)
+			n++;
+		al_iter_close(it);
+	}
+	check(rc == 0 && n == 0, "a period after the last entry is empty");
+	al_close(l);
+}
+
 int
 main(void)
 {
@@ -555,6 +623,7 @@ main(void)
 	test_policy_errors();
 	test_default_policy();
 	test_library(tmp);
+	test_periods(tmp);
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
