@@ -866,6 +866,7 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 
 	if ((*out = l = handle_new()) == NULL)
 		return AL_ENOMEM;
+	al_set_clock(l, o->clock, o->clock_arg);
 	memset(&ps, 0, sizeof(ps));
 	ps.init = 1;
 	ps.actor = o->actor;

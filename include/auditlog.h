@@ -113,6 +113,9 @@ struct al_filter {
 	uint64_t	 from_seq, to_seq;
 };
 
+/* Clock, for tests: returns nanoseconds since the epoch. */
+typedef uint64_t (*al_clock_fn)(void *arg);
+
 /* Options for al_init(); a zeroed struct takes the defaults. */
 struct al_init_opts {
 	const char	*policy_name;	/* e.g. "default.policy" */
@@ -121,6 +124,8 @@ struct al_init_opts {
 	const char	*actor;		/* who created the log (required) */
 	const char	*service;
 	size_t		 mapsize;	/* initial map size; 0: the default */
+	al_clock_fn	 clock;		/* tests: the clock for entry 1 */
+	void		*clock_arg;
 };
 
 /*
@@ -152,9 +157,6 @@ struct al_verify_summary {
 	struct al_policy_ref *policy;		/* policies of them, in order */
 	size_t		npolicy;		/* (owned by the handle) */
 };
-
-/* Clock, for tests: returns nanoseconds since the epoch. */
-typedef uint64_t (*al_clock_fn)(void *arg);
 
 /*
  * Open flags.  AL_RDONLY opens a log for reading (verify, log, head); it works

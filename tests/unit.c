@@ -565,6 +565,8 @@ test_periods(const char *tmp)
 	snprintf(dir, sizeof(dir), "%s/periods", tmp);
 	memset(&o, 0, sizeof(o));
 	o.actor = "tester";
+	o.clock = step_clock;
+	o.clock_arg = &t;
 	if (al_init(dir, &o, &l) != 0) {
 		check(0, "init: %s", al_errmsg(l));
 		al_close(l);
@@ -576,7 +578,7 @@ test_periods(const char *tmp)
 	a.customer = "acme";
 	a.purpose = "service-provision";
 	a.action = "read";
-	for (i = 0; i < 100; i++)		/* times 1000, 2000, ... */
+	for (i = 0; i < 100; i++)	/* times 2000, 3000, ...: init took 1000 */
 		if (al_record(l, &a, &d) != 0)
 			break;
 	check(i == 100, "100 entries at 1000 ns steps");
