@@ -83,7 +83,7 @@ esc_term(struct buf *b, const char *p, size_t n, int flags)
 			if (len == 0)
 				len = 1;
 			for (k = 0; k < len && rc == 0; k++) {
-				vis(v, s[i + k], VIS_OCTAL | VIS_CSTYLE |
+				vis(v, s[i + k], VIS_OCTAL |
 				    VIS_WHITE, 0);
 				rc = buf_add(b, v, strlen(v));
 			}
