@@ -33,12 +33,34 @@ int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);
 const char *whoami(void);
 
+/* Filter flags (filter.c): getopt_long values for the long options. */
+enum {
+	FILTER_CUSTOMER = 1000, FILTER_ACTOR, FILTER_PURPOSE, FILTER_DECISION,
+	FILTER_SINCE, FILTER_UNTIL, FILTER_FROM, FILTER_TO
+};
+#define FILTER_OPTIONS \
+	{ "customer",	required_argument,	NULL, FILTER_CUSTOMER }, \
+	{ "actor",	required_argument,	NULL, FILTER_ACTOR }, \
+	{ "purpose",	required_argument,	NULL, FILTER_PURPOSE }, \
+	{ "decision",	required_argument,	NULL, FILTER_DECISION }, \
+	{ "since",	required_argument,	NULL, FILTER_SINCE }, \
+	{ "until",	required_argument,	NULL, FILTER_UNTIL }
+#define FILTER_SEQ_OPTIONS \
+	{ "from-seq",	required_argument,	NULL, FILTER_FROM }, \
+	{ "to-seq",	required_argument,	NULL, FILTER_TO }
+int	 filter_flag(int ch, const char *arg, struct al_filter *,
+	    const char *usage);
+int	 filter_check(const struct al_filter *, const char *usage);
+
 int	 cmd_check(int, char **, const char *);
 int	 cmd_head(int, char **, const char *);
 int	 cmd_init(int, char **, const char *);
+int	 cmd_export(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
 int	 cmd_record(int, char **, const char *);
+int	 cmd_report(int, char **, const char *);
 int	 cmd_verify(int, char **, const char *);
+int	 cmd_verify_export(int, char **, const char *);
 
 #endif

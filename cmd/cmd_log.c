@@ -15,12 +15,7 @@ static const char usage[] =
     "[-n N] [--json]\n";
 
 static const struct option longopts[] = {
-	{ "customer",	required_argument,	NULL, 'c' },
-	{ "actor",	required_argument,	NULL, 'a' },
-	{ "purpose",	required_argument,	NULL, 'p' },
-	{ "decision",	required_argument,	NULL, 'd' },
-	{ "since",	required_argument,	NULL, 's' },
-	{ "until",	required_argument,	NULL, 'u' },
+	FILTER_OPTIONS,
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -69,33 +64,10 @@ cmd_log(int argc, char **argv, const char *dir)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			f.customer = optarg;
-			break;
-		case 'a':
-			f.actor = optarg;
-			break;
-		case 'p':
-			f.purpose = optarg;
-			break;
-		case 'd':
-			if (strcmp(optarg, "allow") == 0)
-				f.decision = 1;
-			else if (strcmp(optarg, "deny") == 0)
-				f.decision = 2;
-			else
-				return usage_error(usage, "--decision takes "
-				    "allow or deny");
-			break;
-		case 's':
-			if (al_parse_time(optarg, 0, &f.since_ns) != 0)
-				return usage_arg(usage, "--since: not an RFC "
-				    "3339 time or a date:", optarg);
-			break;
-		case 'u':
-			if (al_parse_time(optarg, 1, &f.until_ns) != 0)
-				return usage_arg(usage, "--until: not an RFC "
-				    "3339 time or a date:", optarg);
+		case FILTER_CUSTOMER: case FILTER_ACTOR: case FILTER_PURPOSE:
+		case FILTER_DECISION: case FILTER_SINCE: case FILTER_UNTIL:
+			if (filter_flag(ch, optarg, &f, usage) != EX_OK)
+				return EX_USAGE;
 			break;
 		case 'n':
 			errno = 0;
@@ -118,8 +90,8 @@ cmd_log(int argc, char **argv, const char *dir)
 	if (optind < argc)
 		return usage_arg(usage, "unexpected argument",
 		    argv[optind]);
-	if (f.until_ns && f.until_ns <= f.since_ns)
-		return usage_error(usage, "--until is not after --since");
+	if (filter_check(&f, usage) != EX_OK)
+		return EX_USAGE;
 
 	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (limit && (rc = newest(l, &f, n)) != 0) ||

@@ -23,11 +23,13 @@ static const struct command {
 	const char	*summary;
 } commands[] = {		/* sorted by name */
 	{ "check",	cmd_check,	"decide an access without recording it" },
+	{ "export",	cmd_export,	"write a bundle for auditors" },
 	{ "head",	cmd_head,	"print the newest entry's seq and hash" },
 	{ "init",	cmd_init,	"create a new log" },
 	{ "log",	cmd_log,	"list entries" },
 	{ "policy",	cmd_policy,	"show, check or set the policy" },
 	{ "record",	cmd_record,	"decide an access and record it" },
+	{ "report",	cmd_report,	"summarise entries for compliance" },
 	{ "verify",	cmd_verify,	"prove the log intact" },
 };
 

@@ -88,6 +88,17 @@ uint64_t get_be64(const uint8_t *);
 void	put_be32(uint8_t *, uint32_t);
 uint32_t get_be32(const uint8_t *);
 
+struct al_iter {
+	al_log		*l;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	int		 reverse, by_customer, started;
+	struct al_filter f;
+	char		*customer, *actor, *purpose;
+	uint8_t		*store;
+	size_t		 cap;
+};
+
 /* Storage helpers in log.c used by verify.c. */
 int	log_read_txn(al_log *, MDB_txn **);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);

@@ -20,16 +20,6 @@
 extern const char	al_default_policy_text[];
 extern const size_t	al_default_policy_len;
 
-struct al_iter {
-	al_log		*l;
-	MDB_txn		*txn;
-	MDB_cursor	*cur;
-	int		 reverse, by_customer, started;
-	struct al_filter f;
-	char		*customer, *actor, *purpose;
-	uint8_t		*store;
-	size_t		 cap;
-};
 
 const char *
 al_default_policy(size_t *len)

@@ -248,6 +248,31 @@ int		 al_fput_term(FILE *, const char *, size_t, int flags);
 int		 al_fput_json(FILE *, const char *, size_t);
 int		 al_fput_entry_json(FILE *, const struct al_entry *);
 
+/*
+ * Export: a bundle of the entries that match o->f (docs/FORMAT.md, section
+ * 13), gzip-compressed, written to fd.  Scratch files (unnamed, 0600) go in
+ * o->scratch.  The result says how many entries went in and how many
+ * problems the checks at export time found (the bundle is written all the
+ * same, and its summary lists them).  al_report writes the summary alone.
+ */
+struct al_export_opts {
+	struct al_filter f;
+	int		 level;		/* zlib level 1-9; 0: 6 */
+	uint64_t	 created_ns;	/* 0: now */
+	const char	*scratch;	/* folder for scratch files */
+	void		(*progress)(void *arg, uint64_t bytes, uint64_t entries);
+	void		*arg;
+};
+
+struct al_export_result {
+	uint64_t	entries, problems, first_seq, last_seq;
+};
+
+int		 al_export(al_log *, const struct al_export_opts *, int fd,
+		    struct al_export_result *);
+int		 al_report(al_log *, const struct al_export_opts *, FILE *,
+		    int json, struct al_export_result *);
+
 /* Helpers shared with the tools. */
 const char	*al_code_name(int code);	/* "deny-rule", ... */
 int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);

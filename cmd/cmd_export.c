@@ -1,0 +1,250 @@
+/* cmd_export.c - auditlog export and auditlog report: bundles for auditors */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const char export_usage[] =
+    "usage: auditlog [-d DIR] export -o FILE.tar.gz [--customer ID] "
+    "[--actor WHO]\n"
+    "           [--purpose P] [--decision allow|deny] [--since TIME] "
+    "[--until TIME]\n"
+    "           [--from-seq N] [--to-seq N] [--level 1-9]\n";
+static const char report_usage[] =
+    "usage: auditlog [-d DIR] report [--customer ID] [--actor WHO] "
+    "[--purpose P]\n"
+    "           [--decision allow|deny] [--since TIME] [--until TIME]\n"
+    "           [--from-seq N] [--to-seq N] [--json]\n";
+
+static const struct option longopts[] = {
+	FILTER_OPTIONS,
+	FILTER_SEQ_OPTIONS,
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "level",	required_argument,	NULL, 'l' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+struct args {
+	struct al_export_opts	 o;
+	const char		*out;
+	int			 json;
+};
+
+static int
+parse(int argc, char **argv, int export, struct args *a)
+{
+	const char	*usage = export ? export_usage : report_usage;
+	const char	*sde;
+	char		*end;
+	long		 n;
+	int		 ch;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, export ? ":o:" : ":", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			if (!export)
+				return bad_option(usage, '?', argv);
+			a->out = optarg;
+			break;
+		case 'l':
+			n = strtol(optarg, &end, 10);
+			if (!export)
+				return bad_option(usage, '?', argv);
+			if (*end || end == optarg || n < 1 || n > 9)
+				return usage_arg(usage, "--level takes 1 to 9, "
+				    "not", optarg);
+			a->o.level = (int)n;
+			break;
+		case 'j':
+			if (export)
+				return bad_option(usage, '?', argv);
+			a->json = 1;
+			break;
+		case 'h':
+			return help(usage) == EX_OK ? -1 : EX_UNAVAIL;
+		case ':':
+		case '?':
+			return bad_option(usage, ch, argv);
+		default:
+			if (filter_flag(ch, optarg, &a->o.f, usage) != EX_OK)
+				return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_arg(usage, "unexpected argument", argv[optind]);
+	if (export && a->out == NULL)
+		return usage_error(usage, "-o FILE is required (- for "
+		    "standard output)");
+	if (filter_check(&a->o.f, usage) != EX_OK)
+		return EX_USAGE;
+	/* Reproducible bundles: the creation time from the environment. */
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL && *sde != '\0') {
+		unsigned long long	t;
+
+		errno = 0;
+		t = strtoull(sde, &end, 10);
+		if (errno || *end || sde[0] == '-' || t == 0 ||
+		    t > UINT64_MAX / 1000000000ULL)
+			return usage_arg(usage, "SOURCE_DATE_EPOCH is not a "
+			    "time in seconds:", sde);
+		a->o.created_ns = t * 1000000000ULL;
+	}
+	return EX_OK;
+}
+
+static void
+progress(void *arg, uint64_t bytes, uint64_t entries)
+{
+	(void)arg;
+	if (bytes)
+		fprintf(stderr, "\rauditlog: export: %" PRIu64 " MB packed",
+		    bytes >> 20);
+	else
+		fprintf(stderr, "\rauditlog: export: %" PRIu64 " entries read",
+		    entries);
+	fputs("   ", stderr);
+}
+
+int
+cmd_export(int argc, char **argv, const char *dir)
+{
+	struct al_export_result	 r;
+	struct args		 a;
+	char			*tmp = NULL, *copy = NULL;
+	const char		*scratch;
+	al_log			*l = NULL;
+	int			 fd = -1, rc, status, n;
+	size_t			 len;
+
+	if ((status = parse(argc, argv, 1, &a)) != EX_OK)
+		return status < 0 ? EX_OK : status;
+	if (isatty(STDERR_FILENO))
+		a.o.progress = progress;
+	if (strcmp(a.out, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			msg("refusing to write a compressed bundle to a "
+			    "terminal");
+			return EX_USAGE;
+		}
+		fd = STDOUT_FILENO;
+		scratch = getenv("TMPDIR");
+		if (scratch == NULL || *scratch == '\0')
+			scratch = "/tmp";
+	} else {
+		/*
+		 * Write a temporary file beside the bundle and rename it
+		 * into place: a failed export leaves no partial bundle.
+		 */
+		if ((copy = strdup(a.out)) == NULL) {
+			msg("out of memory");
+			return EX_UNAVAIL;
+		}
+		scratch = dirname(copy);
+		len = strlen(scratch) + 32;
+		if ((tmp = malloc(len)) == NULL) {
+			msg("out of memory");
+			status = EX_UNAVAIL;
+			goto done;
+		}
+		n = snprintf(tmp, len, "%s/.auditlog-export.XXXXXX", scratch);
+		if (n < 0 || (size_t)n >= len || (fd = mkstemp(tmp)) == -1) {
+			msg("%s: cannot create a file there: %s", scratch,
+			    strerror(errno));
+			free(tmp);
+			tmp = NULL;
+			status = EX_UNAVAIL;
+			goto done;
+		}
+	}
+	a.o.scratch = scratch;
+	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	    (rc = al_export(l, &a.o, fd, &r)) != 0) {
+		if (a.o.progress)
+			fputc('\n', stderr);
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	if (a.o.progress)
+		fputc('\n', stderr);
+	if (fd != STDOUT_FILENO) {
+		if (fsync(fd) != 0 || close(fd) != 0) {
+			fd = -1;
+			msg("%s: %s", a.out, strerror(errno));
+			status = EX_UNAVAIL;
+			goto done;
+		}
+		fd = -1;
+		if (rename(tmp, a.out) != 0) {
+			msg("%s: %s", a.out, strerror(errno));
+			status = EX_UNAVAIL;
+			goto done;
+		}
+		free(tmp);
+		tmp = NULL;
+		if (r.entries)
+			printf("wrote %s: %" PRIu64 " entries (seq %" PRIu64
+			    " to %" PRIu64 ")\n", a.out, r.entries, r.first_seq,
+			    r.last_seq);
+		else
+			printf("wrote %s: no entries match\n", a.out);
+	}
+	status = EX_OK;
+	if (r.problems) {
+		msg("%" PRIu64 " problem%s found at export time: see the "
+		    "bundle's summary.txt", r.problems,
+		    r.problems == 1 ? "" : "s");
+		status = EX_NO;
+	}
+	status = fd == STDOUT_FILENO ? status : finish(status);
+done:
+	if (fd > STDOUT_FILENO)
+		close(fd);
+	if (tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	free(copy);
+	al_close(l);
+	return status;
+}
+
+int
+cmd_report(int argc, char **argv, const char *dir)
+{
+	struct al_export_result	 r;
+	struct args		 a;
+	al_log			*l = NULL;
+	int			 rc, status;
+
+	if ((status = parse(argc, argv, 0, &a)) != EX_OK)
+		return status < 0 ? EX_OK : status;
+	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	    (rc = al_report(l, &a.o, stdout, a.json, &r)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	status = EX_OK;
+	if (r.problems) {
+		msg("%" PRIu64 " problem%s found", r.problems,
+		    r.problems == 1 ? "" : "s");
+		status = EX_NO;
+	}
+	status = finish(status);
+done:
+	al_close(l);
+	return status;
+}

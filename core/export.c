@@ -1,0 +1,649 @@
+/* export.c - report bundles: entries, policies, summary and manifest, tar.gz */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+#include <zlib.h>
+
+#include <bsd/string.h>
+
+#include "al_int.h"
+#include "export.h"
+
+#define CHUNK	(64 * 1024)
+
+/* A gzip stream to a file descriptor. */
+struct gz {
+	z_stream	z;
+	int		fd;
+	int		open;
+	uint64_t	in;		/* uncompressed bytes so far */
+	uint8_t		out[CHUNK];
+};
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t	r;
+
+	while (n > 0) {
+		if ((r = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+gz_open(al_log *l, struct gz *g, int fd, int level)
+{
+	gz_header	h;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = fd;
+	/* 15 + 16: a gzip wrapper; memLevel 8 is zlib's default. */
+	if (deflateInit2(&g->z, level, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return al_seterr(l, AL_ENOMEM, "zlib: deflateInit2 failed");
+	g->open = 1;
+	memset(&h, 0, sizeof(h));
+	h.time = 0;		/* reproducible: no time in the gzip header */
+	h.os = 255;
+	if (deflateSetHeader(&g->z, &h) != Z_OK)
+		return al_seterr(l, AL_EIO, "zlib: deflateSetHeader failed");
+	return 0;
+}
+
+static int
+gz_run(al_log *l, struct gz *g, const void *p, size_t n, int flush)
+{
+	int	zrc;
+
+	g->z.next_in = (Bytef *)(uintptr_t)p;
+	g->z.avail_in = (uInt)n;
+	do {
+		g->z.next_out = g->out;
+		g->z.avail_out = sizeof(g->out);
+		zrc = deflate(&g->z, flush);
+		if (zrc == Z_STREAM_ERROR)
+			return al_seterr(l, AL_EIO, "zlib: deflate failed");
+		if (write_all(g->fd, g->out, sizeof(g->out) -
+		    g->z.avail_out) != 0)
+			return al_seterr(l, AL_EIO, "write the bundle: %s",
+			    strerror(errno));
+	} while (g->z.avail_out == 0 || (flush == Z_FINISH &&
+	    zrc != Z_STREAM_END));
+	return 0;
+}
+
+static int
+gz_write(al_log *l, struct gz *g, const void *p, size_t n)
+{
+	const uint8_t	*s = p;
+	size_t		 k;
+	int		 rc;
+
+	g->in += n;
+	/* avail_in is a uInt: feed large writes in pieces. */
+	while (n > 0) {
+		k = n > (1U << 30) ? (1U << 30) : n;
+		if ((rc = gz_run(l, g, s, k, Z_NO_FLUSH)) != 0)
+			return rc;
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static void
+gz_close(struct gz *g)
+{
+	if (g->open)
+		deflateEnd(&g->z);
+	g->open = 0;
+}
+
+/* Scratch files: unnamed, 0600, gone when closed. */
+struct scratch {
+	int		fd;
+	uint64_t	size;
+	SHA256_CTX	sha;
+	struct buf	b;		/* written out at 64 KiB */
+};
+
+static int
+scratch_open(al_log *l, struct scratch *s, const char *dir)
+{
+	char	path[4096];
+	int	n;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	SHA256_Init(&s->sha);
+	if (dir == NULL)
+		return al_seterr(l, AL_EINVAL, "no folder for scratch files");
+#ifdef O_TMPFILE
+	if ((s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
+		return 0;
+#endif
+	n = snprintf(path, sizeof(path), "%s/.auditlog-scratch.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+	if ((s->fd = mkstemp(path)) == -1)
+		return al_seterr(l, AL_EIO, "scratch file in %s: %s", dir,
+		    strerror(errno));
+	(void)unlink(path);
+	return 0;
+}
+
+static int
+scratch_flush(al_log *l, struct scratch *s)
+{
+	if (s->b.n > 0 && write_all(s->fd, s->b.p, s->b.n) != 0)
+		return al_seterr(l, AL_EIO, "write a scratch file: %s",
+		    strerror(errno));
+	s->b.n = 0;
+	return 0;
+}
+
+/* Append what b holds to the scratch file, hashing it. */
+static int
+scratch_add(al_log *l, struct scratch *s, const struct buf *b)
+{
+	int	rc;
+
+	SHA256_Update(&s->sha, b->p, b->n);
+	s->size += b->n;
+	if ((rc = buf_add(&s->b, b->p, b->n)) != 0)
+		return al_seterr(l, rc, "out of memory");
+	return s->b.n >= CHUNK ? scratch_flush(l, s) : 0;
+}
+
+static void
+scratch_close(struct scratch *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	buf_free(&s->b);
+}
+
+/* The manifest's list of members. */
+struct member {
+	char		name[128];
+	uint64_t	size;
+	uint8_t		sha[AL_HASH_LEN];
+};
+
+struct bundle {
+	al_log			*l;
+	const struct al_export_opts *o;
+	struct gz		 gz;
+	uint64_t		 mtime;
+	struct member		*m;
+	size_t			 nm;
+};
+
+static int
+octal(char *field, size_t len, uint64_t v)
+{
+	int	n;
+
+	/* len - 1 digits and a NUL; leading zeros, as tar writes them. */
+	n = snprintf(field, len, "%0*" PRIo64, (int)len - 1, v);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+tar_header(struct bundle *bd, const char *name, uint64_t size)
+{
+	uint8_t		h[512];
+	unsigned	sum = 0;
+	size_t		i;
+
+	memset(h, 0, sizeof(h));
+	if (strlen(name) > 100)
+		return al_seterr(bd->l, AL_EINVAL, "member name too long");
+	memcpy(h, name, strlen(name));
+	if (octal((char *)h + 100, 8, 0644) || octal((char *)h + 108, 8, 0) ||
+	    octal((char *)h + 116, 8, 0) || octal((char *)h + 124, 12, size) ||
+	    octal((char *)h + 136, 12, bd->mtime))
+		return al_seterr(bd->l, AL_EINVAL, "member %s is too large",
+		    name);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	if (octal((char *)h + 329, 8, 0) || octal((char *)h + 337, 8, 0))
+		return al_seterr(bd->l, AL_EINVAL, "tar header");
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < sizeof(h); i++)
+		sum += h[i];
+	if (snprintf((char *)h + 148, 8, "%06o", sum) != 6)
+		return al_seterr(bd->l, AL_EINVAL, "tar header");
+	h[155] = ' ';
+	return gz_write(bd->l, &bd->gz, h, sizeof(h));
+}
+
+static int
+tar_pad(struct bundle *bd, uint64_t size)
+{
+	static const uint8_t	zero[512];
+	size_t			pad = (size_t)((512 - size % 512) % 512);
+
+	return pad ? gz_write(bd->l, &bd->gz, zero, pad) : 0;
+}
+
+void
+policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(digest, AL_HASH_LEN, hex);
+	if (snprintf(name, len, "policies/%s.policy", hex) >= (int)len)
+		name[0] = '\0';
+}
+
+static int
+add_member(struct bundle *bd, const char *name, uint64_t size,
+    const uint8_t sha[AL_HASH_LEN])
+{
+	struct member	*m;
+
+	if ((m = realloc(bd->m, (bd->nm + 1) * sizeof(*m))) == NULL)
+		return al_seterr(bd->l, AL_ENOMEM, "out of memory");
+	bd->m = m;
+	m += bd->nm++;
+	strlcpy(m->name, name, sizeof(m->name));
+	m->size = size;
+	memcpy(m->sha, sha, AL_HASH_LEN);
+	return 0;
+}
+
+/* A member from memory. */
+static int
+emit_mem(struct bundle *bd, const char *name, const void *p, size_t n)
+{
+	int	rc;
+
+	if ((rc = tar_header(bd, name, n)) != 0 ||
+	    (rc = gz_write(bd->l, &bd->gz, p, n)) != 0)
+		return rc;
+	return tar_pad(bd, n);
+}
+
+/* Flush a scratch file and take its digest, before it is emitted. */
+static int
+scratch_done(al_log *l, struct scratch *s, uint8_t sha[AL_HASH_LEN])
+{
+	int	rc;
+
+	if ((rc = scratch_flush(l, s)) != 0)
+		return rc;
+	SHA256_Final(sha, &s->sha);
+	return 0;
+}
+
+/* A member from a scratch file. */
+static int
+emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
+{
+	uint8_t		buf[CHUNK];
+	uint64_t	left = s->size;
+	ssize_t		r;
+	int		rc;
+
+	if (lseek(s->fd, 0, SEEK_SET) == -1)
+		return al_seterr(bd->l, AL_EIO, "scratch file: %s",
+		    strerror(errno));
+	if ((rc = tar_header(bd, name, s->size)) != 0)
+		return rc;
+	while (left > 0) {
+		r = read(s->fd, buf, left < sizeof(buf) ? (size_t)left :
+		    sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return al_seterr(bd->l, AL_EIO, "read a scratch file: "
+			    "%s", r ? strerror(errno) : "cut short");
+		if ((rc = gz_write(bd->l, &bd->gz, buf, (size_t)r)) != 0)
+			return rc;
+		left -= (uint64_t)r;
+		if (bd->o->progress != NULL)
+			bd->o->progress(bd->o->arg, bd->gz.in, 0);
+	}
+	return tar_pad(bd, s->size);
+}
+
+static int
+tar_end(struct bundle *bd)
+{
+	static const uint8_t	zero[512];
+	int			rc;
+
+	/* Two zero blocks, then zero blocks up to a 10240-byte record. */
+	do {
+		if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
+			return rc;
+	} while (bd->gz.in % 10240 != 0 || bd->gz.in < 1024);
+	return gz_run(bd->l, &bd->gz, NULL, 0, Z_FINISH);
+}
+
+/* CSV (RFC 4180, with the OWASP guard against formulas). */
+static int
+csv_cell(struct buf *b, const char *p, size_t n, int comma)
+{
+	size_t	i;
+	int	rc, quote = 0;
+
+	if (comma && (rc = buf_add(b, ",", 1)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n')
+			quote = 1;
+	if (quote && (rc = buf_add(b, "\"", 1)) != 0)
+		return rc;
+	if (n > 0 && (p[0] == '=' || p[0] == '+' || p[0] == '-' ||
+	    p[0] == '@' || p[0] == '\t' || p[0] == '\r') &&
+	    (rc = buf_add(b, "'", 1)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"' && (rc = buf_add(b, "\"", 1)) != 0)
+			return rc;
+		if ((rc = buf_add(b, p + i, 1)) != 0)
+			return rc;
+	}
+	return quote ? buf_add(b, "\"", 1) : 0;
+}
+
+static int
+csv_str(struct buf *b, const struct al_str *s)
+{
+	return csv_cell(b, s->p, s->n, 1);
+}
+
+static int
+csv_hex(struct buf *b, const uint8_t *h)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(h, AL_HASH_LEN, hex);
+	return csv_cell(b, hex, 2 * AL_HASH_LEN, 1);
+}
+
+static const char csv_head[] = "seq,time,kind,actor,customer,purpose,action,"
+    "data,resource,ref,reason,decision,code,rule,detail,policy,name,service,"
+    "host,pid,uid,prev,hash\r\n";
+
+int
+csv_row(struct buf *b, const struct al_entry *e)
+{
+	static const struct al_str none = { "", 0 };
+	const int	 acc = e->kind == AL_KIND_ACCESS;
+	const char	*dec = acc ? (e->allow ? "allow" : "deny") : "";
+	const char	*code = acc ? al_code_name(e->code) : "";
+	char		 t[40];
+	int		 rc;
+
+	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	if ((rc = buf_printf(b, "%" PRIu64 ",%s,%s", e->seq, t,
+	    acc ? "access" : "policy")) != 0 ||
+	    (rc = csv_str(b, &e->actor)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->customer : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->purpose : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->action : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->data : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->resource : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->ref : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->reason : &none)) != 0 ||
+	    (rc = csv_cell(b, dec, strlen(dec), 1)) != 0 ||
+	    (rc = csv_cell(b, code, strlen(code), 1)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->rule : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->detail : &none)) != 0 ||
+	    (rc = csv_hex(b, acc ? e->policy : e->digest)) != 0 ||
+	    (rc = csv_str(b, acc ? &none : &e->name)) != 0 ||
+	    (rc = csv_str(b, &e->service)) != 0 ||
+	    (rc = csv_str(b, &e->host)) != 0 ||
+	    (rc = buf_printf(b, ",%u,%u", e->pid, e->uid)) != 0 ||
+	    (rc = csv_hex(b, e->prev)) != 0 ||
+	    (rc = csv_hex(b, e->hash)) != 0)
+		return rc;
+	return buf_add(b, "\r\n", 2);
+}
+
+const char *
+csv_header(size_t *len)
+{
+	*len = sizeof(csv_head) - 1;
+	return csv_head;
+}
+
+static void
+progress_entries(const struct al_export_opts *o, uint64_t done)
+{
+	if (o->progress != NULL && done % 4096 == 0)
+		o->progress(o->arg, 0, done);
+}
+
+static int
+manifest(struct bundle *bd, struct exp *x, struct buf *b)
+{
+	char	t[40], hex[2 * AL_HASH_LEN + 1];
+	size_t	i;
+	int	rc;
+
+	al_hex(x->log_id, sizeof(x->log_id), hex);
+	if (al_format_time(x->created_ns, 0, t, sizeof(t)) != 0)
+		return AL_EINVAL;
+	if ((rc = buf_printf(b, "{\"format\":\"auditlog-bundle\","
+	    "\"format_version\":1,\"tool\":\"auditlog " AL_VERSION "\","
+	    "\"log_id\":\"%s\",\"created\":\"%s\",\"filters\":", hex, t)) ||
+	    (rc = filters_json(b, &x->shown)))
+		return rc;
+	if (x->n)
+		rc = buf_printf(b, ",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
+		    PRIu64, x->first_seq, x->last_seq);
+	else
+		rc = buf_printf(b, ",\"first_seq\":null,\"last_seq\":null");
+	al_hex(x->head_hash, AL_HASH_LEN, hex);
+	if (rc || (rc = buf_printf(b, ",\"entries\":%" PRIu64 ",\"head\":"
+	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},\"policies\":[", x->n,
+	    x->head_seq, hex)))
+		return rc;
+	for (i = 0; i < x->npol; i++) {
+		al_hex(x->pol[i].e.digest, AL_HASH_LEN, hex);
+		if (al_format_time(x->pol[i].e.time_ns, 1, t, sizeof(t)))
+			return AL_EINVAL;
+		if ((rc = buf_printf(b, "%s{\"seq\":%" PRIu64 ",\"name\":",
+		    i ? "," : "", x->pol[i].e.seq)) ||
+		    (rc = esc_json(b, x->pol[i].e.name.p, x->pol[i].e.name.n)) ||
+		    (rc = buf_printf(b, ",\"digest\":\"%s\",\"actor\":", hex)) ||
+		    (rc = esc_json(b, x->pol[i].e.actor.p,
+		    x->pol[i].e.actor.n)) ||
+		    (rc = buf_printf(b, ",\"time\":\"%s\"}", t)))
+			return rc;
+	}
+	if ((rc = buf_add(b, "],\"members\":[", 13)) != 0)
+		return rc;
+	for (i = 0; i < bd->nm; i++) {
+		al_hex(bd->m[i].sha, AL_HASH_LEN, hex);
+		if ((rc = buf_printf(b, "%s{\"name\":\"%s\",\"size\":%" PRIu64
+		    ",\"sha256\":\"%s\"}", i ? "," : "", bd->m[i].name,
+		    bd->m[i].size, hex)))
+			return rc;
+	}
+	return buf_add(b, "]}\n", 3);
+}
+
+int
+al_export(al_log *l, const struct al_export_opts *o, int fd,
+    struct al_export_result *res)
+{
+	struct bundle	 bd;
+	struct exp	 x;
+	struct scratch	 jl, csv, den, sum;
+	struct buf	 b = { 0 };
+	struct al_entry	 e;
+	al_iter		*it = NULL;
+	char		 name[128];
+	size_t		 i, n;
+	const char	*hd;
+	int		 rc;
+
+	memset(&bd, 0, sizeof(bd));
+	memset(res, 0, sizeof(*res));
+	jl.fd = csv.fd = den.fd = sum.fd = -1;
+	jl.b.p = csv.b.p = den.b.p = sum.b.p = NULL;
+	bd.l = l;
+	bd.o = o;
+	if ((rc = exp_init(l, &x, o)) != 0)
+		goto done;
+	bd.mtime = x.created_ns / 1000000000ULL;
+	if ((rc = exp_policies(l, &x)) != 0)
+		goto done;
+	if ((rc = scratch_open(l, &jl, o->scratch)) != 0 ||
+	    (rc = scratch_open(l, &csv, o->scratch)) != 0 ||
+	    (rc = scratch_open(l, &den, o->scratch)) != 0 ||
+	    (rc = scratch_open(l, &sum, o->scratch)) != 0)
+		goto done;
+	hd = csv_header(&n);
+	if ((rc = buf_add(&b, hd, n)) != 0 ||
+	    (rc = scratch_add(l, &csv, &b)) != 0)
+		goto done;
+	if ((rc = al_iter_open(l, &x.f, &it)) != 0)
+		goto done;
+	while ((rc = al_iter_next(it, &e)) == 1) {
+		if ((rc = exp_entry(l, &x, &e)) != 0)
+			goto done;
+		b.n = 0;
+		if ((rc = entry_json(&b, &e)) != 0 ||
+		    (rc = scratch_add(l, &jl, &b)) != 0)
+			goto done;
+		b.n = 0;
+		if ((rc = csv_row(&b, &e)) != 0 ||
+		    (rc = scratch_add(l, &csv, &b)) != 0)
+			goto done;
+		if (e.kind == AL_KIND_ACCESS && !e.allow) {
+			b.n = 0;
+			if ((rc = denied_line(&b, &e)) != 0 ||
+			    (rc = scratch_add(l, &den, &b)) != 0)
+				goto done;
+		}
+		progress_entries(o, x.n);
+	}
+	if (rc < 0)
+		goto done;
+	al_iter_close(it);
+	it = NULL;
+	if ((rc = exp_finish(l, &x)) != 0)
+		goto done;
+
+	/* The summary: its head, the denied lines, its tail. */
+	b.n = 0;
+	if ((rc = summary_head(&b, &x)) != 0 ||
+	    (rc = scratch_add(l, &sum, &b)) != 0 ||
+	    (rc = scratch_flush(l, &den)) != 0)
+		goto done;
+	if (lseek(den.fd, 0, SEEK_SET) == -1) {
+		rc = al_seterr(l, AL_EIO, "scratch file: %s", strerror(errno));
+		goto done;
+	}
+	for (;;) {
+		uint8_t	chunk[CHUNK];
+		ssize_t	r;
+
+		if ((r = read(den.fd, chunk, sizeof(chunk))) == 0)
+			break;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			rc = al_seterr(l, AL_EIO, "scratch file: %s",
+			    strerror(errno));
+			goto done;
+		}
+		b.n = 0;
+		if ((rc = buf_add(&b, chunk, (size_t)r)) != 0 ||
+		    (rc = scratch_add(l, &sum, &b)) != 0)
+			goto done;
+	}
+	b.n = 0;
+	if ((rc = summary_tail(&b, &x)) != 0 ||
+	    (rc = scratch_add(l, &sum, &b)) != 0)
+		goto done;
+
+	/*
+	 * Every member is known now: the manifest, which lists their
+	 * digests, goes first, so that a checker reads the bundle once.
+	 */
+	for (i = 0; i < x.npol; i++) {
+		uint8_t	sha[AL_HASH_LEN];
+
+		if (!x.pol[i].first)
+			continue;
+		policy_member(name, sizeof(name), x.pol[i].e.digest);
+		sha256(x.pol[i].e.text.p, x.pol[i].e.text.n, sha);
+		if ((rc = add_member(&bd, name, x.pol[i].e.text.n, sha)) != 0)
+			goto done;
+	}
+	{
+		struct scratch	*sc[] = { &jl, &csv, &sum };
+		const char	*nm[] = { "entries.jsonl", "entries.csv",
+				    "summary.txt" };
+		uint8_t		 sha[AL_HASH_LEN];
+
+		for (i = 0; i < 3; i++)
+			if ((rc = scratch_done(l, sc[i], sha)) != 0 ||
+			    (rc = add_member(&bd, nm[i], sc[i]->size,
+			    sha)) != 0)
+				goto done;
+	}
+	b.n = 0;
+	if ((rc = manifest(&bd, &x, &b)) != 0) {
+		rc = al_seterr(l, rc, "write the manifest");
+		goto done;
+	}
+	if ((rc = gz_open(l, &bd.gz, fd, o->level ? o->level : 6)) != 0 ||
+	    (rc = emit_mem(&bd, "manifest.json", b.p, b.n)) != 0)
+		goto done;
+	for (i = 0; i < x.npol; i++) {
+		if (!x.pol[i].first)
+			continue;
+		policy_member(name, sizeof(name), x.pol[i].e.digest);
+		if ((rc = emit_mem(&bd, name, x.pol[i].e.text.p,
+		    x.pol[i].e.text.n)) != 0)
+			goto done;
+	}
+	if ((rc = emit_scratch(&bd, "entries.jsonl", &jl)) != 0 ||
+	    (rc = emit_scratch(&bd, "entries.csv", &csv)) != 0 ||
+	    (rc = emit_scratch(&bd, "summary.txt", &sum)) != 0 ||
+	    (rc = tar_end(&bd)) != 0)
+		goto done;
+	res->entries = x.n;
+	res->problems = x.problems;
+	res->first_seq = x.first_seq;
+	res->last_seq = x.last_seq;
+done:
+	al_iter_close(it);
+	gz_close(&bd.gz);
+	scratch_close(&jl);
+	scratch_close(&csv);
+	scratch_close(&den);
+	scratch_close(&sum);
+	buf_free(&b);
+	free(bd.m);
+	exp_free(&x);
+	return rc;
+}
