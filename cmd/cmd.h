@@ -32,6 +32,7 @@ int	 finish(int status);
 int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);
 const char *whoami(void);
+int	 parse_anchor(const char *, uint64_t *, uint8_t hash[AL_HASH_LEN]);
 
 /* Filter flags (filter.c): getopt_long values for the long options. */
 enum {

@@ -206,7 +206,6 @@ int
 cmd_verify(int argc, char **argv, const char *dir)
 {
 	struct al_verify_opts	 o;
-	char			*colon, *end;
 	pid_t			 pid;
 	char			*buf;
 	size_t			 len = 0;
@@ -219,13 +218,8 @@ cmd_verify(int argc, char **argv, const char *dir)
 	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			colon = strchr(optarg, ':');
-			errno = 0;
-			o.expect_seq = strtoull(optarg, &end, 10);
-			if (colon == NULL || end != colon || errno ||
-			    o.expect_seq == 0 || optarg[0] == '-' ||
-			    al_unhex(colon + 1, o.expect_hash,
-			    AL_HASH_LEN) != 0)
+			if (parse_anchor(optarg, &o.expect_seq,
+			    o.expect_hash) != 0)
 				return usage_error(usage, "--expect takes "
 				    "SEQ:HASH as 'auditlog head' prints it "
 				    "(with a colon)");

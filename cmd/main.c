@@ -31,6 +31,7 @@ static const struct command {
 	{ "record",	cmd_record,	"decide an access and record it" },
 	{ "report",	cmd_report,	"summarise entries for compliance" },
 	{ "verify",	cmd_verify,	"prove the log intact" },
+	{ "verify-export", cmd_verify_export, "check a bundle without the log" },
 };
 
 static const char usage_text[] =
@@ -177,6 +178,23 @@ finish(int status)
 		return EX_UNAVAIL;
 	}
 	return status;
+}
+
+/* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
+int
+parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
+{
+	const char		*colon = strchr(arg, ':');
+	char			*end;
+	unsigned long long	 n;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (colon == NULL || end != colon || errno || n == 0 || arg[0] == '-' ||
+	    al_unhex(colon + 1, hash, AL_HASH_LEN) != 0)
+		return -1;
+	*seq = n;
+	return 0;
 }
 
 /* The login name of whoever runs us, or uid:N. */

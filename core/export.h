@@ -41,6 +41,8 @@ struct exp {
 	uint8_t		 prev_hash[AL_HASH_LEN];
 	int		 unfiltered;
 	struct buf	 found;		/* problem lines, for the summary */
+	void		(*problem)(void *, uint64_t, const char *);
+	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
 };
 

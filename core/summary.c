@@ -173,12 +173,16 @@ found(struct exp *x, uint64_t seq, const char *fmt, ...)
 	va_list	ap;
 	int	n;
 
-	if (++x->problems > MAX_LISTED)
-		return;
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
+		msg[0] = '\0';
+	if (x->problem != NULL) {
+		x->problem(x->problem_arg, seq, msg);
+		return;
+	}
+	if (++x->problems > MAX_LISTED)
 		return;
 	(void)buf_printf(&x->found, "    seq %" PRIu64 ": ", seq);
 	(void)esc_term(&x->found, msg, strlen(msg), 0);
@@ -423,8 +427,8 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 		return 0;
 	}
 	if (p->p == NULL) {
-		found(x, e->seq, "its policy (seq %" PRIu64 ") does not parse",
-		    p->e.seq);
+		found(x, e->seq, "its policy (seq %" PRIu64 ") is missing or "
+		    "does not parse", p->e.seq);
 		return 0;
 	}
 	memset(&a, 0, sizeof(a));

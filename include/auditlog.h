@@ -273,6 +273,29 @@ int		 al_export(al_log *, const struct al_export_opts *, int fd,
 int		 al_report(al_log *, const struct al_export_opts *, FILE *,
 		    int json, struct al_export_result *);
 
+/*
+ * Check an export bundle read from fd, front to back, trusting nothing in
+ * it (docs/FORMAT.md, 13.5).  problem() is called for each problem found.
+ * Returns 0 when the check ran (s->problems says what it found), or an
+ * error (the file could not be read; out of memory) with a message in err.
+ */
+struct al_bundle_opts {
+	int		 have_expect;
+	uint64_t	 expect_seq;
+	uint8_t		 expect_hash[AL_HASH_LEN];
+	void		(*problem)(void *arg, uint64_t seq, const char *msg);
+	void		*arg;
+};
+
+struct al_bundle_summary {
+	uint64_t	entries, first_seq, last_seq, problems;
+	uint64_t	head_seq;
+	uint8_t		head_hash[AL_HASH_LEN];
+};
+
+int		 al_verify_bundle(int fd, const struct al_bundle_opts *,
+		    struct al_bundle_summary *, char *err, size_t errlen);
+
 /* Helpers shared with the tools. */
 const char	*al_code_name(int code);	/* "deny-rule", ... */
 int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);

@@ -18,6 +18,7 @@ need lmdb liblmdb-dev
 need libbsd libbsd-dev
 need zlib zlib1g-dev
 need libcrypto libssl-dev
+need jansson libjansson-dev
 if [ "${1:-}" = check ]; then
 	tool python3 python3
 	tool mandoc mandoc

@@ -1,0 +1,130 @@
+/* cmd_verify_export.c - auditlog verify-export: check a bundle for auditors */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: auditlog verify-export FILE.tar.gz [--expect SEQ:HASH] "
+    "[--json]\n";
+
+static const struct option longopts[] = {
+	{ "expect",	required_argument,	NULL, 'e' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+struct out {
+	int	json;
+	size_t	n;
+};
+
+static void
+on_problem(void *arg, uint64_t seq, const char *text)
+{
+	struct out	*o = arg;
+
+	if (o->json) {
+		fputs(o->n++ ? "," : "", stdout);
+		if (seq)
+			printf("{\"seq\":%" PRIu64 ",\"problem\":", seq);
+		else
+			fputs("{\"seq\":null,\"problem\":", stdout);
+		put_json(stdout, text, strlen(text));
+		putchar('}');
+		return;
+	}
+	o->n++;
+	if (seq)
+		printf("seq %" PRIu64 ": ", seq);
+	else
+		fputs("bundle: ", stdout);
+	put_term(stdout, text, strlen(text), 0);
+	putchar('\n');
+}
+
+int
+cmd_verify_export(int argc, char **argv, const char *dir)
+{
+	struct al_bundle_opts	 o;
+	struct al_bundle_summary s;
+	struct out		 out = { 0, 0 };
+	char			 err[256], hex[2 * AL_HASH_LEN + 1];
+	const char		*file;
+	int			 ch, fd, rc, status;
+
+	(void)dir;
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			if (parse_anchor(optarg, &o.expect_seq,
+			    o.expect_hash) != 0)
+				return usage_error(usage, "--expect takes "
+				    "SEQ:HASH as 'auditlog head' prints it "
+				    "(with a colon)");
+			o.have_expect = 1;
+			break;
+		case 'j':
+			out.json = 1;
+			break;
+		case 'h':
+			return help(usage);
+		default:
+			return bad_option(usage, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(usage, "verify-export takes one FILE");
+	file = argv[optind];
+	if (strcmp(file, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(file, O_RDONLY)) == -1) {
+		msg("%s: %s", file, strerror(errno));
+		return EX_UNAVAIL;
+	}
+	o.problem = on_problem;
+	o.arg = &out;
+	if (out.json)
+		fputs("{\"problems\":[", stdout);
+	rc = al_verify_bundle(fd, &o, &s, err, sizeof(err));
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc != 0) {
+		msg("%s: %s", file, err);
+		if (out.json)
+			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+		(void)finish(EX_UNAVAIL);
+		return EX_UNAVAIL;
+	}
+	al_hex(s.head_hash, AL_HASH_LEN, hex);
+	if (out.json) {
+		printf("],\"ok\":%s,\"entries\":%" PRIu64 ",\"first_seq\":%"
+		    PRIu64 ",\"last_seq\":%" PRIu64 ",\"head\":{\"seq\":%"
+		    PRIu64 ",\"hash\":\"%s\"},\"problems_found\":%" PRIu64
+		    "}\n", s.problems ? "false" : "true", s.entries,
+		    s.first_seq, s.last_seq, s.head_seq, hex, s.problems);
+	} else if (s.problems == 0) {
+		printf("bundle verified: %" PRIu64 " entries", s.entries);
+		if (s.entries)
+			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s.first_seq,
+			    s.last_seq);
+		printf(", head %" PRIu64 " %s\n", s.head_seq, hex);
+	} else
+		printf("FAILED: %" PRIu64 " problem%s\n", s.problems,
+		    s.problems == 1 ? "" : "s");
+	status = s.problems ? EX_NO : EX_OK;
+	if (status == EX_NO)
+		msg("%s: %" PRIu64 " problem%s found", file, s.problems,
+		    s.problems == 1 ? "" : "s");
+	return finish(status);
+}

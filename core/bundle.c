@@ -1,0 +1,980 @@
+/* bundle.c - check an export bundle front to back, trusting nothing in it */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include <bsd/string.h>
+
+#include "al_int.h"
+#include "export.h"
+
+#define CHUNK		(64 * 1024)
+#define MAX_MANIFEST	(16 * 1024 * 1024)
+#define MAX_LINE	(8 * 1024 * 1024)	/* a policy entry's JSON line */
+#define MAX_MEMBER	((uint64_t)1 << 40)
+#define MAX_TAIL	(64 * 1024)
+
+struct want {			/* a member the manifest lists */
+	char		name[128];
+	uint64_t	size;
+	uint8_t		sha[AL_HASH_LEN];
+	int		seen;
+};
+
+struct bv {
+	const struct al_bundle_opts *o;
+	struct al_bundle_summary *s;
+	char		*err;
+	size_t		 errlen;
+	/* gzip input */
+	int		 fd;
+	z_stream	 z;
+	int		 zopen, zend;
+	uint8_t		 in[CHUNK];
+	uint64_t	 out;		/* bytes of tar read */
+	/* what the manifest says */
+	json_t		*mj;
+	int		 have_manifest;
+	struct exp	 x;
+	struct want	*w;
+	size_t		 nw, next;	/* members in order */
+	uint64_t	 m_entries, m_first, m_last;
+	int		 m_empty;
+	int		 complete;	/* no filters but the seq range */
+	/* what the entries say */
+	uint64_t	 seen_last;
+	uint8_t		 last_hash[AL_HASH_LEN];
+	int		 anchor_seen;
+	SHA256_CTX	 csv_sha, den_sha;
+	uint64_t	 csv_size, den_size;
+	struct buf	 line, row;
+	uint8_t		*store;
+	size_t		 cap;
+};
+
+static void
+bad(struct bv *v, uint64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+bad(struct bv *v, uint64_t seq, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	v->s->problems++;
+	if (v->o->problem == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		memcpy(msg + sizeof(msg) - 4, "...", 4);
+	va_end(ap);
+	v->o->problem(v->o->arg, seq, msg);
+}
+
+/* The problems exp_entry() finds go the same way. */
+static void
+exp_problem(void *arg, uint64_t seq, const char *msg)
+{
+	bad(arg, seq, "%s", msg);
+}
+
+/*
+ * Read exactly n bytes of the tar stream (fewer only at its end).
+ * Returns the count, or -1 when the input is not gzip or cannot be read
+ * (after reporting it).
+ */
+static ssize_t
+gz_read(struct bv *v, uint8_t *out, size_t n)
+{
+	ssize_t	r;
+	size_t	got = 0;
+	int	zrc;
+
+	while (got < n && !v->zend) {
+		if (v->z.avail_in == 0) {
+			if ((r = read(v->fd, v->in, sizeof(v->in))) == -1) {
+				if (errno == EINTR)
+					continue;
+				snprintf(v->err, v->errlen, "read: %s",
+				    strerror(errno));
+				return -2;
+			}
+			if (r == 0) {
+				if (v->out + got > 0 || v->z.total_in > 0)
+					bad(v, 0, "the bundle is cut short: "
+					    "its gzip stream does not end");
+				else
+					bad(v, 0, "the file is empty");
+				return -1;
+			}
+			v->z.next_in = v->in;
+			v->z.avail_in = (uInt)r;
+		}
+		v->z.next_out = out + got;
+		v->z.avail_out = (uInt)(n - got);
+		zrc = inflate(&v->z, Z_NO_FLUSH);
+		got = n - v->z.avail_out;
+		if (zrc == Z_STREAM_END) {
+			/* Another gzip member may follow. */
+			if (v->z.avail_in == 0 &&
+			    (r = read(v->fd, v->in, sizeof(v->in))) > 0) {
+				v->z.next_in = v->in;
+				v->z.avail_in = (uInt)r;
+			}
+			if (v->z.avail_in == 0)
+				v->zend = 1;
+			else if (inflateReset(&v->z) != Z_OK)
+				return -1;
+		} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			bad(v, 0, "not a gzip file, or a damaged one: %s",
+			    v->z.msg ? v->z.msg : "inflate failed");
+			return -1;
+		}
+	}
+	v->out += got;
+	return (ssize_t)got;
+}
+
+/* Member names: the five kinds, and nothing that could lead elsewhere. */
+static int
+name_ok(const char *name)
+{
+	size_t	i;
+
+	if (strcmp(name, "manifest.json") == 0 ||
+	    strcmp(name, "entries.jsonl") == 0 ||
+	    strcmp(name, "entries.csv") == 0 ||
+	    strcmp(name, "summary.txt") == 0)
+		return 1;
+	if (strlen(name) != 9 + 64 + 7 || strncmp(name, "policies/", 9) != 0 ||
+	    strcmp(name + 73, ".policy") != 0)
+		return 0;
+	for (i = 9; i < 73; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int
+octal_field(const uint8_t *p, size_t len, uint64_t *v)
+{
+	size_t	i = 0;
+
+	*v = 0;
+	while (i < len && p[i] == ' ')
+		i++;
+	if (i == len || p[i] < '0' || p[i] > '7')
+		return -1;
+	for (; i < len && p[i] >= '0' && p[i] <= '7'; i++) {
+		if (*v > (UINT64_MAX >> 3))
+			return -1;
+		*v = (*v << 3) | (uint64_t)(p[i] - '0');
+	}
+	for (; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\0')
+			return -1;
+	return 0;
+}
+
+/*
+ * One tar header: checksum, name, kind and size.  Returns 1 for a member
+ * (name and size filled in), 0 at the end of the archive, -1 when bad.
+ */
+static int
+header(struct bv *v, char *name, uint64_t *size)
+{
+	uint8_t		h[512];
+	uint64_t	sum, want = 0;
+	ssize_t		r;
+	size_t		i;
+
+	if ((r = gz_read(v, h, sizeof(h))) < 0)
+		return (int)r;
+	if (r != (ssize_t)sizeof(h)) {
+		bad(v, 0, "the archive is cut short: it ends %s",
+		    r ? "inside a header" : "without its end blocks");
+		return -1;
+	}
+	for (i = 0; i < sizeof(h) && h[i] == 0; i++)
+		;
+	if (i == sizeof(h))
+		return 0;
+	for (i = 0; i < sizeof(h); i++)
+		want += (i >= 148 && i < 156) ? ' ' : h[i];
+	if (octal_field(h + 148, 8, &sum) != 0 || sum != want) {
+		bad(v, 0, "a tar header's checksum is wrong: not a tar "
+		    "archive, or a damaged one");
+		return -1;
+	}
+	if (memchr(h, '\0', 100) == NULL || h[345] != '\0') {
+		bad(v, 0, "a member's name is not one a bundle holds");
+		return -1;
+	}
+	strlcpy(name, (char *)h, 101);
+	if (!name_ok(name)) {
+		bad(v, 0, "member '%.100s' is not one a bundle holds (refused, "
+		    "nothing is extracted)", name);
+		return -1;
+	}
+	if (h[156] != '0' && h[156] != '\0') {
+		bad(v, 0, "member %s is not a regular file", name);
+		return -1;
+	}
+	if (octal_field(h + 124, 12, size) != 0 || *size > MAX_MEMBER) {
+		bad(v, 0, "member %s has an impossible size", name);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+hexfield(json_t *o, const char *key, uint8_t *out, size_t n)
+{
+	json_t	*j = json_object_get(o, key);
+
+	return json_is_string(j) && al_unhex(json_string_value(j), out, n) == 0
+	    ? 0 : -1;
+}
+
+static int
+u64field(json_t *o, const char *key, uint64_t *out)
+{
+	json_t	*j = json_object_get(o, key);
+
+	if (!json_is_integer(j) || json_integer_value(j) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+static int
+strfield(json_t *o, const char *key, struct al_str *s)
+{
+	json_t	*j = json_object_get(o, key);
+
+	if (!json_is_string(j))
+		return -1;
+	s->p = json_string_value(j);
+	s->n = json_string_length(j);
+	return 0;
+}
+
+/* A time as the JSON form writes it, and only so. */
+static int
+timefield(json_t *o, const char *key, int frac, uint64_t *ns)
+{
+	json_t	*j = json_object_get(o, key);
+	char	 t[40];
+
+	if (!json_is_string(j) ||
+	    al_parse_time(json_string_value(j), 0, ns) != 0 ||
+	    al_format_time(*ns, frac, t, sizeof(t)) != 0 ||
+	    strcmp(t, json_string_value(j)) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+keys_only(json_t *o, const char *const *keys)
+{
+	const char	*k;
+	json_t		*val;
+	size_t		 i;
+
+	json_object_foreach(o, k, val) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(k, keys[i]) == 0)
+				break;
+		if (keys[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+filters_from(struct bv *v, json_t *f)
+{
+	static const char *const keys[] = { "customer", "actor", "purpose",
+	    "decision", "since", "until", "from_seq", "to_seq", NULL };
+	struct al_filter	*sf = &v->x.shown;
+	json_t			*j;
+
+	if (!json_is_object(f) || keys_only(f, keys) != 0)
+		return -1;
+	if ((j = json_object_get(f, "customer")) != NULL &&
+	    (sf->customer = json_string_value(j)) == NULL)
+		return -1;
+	if ((j = json_object_get(f, "actor")) != NULL &&
+	    (sf->actor = json_string_value(j)) == NULL)
+		return -1;
+	if ((j = json_object_get(f, "purpose")) != NULL &&
+	    (sf->purpose = json_string_value(j)) == NULL)
+		return -1;
+	if ((j = json_object_get(f, "decision")) != NULL) {
+		if (!json_is_string(j))
+			return -1;
+		if (strcmp(json_string_value(j), "allow") == 0)
+			sf->decision = 1;
+		else if (strcmp(json_string_value(j), "deny") == 0)
+			sf->decision = 2;
+		else
+			return -1;
+	}
+	if (json_object_get(f, "since") &&
+	    timefield(f, "since", 1, &sf->since_ns) != 0)
+		return -1;
+	if (json_object_get(f, "until") &&
+	    timefield(f, "until", 1, &sf->until_ns) != 0)
+		return -1;
+	if (json_object_get(f, "from_seq") &&
+	    u64field(f, "from_seq", &sf->from_seq) != 0)
+		return -1;
+	if (json_object_get(f, "to_seq") &&
+	    u64field(f, "to_seq", &sf->to_seq) != 0)
+		return -1;
+	v->complete = !sf->customer && !sf->actor && !sf->purpose &&
+	    !sf->decision && !sf->since_ns && !sf->until_ns;
+	return 0;
+}
+
+/* The manifest: read whole (it is small), kept for the checks after it. */
+static int
+manifest(struct bv *v, json_t *m)
+{
+	static const char *const keys[] = { "format", "format_version",
+	    "tool", "log_id", "created", "filters", "first_seq", "last_seq",
+	    "entries", "head", "policies", "members", NULL };
+	json_t		*j, *p, *h;
+	struct xpol	*xp;
+	size_t		 i, k;
+	const char	*name;
+
+	if (!json_is_object(m) || keys_only(m, keys) != 0 ||
+	    !json_is_string(json_object_get(m, "format")) ||
+	    strcmp(json_string_value(json_object_get(m, "format")),
+	    "auditlog-bundle") != 0) {
+		bad(v, 0, "manifest.json is not an auditlog bundle's manifest");
+		return -1;
+	}
+	if (!json_is_integer(j = json_object_get(m, "format_version")) ||
+	    json_integer_value(j) != 1) {
+		bad(v, 0, "bundle format version is not 1");
+		return -1;
+	}
+	h = json_object_get(m, "head");
+	if (hexfield(m, "log_id", v->x.log_id, sizeof(v->x.log_id)) ||
+	    timefield(m, "created", 0, &v->x.created_ns) ||
+	    filters_from(v, json_object_get(m, "filters")) ||
+	    u64field(m, "entries", &v->m_entries) || !json_is_object(h) ||
+	    u64field(h, "seq", &v->x.head_seq) ||
+	    hexfield(h, "hash", v->x.head_hash, AL_HASH_LEN)) {
+		bad(v, 0, "manifest.json: a field is missing or malformed");
+		return -1;
+	}
+	v->m_empty = json_is_null(json_object_get(m, "first_seq"));
+	if (!v->m_empty && (u64field(m, "first_seq", &v->m_first) ||
+	    u64field(m, "last_seq", &v->m_last))) {
+		bad(v, 0, "manifest.json: first_seq or last_seq malformed");
+		return -1;
+	}
+	v->s->head_seq = v->x.head_seq;
+	memcpy(v->s->head_hash, v->x.head_hash, AL_HASH_LEN);
+	p = json_object_get(m, "policies");
+	if (!json_is_array(p) || json_array_size(p) > 100000) {
+		bad(v, 0, "manifest.json: policies malformed");
+		return -1;
+	}
+	if ((v->x.pol = calloc(json_array_size(p) + 1, sizeof(*xp))) == NULL)
+		return -2;
+	json_array_foreach(p, i, j) {
+		xp = &v->x.pol[v->x.npol];
+		if (!json_is_object(j) || u64field(j, "seq", &xp->e.seq) ||
+		    strfield(j, "name", &xp->e.name) ||
+		    hexfield(j, "digest", xp->e.digest, AL_HASH_LEN) ||
+		    strfield(j, "actor", &xp->e.actor) ||
+		    timefield(j, "time", 1, &xp->e.time_ns) ||
+		    (v->x.npol && xp->e.seq <= xp[-1].e.seq)) {
+			bad(v, 0, "manifest.json: policy %zu malformed or out "
+			    "of order", i + 1);
+			return -1;
+		}
+		xp->first = 1;
+		for (k = 0; k < v->x.npol; k++)
+			if (memcmp(v->x.pol[k].e.digest, xp->e.digest,
+			    AL_HASH_LEN) == 0)
+				xp->first = 0;
+		v->x.npol++;
+	}
+	j = json_object_get(m, "members");
+	if (!json_is_array(j) || json_array_size(j) > 100004 ||
+	    (v->w = calloc(json_array_size(j) + 1, sizeof(*v->w))) == NULL) {
+		bad(v, 0, "manifest.json: members malformed");
+		return -1;
+	}
+	json_array_foreach(j, i, h) {
+		struct want	*w = &v->w[v->nw];
+
+		if (!json_is_object(h) ||
+		    (name = json_string_value(json_object_get(h,
+		    "name"))) == NULL || !name_ok(name) ||
+		    strcmp(name, "manifest.json") == 0 ||
+		    u64field(h, "size", &w->size) ||
+		    hexfield(h, "sha256", w->sha, AL_HASH_LEN)) {
+			bad(v, 0, "manifest.json: member %zu malformed", i + 1);
+			return -1;
+		}
+		strlcpy(w->name, name, sizeof(w->name));
+		for (k = 0; k < v->nw; k++)
+			if (strcmp(v->w[k].name, name) == 0) {
+				bad(v, 0, "manifest.json lists %s twice",
+				    name);
+				return -1;
+			}
+		v->nw++;
+	}
+	v->have_manifest = 1;
+	return 0;
+}
+
+/* A policy member: its digest, and the manifest's policies it is. */
+static int
+policy_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
+{
+	uint8_t	 dig[AL_HASH_LEN];
+	char	 want[128];
+	size_t	 i;
+	int	 any = 0;
+
+	sha256(text, len, dig);
+	policy_member(want, sizeof(want), dig);
+	if (strcmp(want, name) != 0) {
+		bad(v, 0, "%s does not match its digest: the policy text was "
+		    "changed", name);
+		return 0;
+	}
+	for (i = 0; i < v->x.npol; i++) {
+		struct xpol	*p = &v->x.pol[i];
+
+		if (memcmp(dig, p->e.digest, AL_HASH_LEN) != 0)
+			continue;
+		any = 1;
+		if ((p->store = malloc(len + 1)) == NULL)
+			return -2;
+		memcpy(p->store, text, len);
+		p->store[len] = '\0';
+		p->e.text.p = (char *)p->store;
+		p->e.text.n = len;
+		p->e.kind = AL_KIND_POLICY;
+		if ((p->p = policy_parse(p->e.name.p, p->e.text.p, len,
+		    NULL)) == NULL)
+			bad(v, p->e.seq, "its policy does not parse");
+	}
+	if (!any)
+		bad(v, 0, "%s is in no policy of the manifest", name);
+	return 0;
+}
+
+static int
+code_of(const char *name)
+{
+	int	c;
+
+	for (c = 0; c < AL_NCODES; c++)
+		if (strcmp(al_code_name(c), name) == 0)
+			return c;
+	return -1;
+}
+
+/* Build an entry from its JSON form (section 11); -1 when malformed. */
+static int
+from_json(json_t *o, struct al_entry *e)
+{
+	static const char *const pkeys[] = { "version", "seq", "time", "kind",
+	    "actor", "name", "text", "digest", "service", "host", "pid",
+	    "uid", "prev", "hash", NULL };
+	static const char *const akeys[] = { "version", "seq", "time", "kind",
+	    "actor", "customer", "purpose", "action", "data", "resource",
+	    "ref", "reason", "decision", "code", "rule", "detail", "policy",
+	    "service", "host", "pid", "uid", "prev", "hash", NULL };
+	struct al_str	 kind, dec, code;
+	uint64_t	 pid, uid;
+	json_t		*ver;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_is_object(o) || strfield(o, "kind", &kind) != 0)
+		return -1;
+	if ((ver = json_object_get(o, "version")) != NULL &&
+	    (!json_is_integer(ver) || json_integer_value(ver) != 1))
+		return -1;
+	if (u64field(o, "seq", &e->seq) || timefield(o, "time", 1,
+	    &e->time_ns) || strfield(o, "actor", &e->actor) ||
+	    strfield(o, "service", &e->service) ||
+	    strfield(o, "host", &e->host) || u64field(o, "pid", &pid) ||
+	    u64field(o, "uid", &uid) || pid > UINT32_MAX || uid > UINT32_MAX ||
+	    hexfield(o, "prev", e->prev, AL_HASH_LEN) ||
+	    hexfield(o, "hash", e->hash, AL_HASH_LEN))
+		return -1;
+	e->pid = (uint32_t)pid;
+	e->uid = (uint32_t)uid;
+	if (strcmp(kind.p, "policy") == 0) {
+		e->kind = AL_KIND_POLICY;
+		return keys_only(o, pkeys) || strfield(o, "name", &e->name) ||
+		    strfield(o, "text", &e->text) ||
+		    hexfield(o, "digest", e->digest, AL_HASH_LEN) ? -1 : 0;
+	}
+	if (strcmp(kind.p, "access") != 0 || keys_only(o, akeys) ||
+	    strfield(o, "customer", &e->customer) ||
+	    strfield(o, "purpose", &e->purpose) ||
+	    strfield(o, "action", &e->action) ||
+	    strfield(o, "data", &e->data) ||
+	    strfield(o, "resource", &e->resource) ||
+	    strfield(o, "ref", &e->ref) || strfield(o, "reason", &e->reason) ||
+	    strfield(o, "decision", &dec) || strfield(o, "code", &code) ||
+	    strfield(o, "rule", &e->rule) || strfield(o, "detail", &e->detail) ||
+	    hexfield(o, "policy", e->policy, AL_HASH_LEN))
+		return -1;
+	e->kind = AL_KIND_ACCESS;
+	if (strcmp(dec.p, "allow") == 0)
+		e->allow = 1;
+	else if (strcmp(dec.p, "deny") != 0)
+		return -1;
+	if ((e->code = code_of(code.p)) < 0 ||
+	    (e->allow != 0) != (e->code == AL_ALLOWED))
+		return -1;
+	return 0;
+}
+
+/* One line of entries.jsonl. */
+static int
+entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
+{
+	struct al_entry	 e;
+	json_error_t	 jerr;
+	json_t		*o;
+	uint8_t		 h[AL_HASH_LEN];
+	int		 rc = 0;
+
+	if ((o = json_loadb(p, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &jerr)) == NULL) {
+		bad(v, 0, "entries.jsonl line %" PRIu64 ": not JSON: %s",
+		    lineno, jerr.text);
+		return 0;
+	}
+	if (from_json(o, &e) != 0) {
+		bad(v, 0, "entries.jsonl line %" PRIu64 ": not an entry's "
+		    "JSON form", lineno);
+		goto done;
+	}
+	if (v->s->entries > 0 && e.seq <= v->seen_last) {
+		bad(v, e.seq, "out of order: after seq %" PRIu64,
+		    v->seen_last);
+		goto done;
+	}
+	if (v->complete && v->s->entries > 0 && e.seq != v->seen_last + 1)
+		bad(v, e.seq, e.seq - 1 == v->seen_last + 1 ?
+		    "entry %" PRIu64 " is missing from an export of a whole "
+		    "range" : "entries %" PRIu64 " to %" PRIu64 " are missing "
+		    "from an export of a whole range", v->seen_last + 1,
+		    e.seq - 1);
+	if (entry_encode(&e, &v->row) != 0) {
+		bad(v, e.seq, "cannot be encoded");
+		goto done;
+	}
+	entry_hash(v->row.p, v->row.n, h);
+	if (memcmp(h, e.hash, AL_HASH_LEN) != 0)
+		bad(v, e.seq, "its hash does not match its fields: the entry "
+		    "was altered");
+	if (v->o->have_expect && e.seq == v->o->expect_seq) {
+		v->anchor_seen = 1;
+		if (memcmp(h, v->o->expect_hash, AL_HASH_LEN) != 0)
+			bad(v, e.seq, "does not match the anchor");
+	}
+	if (v->s->entries++ == 0)
+		v->s->first_seq = e.seq;
+	v->s->last_seq = v->seen_last = e.seq;
+	memcpy(v->last_hash, h, AL_HASH_LEN);
+	if ((rc = exp_entry(NULL, &v->x, &e)) != 0)
+		goto done;
+	/* What entries.csv and the summary must say of it. */
+	v->row.n = 0;
+	if ((rc = csv_row(&v->row, &e)) != 0)
+		goto done;
+	SHA256_Update(&v->csv_sha, v->row.p, v->row.n);
+	v->csv_size += v->row.n;
+	if (e.kind == AL_KIND_ACCESS && !e.allow) {
+		v->row.n = 0;
+		if ((rc = denied_line(&v->row, &e)) != 0)
+			goto done;
+		SHA256_Update(&v->den_sha, v->row.p, v->row.n);
+		v->den_size += v->row.n;
+	}
+done:
+	json_decref(o);
+	return rc;
+}
+
+struct sum {			/* summary.txt against its regeneration */
+	struct buf	 head, tail;
+	size_t		 at;
+	uint64_t	 den_left;
+	SHA256_CTX	 sha;
+	struct buf	 rest;
+	int		 phase, bad;
+};
+
+static void
+sum_feed(struct sum *m, const uint8_t *p, size_t n)
+{
+	size_t	k;
+
+	while (n > 0 && !m->bad) {
+		switch (m->phase) {
+		case 0:		/* the regenerated head, byte for byte */
+		case 2:		/* the policies section */
+			{
+				struct buf *b = m->phase ? &m->tail : &m->head;
+
+				k = b->n - m->at < n ? b->n - m->at : n;
+				if (memcmp(b->p + m->at, p, k) != 0)
+					m->bad = 1;
+				m->at += k;
+				if (m->at == b->n) {
+					m->phase++;
+					m->at = 0;
+				}
+			}
+			break;
+		case 1:		/* the denied attempts, by digest */
+			k = m->den_left < n ? (size_t)m->den_left : n;
+			SHA256_Update(&m->sha, p, k);
+			m->den_left -= k;
+			if (m->den_left == 0)
+				m->phase = 2;
+			break;
+		default:	/* the verification section */
+			k = n;
+			if (m->rest.n + k > MAX_TAIL ||
+			    buf_add(&m->rest, p, k) != 0)
+				m->bad = 1;
+			break;
+		}
+		p += k;
+		n -= k;
+		if (m->phase == 1 && m->den_left == 0)
+			m->phase = 2;
+	}
+}
+
+/* Read one member's data, feeding it where it goes. */
+static int
+member(struct bv *v, const char *name, uint64_t size)
+{
+	struct want	*w = NULL;
+	struct buf	 all = { 0 };
+	struct sum	 sm;
+	SHA256_CTX	 sha;
+	uint8_t		 chunk[CHUNK], dig[AL_HASH_LEN], d2[AL_HASH_LEN];
+	uint64_t	 left = size, lineno = 0;
+	size_t		 i, k;
+	ssize_t		 r;
+	int		 rc = 0, kind, over = 0;
+	const char	*nl;
+
+	memset(&sm, 0, sizeof(sm));
+	kind = strcmp(name, "manifest.json") == 0 ? 0 :
+	    strncmp(name, "policies/", 9) == 0 ? 1 :
+	    strcmp(name, "entries.jsonl") == 0 ? 2 :
+	    strcmp(name, "entries.csv") == 0 ? 3 : 4;
+	if (kind == 0 && v->have_manifest) {
+		bad(v, 0, "manifest.json appears twice");
+		return -1;
+	}
+	if (kind != 0) {
+		if (!v->have_manifest) {
+			bad(v, 0, "%s comes before manifest.json", name);
+			return -1;
+		}
+		for (i = v->next; i < v->nw; i++)
+			if (strcmp(v->w[i].name, name) == 0)
+				break;
+		if (i == v->nw) {
+			bad(v, 0, "%s is not in the manifest, or out of its "
+			    "order, or there twice", name);
+			return -1;
+		}
+		for (; v->next < i; v->next++)
+			bad(v, 0, "%s is missing", v->w[v->next].name);
+		w = &v->w[i];
+		v->next = i + 1;
+		w->seen = 1;
+		if (w->size != size)
+			bad(v, 0, "%s is %" PRIu64 " bytes, the manifest says %"
+			    PRIu64, name, size, w->size);
+	}
+	if ((kind == 0 && size > MAX_MANIFEST) ||
+	    (kind == 1 && size > AL_MAX_POLICY)) {
+		bad(v, 0, "%s is too large for what it should hold", name);
+		return -1;
+	}
+	if (kind == 4) {
+		struct exp	*x = &v->x;
+
+		if (summary_head(&sm.head, x) != 0 ||
+		    summary_tail(&sm.tail, x) != 0)
+			return -2;
+		/* The tail is compared up to its verification section. */
+		nl = strstr((char *)sm.tail.p, "\nverification at export time\n");
+		if (nl != NULL)
+			sm.tail.n = (size_t)(nl - (char *)sm.tail.p) + 29;
+		sm.den_left = v->den_size;
+		SHA256_Init(&sm.sha);
+	}
+	SHA256_Init(&sha);
+	while (left > 0) {
+		k = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
+		if ((r = gz_read(v, chunk, k)) < 0) {
+			rc = (int)r;
+			goto done;
+		}
+		if ((size_t)r != k) {
+			bad(v, 0, "%s is cut short: its header claims %" PRIu64
+			    " bytes", name, size);
+			rc = -1;
+			goto done;
+		}
+		SHA256_Update(&sha, chunk, k);
+		left -= k;
+		switch (kind) {
+		case 0:
+		case 1:
+			if (buf_add(&all, chunk, k) != 0) {
+				rc = -2;
+				goto done;
+			}
+			break;
+		case 2:
+			for (i = 0; i < k; i++) {
+				if (chunk[i] != '\n') {
+					if (v->line.n >= MAX_LINE) {
+						if (!over)
+							bad(v, 0, "entries.jsonl"
+							    " line %" PRIu64 " "
+							    "is longer than %d "
+							    "bytes", lineno + 1,
+							    MAX_LINE);
+						over = 1;
+						continue;
+					}
+					if (buf_add(&v->line, chunk + i, 1)) {
+						rc = -2;
+						goto done;
+					}
+					continue;
+				}
+				lineno++;
+				if (!over && (rc = entry_line(v,
+				    (char *)v->line.p, v->line.n,
+				    lineno)) != 0)
+					goto done;
+				over = 0;
+				v->line.n = 0;
+			}
+			break;
+		case 4:
+			sum_feed(&sm, chunk, k);
+			break;
+		default:
+			break;
+		}
+	}
+	SHA256_Final(dig, &sha);
+	if (w != NULL && memcmp(dig, w->sha, AL_HASH_LEN) != 0)
+		bad(v, 0, "%s does not match its digest in the manifest",
+		    name);
+	switch (kind) {
+	case 0:
+		{
+			json_error_t	 jerr;
+			json_t		*m;
+
+			m = json_loadb((char *)all.p, all.n,
+			    JSON_REJECT_DUPLICATES, &jerr);
+			if (m == NULL) {
+				bad(v, 0, "manifest.json is not JSON: %s",
+				    jerr.text);
+				rc = -1;
+				goto done;
+			}
+			/* Its strings live as long as v does. */
+			v->mj = m;
+			rc = manifest(v, m);
+		}
+		break;
+	case 1:
+		rc = policy_text(v, name, all.p ? all.p : (uint8_t *)"",
+		    all.n);
+		break;
+	case 2:
+		if (v->line.n > 0 || over)
+			bad(v, 0, "entries.jsonl does not end in a newline");
+		break;
+	case 3:
+		SHA256_Final(d2, &v->csv_sha);
+		if (v->csv_size != size || memcmp(d2, dig, AL_HASH_LEN) != 0)
+			bad(v, 0, "entries.csv does not say what entries.jsonl "
+			    "says");
+		break;
+	case 4:
+		SHA256_Final(d2, &v->den_sha);
+		{
+			uint8_t	d3[AL_HASH_LEN];
+
+			SHA256_Final(d3, &sm.sha);
+			if (sm.bad || sm.phase < 3 ||
+			    memcmp(d2, d3, AL_HASH_LEN) != 0)
+				bad(v, 0, "summary.txt does not say what the "
+				    "entries and the manifest say");
+		}
+		if (sm.bad || sm.phase < 3)
+			break;		/* reported: the rest is not the rest */
+		if (buf_add(&sm.rest, "", 0) != 0) {
+			rc = -2;
+			goto done;
+		}
+		if (sm.rest.p == NULL ||
+		    strstr((char *)sm.rest.p, " checked: OK\n") == NULL)
+			bad(v, 0, "summary.txt: the checks at export time "
+			    "found problems");
+		else if (strstr((char *)sm.rest.p, "whole log: verified") ==
+		    NULL && strstr((char *)sm.rest.p, "whole log: not checked "
+		    "here") == NULL)
+			bad(v, 0, "summary.txt: the log did not verify at "
+			    "export time");
+		break;
+	}
+done:
+	buf_free(&all);
+	buf_free(&sm.head);
+	buf_free(&sm.tail);
+	buf_free(&sm.rest);
+	return rc;
+}
+
+/* What holds only once every member has been read. */
+static void
+finish(struct bv *v)
+{
+	size_t	i;
+
+	for (i = v->next; i < v->nw; i++)
+		bad(v, 0, "%s is missing", v->w[i].name);
+	if (v->s->entries != v->m_entries)
+		bad(v, 0, "the manifest says %" PRIu64 " entries; there are %"
+		    PRIu64, v->m_entries, v->s->entries);
+	else if (v->m_empty ? v->s->entries != 0 :
+	    v->s->first_seq != v->m_first || v->s->last_seq != v->m_last)
+		bad(v, 0, "the manifest's first and last seq are not the "
+		    "entries'");
+	if (v->s->entries && v->s->last_seq == v->x.head_seq &&
+	    memcmp(v->last_hash, v->x.head_hash, AL_HASH_LEN) != 0)
+		bad(v, v->s->last_seq, "is the head, but its hash is not the "
+		    "manifest's head");
+	if (v->complete && v->x.shown.from_seq == 0 && v->x.shown.to_seq == 0 &&
+	    (v->s->entries == 0 || v->s->first_seq != 1 ||
+	    v->s->last_seq != v->x.head_seq))
+		bad(v, 0, "an export of the whole log does not run from seq 1 "
+		    "to the head");
+	if (v->o->have_expect && !v->anchor_seen) {
+		if (v->o->expect_seq != v->x.head_seq)
+			bad(v, v->o->expect_seq, "the anchor's entry is not in "
+			    "the bundle, whose head is seq %" PRIu64,
+			    v->x.head_seq);
+		else if (memcmp(v->o->expect_hash, v->x.head_hash,
+		    AL_HASH_LEN) != 0)
+			bad(v, v->o->expect_seq, "the bundle's head does not "
+			    "match the anchor");
+	}
+}
+
+int
+al_verify_bundle(int fd, const struct al_bundle_opts *o,
+    struct al_bundle_summary *s, char *err, size_t errlen)
+{
+	struct bv	 v;
+	char		 name[128];
+	uint64_t	 size;
+	int		 rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	memset(&v, 0, sizeof(v));
+	v.o = o;
+	v.s = s;
+	v.err = err;
+	v.errlen = errlen;
+	v.fd = fd;
+	err[0] = '\0';
+	v.x.problem = exp_problem;
+	v.x.problem_arg = &v;
+	SHA256_Init(&v.csv_sha);
+	SHA256_Init(&v.den_sha);
+	{
+		size_t	n;
+		const char *h = csv_header(&n);
+
+		SHA256_Update(&v.csv_sha, h, n);
+		v.csv_size = n;
+	}
+	/* 15 + 16: gzip only, with its header and trailer checked. */
+	if (inflateInit2(&v.z, 15 + 16) != Z_OK) {
+		snprintf(err, errlen, "zlib: inflateInit2 failed");
+		return AL_ENOMEM;
+	}
+	v.zopen = 1;
+	for (;;) {
+		if ((rc = header(&v, name, &size)) <= 0)
+			break;
+		if ((rc = member(&v, name, size)) != 0)
+			break;
+		/* Skip the padding to the next 512-byte block. */
+		if (size % 512) {
+			uint8_t	pad[512];
+
+			if (gz_read(&v, pad, (size_t)(512 - size % 512)) !=
+			    (ssize_t)(512 - size % 512)) {
+				bad(&v, 0, "the archive is cut short");
+				rc = -1;
+				break;
+			}
+		}
+	}
+	if (rc == 0) {
+		if (!v.have_manifest)
+			bad(&v, 0, "not a bundle: it has no manifest.json");
+		else
+			finish(&v);
+	}
+	if (rc == -2 && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	exp_free(&v.x);
+	json_decref(v.mj);
+	free(v.w);
+	free(v.store);
+	buf_free(&v.line);
+	buf_free(&v.row);
+	if (v.zopen)
+		inflateEnd(&v.z);
+	if (rc == -2)
+		return err[0] && strncmp(err, "read", 4) == 0 ? AL_EIO :
+		    AL_ENOMEM;
+	return 0;
+}
