@@ -105,7 +105,10 @@ dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 static int
 env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 {
-	unsigned	flags = MDB_NORDAHEAD | (rdonly ? MDB_RDONLY : 0);
+	/* MDB_NOTLS: read transactions belong to the handle, not the
+	 * thread, so one thread may hold several (an export's passes). */
+	unsigned	flags = MDB_NORDAHEAD | MDB_NOTLS |
+			    (rdonly ? MDB_RDONLY : 0);
 	int		rc, attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {

@@ -730,7 +730,11 @@ al_report(al_log *l, const struct al_export_opts *o, FILE *fp, int json,
 		    denied_line(&den, &e)) != 0)
 			goto done;
 	}
-	if (rc < 0 || (rc = exp_finish(l, &x)) != 0)
+	if (rc < 0)
+		goto done;
+	al_iter_close(it);
+	it = NULL;
+	if ((rc = exp_finish(l, &x)) != 0)
 		goto done;
 	if (json)
 		rc = report_json(&b, &x, &den);
