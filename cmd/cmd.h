@@ -53,6 +53,8 @@ int	 filter_flag(int ch, const char *arg, struct al_filter *,
 	    const char *usage);
 int	 filter_check(const struct al_filter *, const char *usage);
 
+int	 record_batch(const char *dir, const char *service, size_t max,
+	    int ms);
 int	 cmd_check(int, char **, const char *);
 int	 cmd_head(int, char **, const char *);
 int	 cmd_init(int, char **, const char *);

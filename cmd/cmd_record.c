@@ -10,7 +10,9 @@ static const char record_usage[] =
     "usage: auditlog [-d DIR] record --actor WHO --customer ID --purpose P "
     "--action A\n"
     "           [--data CATEGORY] [--resource R] [--ref REF] "
-    "[--reason TEXT] [--service NAME]\n";
+    "[--reason TEXT] [--service NAME]\n"
+    "       auditlog [-d DIR] record --batch [--batch-size N] "
+    "[--batch-ms MS] [--service NAME]\n";
 static const char check_usage[] =
     "usage: auditlog [-d DIR] check --actor WHO --customer ID --purpose P "
     "--action A\n"
@@ -27,6 +29,9 @@ static const struct option longopts[] = {
 	{ "ref",	required_argument,	NULL, 'r' },
 	{ "reason",	required_argument,	NULL, 'x' },
 	{ "service",	required_argument,	NULL, 's' },
+	{ "batch",	no_argument,		NULL, 'b' },
+	{ "batch-size",	required_argument,	NULL, 'N' },
+	{ "batch-ms",	required_argument,	NULL, 'T' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
@@ -39,7 +44,10 @@ decide(int argc, char **argv, const char *dir, int write)
 	struct al_decision	 d;
 	const char		**slot, *env;
 	al_log			*l = NULL;
-	int			 ch, rc, status, idx;
+	int			 ch, rc, status, idx, batch = 0, bms = 10;
+	size_t			 bsize = 1000;
+	char			*end;
+	long			 n;
 
 	memset(&a, 0, sizeof(a));
 	optind = 0;
@@ -55,6 +63,24 @@ decide(int argc, char **argv, const char *dir, int write)
 		case 'r': slot = &a.ref; break;
 		case 'x': slot = &a.reason; break;
 		case 's': slot = &a.service; break;
+		case 'b':
+			if (!write)
+				return bad_option(usage, '?', argv);
+			batch = 1;
+			continue;
+		case 'N':
+		case 'T':
+			n = strtol(optarg, &end, 10);
+			if (!write || *end || end == optarg || n < 1 ||
+			    n > (ch == 'N' ? 100000 : 60000))
+				return usage_arg(usage, ch == 'N' ?
+				    "--batch-size takes 1 to 100000, not" :
+				    "--batch-ms takes 1 to 60000, not", optarg);
+			if (ch == 'N')
+				bsize = (size_t)n;
+			else
+				bms = (int)n;
+			continue;
 		case 'h':
 			return help(usage);
 		default:
@@ -71,6 +97,13 @@ decide(int argc, char **argv, const char *dir, int write)
 	if (a.service == NULL && (env = getenv("AUDITLOG_SERVICE")) != NULL &&
 	    *env != '\0')
 		a.service = env;
+	if (batch) {
+		if (a.actor || a.customer || a.purpose || a.action || a.data ||
+		    a.resource || a.ref || a.reason)
+			return usage_error(usage, "--batch reads the accesses "
+			    "from standard input: only --service may be given");
+		return record_batch(dir, a.service, bsize, bms);
+	}
 
 	if ((rc = al_open(dir, write ? 0 : AL_RDONLY, &l)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);

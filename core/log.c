@@ -394,6 +394,14 @@ field_ok(al_log *l, const char *name, const char *v, int required,
 	return 0;
 }
 
+static int	access_ok(al_log *, const struct al_access *);
+
+int
+al_validate(al_log *l, const struct al_access *a)
+{
+	return access_ok(l, a);
+}
+
 static int
 access_ok(al_log *l, const struct al_access *a)
 {

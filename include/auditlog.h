@@ -194,6 +194,8 @@ int		 al_record(al_log *, const struct al_access *,
  */
 int		 al_record_batch(al_log *, const struct al_access *, size_t n,
 		    struct al_decision *d);
+/* Check an access's fields as al_record does, deciding nothing. */
+int		 al_validate(al_log *, const struct al_access *);
 /* The same decision, recording nothing. */
 int		 al_check(al_log *, const struct al_access *,
 		    struct al_decision *d);
