@@ -1,0 +1,48 @@
+#!/bin/sh
+# t65-library.sh - make install, then a program built with
+# `pkg-config --cflags --libs auditlog` records through libauditlog
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
+
+build=$(dirname "$AUDITLOG")
+if nm -D "$build/libauditlog.so.0" 2>/dev/null | grep -q __asan_init; then
+	echo "ok 1 # skip: the sanitizer build's library needs its runtime"
+	n=1
+	done_testing
+	exit
+fi
+expect 0 "make install into a fresh prefix" make -s -C "$top" \
+    BUILD="${build#"$top"/}" PREFIX="$T/prefix" install
+for f in bin/auditlog lib/libauditlog.a lib/libauditlog.so.0 lib/libauditlog.so \
+    include/auditlog.h lib/pkgconfig/auditlog.pc share/man/man1/auditlog.1 \
+    share/man/man5/auditlog-policy.5; do
+	check "installed $f" [ -e "prefix/$f" ]
+done
+check "the shared library has its soname" sh -c \
+    "objdump -p prefix/lib/libauditlog.so.0 | grep -q 'SONAME *libauditlog.so.0'"
+PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
+export PKG_CONFIG_PATH
+expect 0 "pkg-config knows the installed library" pkg-config --cflags --libs auditlog
+check "...at the prefix" out_has "-I$T/prefix/include"
+# shellcheck disable=SC2046
+expect 0 "contrib/example.c builds with pkg-config" cc -std=c11 -Wall -Wextra \
+    -Werror -o example "$top/contrib/example.c" $(pkg-config --cflags --libs auditlog)
+newlog
+LD_LIBRARY_PATH="$T/prefix/lib"
+export LD_LIBRARY_PATH
+expect 0 "the example records an allowed access" ./example "$T/log" svc:a acme \
+    service-provision read
+check "...and prints its seq" out_is 2
+expect 1 "the example is refused a denied one" ./example "$T/log" alice acme \
+    marketing read
+expect 3 "the example fails closed on a missing log" ./example "$T/nolog" svc:a \
+    acme service-provision read
+expect 0 "what it recorded verifies" al verify
+check "...its entries name its service" sh -c \
+    "'$AUDITLOG' -d '$T/log' log --json | grep -c '\"service\":\"example\"' | grep -qx 2"
+expect 0 "make uninstall" make -s -C "$top" BUILD="${build#"$top"/}" \
+    PREFIX="$T/prefix" uninstall
+check "...removes what install put there" [ ! -e prefix/bin/auditlog ] && \
+    [ ! -e prefix/lib/libauditlog.so.0 ] && [ ! -e prefix/include/auditlog.h ]
+
+done_testing
