@@ -85,6 +85,22 @@ expect 2 "export with --to-seq before --from-seq" al export -o z.tar.gz --from-s
 check "...none of them wrote a file" [ ! -e z.tar.gz ]
 expect 3 "export into a folder that does not exist" al export -o nodir/z.tar.gz
 check "...leaves nothing" [ ! -e nodir ]
+# A full disk: as root, a tiny tmpfs of its own.
+mkdir full
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=12k tmpfs full 2>/dev/null; then
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		al record --actor svc:billing --customer "customer-$i" \
+		    --purpose service-provision --action read \
+		    --resource "$(printf '%0900d' "$i")" >/dev/null
+	done
+	expect 3 "export onto a full disk" al export -o full/z.tar.gz
+	check "...says so" err_has "No space left on device"
+	check "...and leaves nothing behind" [ -z "$(ls -A full)" ]
+	umount full
+else
+	echo "ok $((n + 1)) # skip: needs root to mount a small tmpfs"
+	n=$((n + 1))
+fi
 expect 3 "export of a missing log" "$AUDITLOG" -d nolog export -o z.tar.gz
 expect 3 "verify-export of a missing file" al verify-export nosuch.tar.gz
 : > empty.tar.gz
