@@ -4,7 +4,9 @@
 An independent check of docs/FORMAT.md, written from that document and not
 from the C: it reads JSON lines on stdin, re-encodes each entry to its
 version 1 bytes, hashes them as RFC 6962 leaves, and checks the hashes, the
-chain and the policy digests.  Only Python's standard library.
+chain and the policy digests.  Only Python's standard library.  The
+encoding itself (sections 3 and 4) is contrib/verify-export.py's, the one
+Python implementation of it.
 
 usage: recompute.py [--partial] [--hex] < log.jsonl
 
@@ -17,163 +19,32 @@ Exit 0 and "N entries recomputed" when everything checks; 1 and one line
 per problem ("seq N: ..." or "line L: ...") otherwise; 2 on a usage error.
 """
 
-import datetime
 import hashlib
+import importlib.util
 import json
-import re
+import os
 import sys
 
-FORMAT_VERSION = 1
-KIND = {"access": 1, "policy": 2}
-# enum al_code, in order: the code byte is the index.
-CODES = ["allowed", "deny-rule", "unknown-purpose", "missing-ref",
-         "malformed-ref", "actor-not-allowed", "action-not-allowed",
-         "data-not-allowed"]
-ZERO = "0" * 64
 
-COMMON = ["seq", "time", "kind", "actor", "service", "host", "pid", "uid",
-          "prev", "hash"]
-KEYS = {
-    "access": set(COMMON + ["customer", "purpose", "action", "data",
-                            "resource", "ref", "reason", "decision", "code",
-                            "rule", "detail", "policy"]),
-    "policy": set(COMMON + ["name", "text", "digest"]),
-}
-
-TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):"
-                     r"([0-9]{2}):([0-9]{2})\.([0-9]{9})Z")
-HEX_RE = re.compile(r"[0-9a-f]{64}")
-EPOCH = datetime.date(1970, 1, 1).toordinal()
+def _load_encoder():
+    """The entry encoding is written once, in contrib/verify-export.py (the
+    auditor's bundle checker); the file name has a dash, so it is loaded
+    by path."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        os.pardir, "contrib", "verify-export.py")
+    sys.dont_write_bytecode = True      # leave the source tree as it was
+    spec = importlib.util.spec_from_file_location("verify_export", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-class Bad(Exception):
-    """A problem with one entry."""
-
-
-def no_dups(pairs):
-    obj = {}
-    for k, v in pairs:
-        if k in obj:
-            raise Bad("key %r appears twice" % k)
-        obj[k] = v
-    return obj
-
-
-def time_ns(s):
-    """RFC 3339 UTC with 9 fractional digits to nanoseconds, exactly."""
-    if not isinstance(s, str):
-        raise Bad("time is not a string")
-    m = TIME_RE.fullmatch(s)
-    if m is None:
-        raise Bad("time %r is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" % s)
-    y, mo, d, h, mi, sec = (int(x) for x in m.groups()[:6])
-    try:
-        days = datetime.date(y, mo, d).toordinal() - EPOCH
-    except ValueError:
-        raise Bad("time %r is not a calendar date" % s) from None
-    if h > 23 or mi > 59 or sec > 59 or days < 0:
-        raise Bad("time %r is out of range" % s)
-    ns = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000000 +
-          int(m.group(7)))
-    if ns >= 1 << 64:
-        raise Bad("time %r does not fit in 64 bits" % s)
-    return ns
-
-
-def u32(n):
-    return n.to_bytes(4, "big")
-
-
-def u64(n):
-    return n.to_bytes(8, "big")
-
-
-def integer(e, key, bits, low=0):
-    v = e[key]
-    if type(v) is not int or not low <= v < 1 << bits:
-        raise Bad("%s %r is not an integer in [%d, 2^%d)" %
-                  (key, v, low, bits))
-    return v
-
-
-def digest(e, key):
-    v = e[key]
-    if not isinstance(v, str) or not HEX_RE.fullmatch(v):
-        raise Bad("%s is not 64 lowercase hex digits" % key)
-    return bytes.fromhex(v)
-
-
-def text(e, key):
-    """A string field: u32 big-endian length, then its UTF-8 bytes."""
-    v = e[key]
-    if not isinstance(v, str):
-        raise Bad("%s is not a string" % key)
-    try:
-        b = v.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Bad("%s is not valid Unicode (a lone surrogate)" % key) \
-            from None
-    if len(b) >= 1 << 32:
-        raise Bad("%s is too long" % key)
-    return u32(len(b)) + b
-
-
-def encode(e):
-    """The version 1 encoding of one JSON entry (docs/FORMAT.md)."""
-    if not isinstance(e, dict):
-        raise Bad("not a JSON object")
-    if "version" in e:
-        if type(e["version"]) is not int or e["version"] != FORMAT_VERSION:
-            raise Bad("unknown format version %r" % (e["version"],))
-        e = dict(e)
-        del e["version"]
-    kind = e.get("kind")
-    if kind not in KIND:
-        raise Bad("unknown kind %r" % (kind,))
-    keys = set(e)
-    if keys != KEYS[kind]:
-        missing = sorted(KEYS[kind] - keys)
-        extra = sorted(keys - KEYS[kind])
-        raise Bad("%s entry with%s%s" % (
-            kind,
-            " missing keys " + ",".join(missing) if missing else "",
-            " unknown keys " + ",".join(extra) if extra else ""))
-    b = bytearray()
-    b += bytes([FORMAT_VERSION, KIND[kind]])
-    b += u64(integer(e, "seq", 64, 1))
-    b += u64(time_ns(e["time"]))
-    b += digest(e, "prev")
-    b += text(e, "service")
-    b += text(e, "host")
-    b += u32(integer(e, "pid", 32))
-    b += u32(integer(e, "uid", 32))
-    b += text(e, "actor")
-    if kind == "access":
-        for k in ("customer", "data", "action", "resource", "purpose", "ref",
-                  "reason"):
-            b += text(e, k)
-        if e["decision"] not in ("allow", "deny"):
-            raise Bad("decision %r is not allow or deny" % (e["decision"],))
-        if e["code"] not in CODES:
-            raise Bad("unknown code %r" % (e["code"],))
-        allow = e["decision"] == "allow"
-        code = CODES.index(e["code"])
-        if allow != (code == 0):
-            raise Bad("decision %s with code %s" % (e["decision"],
-                                                    e["code"]))
-        b += bytes([1 if allow else 0, code])
-        b += text(e, "rule")
-        b += text(e, "detail")
-        b += digest(e, "policy")
-    else:
-        b += text(e, "name")
-        b += text(e, "text")
-        b += digest(e, "digest")
-    return bytes(b)
-
-
-def leaf_hash(enc):
-    return hashlib.sha256(b"\x00" + enc).hexdigest()
+_vx = _load_encoder()
+Bad = _vx.Bad
+ZERO = _vx.ZERO
+encode = _vx.encode
+leaf_hash = _vx.leaf_hash
+no_dups = _vx.no_dups
 
 
 def main(argv):
