@@ -19,6 +19,15 @@ void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
 extern const char *progverb;
+
+/* Problems found by verify and verify-export, as text or JSON. */
+struct problems {
+	int		 json;
+	size_t		 n;
+	const char	*whole;		/* "log" or "bundle" */
+};
+void	 print_problem(struct problems *, uint64_t seq, const char *);
+void	 on_problem(void *problems, uint64_t seq, const char *);
 void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 msg_term(const char *prefix, const char *text);
 int	 lib_fail(int rc, al_log *, int exit_if_corrupt);

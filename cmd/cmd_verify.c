@@ -24,36 +24,6 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-struct problems {
-	int	 json;
-	size_t	 n;
-};
-
-static void
-on_problem(void *arg, uint64_t seq, const char *text)
-{
-	struct problems	*p = arg;
-
-	if (p->json) {
-		/* Problems are collected into the "problems" array. */
-		fputs(p->n++ ? "," : "", stdout);
-		if (seq)
-			printf("{\"seq\":%" PRIu64 ",\"problem\":", seq);
-		else
-			fputs("{\"seq\":null,\"problem\":", stdout);
-		put_json(stdout, text, strlen(text));
-		putchar('}');
-		return;
-	}
-	p->n++;
-	if (seq)
-		printf("seq %" PRIu64 ": ", seq);
-	else
-		fputs("log: ", stdout);
-	put_term(stdout, text, strlen(text), 0);
-	putchar('\n');
-}
-
 static void
 summary_text(const struct al_verify_summary *s)
 {
@@ -120,7 +90,7 @@ static int
 run(const char *dir, struct al_verify_opts *o, int json)
 {
 	struct al_verify_summary s;
-	struct problems		 p = { json, 0 };
+	struct problems		 p = { json, 0, "log" };
 	al_log			*l = NULL;
 	int			 rc, status;
 

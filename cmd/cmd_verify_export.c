@@ -21,41 +21,12 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-struct out {
-	int	json;
-	size_t	n;
-};
-
-static void
-on_problem(void *arg, uint64_t seq, const char *text)
-{
-	struct out	*o = arg;
-
-	if (o->json) {
-		fputs(o->n++ ? "," : "", stdout);
-		if (seq)
-			printf("{\"seq\":%" PRIu64 ",\"problem\":", seq);
-		else
-			fputs("{\"seq\":null,\"problem\":", stdout);
-		put_json(stdout, text, strlen(text));
-		putchar('}');
-		return;
-	}
-	o->n++;
-	if (seq)
-		printf("seq %" PRIu64 ": ", seq);
-	else
-		fputs("bundle: ", stdout);
-	put_term(stdout, text, strlen(text), 0);
-	putchar('\n');
-}
-
 int
 cmd_verify_export(int argc, char **argv, const char *dir)
 {
 	struct al_bundle_opts	 o;
 	struct al_bundle_summary s;
-	struct out		 out = { 0, 0 };
+	struct problems		 out = { 0, 0, "bundle" };
 	char			 err[256], hex[2 * AL_HASH_LEN + 1];
 	const char		*file;
 	int			 ch, fd, rc, status;

@@ -56,6 +56,7 @@ int	esc_json(struct buf *, const char *, size_t);
 int	entry_json(struct buf *, const struct al_entry *);
 
 /* Text checks: 0 when s (n bytes) is valid UTF-8 without control chars. */
+size_t	utf8_decode(const uint8_t *, size_t, uint32_t *cp);
 int	al_utf8_ok(const uint8_t *s, size_t n, size_t *bad);
 
 /* Entry encoding (docs/FORMAT.md). */
@@ -75,6 +76,8 @@ struct policy *policy_parse(const char *name, const char *text, size_t len,
 	    struct buf *errors);
 void	policy_free(struct policy *);
 void	policy_eval(const struct policy *, const struct al_access *,
+	    struct al_decision *);
+int	policy_follows(const struct policy *, const struct al_entry *,
 	    struct al_decision *);
 
 /* Keys and metadata. */

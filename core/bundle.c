@@ -906,6 +906,38 @@ finish(struct bv *v)
 	}
 }
 
+/*
+ * After the first zero block: a second one, then only zeros (tar pads to
+ * its record size) to the end of the gzip stream, whose trailer is read
+ * and checked.  Anything else, such as another bundle appended, is
+ * refused.
+ */
+static int
+drain(struct bv *v)
+{
+	uint8_t	buf[CHUNK];
+	ssize_t	r;
+	size_t	i, blocks = 1;
+
+	for (;;) {
+		if ((r = gz_read(v, buf, sizeof(buf))) < 0)
+			return (int)r;
+		if (r == 0)
+			break;
+		for (i = 0; i < (size_t)r; i++)
+			if (buf[i] != 0) {
+				bad(v, 0, "data after the end of the archive");
+				return -1;
+			}
+		blocks += (size_t)r / 512;
+	}
+	if (blocks < 2) {
+		bad(v, 0, "the archive ends with one zero block, not two");
+		return -1;
+	}
+	return 0;
+}
+
 int
 al_verify_bundle(int fd, const struct al_bundle_opts *o,
     struct al_bundle_summary *s, char *err, size_t errlen)
@@ -957,6 +989,8 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 			}
 		}
 	}
+	if (rc == 0)
+		rc = drain(&v);
 	if (rc == 0) {
 		if (!v.have_manifest)
 			bad(&v, 0, "not a bundle: it has no manifest.json");

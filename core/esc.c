@@ -8,41 +8,6 @@
 
 #include "al_int.h"
 
-/*
- * Length of the UTF-8 sequence at s (at most n bytes) when it is valid,
- * else 0; *cp gets the code point.
- */
-static size_t
-utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t		len, k;
-	uint32_t	c = s[0], min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2; c &= 0x1f; min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3; c &= 0x0f; min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4; c &= 0x07; min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* C1 controls, and the marks that reorder text (Trojan Source). */
 static int
 unsafe_cp(uint32_t c)
@@ -68,7 +33,7 @@ esc_term(struct buf *b, const char *p, size_t n, int flags)
 	int			 rc = 0;
 
 	while (i < n && rc == 0) {
-		len = utf8_char(s + i, n - i, &c);
+		len = utf8_decode(s + i, n - i, &c);
 		if (len == 1 && c == '\\')
 			rc = buf_add(b, "\\\\", 2);
 		else if (len == 1 && c == ' ' && (flags & AL_ESC_SPACE))
@@ -107,7 +72,7 @@ esc_json(struct buf *b, const char *p, size_t n)
 
 	rc = buf_add(b, "\"", 1);
 	while (i < n && rc == 0) {
-		len = utf8_char(s + i, n - i, &c);
+		len = utf8_decode(s + i, n - i, &c);
 		if (len == 0) {
 			rc = buf_add(b, "\\ufffd", 6);
 			i++;

@@ -334,10 +334,12 @@ tar_end(struct bundle *bd)
 	int			rc;
 
 	/* Two zero blocks, then zero blocks up to a 10240-byte record. */
+	if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
+		return rc;
 	do {
 		if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
 			return rc;
-	} while (bd->gz.in % 10240 != 0 || bd->gz.in < 1024);
+	} while (bd->gz.in % 10240 != 0);
 	return gz_run(bd->l, &bd->gz, NULL, 0, Z_FINISH);
 }
 

@@ -5,11 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bsd/string.h>
+
 #include "al_int.h"
 
 #define MAX_LINE	4096	/* bytes in one line */
 #define MAX_TOKENS	512	/* words in one line */
 #define MAX_ERRORS	50
+#define MAX_PATTERN	128	/* bytes in a ref pattern */
+#define MAX_INTERVALS	4	/* {m,n} in a ref pattern */
+#define MAX_BOUND	64	/* m and n of an interval */
 
 struct list {
 	char	**w;
@@ -60,6 +65,20 @@ struct parser {
 	int		 nt;
 };
 
+/*
+ * End a string that filled its buffer with "...", at a character boundary
+ * so that the text stays valid UTF-8.
+ */
+static void
+cut(char *s, size_t size)
+{
+	size_t	i = size - 4;
+
+	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	memcpy(s + i, "...", 4);
+}
+
 static void
 perr(struct parser *ps, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -75,7 +94,7 @@ perr(struct parser *ps, int col, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
+		cut(msg, sizeof(msg));
 	va_end(ap);
 	(void)buf_printf(ps->errors, "%s:%d:%d: %s\n", ps->name, ps->line,
 	    col, msg);
@@ -290,6 +309,60 @@ grow(void *pp, size_t n, size_t size)
 	return 0;
 }
 
+/*
+ * A ref pattern is matched on every record, inside the write transaction:
+ * it must stay cheap to compile and to run.  So it is short, has no
+ * back-references (which make matching exponential), and few, small
+ * intervals (which regcomp expands by copying).
+ */
+static int
+pattern_ok(struct parser *ps, const struct tok *t)
+{
+	const char	*p = t->s, *q;
+	long		 bound;
+	int		 intervals = 0;
+	char		*end;
+
+	if (strlen(p) > MAX_PATTERN) {
+		perr(ps, t->col, "ref pattern longer than %d bytes",
+		    MAX_PATTERN);
+		return 0;
+	}
+	for (q = p; *q != '\0'; q++) {
+		if (q[0] == '\\' && q[1] >= '0' && q[1] <= '9') {
+			perr(ps, t->col + t->quoted + (int)(q - p), "back-references "
+			    "are not allowed in a ref pattern");
+			return 0;
+		}
+		if (q[0] == '\\' && q[1] != '\0') {
+			q++;
+			continue;
+		}
+		if (*q != '{')
+			continue;
+		if (++intervals > MAX_INTERVALS) {
+			perr(ps, t->col + t->quoted + (int)(q - p), "more than %d "
+			    "intervals in a ref pattern", MAX_INTERVALS);
+			return 0;
+		}
+		/* {m}, {m,} or {m,n}: every bound at most MAX_BOUND */
+		for (end = (char *)q + 1; *end != '}' && *end != '\0'; ) {
+			bound = strtol(end, &end, 10);
+			if (bound > MAX_BOUND) {
+				perr(ps, t->col + t->quoted + (int)(q - p), "an "
+				    "interval's bound is over %d in a ref "
+				    "pattern", MAX_BOUND);
+				return 0;
+			}
+			if (*end == ',')
+				end++;
+			else if (*end != '}')
+				break;
+		}
+	}
+	return 1;
+}
+
 /* purpose NAME DESCRIPTION [ref PATTERN] */
 static void
 parse_purpose(struct parser *ps, struct policy *p)
@@ -331,6 +404,8 @@ parse_purpose(struct parser *ps, struct policy *p)
 			perr(ps, ps->t[i + 1].col, "invalid ref pattern");
 			return;
 		}
+		if (!pattern_ok(ps, &ps->t[i + 1]))
+			return;
 		/* The pattern must match the whole reference. */
 		if (buf_printf(&re, "^(%s)$", ps->t[i + 1].s) != 0) {
 			perr(ps, ps->t[i + 1].col, "out of memory");
@@ -675,9 +750,14 @@ decide(const struct policy *p, struct al_decision *d, int code,
 		va_start(ap, fmt);
 		n = vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
 		va_end(ap);
-		/* Fields are bounded well below the buffer; never cut. */
-		if (n < 0 || (size_t)n >= sizeof(d->detail))
-			d->detail[0] = '\0';
+		/* Fields and patterns are bounded well below the buffer;
+		 * should a reason not fit all the same, it is cut, never
+		 * lost. */
+		if (n < 0)
+			strlcpy(d->detail, al_code_name(code),
+			    sizeof(d->detail));
+		else if ((size_t)n >= sizeof(d->detail))
+			cut(d->detail, sizeof(d->detail));
 	}
 }
 
@@ -751,4 +831,35 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		decide(p, d, AL_DATA_NOT_ALLOWED, NULL, "data category '%s' is "
 		    "not allowed for action '%s' under purpose '%s'", data,
 		    a->action, a->purpose);
+}
+
+static const char *
+or_null(const struct al_str *s)
+{
+	return s->n ? s->p : NULL;
+}
+
+/*
+ * Re-derive a recorded access's decision under p: 1 when the recorded
+ * decision, code and rule are what p gives (in *d), 0 when not.
+ */
+int
+policy_follows(const struct policy *p, const struct al_entry *e,
+    struct al_decision *d)
+{
+	struct al_access	a;
+
+	memset(&a, 0, sizeof(a));
+	a.actor = e->actor.p;
+	a.customer = e->customer.p;
+	a.purpose = e->purpose.p;
+	a.action = e->action.p;
+	a.data = e->data.p;
+	a.resource = or_null(&e->resource);
+	a.ref = or_null(&e->ref);
+	a.reason = or_null(&e->reason);
+	policy_eval(p, &a, d);
+	return d->allow == e->allow && (int)d->code == e->code &&
+	    strlen(d->rule) == e->rule.n &&
+	    memcmp(d->rule, e->rule.p, e->rule.n) == 0;
 }

@@ -366,12 +366,6 @@ filters_text(struct buf *b, const struct al_filter *f)
 	return n == 0 ? buf_add(b, "none", 4) : 0;
 }
 
-static const char *
-or_null(const struct al_str *s)
-{
-	return s->n ? s->p : NULL;
-}
-
 /*
  * The checks at export time, on what is exported: links between
  * consecutive seqs, each policy's digest, each decision re-derived.
@@ -379,7 +373,6 @@ or_null(const struct al_str *s)
 int
 exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 {
-	struct al_access	 a;
 	struct al_decision	 d;
 	const struct xpol	*p;
 	uint8_t			 dig[AL_HASH_LEN];
@@ -431,19 +424,7 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 		    "does not parse", p->e.seq);
 		return 0;
 	}
-	memset(&a, 0, sizeof(a));
-	a.actor = e->actor.p;
-	a.customer = e->customer.p;
-	a.purpose = e->purpose.p;
-	a.action = e->action.p;
-	a.data = e->data.p;
-	a.resource = or_null(&e->resource);
-	a.ref = or_null(&e->ref);
-	a.reason = or_null(&e->reason);
-	policy_eval(p->p, &a, &d);
-	if (d.allow != e->allow || (int)d.code != e->code ||
-	    strlen(d.rule) != e->rule.n ||
-	    memcmp(d.rule, e->rule.p, e->rule.n) != 0)
+	if (!policy_follows(p->p, e, &d))
 		found(x, e->seq, "the recorded decision does not follow from "
 		    "its policy");
 	return 0;

@@ -155,49 +155,62 @@ al_code_name(int code)
 }
 
 /*
- * Strict UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF) with no C0 or C1 control characters and no DEL: anything a
+ * The length of the UTF-8 sequence at s (at most n bytes), with its code
+ * point in *cp; 0 when it is not strict UTF-8 (an overlong form, a
+ * surrogate, past U+10FFFF, cut short).
+ */
+size_t
+utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	size_t		len, k;
+	uint32_t	c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		len = 2; c &= 0x1f; min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3; c &= 0x0f; min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4; c &= 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[k] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Strict UTF-8 with no C0 or C1 control characters and no DEL: anything a
  * terminal might act on.  *bad gets the offset of the first bad byte.
  */
 int
 al_utf8_ok(const uint8_t *s, size_t n, size_t *bad)
 {
-	size_t		i = 0, k, len;
-	uint32_t	c, min;
+	size_t		i = 0, len;
+	uint32_t	c;
 
 	while (i < n) {
-		c = s[i];
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				goto fail;
-			i++;
-			continue;
+		len = utf8_decode(s + i, n - i, &c);
+		if (len == 0 || c < 0x20 || c == 0x7f ||
+		    (c >= 0x80 && c <= 0x9f)) {
+			if (bad != NULL)
+				*bad = i;
+			return -1;
 		}
-		if ((c & 0xe0) == 0xc0) {
-			len = 2; c &= 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3; c &= 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4; c &= 0x07; min = 0x10000;
-		} else
-			goto fail;
-		if (n - i < len)
-			goto fail;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto fail;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
-		    (c >= 0x80 && c <= 0x9f))
-			goto fail;
 		i += len;
 	}
 	return 0;
-fail:
-	if (bad != NULL)
-		*bad = i;
-	return -1;
 }
 
 void

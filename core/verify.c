@@ -105,16 +105,9 @@ check_policy(struct vstate *v, const struct al_entry *e)
 	return add_policy(v, e);
 }
 
-static const char *
-or_null(const struct al_str *s)
-{
-	return s->n ? s->p : NULL;
-}
-
 static void
 check_access(struct vstate *v, const struct al_entry *e)
 {
-	struct al_access	a;
 	struct al_decision	d;
 	MDB_val			k, val;
 	uint8_t			kb[8];
@@ -153,19 +146,7 @@ check_access(struct vstate *v, const struct al_entry *e)
 	}
 	if (v->pol == NULL)
 		return;		/* reported at the policy entry */
-	memset(&a, 0, sizeof(a));
-	a.actor = e->actor.p;
-	a.customer = e->customer.p;
-	a.purpose = e->purpose.p;
-	a.action = e->action.p;
-	a.data = e->data.p;
-	a.resource = or_null(&e->resource);
-	a.ref = or_null(&e->ref);
-	a.reason = or_null(&e->reason);
-	policy_eval(v->pol, &a, &d);
-	if (d.allow != e->allow || (int)d.code != e->code ||
-	    strlen(d.rule) != e->rule.n ||
-	    memcmp(d.rule, e->rule.p, e->rule.n) != 0)
+	if (!policy_follows(v->pol, e, &d))
 		problem(v, e->seq, "recorded decision %s (%s%s%s) does not "
 		    "follow from its policy, which gives %s (%s%s%s)",
 		    e->allow ? "allow" : "deny", al_code_name(e->code),

@@ -259,6 +259,13 @@ test_policy_errors(void)
 		{ "purpose p \"\xff\"\n", "t.policy:1:12: invalid UTF-8" },
 		{ "deny any action sell\n\n\nbogus\n", "t.policy:4:1: "
 		    "expected" },
+		{ "purpose p \"d\" ref (a*)\\1\n", "t.policy:1:23: "
+		    "back-references are not allowed in a ref pattern" },
+		{ "purpose p \"d\" ref \"x{1,100}\"\n", "t.policy:1:21: an "
+		    "interval's bound is over 64" },
+		{ "purpose p \"d\" ref \"a{1}b{2}c{3}d{4}e{5}\"\n",
+		    "t.policy:1:37: more than 4 intervals" },
+		{ "purpose p \"d\" ref \"SUP-[0-9]{1,8}\"\n", NULL },
 	};
 	char	*errs;
 	size_t	 i;
