@@ -61,6 +61,12 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		fd = STDIN_FILENO;
 	else if ((fd = open(file, O_RDONLY)) == -1) {
 		msg("%s: %s", file, strerror(errno));
+		if (out.json) {
+			printf("{\"ok\":false,\"error\":");
+			put_json(stdout, strerror(errno), strlen(strerror(errno)));
+			printf("}\n");
+			(void)finish(EX_UNAVAIL);
+		}
 		return EX_UNAVAIL;
 	}
 	o.problem = on_problem;
@@ -79,11 +85,19 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	}
 	al_hex(s.head_hash, AL_HASH_LEN, hex);
 	if (out.json) {
-		printf("],\"ok\":%s,\"entries\":%" PRIu64 ",\"first_seq\":%"
-		    PRIu64 ",\"last_seq\":%" PRIu64 ",\"head\":{\"seq\":%"
-		    PRIu64 ",\"hash\":\"%s\"},\"problems_found\":%" PRIu64
-		    "}\n", s.problems ? "false" : "true", s.entries,
-		    s.first_seq, s.last_seq, s.head_seq, hex, s.problems);
+		printf("],\"ok\":%s,\"entries\":%" PRIu64,
+		    s.problems ? "false" : "true", s.entries);
+		if (s.entries)
+			printf(",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
+			    PRIu64, s.first_seq, s.last_seq);
+		else
+			printf(",\"first_seq\":null,\"last_seq\":null");
+		if (s.head_seq)
+			printf(",\"head\":{\"seq\":%" PRIu64 ",\"hash\":"
+			    "\"%s\"}", s.head_seq, hex);
+		else
+			printf(",\"head\":null");
+		printf(",\"problems_found\":%" PRIu64 "}\n", s.problems);
 	} else if (s.problems == 0) {
 		printf("bundle verified: %" PRIu64 " entries", s.entries);
 		if (s.entries)

@@ -102,6 +102,8 @@ struct al_iter {
 	size_t		 cap;
 };
 
+int	filter_match(const struct al_filter *, const struct al_entry *);
+
 /* Storage helpers in log.c used by verify.c. */
 int	log_read_txn(al_log *, MDB_txn **);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);

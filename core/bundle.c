@@ -580,6 +580,11 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 		    v->seen_last);
 		goto done;
 	}
+	if (!filter_match(&v->x.shown, &e) ||
+	    (v->x.shown.from_seq && e.seq < v->x.shown.from_seq) ||
+	    (v->x.shown.to_seq && e.seq > v->x.shown.to_seq) ||
+	    e.seq > v->x.head_seq)
+		bad(v, e.seq, "is not an entry the manifest's filters select");
 	if (v->complete && v->s->entries > 0 && e.seq != v->seen_last + 1)
 		bad(v, e.seq, e.seq - 1 == v->seen_last + 1 ?
 		    "entry %" PRIu64 " is missing from an export of a whole "
@@ -851,15 +856,33 @@ member(struct bv *v, const char *name, uint64_t size)
 			rc = -2;
 			goto done;
 		}
-		if (sm.rest.p == NULL ||
-		    strstr((char *)sm.rest.p, " checked: OK\n") == NULL)
-			bad(v, 0, "summary.txt: the checks at export time "
-			    "found problems");
-		else if (strstr((char *)sm.rest.p, "whole log: verified") ==
-		    NULL && strstr((char *)sm.rest.p, "whole log: not checked "
-		    "here") == NULL)
-			bad(v, 0, "summary.txt: the log did not verify at "
-			    "export time");
+		{
+			/* Exactly two lines: the checks passed, and the whole
+			 * log verified (an export of all of it) or was not
+			 * checked (a filtered one). */
+			struct buf	want = { 0 };
+			const char	*got = sm.rest.p ? (char *)sm.rest.p :
+					    "";
+			int		whole = v->complete &&
+					    !v->x.shown.from_seq &&
+					    !v->x.shown.to_seq;
+
+			if (buf_printf(&want, "  exported entries: %" PRIu64
+			    " checked: OK\n  whole log: %s", v->s->entries,
+			    whole ? "verified (" : "not checked here (a filtered "
+			    "export); run auditlog verify\n") != 0) {
+				rc = -2;
+				goto done;
+			}
+			if (strncmp(got, (char *)want.p, want.n) != 0 ||
+			    (!whole && got[want.n] != '\0') ||
+			    (whole && (strchr(got + want.n, '\n') == NULL ||
+			    strchr(got + want.n, '\n')[1] != '\0')))
+				bad(v, 0, "summary.txt: the checks at export "
+				    "time did not pass, or it says so "
+				    "otherwise than an export does");
+			buf_free(&want);
+		}
 		break;
 	}
 done:

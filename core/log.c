@@ -1062,19 +1062,18 @@ str_is(const struct al_str *s, const char *want)
 	    memcmp(s->p, want, s->n) == 0);
 }
 
-static int
-wanted(const al_iter *it, const struct al_entry *e)
+/* Whether e is one the filters select (seq range aside). */
+int
+filter_match(const struct al_filter *f, const struct al_entry *e)
 {
-	const struct al_filter	*f = &it->f;
-
-	if (!str_is(&e->actor, it->actor) || e->time_ns < f->since_ns ||
+	if (!str_is(&e->actor, f->actor) || e->time_ns < f->since_ns ||
 	    (f->until_ns && e->time_ns >= f->until_ns))
 		return 0;
 	if (e->kind != AL_KIND_ACCESS)
-		return it->customer == NULL && it->purpose == NULL &&
+		return f->customer == NULL && f->purpose == NULL &&
 		    f->decision == 0;
-	return str_is(&e->customer, it->customer) &&
-	    str_is(&e->purpose, it->purpose) &&
+	return str_is(&e->customer, f->customer) &&
+	    str_is(&e->purpose, f->purpose) &&
 	    (f->decision == 0 || (f->decision == 1) == (e->allow != 0));
 }
 
@@ -1173,7 +1172,7 @@ al_iter_next(al_iter *it, struct al_entry *e)
 		    &it->cap, why, sizeof(why)) != 0)
 			return al_seterr(l, AL_ECORRUPT, "seq %llu: %s",
 			    (unsigned long long)seq, why);
-		if (wanted(it, e))
+		if (filter_match(&it->f, e))
 			return 1;
 	}
 }

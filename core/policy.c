@@ -320,7 +320,7 @@ pattern_ok(struct parser *ps, const struct tok *t)
 {
 	const char	*p = t->s, *q;
 	long		 bound;
-	int		 intervals = 0;
+	int		 intervals = 0, depth = 0;
 	char		*end;
 
 	if (strlen(p) > MAX_PATTERN) {
@@ -329,6 +329,27 @@ pattern_ok(struct parser *ps, const struct tok *t)
 		return 0;
 	}
 	for (q = p; *q != '\0'; q++) {
+		/* A bracket expression is literal to the end: skip it
+		 * (a ']' first in it, or after '^', is a member). */
+		if (*q == '[') {
+			q++;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q != '\0' && *q != ']')
+				q++;
+			if (*q == '\0')
+				break;
+			continue;
+		}
+		if (*q == '(')
+			depth++;
+		if (*q == ')' && --depth < 0) {
+			perr(ps, t->col + t->quoted + (int)(q - p), "a ')' "
+			    "without its '(' in a ref pattern");
+			return 0;
+		}
 		if (q[0] == '\\' && q[1] >= '0' && q[1] <= '9') {
 			perr(ps, t->col + t->quoted + (int)(q - p), "back-references "
 			    "are not allowed in a ref pattern");
@@ -359,6 +380,10 @@ pattern_ok(struct parser *ps, const struct tok *t)
 			else if (*end != '}')
 				break;
 		}
+	}
+	if (depth != 0) {
+		perr(ps, t->col, "a '(' without its ')' in a ref pattern");
+		return 0;
 	}
 	return 1;
 }
