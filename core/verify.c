@@ -246,12 +246,15 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 		if (s->entries == 1)
 			s->first_seq = seq;
 		s->last_seq = seq;
-		entry_hash(val.mv_data, val.mv_size, hash);
+		/* The decoder hashes what it decodes; an entry it cannot
+		 * decode is hashed here, so the chain goes on through it. */
 		if (entry_decode(val.mv_data, val.mv_size, &e, &store, &cap,
 		    why, sizeof(why)) != 0) {
+			entry_hash(val.mv_data, val.mv_size, hash);
 			problem(&v, seq, "cannot be decoded: %s", why);
 			goto next;
 		}
+		memcpy(hash, e.hash, AL_HASH_LEN);
 		if (e.seq != seq)
 			problem(&v, seq, "holds the entry for seq %" PRIu64
 			    " (moved or swapped)", e.seq);
