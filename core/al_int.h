@@ -74,6 +74,8 @@ void	sha256(const void *p, size_t n, uint8_t out[AL_HASH_LEN]);
 /* Policy. */
 struct policy *policy_parse(const char *name, const char *text, size_t len,
 	    struct buf *errors);
+struct policy *policy_parse_stored(const char *name, const char *text,
+	    size_t len, struct buf *errors);
 void	policy_free(struct policy *);
 void	policy_eval(const struct policy *, const struct al_access *,
 	    struct al_decision *);

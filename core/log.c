@@ -358,7 +358,7 @@ log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
 	if (l->pol_entry.kind != AL_KIND_POLICY)
 		return al_seterr(l, AL_ECORRUPT, "seq %llu is the active "
 		    "policy but not a policy entry", (unsigned long long)seq);
-	p = policy_parse(l->pol_entry.name.p, l->pol_entry.text.p,
+	p = policy_parse_stored(l->pol_entry.name.p, l->pol_entry.text.p,
 	    l->pol_entry.text.n, &errs);
 	if (p == NULL) {
 		rc = al_seterr(l, AL_ECORRUPT, "the active policy (seq %llu) "

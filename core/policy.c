@@ -24,7 +24,8 @@ struct list {
 struct purpose {
 	char	*name, *desc, *ref;
 	regex_t	 re;
-	int	 has_re;
+	int	 has_re;	/* it has a ref pattern */
+	int	 compiled;	/* ...compiled into re (or, lazily, not yet) */
 	int	 line;
 };
 
@@ -58,6 +59,7 @@ struct tok {
 
 struct parser {
 	const char	*name;
+	int		 lazy;		/* compile ref patterns when used */
 	int		 line;
 	struct buf	*errors;
 	int		 nerrors;
@@ -123,7 +125,7 @@ policy_free(struct policy *p)
 		free(p->pur[i].name);
 		free(p->pur[i].desc);
 		free(p->pur[i].ref);
-		if (p->pur[i].has_re)
+		if (p->pur[i].compiled)
 			regfree(&p->pur[i].re);
 	}
 	for (i = 0; i < p->ngrp; i++) {
@@ -388,12 +390,25 @@ pattern_ok(struct parser *ps, const struct tok *t)
 	return 1;
 }
 
+/* Compile a ref pattern; it must match the whole reference. */
+static int
+compile(regex_t *re, const char *pattern)
+{
+	struct buf	b = { 0 };
+	int		rc;
+
+	if (buf_printf(&b, "^(%s)$", pattern) != 0)
+		return REG_ESPACE;
+	rc = regcomp(re, (char *)b.p, REG_EXTENDED | REG_NOSUB);
+	buf_free(&b);
+	return rc;
+}
+
 /* purpose NAME DESCRIPTION [ref PATTERN] */
 static void
 parse_purpose(struct parser *ps, struct policy *p)
 {
 	struct purpose	 u;
-	struct buf	 re = { 0 };
 	char		 msg[256];
 	int		 rc, i = 3;
 
@@ -431,20 +446,16 @@ parse_purpose(struct parser *ps, struct policy *p)
 		}
 		if (!pattern_ok(ps, &ps->t[i + 1]))
 			return;
-		/* The pattern must match the whole reference. */
-		if (buf_printf(&re, "^(%s)$", ps->t[i + 1].s) != 0) {
-			perr(ps, ps->t[i + 1].col, "out of memory");
-			return;
-		}
-		rc = regcomp(&u.re, (char *)re.p, REG_EXTENDED | REG_NOSUB);
-		buf_free(&re);
-		if (rc != 0) {
-			regerror(rc, &u.re, msg, sizeof(msg));
-			perr(ps, ps->t[i + 1].col, "invalid ref pattern: %s",
-			    msg);
-			return;
-		}
 		u.has_re = 1;
+		if (!ps->lazy) {
+			if ((rc = compile(&u.re, ps->t[i + 1].s)) != 0) {
+				regerror(rc, &u.re, msg, sizeof(msg));
+				perr(ps, ps->t[i + 1].col, "invalid ref "
+				    "pattern: %s", msg);
+				return;
+			}
+			u.compiled = 1;
+		}
 		u.ref = take(&ps->t[i + 1]);
 		i += 2;
 	}
@@ -463,7 +474,7 @@ parse_purpose(struct parser *ps, struct policy *p)
 	p->pur[p->npur++] = u;
 	return;
 fail:
-	if (u.has_re)
+	if (u.compiled)
 		regfree(&u.re);
 	free(u.ref);
 }
@@ -652,9 +663,9 @@ line_bad(const char *s, size_t n, size_t *bad)
 	return 0;
 }
 
-struct policy *
-policy_parse(const char *name, const char *text, size_t len,
-    struct buf *errors)
+static struct policy *
+parse(const char *name, const char *text, size_t len, struct buf *errors,
+    int lazy)
 {
 	struct parser	 ps;
 	struct policy	*p;
@@ -664,6 +675,7 @@ policy_parse(const char *name, const char *text, size_t len,
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name;
 	ps.errors = errors;
+	ps.lazy = lazy;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->name = strdup(name)) == NULL) {
 		perr(&ps, 0, "out of memory");
@@ -720,6 +732,25 @@ fail:
 	toks_free(&ps);
 	policy_free(p);
 	return NULL;
+}
+
+struct policy *
+policy_parse(const char *name, const char *text, size_t len,
+    struct buf *errors)
+{
+	return parse(name, text, len, errors, 0);
+}
+
+/*
+ * A policy read back from the log, where it was checked whole when it was
+ * set: its ref patterns are compiled when an access first needs one, so a
+ * record process compiles at most the one its purpose has.
+ */
+struct policy *
+policy_parse_stored(const char *name, const char *text, size_t len,
+    struct buf *errors)
+{
+	return parse(name, text, len, errors, 1);
 }
 
 static int
@@ -819,6 +850,16 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		decide(p, d, AL_UNKNOWN_PURPOSE, NULL, "unknown purpose '%s'",
 		    a->purpose);
 		return;
+	}
+	if (u->has_re && !u->compiled) {
+		struct purpose	*m = (struct purpose *)(uintptr_t)u;
+
+		if (compile(&m->re, m->ref) != 0) {
+			decide(p, d, AL_MALFORMED_REF, NULL, "the ref pattern "
+			    "of purpose '%s' does not compile", u->name);
+			return;
+		}
+		m->compiled = 1;
 	}
 	if (u->has_re && *ref == '\0') {
 		decide(p, d, AL_MISSING_REF, NULL, "purpose '%s' needs a "
