@@ -462,23 +462,12 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 		rc = buf_printf(b, ",\"first_seq\":null,\"last_seq\":null");
 	al_hex(x->head_hash, AL_HASH_LEN, hex);
 	if (rc || (rc = buf_printf(b, ",\"entries\":%" PRIu64 ",\"head\":"
-	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},\"policies\":[", x->n,
+	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},\"policies\":", x->n,
 	    x->head_seq, hex)))
 		return rc;
-	for (i = 0; i < x->npol; i++) {
-		al_hex(x->pol[i].e.digest, AL_HASH_LEN, hex);
-		if (al_format_time(x->pol[i].e.time_ns, 1, t, sizeof(t)))
-			return AL_EINVAL;
-		if ((rc = buf_printf(b, "%s{\"seq\":%" PRIu64 ",\"name\":",
-		    i ? "," : "", x->pol[i].e.seq)) ||
-		    (rc = esc_json(b, x->pol[i].e.name.p, x->pol[i].e.name.n)) ||
-		    (rc = buf_printf(b, ",\"digest\":\"%s\",\"actor\":", hex)) ||
-		    (rc = esc_json(b, x->pol[i].e.actor.p,
-		    x->pol[i].e.actor.n)) ||
-		    (rc = buf_printf(b, ",\"time\":\"%s\"}", t)))
-			return rc;
-	}
-	if ((rc = buf_add(b, "],\"members\":[", 13)) != 0)
+	if ((rc = policies_json(b, x)) != 0)
+		return rc;
+	if ((rc = buf_add(b, ",\"members\":[", 12)) != 0)
 		return rc;
 	for (i = 0; i < bd->nm; i++) {
 		al_hex(bd->m[i].sha, AL_HASH_LEN, hex);

@@ -57,6 +57,7 @@ int	summary_head(struct buf *, const struct exp *);
 int	denied_line(struct buf *, const struct al_entry *);
 int	summary_tail(struct buf *, const struct exp *);
 int	filters_text(struct buf *, const struct al_filter *);
+int	policies_json(struct buf *, const struct exp *);
 int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);

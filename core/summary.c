@@ -629,12 +629,39 @@ tally_json(struct buf *b, const char *key, const struct tally *t)
 	return rc ? rc : buf_add(b, "]", 1);
 }
 
+/* The policies of an export as a JSON array (the manifest's, the
+ * report's). */
+int
+policies_json(struct buf *b, const struct exp *x)
+{
+	char	t[40], hex[2 * AL_HASH_LEN + 1];
+	size_t	i;
+	int	rc;
+
+	if ((rc = buf_add(b, "[", 1)) != 0)
+		return rc;
+	for (i = 0; i < x->npol; i++) {
+		const struct al_entry *e = &x->pol[i].e;
+
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		if (al_format_time(e->time_ns, 1, t, sizeof(t)))
+			return AL_EINVAL;
+		if ((rc = buf_printf(b, "%s{\"seq\":%" PRIu64 ",\"name\":",
+		    i ? "," : "", e->seq)) ||
+		    (rc = esc_json(b, e->name.p, e->name.n)) ||
+		    (rc = buf_printf(b, ",\"digest\":\"%s\",\"actor\":", hex)) ||
+		    (rc = esc_json(b, e->actor.p, e->actor.n)) ||
+		    (rc = buf_printf(b, ",\"time\":\"%s\"}", t)))
+			return rc;
+	}
+	return buf_add(b, "]", 1);
+}
+
 /* The report as one JSON object. */
 static int
 report_json(struct buf *b, const struct exp *x, const struct buf *den)
 {
 	char	t[40], hex[2 * AL_HASH_LEN + 1];
-	size_t	i;
 	int	rc;
 
 	al_hex(x->log_id, sizeof(x->log_id), hex);
@@ -663,22 +690,10 @@ report_json(struct buf *b, const struct exp *x, const struct buf *den)
 	    (rc = tally_json(b, "by_data", &x->data)) ||
 	    (rc = buf_printf(b, ",\"denied_attempts\":[")) ||
 	    (den->n && (rc = buf_add(b, den->p, den->n))) ||
-	    (rc = buf_printf(b, "],\"policies\":[")))
+	    (rc = buf_printf(b, "],\"policies\":")) ||
+	    (rc = policies_json(b, x)))
 		return rc;
-	for (i = 0; i < x->npol; i++) {
-		const struct al_entry *e = &x->pol[i].e;
-
-		al_hex(e->digest, AL_HASH_LEN, hex);
-		if (al_format_time(e->time_ns, 1, t, sizeof(t)))
-			return AL_EINVAL;
-		if ((rc = buf_printf(b, "%s{\"seq\":%" PRIu64, i ? "," : "",
-		    e->seq)) || (rc = jstr(b, "name", &e->name)) ||
-		    (rc = buf_printf(b, ",\"digest\":\"%s\"", hex)) ||
-		    (rc = jstr(b, "actor", &e->actor)) ||
-		    (rc = buf_printf(b, ",\"time\":\"%s\"}", t)))
-			return rc;
-	}
-	if ((rc = buf_printf(b, "],\"verification\":{\"checked\":%" PRIu64
+	if ((rc = buf_printf(b, ",\"verification\":{\"checked\":%" PRIu64
 	    ",\"problems\":%" PRIu64 ",\"whole_log\":", x->n,
 	    x->problems)) ||
 	    (rc = esc_json(b, x->whole.p ? (char *)x->whole.p : "",
