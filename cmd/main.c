@@ -343,7 +343,7 @@ usage(FILE *fp, int status)
 	fputs(usage_text, fp);
 	fputs("\ncommands:\n", fp);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(fp, "  %-8s %s\n", commands[i].name,
+		fprintf(fp, "  %-14s %s\n", commands[i].name,
 		    commands[i].summary);
 	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
 	    DEFAULT_DIR ".\nSee auditlog(1).\n", fp);

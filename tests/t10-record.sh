@@ -155,7 +155,7 @@ check "the pid and uid are recorded" grep -q "\"uid\":$(id -u)" two.json
 
 # help and version
 expect 0 "--help exits 0" "$AUDITLOG" --help
-check "...listing the commands" out_has "  record   decide an access and record it"
+check "...listing the commands" out_has "  record         decide an access and record it"
 expect 0 "record --help exits 0" "$AUDITLOG" record --help
 check "...with the record usage" out_has "usage: auditlog [-d DIR] record --actor WHO"
 expect 0 "--version" "$AUDITLOG" --version
