@@ -34,6 +34,7 @@ struct al_log {
 	al_clock_fn	 clock;
 	void		*clock_arg;
 	char		 host[256];
+	uint32_t	 pid, uid;	/* the origin of what it records */
 	/* the active policy, parsed once per policy-change entry */
 	struct policy	*pol;
 	uint64_t	 pol_seq;

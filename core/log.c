@@ -59,6 +59,10 @@ handle_new(void)
 	if (gethostname(l->host, sizeof(l->host)) != 0)
 		l->host[0] = '\0';
 	l->host[sizeof(l->host) - 1] = '\0';
+	/* A handle does not outlive its process (LMDB forbids using an
+	 * environment across fork), so these are read once. */
+	l->pid = (uint32_t)getpid();
+	l->uid = (uint32_t)getuid();
 	/* The host name is text in every entry: hold it to the same rules. */
 	while (al_utf8_ok((uint8_t *)l->host, strlen(l->host), &bad) != 0)
 		l->host[bad] = '?';
@@ -434,8 +438,8 @@ origin(al_log *l, struct al_entry *e, const char *service)
 {
 	e->service = str(service);
 	e->host = str(l->host);
-	e->pid = (uint32_t)getpid();
-	e->uid = (uint32_t)getuid();
+	e->pid = l->pid;
+	e->uid = l->uid;
 }
 
 struct head {
