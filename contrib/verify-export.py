@@ -429,6 +429,64 @@ def ere_to_python(pat):
     return out
 
 
+MAX_PATTERN = 128      # bytes in a ref pattern
+MAX_INTERVALS = 4      # {m,n} in a ref pattern
+MAX_BOUND = 64         # m and n of an interval
+
+
+def pattern_ok(tok):
+    """The bounds auditlog puts on a ref pattern, so that it stays cheap to
+    compile and to match: short, no back-references, few small intervals,
+    balanced parentheses (core/policy.c, pattern_ok)."""
+    p = tok.s
+    off = 1 if tok.quoted else 0
+    if len(p.encode()) > MAX_PATTERN:
+        raise PolicyError(tok.col, "ref pattern longer than %d bytes" %
+                          MAX_PATTERN)
+    depth = intervals = 0
+    i = 0
+    while i < len(p):
+        c = p[i]
+        if c == "[":
+            i += 1
+            if i < len(p) and p[i] == "^":
+                i += 1
+            if i < len(p) and p[i] == "]":
+                i += 1
+            while i < len(p) and p[i] != "]":
+                i += 1
+            if i >= len(p):
+                break
+            i += 1
+            continue
+        if c == "(":
+            depth += 1
+        if c == ")":
+            depth -= 1
+            if depth < 0:
+                raise PolicyError(tok.col + off + i, "a ')' without its "
+                                  "'(' in a ref pattern")
+        if c == "\\" and i + 1 < len(p) and p[i + 1].isdigit():
+            raise PolicyError(tok.col + off + i, "back-references are not "
+                              "allowed in a ref pattern")
+        if c == "\\" and i + 1 < len(p):
+            i += 2
+            continue
+        if c == "{":
+            intervals += 1
+            if intervals > MAX_INTERVALS:
+                raise PolicyError(tok.col + off + i, "more than %d "
+                                  "intervals in a ref pattern" %
+                                  MAX_INTERVALS)
+            m = re.match(r"\{([0-9]*)(?:,([0-9]*))?\}", p[i:])
+            if m and any(b and int(b) > MAX_BOUND for b in m.groups()):
+                raise PolicyError(tok.col + off + i, "an interval's bound "
+                                  "is over %d in a ref pattern" % MAX_BOUND)
+        i += 1
+    if depth != 0:
+        raise PolicyError(tok.col, "a '(' without its ')' in a ref pattern")
+
+
 def compile_ref(pattern):
     """A purpose's ref pattern, compiled as auditlog compiles it: the text
     '^(' PATTERN ')$' as one ERE, searched for in the reference.  That is
@@ -596,6 +654,7 @@ def _parse_purpose(p, t):
             raise PolicyError(t[i].col, "'ref' needs a pattern")
         if t[i + 1].s == "" or t[i + 1].brace():
             raise PolicyError(t[i + 1].col, "invalid ref pattern")
+        pattern_ok(t[i + 1])
         try:
             rx = compile_ref(t[i + 1].s)
         except PatternError as x:
