@@ -11,17 +11,25 @@
 
 /*
  * usage: mklog DIR N [BATCH]
+ *        mklog -j N
  *
  * Creates a log in DIR (with the default policy) and records N accesses
  * into it, BATCH (default 10000) to a durable commit, through the library.
  * The accesses are a deterministic mix shaped like a service's day: most
  * by service accounts providing the service, some under support tickets,
- * incidents and legal orders, a few denied; 50,000 customers.  Prints
+ * incidents and legal orders, a few denied; 50,000 customers (about 20
+ * entries each), and one more, HOT, that every 1000th access is for: the
+ * customer export row of make bench needs one with 1,000 entries in 1M,
+ * spread over the whole log.  Prints
  *	entries seconds
  * (the seconds are the recording alone, for the note under the table).
+ * With -j it records nothing and writes the same N accesses to stdout as
+ * JSON lines, the input of `auditlog record --batch`.
  */
 
 #define NCUST	50000
+#define HOT	"cust-hot"
+#define HOTEVERY 1000
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 
@@ -129,6 +137,41 @@ make(struct al_access *x, struct arena *a, uint64_t i)
 		x->action = "read";
 		x->data = "contact";
 	}
+	/* After the draws, so the other entries are those of the plain mix. */
+	if (i % HOTEVERY == HOTEVERY - 1)
+		x->customer = HOT;
+}
+
+/* The generator's strings need no escaping; say so if that changes. */
+static void
+jfield(const char *k, const char *v, int *first)
+{
+	const char	*p;
+
+	if (v == NULL)
+		return;
+	for (p = v; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			errx(3, "%s: would need escaping: %s", k, v);
+	printf("%s\"%s\":\"%s\"", *first ? "{" : ",", k, v);
+	*first = 0;
+}
+
+static void
+json(const struct al_access *x)
+{
+	int	first = 1;
+
+	jfield("actor", x->actor, &first);
+	jfield("customer", x->customer, &first);
+	jfield("purpose", x->purpose, &first);
+	jfield("action", x->action, &first);
+	jfield("data", x->data, &first);
+	jfield("resource", x->resource, &first);
+	jfield("ref", x->ref, &first);
+	jfield("reason", x->reason, &first);
+	jfield("service", x->service, &first);
+	fputs("}\n", stdout);
 }
 
 static long
@@ -156,8 +199,24 @@ main(int argc, char *argv[])
 	size_t			 batch = 10000, i, n;
 	int			 rc;
 
+	if (argc == 3 && strcmp(argv[1], "-j") == 0) {
+		struct al_access x;
+
+		total = (uint64_t)number(argv[2], "N");
+		if ((a.p = malloc(a.cap = 4096)) == NULL)
+			err(3, NULL);
+		for (done = 0; done < total; done++) {
+			a.n = 0;
+			make(&x, &a, done);
+			json(&x);
+		}
+		if (fflush(stdout) != 0 || ferror(stdout))
+			err(3, "stdout");
+		free(a.p);
+		return 0;
+	}
 	if (argc != 3 && argc != 4)
-		errx(2, "usage: mklog DIR N [BATCH]");
+		errx(2, "usage: mklog DIR N [BATCH] | mklog -j N");
 	total = (uint64_t)number(argv[2], "N");
 	if (argc == 4)
 		batch = (size_t)number(argv[3], "BATCH");
