@@ -56,8 +56,6 @@ struct bv {
 	SHA256_CTX	 csv_sha, den_sha;
 	uint64_t	 csv_size, den_size;
 	struct buf	 line, row;
-	uint8_t		*store;
-	size_t		 cap;
 };
 
 static void
@@ -1025,7 +1023,6 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	exp_free(&v.x);
 	json_decref(v.mj);
 	free(v.w);
-	free(v.store);
 	buf_free(&v.line);
 	buf_free(&v.row);
 	if (v.zopen)
