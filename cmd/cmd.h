@@ -13,8 +13,6 @@
 #define EX_UNAVAIL	3	/* the log is unavailable or unwritable */
 
 /* Output escaping (out.c). */
-#define ESC_SPACE	AL_ESC_SPACE	/* spaces too, for table columns */
-#define ESC_KEEPNL	AL_ESC_KEEPNL	/* newlines and tabs pass */
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
@@ -41,7 +39,8 @@ int	 finish(int status);
 int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);
 const char *whoami(void);
-int	 parse_anchor(const char *, uint64_t *, uint8_t hash[AL_HASH_LEN]);
+int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
+	    uint8_t hash[AL_HASH_LEN]);
 
 /* Filter flags (filter.c): getopt_long values for the long options. */
 enum {

@@ -23,7 +23,7 @@ show(const char *dir)
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	put_term(stdout, e.text.p, e.text.n, ESC_KEEPNL);
+	put_term(stdout, e.text.p, e.text.n, AL_ESC_KEEPNL);
 	status = finish(EX_OK);
 done:
 	al_close(l);

@@ -44,7 +44,7 @@ summary_text(const struct al_verify_summary *s)
 		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
 		printf("  seq %" PRIu64 " ", s->policy[i].seq);
 		put_term(stdout, s->policy[i].name, strlen(s->policy[i].name),
-		    ESC_SPACE);
+		    AL_ESC_SPACE);
 		printf(" sha256:%s\n", hex);
 	}
 	al_hex(s->head, AL_HASH_LEN, hex);
@@ -188,11 +188,9 @@ cmd_verify(int argc, char **argv, const char *dir)
 	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			if (parse_anchor(optarg, &o.expect_seq,
-			    o.expect_hash) != 0)
-				return usage_error(usage, "--expect takes "
-				    "SEQ:HASH as 'auditlog head' prints it "
-				    "(with a colon)");
+			if (expect_flag(usage, optarg, &o.expect_seq,
+			    o.expect_hash) != EX_OK)
+				return EX_USAGE;
 			o.have_expect = 1;
 			break;
 		case 'j':

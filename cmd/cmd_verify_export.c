@@ -38,11 +38,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			if (parse_anchor(optarg, &o.expect_seq,
-			    o.expect_hash) != 0)
-				return usage_error(usage, "--expect takes "
-				    "SEQ:HASH as 'auditlog head' prints it "
-				    "(with a colon)");
+			if (expect_flag(usage, optarg, &o.expect_seq,
+			    o.expect_hash) != EX_OK)
+				return EX_USAGE;
 			o.have_expect = 1;
 			break;
 		case 'j':

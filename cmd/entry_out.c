@@ -15,7 +15,7 @@ cell(const struct al_str *s, int width)
 		printf("%-*s ", width, "-");
 		return;
 	}
-	put_term(stdout, s->p, s->n, ESC_SPACE);
+	put_term(stdout, s->p, s->n, AL_ESC_SPACE);
 	/* Pad by bytes: wide columns are a courtesy, not a format. */
 	if ((int)s->n < width)
 		printf("%*s", width - (int)s->n, "");

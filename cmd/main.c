@@ -214,7 +214,7 @@ on_problem(void *arg, uint64_t seq, const char *text)
 }
 
 /* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
-int
+static int
 parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
 {
 	const char		*colon = strchr(arg, ':');
@@ -228,6 +228,17 @@ parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
 		return -1;
 	*seq = n;
 	return 0;
+}
+
+/* --expect SEQ:HASH, for verify and verify-export. */
+int
+expect_flag(const char *usage, const char *arg, uint64_t *seq,
+    uint8_t hash[AL_HASH_LEN])
+{
+	if (parse_anchor(arg, seq, hash) != 0)
+		return usage_error(usage, "--expect takes SEQ:HASH as "
+		    "'auditlog head' prints it (with a colon)");
+	return EX_OK;
 }
 
 /* The login name of whoever runs us, or uid:N. */
