@@ -622,10 +622,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	    (rc = emit_scratch(&bd, "summary.txt", &sum)) != 0 ||
 	    (rc = tar_end(&bd)) != 0)
 		goto done;
-	res->entries = x.n;
-	res->problems = x.problems;
-	res->first_seq = x.first_seq;
-	res->last_seq = x.last_seq;
+	exp_result(&x, res);
 done:
 	al_iter_close(it);
 	gz_close(&bd.gz);

@@ -52,6 +52,7 @@ int	exp_policies(al_log *, struct exp *);
 int	filters_json(struct buf *, const struct al_filter *);
 int	exp_entry(al_log *, struct exp *, const struct al_entry *);
 int	exp_finish(al_log *, struct exp *);
+void	exp_result(const struct exp *, struct al_export_result *);
 void	exp_free(struct exp *);
 int	summary_head(struct buf *, const struct exp *);
 int	denied_line(struct buf *, const struct al_entry *);

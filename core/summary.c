@@ -145,6 +145,15 @@ exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 }
 
 void
+exp_result(const struct exp *x, struct al_export_result *res)
+{
+	res->entries = x->n;
+	res->problems = x->problems;
+	res->first_seq = x->first_seq;
+	res->last_seq = x->last_seq;
+}
+
+void
 exp_free(struct exp *x)
 {
 	size_t	i;
@@ -745,10 +754,7 @@ al_report(al_log *l, const struct al_export_opts *o, FILE *fp, int json,
 		rc = al_seterr(l, AL_EIO, "write the report");
 		goto done;
 	}
-	res->entries = x.n;
-	res->problems = x.problems;
-	res->first_seq = x.first_seq;
-	res->last_seq = x.last_seq;
+	exp_result(&x, res);
 done:
 	al_iter_close(it);
 	buf_free(&b);
