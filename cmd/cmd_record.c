@@ -124,7 +124,10 @@ decide(int argc, char **argv, const char *dir, int write)
 			prefix[0] = '\0';
 		msg_term(prefix, d.detail);
 	} else if (d.allow) {
-		printf("allow %s\n", d.rule);
+		/* The rule names the policy file as the log holds it. */
+		fputs("allow ", stdout);
+		put_term(stdout, d.rule, strlen(d.rule), 0);
+		putchar('\n');
 	} else {
 		printf("deny %s: ", al_code_name(d.code));
 		put_term(stdout, d.detail, strlen(d.detail), 0);
