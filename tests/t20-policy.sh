@@ -84,6 +84,15 @@ expect 2 "policy set needs --actor" al policy set strict.policy
 check "...and says so" err_has "--actor is required"
 check "nothing was recorded by the refused changes" \
     sh -c "[ \"\$('$AUDITLOG' -d '$T/log' head)\" = \"\$(cat before)\" ]"
+# A policy's name reaches the terminal escaped, like every text of the log.
+bidi="$(printf 'x\342\200\256y').policy"
+cp "$top/policies/default.policy" "$bidi"
+chmod 644 "$bidi"
+"$AUDITLOG" -d bidilog init --policy "$bidi" >/dev/null 2>&1
+expect 0 "check under a policy whose name holds a bidi override" \
+    "$AUDITLOG" -d bidilog check --actor svc:a --customer acme \
+    --purpose service-provision --action read
+check "...prints the rule escaped" out_is 'allow x\342\200\256y.policy:24'
 expect 3 "policy set on a missing log" "$AUDITLOG" -d nolog policy set \
     "$top/policies/default.policy" --actor carol
 expect 2 "init refuses a policy others can write" "$AUDITLOG" -d log2 init \
