@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "batch_line.h"
 #include "cmd.h"
 
 #define MAX_LINE	(64 * 1024)	/* far above any valid access */
@@ -129,34 +130,12 @@ flush(struct batch *b)
 	return b->failed;
 }
 
-static const char *
-field(json_t *o, const char *key, char **error)
-{
-	json_t	*j = json_object_get(o, key);
-
-	if (j == NULL || *error != NULL)
-		return NULL;
-	if (!json_is_string(j) ||
-	    strlen(json_string_value(j)) != json_string_length(j)) {
-		*error = why("%s is not a string", key);
-		return NULL;
-	}
-	return json_string_value(j);
-}
-
 /* One line: an access, or the reason it is not one. */
 static int
 take(struct batch *b, const char *line, size_t len, uint64_t lineno,
     int too_long)
 {
-	static const char *const keys[] = { "actor", "customer", "purpose",
-	    "action", "data", "resource", "ref", "reason", "service", NULL };
 	struct pending		*p;
-	struct al_access	*a;
-	json_error_t		 jerr;
-	const char		*k;
-	json_t			*v;
-	size_t			 i;
 
 	if (b->np == b->max + 1 || (b->np > 0 && b->na == b->max))
 		if (flush(b) != 0)
@@ -171,38 +150,8 @@ take(struct batch *b, const char *line, size_t len, uint64_t lineno,
 		p->error = why("line longer than %d bytes", MAX_LINE);
 		return 0;
 	}
-	if ((p->j = json_loadb(line, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL || !json_is_object(p->j)) {
-		b->malformed = 1;
-		p->error = why("not a JSON object%s%s", p->j ? "" : ": ",
-		    p->j ? "" : jerr.text);
-		return 0;
-	}
-	json_object_foreach(p->j, k, v) {
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(k, keys[i]) == 0)
-				break;
-		if (keys[i] == NULL) {
-			p->error = why("unknown field '%s'", k);
-			break;
-		}
-	}
-	a = &b->a[b->na];
-	memset(a, 0, sizeof(*a));
-	a->actor = field(p->j, "actor", &p->error);
-	a->customer = field(p->j, "customer", &p->error);
-	a->purpose = field(p->j, "purpose", &p->error);
-	a->action = field(p->j, "action", &p->error);
-	a->data = field(p->j, "data", &p->error);
-	a->resource = field(p->j, "resource", &p->error);
-	a->ref = field(p->j, "ref", &p->error);
-	a->reason = field(p->j, "reason", &p->error);
-	a->service = field(p->j, "service", &p->error);
-	if (a->service == NULL)
-		a->service = b->service;
-	if (p->error == NULL && al_validate(b->l, a) != 0)
-		p->error = why("%s", al_errmsg(b->l));
-	if (p->error != NULL) {
+	if (batch_line(b->l, line, len, b->service, &b->a[b->na], &p->j,
+	    &p->error) != 0) {
 		b->malformed = 1;
 		return 0;
 	}

@@ -1,0 +1,21 @@
+/* batch_line.h - one line of record --batch, parsed into an access */
+#ifndef BATCH_LINE_H
+#define BATCH_LINE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "auditlog.h"
+
+/*
+ * Parse line (len bytes, no newline) into *a.  Returns 0 with *error NULL
+ * when it is a valid access, whose strings *j owns; otherwise *error is a
+ * malloc'd reason (NULL only when out of memory too), and *j may still be
+ * set.  service is the default for a line without one.  The caller
+ * releases *j with json_decref and *error with free, in every case.
+ */
+int	batch_line(al_log *, const char *line, size_t len, const char *service,
+	    struct al_access *a, json_t **j, char **error);
+
+#endif
