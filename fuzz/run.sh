@@ -40,7 +40,10 @@ for t in "$@"; do
 	mkdir -p "$art" && cp -R "$here/corpus/$t" "$work/$t" || exit 1
 	dict=
 	[ -f "$here/$t.dict" ] && dict=-dict=$here/$t.dict
-	"$bindir/$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+	# Inputs up to 8 KiB, or as long as the longest seed.
+	max=$(for f in "$here/corpus/$t"/*; do wc -c < "$f"; done |
+	    awk 'BEGIN { m = 8192 } $1 > m { m = $1 } END { print m }')
+	"$bindir/$t" -max_total_time="$seconds" -max_len="$max" -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" \
 	    ${dict:+"$dict"} ${seed:+"$seed"} "$work/$t" >"$log" 2>&1
 	rc=$?
