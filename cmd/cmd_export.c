@@ -170,6 +170,12 @@ cmd_export(int argc, char **argv, const char *dir)
 			status = EX_UNAVAIL;
 			goto done;
 		}
+		/* mkstemp's 0600 is less the umask: 0600 whatever it is. */
+		if (fchmod(fd, 0600) != 0) {
+			msg("%s: %s", tmp, strerror(errno));
+			status = EX_UNAVAIL;
+			goto done;
+		}
 	}
 	a.o.scratch = scratch;
 	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
