@@ -29,7 +29,7 @@ struct policy;
 
 struct al_log {
 	MDB_env		*env;
-	MDB_dbi		 entries, customer, policies, meta;
+	MDB_dbi		 entries, customer, policies, meta, tree;
 	int		 flags;
 	al_clock_fn	 clock;
 	void		*clock_arg;
@@ -88,6 +88,7 @@ int	policy_follows(const struct policy *, const struct al_entry *,
 #define META_LOGID	"log_id"
 #define META_HEAD	"head"
 #define META_POLICY	"policy"
+#define META_TREE	"tree"		/* the Merkle tree's right edge */
 
 void	put_be64(uint8_t *, uint64_t);
 uint64_t get_be64(const uint8_t *);
@@ -107,8 +108,59 @@ struct al_iter {
 
 int	filter_match(const struct al_filter *, const struct al_entry *);
 
+/* The Merkle tree (merkle.c, docs/FORMAT.md section 14). */
+struct mt_edge {			/* the right edge: one peak per bit */
+	uint64_t	size;
+	unsigned	n;
+	uint8_t		peak[64][AL_HASH_LEN];	/* largest first */
+};
+
+struct mt_src {				/* where stored nodes come from */
+	int	(*get)(void *, uint64_t pos, uint8_t *out);
+	void	*arg;
+};
+
+struct mt_item {
+	uint64_t	lo, hi;
+	uint8_t		h[AL_HASH_LEN];
+};
+
+struct mt_multi {			/* a multi-leaf proof being checked */
+	uint64_t	size, next;
+	size_t		n;
+	struct mt_item	st[130];
+};
+
+void	mt_node(const uint8_t *, const uint8_t *, uint8_t *);
+uint64_t mt_split(uint64_t);
+uint64_t mt_pos(uint64_t lo, unsigned h);
+int	mt_push(struct mt_edge *, const uint8_t *leaf,
+	    int (*emit)(void *, uint64_t, const uint8_t *), void *);
+void	mt_root(const struct mt_edge *, uint8_t *);
+size_t	mt_edge_len(uint64_t size);
+void	mt_edge_put(const struct mt_edge *, uint8_t *);
+int	mt_edge_get(struct mt_edge *, const uint8_t *, size_t);
+int	mt_range(const struct mt_src *, uint64_t lo, uint64_t hi, uint8_t *);
+int	mt_inclusion(const struct mt_src *, uint64_t index, uint64_t size,
+	    struct al_proof *);
+int	mt_consistency(const struct mt_src *, uint64_t from, uint64_t to,
+	    struct al_proof *);
+int	mt_cover(uint64_t a, uint64_t b, uint64_t n,
+	    int (*)(void *, uint64_t, uint64_t), void *);
+int	mt_is_node(uint64_t a, uint64_t b, uint64_t n);
+int	mt_multi_push(struct mt_multi *, uint64_t lo, uint64_t hi,
+	    const uint8_t *);
+int	mt_multi_root(const struct mt_multi *, uint8_t *);
+
 /* Storage helpers in log.c used by verify.c. */
 int	log_read_txn(al_log *, MDB_txn **);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);
+int	log_get_edge(al_log *, MDB_txn *, struct mt_edge *);
+/* A source of stored tree nodes in txn: struct mt_src over struct tsrc. */
+struct tsrc {
+	al_log	*l;
+	MDB_txn	*txn;
+};
+int	log_tree_get(void *tsrc, uint64_t pos, uint8_t *out);
 
 #endif /* AL_INT_H */

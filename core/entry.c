@@ -70,7 +70,8 @@ entry_encode(const struct al_entry *e, struct buf *b)
 	int	rc;
 
 	b->n = 0;
-	hdr[0] = AL_FORMAT_VERSION;
+	/* Kinds 1 and 2 keep version 1's bytes; version 2 adds kind 3. */
+	hdr[0] = e->kind == AL_KIND_CHECKPOINT ? 2 : 1;
 	hdr[1] = (uint8_t)e->kind;
 	put_be64(hdr + 2, e->seq);
 	put_be64(hdr + 10, e->time_ns);
@@ -103,6 +104,13 @@ entry_encode(const struct al_entry *e, struct buf *b)
 		if ((rc = put_str(b, &e->name)) != 0 ||
 		    (rc = put_str(b, &e->text)) != 0 ||
 		    (rc = buf_add(b, e->digest, AL_HASH_LEN)) != 0)
+			return rc;
+		break;
+	case AL_KIND_CHECKPOINT:
+		put_be64(hdr, e->tree_size);
+		if ((rc = buf_add(b, hdr, 8)) != 0 ||
+		    (rc = buf_add(b, e->tree_root, AL_HASH_LEN)) != 0 ||
+		    (rc = put_str(b, &e->note)) != 0)
 			return rc;
 		break;
 	default:
@@ -181,7 +189,7 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 	static const char	empty[] = "";
 	struct al_str		*strs[16];
 	struct rd		 r;
-	uint8_t			 dec[2];
+	uint8_t			 dec[2], dec8[8];
 	size_t			 need, i, nstr = 0;
 	uint8_t			*s;
 
@@ -205,11 +213,17 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 		    "header", n);
 		return -1;
 	}
-	if (p[0] != AL_FORMAT_VERSION) {
+	if (p[0] != 1 && p[0] != 2) {
 		snprintf(why, whylen, "unknown format version %u", p[0]);
 		return -1;
 	}
 	e->kind = p[1];
+	/* One encoding per entry: kinds 1 and 2 are version 1, 3 is 2. */
+	if ((e->kind == AL_KIND_CHECKPOINT) != (p[0] == 2)) {
+		snprintf(why, whylen, "entry kind %d in format version %u",
+		    e->kind, p[0]);
+		return -1;
+	}
 	e->seq = get_be64(p + 2);
 	e->time_ns = get_be64(p + 10);
 	memcpy(e->prev, p + 18, AL_HASH_LEN);
@@ -253,6 +267,13 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 		if (get_bytes(&r, "digest", e->digest, AL_HASH_LEN))
 			goto trunc;
 		break;
+	case AL_KIND_CHECKPOINT:
+		if (get_bytes(&r, "tree size", dec8, 8) ||
+		    get_bytes(&r, "tree root", e->tree_root, AL_HASH_LEN))
+			goto trunc;
+		e->tree_size = get_be64(dec8);
+		STR("note", note);
+		break;
 	default:
 		snprintf(why, whylen, "unknown entry kind %d", e->kind);
 		return -1;
@@ -269,7 +290,7 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 	{
 		struct al_str *all[] = { &e->customer, &e->data, &e->action,
 		    &e->resource, &e->purpose, &e->ref, &e->reason, &e->rule,
-		    &e->detail, &e->name, &e->text };
+		    &e->detail, &e->name, &e->text, &e->note };
 
 		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 			if (all[i]->p == NULL)

@@ -125,11 +125,19 @@ entry_json(struct buf *b, const struct al_entry *e)
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
 		strlcpy(t, "?", sizeof(t));
 	if ((rc = buf_printf(b, "{\"version\":%d,\"seq\":%llu,\"time\":\"%s\","
-	    "\"kind\":\"%s\"", AL_FORMAT_VERSION, (unsigned long long)e->seq,
-	    t, e->kind == AL_KIND_POLICY ? "policy" : "access")) != 0 ||
+	    "\"kind\":\"%s\"", e->kind == AL_KIND_CHECKPOINT ? 2 : 1,
+	    (unsigned long long)e->seq, t, e->kind == AL_KIND_POLICY ?
+	    "policy" : e->kind == AL_KIND_CHECKPOINT ? "checkpoint" :
+	    "access")) != 0 ||
 	    (rc = jkey(b, "actor", &e->actor)) != 0)
 		return rc;
-	if (e->kind == AL_KIND_POLICY) {
+	if (e->kind == AL_KIND_CHECKPOINT) {
+		if ((rc = buf_printf(b, ",\"tree_size\":%llu",
+		    (unsigned long long)e->tree_size)) != 0 ||
+		    (rc = jhash(b, "tree_root", e->tree_root)) != 0 ||
+		    (rc = jkey(b, "note", &e->note)) != 0)
+			return rc;
+	} else if (e->kind == AL_KIND_POLICY) {
 		if ((rc = jkey(b, "name", &e->name)) != 0 ||
 		    (rc = jkey(b, "text", &e->text)) != 0 ||
 		    (rc = jhash(b, "digest", e->digest)) != 0)

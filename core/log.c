@@ -92,7 +92,9 @@ dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 	    (rc = mdb_dbi_open(txn, "customer",
 	    create | MDB_DUPSORT | MDB_DUPFIXED, &l->customer)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "policies", create, &l->policies)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) != 0) {
+	    (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) != 0 ||
+	    (create && (rc = mdb_dbi_open(txn, "tree", create,
+	    &l->tree)) != 0)) {
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
 			return al_seterr(l, AL_ECORRUPT, "not an auditlog log "
 			    "(its databases are missing)");
@@ -213,6 +215,10 @@ check_size(al_log *l, const char *path)
 	return 0;
 }
 
+static int	upgrade_in(al_log *, MDB_txn *, void *);
+static int	write_txn(al_log *, int (*)(al_log *, MDB_txn *, void *),
+		    void *);
+
 int
 al_open(const char *dir, int flags, al_log **out)
 {
@@ -221,6 +227,7 @@ al_open(const char *dir, int flags, al_log **out)
 	MDB_txn		*txn = NULL;
 	MDB_val		 v;
 	al_log		*l;
+	uint32_t	 ver;
 	int		 rc, n;
 
 	if ((*out = l = handle_new()) == NULL)
@@ -250,9 +257,23 @@ al_open(const char *dir, int flags, al_log **out)
 		goto abort;
 	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		goto abort;
-	if (get_be32(v.mv_data) != AL_FORMAT_VERSION) {
+	ver = get_be32(v.mv_data);
+	if (ver == AL_FORMAT_VERSION) {
+		if ((rc = mdb_dbi_open(txn, "tree", 0, &l->tree)) != 0) {
+			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
+			    "the log's tree database is missing") :
+			    al_lmdb_err(l, rc, "open databases");
+			goto abort;
+		}
+	} else if (ver != 1) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
-		    "%d", get_be32(v.mv_data), AL_FORMAT_VERSION);
+		    "one this program knows (1 or %d)", ver,
+		    AL_FORMAT_VERSION);
+		goto abort;
+	} else if (flags & AL_RDONLY) {
+		rc = al_seterr(l, AL_EINVAL, "the log is in format version 1, "
+		    "without a Merkle tree: upgrade it first with 'auditlog "
+		    "upgrade'");
 		goto abort;
 	}
 	/* Committing a read txn keeps the dbi handles for the env's life. */
@@ -260,6 +281,8 @@ al_open(const char *dir, int flags, al_log **out)
 	txn = NULL;
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "open databases");
+	if (ver == 1)
+		return write_txn(l, upgrade_in, NULL);
 	return 0;
 abort:
 	mdb_txn_abort(txn);
@@ -447,6 +470,8 @@ struct head {
 	uint8_t		hash[AL_HASH_LEN];
 	uint64_t	time;		/* the head entry's time, once known */
 	int		have_time;
+	int		have_edge;
+	struct mt_edge	edge;		/* the tree's right edge, once read */
 };
 
 static int
@@ -460,7 +485,137 @@ get_head(al_log *l, MDB_txn *txn, struct head *h)
 	h->seq = get_be64(v.mv_data);
 	memcpy(h->hash, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
 	h->have_time = 0;
+	h->have_edge = 0;
 	return 0;
+}
+
+int
+log_get_edge(al_log *l, MDB_txn *txn, struct mt_edge *e)
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = get_meta(l, txn, META_TREE, 0, &v)) != 0)
+		return rc;
+	if (mt_edge_get(e, v.mv_data, v.mv_size) != 0)
+		return al_seterr(l, AL_ECORRUPT, "log metadata 'tree' has %zu "
+		    "bytes, which is no tree edge", v.mv_size);
+	return 0;
+}
+
+struct emit {
+	al_log	*l;
+	MDB_txn	*txn;
+};
+
+/* A tree node made by appending: stored at its post-order place. */
+static int
+put_node(void *arg, uint64_t pos, const uint8_t *hash)
+{
+	struct emit	*x = arg;
+	uint8_t		 kb[8];
+	MDB_val		 k = { 8, kb }, v = { AL_HASH_LEN, (void *)(uintptr_t)hash };
+
+	put_be64(kb, pos);
+	return put(x->l, x->txn, x->l->tree, &k, &v, MDB_APPEND, "store a "
+	    "tree node");
+}
+
+/* Add leaf to the tree of head h and store the new edge. */
+static int
+tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
+{
+	struct emit	 x = { l, txn };
+	uint8_t		 eb[8 + 64 * AL_HASH_LEN];
+	MDB_val		 k = { strlen(META_TREE), (void *)(uintptr_t)META_TREE };
+	MDB_val		 v;
+	int		 rc;
+
+	if (!h->have_edge) {
+		if ((rc = log_get_edge(l, txn, &h->edge)) != 0)
+			return rc;
+		h->have_edge = 1;
+	}
+	if (h->edge.size != h->seq - 1)
+		return al_seterr(l, AL_ECORRUPT, "the tree has %llu leaves "
+		    "where the head is seq %llu", (unsigned long long)
+		    h->edge.size, (unsigned long long)(h->seq - 1));
+	if ((rc = mt_push(&h->edge, leaf, put_node, &x)) != 0)
+		return rc == AL_EINVAL ? al_seterr(l, rc, "the tree is full") :
+		    rc;
+	mt_edge_put(&h->edge, eb);
+	v.mv_size = mt_edge_len(h->edge.size);
+	v.mv_data = eb;
+	return put(l, txn, l->meta, &k, &v, 0, "move the tree edge");
+}
+
+/*
+ * Format 1 to 2: build the tree over the entries there are, in one
+ * transaction, so that a log is either wholly version 1 or wholly 2.
+ */
+static int
+upgrade_in(al_log *l, MDB_txn *txn, void *arg)
+{
+	struct head	 h;
+	struct emit	 x = { l, txn };
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 ver[4], leaf[AL_HASH_LEN];
+	int		 rc;
+
+	(void)arg;
+	if ((rc = mdb_dbi_open(txn, "tree", MDB_CREATE, &l->tree)) != 0)
+		return al_lmdb_err(l, rc, "create the tree database");
+	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
+		return rc;
+	if (get_be32(v.mv_data) == AL_FORMAT_VERSION)
+		return 0;	/* another process was first */
+	if ((rc = get_head(l, txn, &h)) != 0)
+		return rc;
+	memset(&h.edge, 0, sizeof(h.edge));
+	if ((rc = mdb_cursor_open(txn, l->entries, &c)) != 0)
+		return al_lmdb_err(l, rc, "read entries");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || get_be64(k.mv_data) != h.edge.size + 1) {
+			rc = al_seterr(l, AL_ECORRUPT, "entries are not "
+			    "numbered 1, 2, 3...: run 'auditlog verify'");
+			goto done;
+		}
+		entry_hash(v.mv_data, v.mv_size, leaf);
+		if ((rc = mt_push(&h.edge, leaf, put_node, &x)) != 0)
+			goto done;
+	}
+	if (rc != MDB_NOTFOUND) {
+		rc = al_lmdb_err(l, rc, "read entries");
+		goto done;
+	}
+	if (h.edge.size != h.seq) {
+		rc = al_seterr(l, AL_ECORRUPT, "the head is seq %llu but there "
+		    "are %llu entries", (unsigned long long)h.seq,
+		    (unsigned long long)h.edge.size);
+		goto done;
+	}
+	{
+		uint8_t	eb[8 + 64 * AL_HASH_LEN];
+		MDB_val	mk = { strlen(META_TREE), (void *)(uintptr_t)META_TREE };
+
+		mt_edge_put(&h.edge, eb);
+		v.mv_size = mt_edge_len(h.edge.size);
+		v.mv_data = eb;
+		if ((rc = put(l, txn, l->meta, &mk, &v, 0, "store the tree "
+		    "edge")) != 0)
+			goto done;
+	}
+	put_be32(ver, AL_FORMAT_VERSION);
+	k.mv_size = strlen(META_VERSION);
+	k.mv_data = (void *)(uintptr_t)META_VERSION;
+	v.mv_size = 4;
+	v.mv_data = ver;
+	rc = put(l, txn, l->meta, &k, &v, 0, "write metadata");
+done:
+	mdb_cursor_close(c);
+	return rc;
 }
 
 static int
@@ -541,6 +696,8 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	mv.mv_size = sizeof(hb);
 	mv.mv_data = hb;
 	if ((rc = put(l, txn, l->meta, &mk, &mv, 0, "move head")) != 0)
+		goto done;
+	if ((rc = tree_add(l, txn, h, h->hash)) != 0)
 		goto done;
 	if (e->kind == AL_KIND_POLICY) {
 		/* The policies index: seq -> digest, for the policy in force
@@ -773,6 +930,7 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 				return rc;
 		}
 		memset(&h, 0, sizeof(h));
+		h.have_edge = 1;	/* the empty tree */
 	} else {
 		if ((rc = get_head(l, txn, &h)) != 0 ||
 		    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||

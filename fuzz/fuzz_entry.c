@@ -55,7 +55,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("refused without a reason");
 		goto done;
 	}
-	if (e.kind != AL_KIND_ACCESS && e.kind != AL_KIND_POLICY)
+	if (e.kind != AL_KIND_ACCESS && e.kind != AL_KIND_POLICY &&
+	    e.kind != AL_KIND_CHECKPOINT)
 		fail("decoded an unknown kind");
 	str_ok(&e.service, store, cap);
 	str_ok(&e.host, store, cap);
@@ -72,10 +73,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		str_ok(&e.detail, store, cap);
 		if (e.allow != (e.code == AL_ALLOWED))
 			fail("decoded allow disagrees with code");
-	} else {
+	} else if (e.kind == AL_KIND_POLICY) {
 		str_ok(&e.name, store, cap);
 		str_ok(&e.text, store, cap);
-	}
+	} else
+		str_ok(&e.note, store, cap);
 
 	/* Canonical: the decoded entry encodes to the very same bytes. */
 	if (entry_encode(&e, &b) != 0)

@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	1	/* docs/FORMAT.md */
+#define AL_FORMAT_VERSION	2	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*
@@ -30,6 +30,7 @@ extern "C" {
 /* Entry kinds (the "kind" byte of the encoding). */
 #define AL_KIND_ACCESS	1
 #define AL_KIND_POLICY	2
+#define AL_KIND_CHECKPOINT 3	/* a published tree head (format version 2) */
 
 /* Why an access was denied; 0 when it was allowed. */
 enum al_code {
@@ -51,6 +52,7 @@ enum al_code {
 #define AL_MAX_POLICY	(1024 * 1024)
 
 typedef struct al_log al_log;
+struct al_checkpoint;
 typedef struct al_iter al_iter;
 
 /* A length-delimited string.  p is also NUL-terminated for convenience. */
@@ -100,6 +102,10 @@ struct al_entry {
 	/* AL_KIND_POLICY */
 	struct al_str	name, text;
 	uint8_t		digest[AL_HASH_LEN];
+	/* AL_KIND_CHECKPOINT: the tree head it published, and the note */
+	uint64_t	tree_size;
+	uint8_t		tree_root[AL_HASH_LEN];
+	struct al_str	note;
 };
 
 /* Filters for al_iter_open(); zero or NULL fields do not filter. */
@@ -139,6 +145,8 @@ struct al_verify_opts {
 	uint8_t		 expect_hash[AL_HASH_LEN];
 	void		(*problem)(void *arg, uint64_t seq, const char *msg);
 	void		*arg;
+	/* a tree head held elsewhere that the log must extend, or NULL */
+	const struct al_checkpoint *checkpoint;
 };
 
 struct al_policy_ref {
@@ -154,6 +162,8 @@ struct al_verify_summary {
 	uint64_t	policies;		/* policy-change entries */
 	uint64_t	problems;
 	uint8_t		head[AL_HASH_LEN];
+	uint64_t	checkpoints;		/* checkpoint entries */
+	uint8_t		root[AL_HASH_LEN];	/* the tree's, recomputed */
 	struct al_policy_ref *policy;		/* policies of them, in order */
 	size_t		npolicy;		/* (owned by the handle) */
 };
@@ -299,6 +309,65 @@ int		 al_verify_bundle(int fd, const struct al_bundle_opts *,
 		    struct al_bundle_summary *, char *err, size_t errlen);
 
 /* Helpers shared with the tools. */
+/*
+ * The Merkle tree over the entries (docs/FORMAT.md section 14): RFC 9162,
+ * entry seq s being leaf s - 1, its leaf hash the entry's hash.  Proofs
+ * are made from stored nodes, O(log n) reads.
+ */
+#define AL_PROOF_MAX	128
+struct al_proof {
+	uint64_t	index;	/* inclusion: the leaf (seq - 1); consistency:
+				   the old size */
+	uint64_t	size;	/* the tree size proven against */
+	uint8_t		leaf[AL_HASH_LEN];	/* inclusion: the leaf hash */
+	uint8_t		old_root[AL_HASH_LEN];	/* consistency */
+	uint8_t		root[AL_HASH_LEN];
+	size_t		n;
+	uint8_t		hash[AL_PROOF_MAX][AL_HASH_LEN];
+};
+
+int		 al_tree_head(al_log *, uint64_t *size,
+		    uint8_t root[AL_HASH_LEN]);
+int		 al_prove_inclusion(al_log *, uint64_t seq, uint64_t size,
+		    struct al_proof *);
+int		 al_prove_consistency(al_log *, uint64_t from, uint64_t to,
+		    struct al_proof *);
+/* Checks need no log: 0, or AL_ECORRUPT with the reason in why. */
+int		 al_check_inclusion(const struct al_proof *, char *why,
+		    size_t len);
+int		 al_check_consistency(const struct al_proof *, char *why,
+		    size_t len);
+void		 al_tree_node(const uint8_t l[AL_HASH_LEN],
+		    const uint8_t r[AL_HASH_LEN], uint8_t out[AL_HASH_LEN]);
+
+/*
+ * Checkpoints (c2sp.org/tlog-checkpoint) and keys (c2sp.org/signed-note,
+ * Ed25519).  A signer key is "PRIVATE+KEY+name+hash+base64", a verifier
+ * key "name+hash+base64", as Go's golang.org/x/mod/sumdb/note writes them.
+ */
+#define AL_ORIGIN_MAX	256
+struct al_checkpoint {
+	char		origin[AL_ORIGIN_MAX];
+	uint64_t	size;
+	uint8_t		root[AL_HASH_LEN];
+	int		signed_by_key;	/* al_checkpoint_parse: checked */
+};
+
+int		 al_keygen(const char *name, char **skey, char **vkey,
+		    char *err, size_t errlen);
+int		 al_log_origin(al_log *, char *out, size_t len);
+/*
+ * The current tree head as a note (malloc'd, NUL-terminated, for free()).
+ * With a signer key it is signed and, when record is set, a checkpoint
+ * entry is appended in the same durable transaction.
+ */
+int		 al_checkpoint(al_log *, const char *skey, int record,
+		    char **note, size_t *len, uint64_t *seq);
+/* Parse a checkpoint; with a verifier key, its signature must hold. */
+int		 al_checkpoint_parse(const char *text, size_t len,
+		    const char *vkey, struct al_checkpoint *,
+		    char *err, size_t errlen);
+
 const char	*al_code_name(int code);	/* "deny-rule", ... */
 int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);
 int		 al_format_time(uint64_t ns, int frac, char *buf, size_t len);

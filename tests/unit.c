@@ -184,7 +184,7 @@ test_entry(void)
 		    sizeof(why)) != 0 && strstr(why, "after the last field"),
 		    "trailing bytes are refused: %s", why);
 	b.n = n;
-	b.p[0] = 2;
+	b.p[0] = 3;
 	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
 	    strstr(why, "version"), "an unknown version is refused: %s", why);
 	b.p[0] = AL_FORMAT_VERSION;
