@@ -12,23 +12,14 @@
 
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
-#include <zlib.h>
 
 #include <bsd/string.h>
 
 #include "al_int.h"
 #include "export.h"
+#include "gz.h"
 
 #define CHUNK	(64 * 1024)
-
-/* A gzip stream to a file descriptor. */
-struct gz {
-	z_stream	z;
-	int		fd;
-	int		open;
-	uint64_t	in;		/* uncompressed bytes so far */
-	uint8_t		out[CHUNK];
-};
 
 static int
 write_all(int fd, const uint8_t *p, size_t n)
@@ -47,85 +38,21 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int
-gz_open(al_log *l, struct gz *g, int fd, int level)
-{
-	gz_header	h;
-
-	memset(g, 0, sizeof(*g));
-	g->fd = fd;
-	/* 15 + 16: a gzip wrapper; memLevel 8 is zlib's default. */
-	if (deflateInit2(&g->z, level, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		return al_seterr(l, AL_ENOMEM, "zlib: deflateInit2 failed");
-	g->open = 1;
-	memset(&h, 0, sizeof(h));
-	h.time = 0;		/* reproducible: no time in the gzip header */
-	h.os = 255;
-	if (deflateSetHeader(&g->z, &h) != Z_OK)
-		return al_seterr(l, AL_EIO, "zlib: deflateSetHeader failed");
-	return 0;
-}
-
-static int
-gz_run(al_log *l, struct gz *g, const void *p, size_t n, int flush)
-{
-	int	zrc;
-
-	g->z.next_in = (Bytef *)(uintptr_t)p;
-	g->z.avail_in = (uInt)n;
-	do {
-		g->z.next_out = g->out;
-		g->z.avail_out = sizeof(g->out);
-		zrc = deflate(&g->z, flush);
-		if (zrc == Z_STREAM_ERROR)
-			return al_seterr(l, AL_EIO, "zlib: deflate failed");
-		if (write_all(g->fd, g->out, sizeof(g->out) -
-		    g->z.avail_out) != 0)
-			return al_seterr(l, AL_EIO, "write the bundle: %s",
-			    strerror(errno));
-	} while (g->z.avail_out == 0 || (flush == Z_FINISH &&
-	    zrc != Z_STREAM_END));
-	return 0;
-}
-
-static int
-gz_write(al_log *l, struct gz *g, const void *p, size_t n)
-{
-	const uint8_t	*s = p;
-	size_t		 k;
-	int		 rc;
-
-	g->in += n;
-	/* avail_in is a uInt: feed large writes in pieces. */
-	while (n > 0) {
-		k = n > (1U << 30) ? (1U << 30) : n;
-		if ((rc = gz_run(l, g, s, k, Z_NO_FLUSH)) != 0)
-			return rc;
-		s += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static void
-gz_close(struct gz *g)
-{
-	if (g->open)
-		deflateEnd(&g->z);
-	g->open = 0;
-}
-
-/* Scratch files: unnamed, 0600, gone when closed. */
+/*
+ * Scratch files: unnamed, 0600, gone when closed.  With a gz, what is
+ * added is deflated as it comes (gz.h), and the file holds the member's
+ * deflated chunks, to be spliced into the bundle as they are.
+ */
 struct scratch {
 	int		fd;
 	uint64_t	size;
 	SHA256_CTX	sha;
 	struct buf	b;		/* written out at 64 KiB */
+	struct gzs	*z;		/* or deflated */
 };
 
 static int
-scratch_open(al_log *l, struct scratch *s, const char *dir)
+scratch_open(al_log *l, struct scratch *s, const char *dir, struct gz *g)
 {
 	char	path[4096];
 	int	n;
@@ -137,7 +64,7 @@ scratch_open(al_log *l, struct scratch *s, const char *dir)
 		return al_seterr(l, AL_EINVAL, "no folder for scratch files");
 #ifdef O_TMPFILE
 	if ((s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
-		return 0;
+		return g ? gzs_open(l, g, s->fd, &s->z) : 0;
 #endif
 	n = snprintf(path, sizeof(path), "%s/.auditlog-scratch.XXXXXX", dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -146,12 +73,14 @@ scratch_open(al_log *l, struct scratch *s, const char *dir)
 		return al_seterr(l, AL_EIO, "scratch file in %s: %s", dir,
 		    strerror(errno));
 	(void)unlink(path);
-	return 0;
+	return g ? gzs_open(l, g, s->fd, &s->z) : 0;
 }
 
 static int
 scratch_flush(al_log *l, struct scratch *s)
 {
+	if (s->z != NULL)
+		return gzs_end(l, s->z);
 	if (s->b.n > 0 && write_all(s->fd, s->b.p, s->b.n) != 0)
 		return al_seterr(l, AL_EIO, "write a scratch file: %s",
 		    strerror(errno));
@@ -167,6 +96,8 @@ scratch_add(al_log *l, struct scratch *s, const struct buf *b)
 
 	SHA256_Update(&s->sha, b->p, b->n);
 	s->size += b->n;
+	if (s->z != NULL)
+		return gzs_write(l, s->z, b->p, b->n);
 	if ((rc = buf_add(&s->b, b->p, b->n)) != 0)
 		return al_seterr(l, rc, "out of memory");
 	return s->b.n >= CHUNK ? scratch_flush(l, s) : 0;
@@ -175,6 +106,8 @@ scratch_add(al_log *l, struct scratch *s, const struct buf *b)
 static void
 scratch_close(struct scratch *s)
 {
+	gzs_close(s->z);
+	s->z = NULL;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -310,6 +243,13 @@ emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
 		    strerror(errno));
 	if ((rc = tar_header(bd, name, s->size)) != 0)
 		return rc;
+	if (s->z != NULL) {		/* deflated already */
+		if ((rc = gz_splice(bd->l, &bd->gz, s->z)) != 0)
+			return rc;
+		if (bd->o->progress != NULL)
+			bd->o->progress(bd->o->arg, bd->gz.in, 0);
+		return tar_pad(bd, s->size);
+	}
 	while (left > 0) {
 		r = read(s->fd, buf, left < sizeof(buf) ? (size_t)left :
 		    sizeof(buf));
@@ -340,14 +280,14 @@ tar_end(struct bundle *bd)
 		if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
 			return rc;
 	} while (bd->gz.in % 10240 != 0);
-	return gz_run(bd->l, &bd->gz, NULL, 0, Z_FINISH);
+	return gz_finish(bd->l, &bd->gz);
 }
 
 /* CSV (RFC 4180, with the OWASP guard against formulas). */
 static int
 csv_cell(struct buf *b, const char *p, size_t n, int comma)
 {
-	size_t	i;
+	size_t	i, j;
 	int	rc, quote = 0;
 
 	if (comma && (rc = buf_add(b, ",", 1)) != 0)
@@ -361,10 +301,14 @@ csv_cell(struct buf *b, const char *p, size_t n, int comma)
 	    p[0] == '@' || p[0] == '\t' || p[0] == '\r') &&
 	    (rc = buf_add(b, "'", 1)) != 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '"' && (rc = buf_add(b, "\"", 1)) != 0)
-			return rc;
-		if ((rc = buf_add(b, p + i, 1)) != 0)
+	/* The text in runs, each up to and with a '"', which is doubled. */
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && p[j] != '"'; j++)
+			;
+		if (j < n)
+			j++;
+		if ((rc = buf_add(b, p + i, j - i)) != 0 ||
+		    (p[j - 1] == '"' && (rc = buf_add(b, "\"", 1)) != 0))
 			return rc;
 	}
 	return quote ? buf_add(b, "\"", 1) : 0;
@@ -498,6 +442,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	memset(res, 0, sizeof(*res));
 	jl.fd = csv.fd = den.fd = sum.fd = -1;
 	jl.b.p = csv.b.p = den.b.p = sum.b.p = NULL;
+	jl.z = csv.z = den.z = sum.z = NULL;
 	bd.l = l;
 	bd.o = o;
 	if ((rc = exp_init(l, &x, o)) != 0)
@@ -505,10 +450,12 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	bd.mtime = x.created_ns / 1000000000ULL;
 	if ((rc = exp_policies(l, &x)) != 0)
 		goto done;
-	if ((rc = scratch_open(l, &jl, o->scratch)) != 0 ||
-	    (rc = scratch_open(l, &csv, o->scratch)) != 0 ||
-	    (rc = scratch_open(l, &den, o->scratch)) != 0 ||
-	    (rc = scratch_open(l, &sum, o->scratch)) != 0)
+	/* The members are deflated while they are made (gz.h). */
+	if ((rc = gz_init(l, &bd.gz, o->level ? o->level : 6)) != 0 ||
+	    (rc = scratch_open(l, &jl, o->scratch, &bd.gz)) != 0 ||
+	    (rc = scratch_open(l, &csv, o->scratch, &bd.gz)) != 0 ||
+	    (rc = scratch_open(l, &den, o->scratch, NULL)) != 0 ||
+	    (rc = scratch_open(l, &sum, o->scratch, &bd.gz)) != 0)
 		goto done;
 	hd = csv_header(&n);
 	if ((rc = buf_add(&b, hd, n)) != 0 ||
@@ -606,7 +553,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		rc = al_seterr(l, rc, "write the manifest");
 		goto done;
 	}
-	if ((rc = gz_open(l, &bd.gz, fd, o->level ? o->level : 6)) != 0 ||
+	if ((rc = gz_open(l, &bd.gz, fd)) != 0 ||
 	    (rc = emit_mem(&bd, "manifest.json", b.p, b.n)) != 0)
 		goto done;
 	for (i = 0; i < x.npol; i++) {
@@ -625,11 +572,11 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	exp_result(&x, res);
 done:
 	al_iter_close(it);
-	gz_close(&bd.gz);
 	scratch_close(&jl);
 	scratch_close(&csv);
 	scratch_close(&den);
 	scratch_close(&sum);
+	gz_close(&bd.gz);	/* after the streams that use its threads */
 	buf_free(&b);
 	free(bd.m);
 	exp_free(&x);
