@@ -63,7 +63,13 @@ int	 filter_check(const struct al_filter *, const char *usage);
 
 int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
+int	 read_small(const char *path, size_t max, int secret, char **out,
+	    size_t *len);
 int	 cmd_check(int, char **, const char *);
+int	 cmd_checkpoint(int, char **, const char *);
+int	 cmd_keygen(int, char **, const char *);
+int	 cmd_prove(int, char **, const char *);
+int	 cmd_upgrade(int, char **, const char *);
 int	 cmd_head(int, char **, const char *);
 int	 cmd_init(int, char **, const char *);
 int	 cmd_export(int, char **, const char *);

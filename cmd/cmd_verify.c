@@ -15,17 +15,21 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] verify [--expect SEQ:HASH] [--json]\n";
+    "usage: auditlog [-d DIR] verify [--expect SEQ:HASH] "
+    "[--checkpoint FILE [--key PUBFILE]]\n"
+    "           [--json]\n";
 
 static const struct option longopts[] = {
 	{ "expect",	required_argument,	NULL, 'e' },
+	{ "checkpoint",	required_argument,	NULL, 'c' },
+	{ "key",	required_argument,	NULL, 'k' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
 static void
-summary_text(const struct al_verify_summary *s)
+summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 {
 	char	t1[40], t2[40], hex[2 * AL_HASH_LEN + 1];
 	size_t	i;
@@ -40,6 +44,8 @@ summary_text(const struct al_verify_summary *s)
 	printf("accesses  %" PRIu64 ": %" PRIu64 " allowed, %" PRIu64
 	    " denied\n", s->accesses, s->allowed, s->denied);
 	printf("policies  %" PRIu64 "\n", s->policies);
+	if (s->checkpoints > 0)
+		printf("checkpoints %" PRIu64 "\n", s->checkpoints);
 	for (i = 0; i < s->npolicy; i++) {
 		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
 		printf("  seq %" PRIu64 " ", s->policy[i].seq);
@@ -49,7 +55,14 @@ summary_text(const struct al_verify_summary *s)
 	}
 	al_hex(s->head, AL_HASH_LEN, hex);
 	printf("head      %" PRIu64 " %s\n", s->last_seq, hex);
-	if (s->problems == 0)
+	al_hex(s->root, AL_HASH_LEN, hex);
+	printf("tree      %" PRIu64 " %s\n", s->entries, hex);
+	if (s->problems == 0 && cp != NULL)
+		printf("verified: the chain is intact, every decision follows "
+		    "from the policy in force, and the log extends the "
+		    "checkpoint of size %" PRIu64 "%s\n", cp->size,
+		    cp->signed_by_key ? " (signature checked)" : "");
+	else if (s->problems == 0)
 		puts("verified: the chain is intact and every decision "
 		    "follows from the policy in force");
 	else
@@ -58,7 +71,7 @@ summary_text(const struct al_verify_summary *s)
 }
 
 static void
-summary_json(const struct al_verify_summary *s)
+summary_json(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 {
 	char	t[40], hex[2 * AL_HASH_LEN + 1];
 	size_t	i;
@@ -80,9 +93,16 @@ summary_json(const struct al_verify_summary *s)
 		printf(",\"digest\":\"%s\"}", hex);
 	}
 	al_hex(s->head, AL_HASH_LEN, hex);
-	printf("],\"head\":{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},"
-	    "\"problems_found\":%" PRIu64 "}\n", s->last_seq, hex,
-	    s->problems);
+	printf("],\"head\":{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},",
+	    s->last_seq, hex);
+	al_hex(s->root, AL_HASH_LEN, hex);
+	printf("\"tree\":{\"size\":%" PRIu64 ",\"root\":\"%s\"},"
+	    "\"checkpoints\":%" PRIu64 ",", s->entries, hex, s->checkpoints);
+	if (cp != NULL)
+		printf("\"checkpoint\":{\"size\":%" PRIu64 ",\"signature_"
+		    "checked\":%s},", cp->size, cp->signed_by_key ? "true" :
+		    "false");
+	printf("\"problems_found\":%" PRIu64 "}\n", s->problems);
 }
 
 /* The verification itself; runs in the child. */
@@ -117,9 +137,9 @@ run(const char *dir, struct al_verify_opts *o, int json)
 		goto done;
 	}
 	if (json)
-		summary_json(&s);
+		summary_json(&s, o->checkpoint);
 	else
-		summary_text(&s);
+		summary_text(&s, o->checkpoint);
 	status = s.problems ? EX_NO : EX_OK;
 	if (status == EX_NO)
 		msg("%" PRIu64 " problem%s found", s.problems,
@@ -172,10 +192,42 @@ relay(int fd, int json, size_t *len)
 	return buf;
 }
 
+/* --checkpoint FILE [--key PUBFILE]: read, parse, check the signature. */
+static int
+load_checkpoint(const char *file, const char *keyfile,
+    struct al_checkpoint *cp)
+{
+	char	*text = NULL, *key = NULL, err[256], pre[1024];
+	size_t	 len, klen;
+	int	 rc, status;
+
+	if ((status = read_small(file, 64 * 1024, 0, &text, &len)) != EX_OK)
+		return status;
+	if (keyfile != NULL && (status = read_small(keyfile, 4096, 0, &key,
+	    &klen)) != EX_OK)
+		goto done;
+	if ((rc = al_checkpoint_parse(text, len, key, cp, err,
+	    sizeof(err))) != 0) {
+		if (snprintf(pre, sizeof(pre), "%s: ", keyfile != NULL &&
+		    strstr(err, "verifier key") != NULL ? keyfile : file) < 0)
+			pre[0] = '\0';
+		msg_term(pre, err);
+		status = rc == AL_ECORRUPT ? EX_NO : EX_USAGE;
+		goto done;
+	}
+	status = EX_OK;
+done:
+	free(text);
+	free(key);
+	return status;
+}
+
 int
 cmd_verify(int argc, char **argv, const char *dir)
 {
 	struct al_verify_opts	 o;
+	struct al_checkpoint	 cp;
+	const char		*cpfile = NULL, *keyfile = NULL;
 	pid_t			 pid;
 	char			*buf;
 	size_t			 len = 0;
@@ -193,6 +245,12 @@ cmd_verify(int argc, char **argv, const char *dir)
 				return EX_USAGE;
 			o.have_expect = 1;
 			break;
+		case 'c':
+			cpfile = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -205,6 +263,13 @@ cmd_verify(int argc, char **argv, const char *dir)
 	if (optind < argc)
 		return usage_arg(usage, "unexpected argument",
 		    argv[optind]);
+	if (keyfile != NULL && cpfile == NULL)
+		return usage_error(usage, "--key goes with --checkpoint");
+	if (cpfile != NULL) {
+		if ((status = load_checkpoint(cpfile, keyfile, &cp)) != EX_OK)
+			return status;
+		o.checkpoint = &cp;
+	}
 
 	/*
 	 * LMDB trusts its B-tree: a damaged data file can make a reader

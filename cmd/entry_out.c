@@ -38,16 +38,22 @@ row(const struct al_entry *e)
 	if (al_format_time(e->time_ns, 0, t, sizeof(t)) != 0)
 		strlcpy(t, "?", sizeof(t));
 	printf("%-5llu %-20s ", (unsigned long long)e->seq, t);
-	if (e->kind == AL_KIND_POLICY) {
+	if (e->kind == AL_KIND_POLICY || e->kind == AL_KIND_CHECKPOINT) {
 		struct al_str none = { "", 0 };
 
-		printf("%-6s ", "policy");
+		printf("%-6s ", e->kind == AL_KIND_POLICY ? "policy" : "tree");
 		cell(&e->actor, 16);
 		cell(&none, 12);
 		cell(&none, 17);
 		cell(&none, 8);
 		cell(&none, 13);
 		cell(&none, 10);
+		if (e->kind == AL_KIND_CHECKPOINT) {
+			al_hex(e->tree_root, AL_HASH_LEN, hex);
+			printf("checkpoint size %llu root sha256:%.16s\n",
+			    (unsigned long long)e->tree_size, hex);
+			return;
+		}
 		al_hex(e->digest, AL_HASH_LEN, hex);
 		fputs("set ", stdout);
 		put_term(stdout, e->name.p, e->name.n, 0);

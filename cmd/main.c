@@ -24,13 +24,17 @@ static const struct command {
 	const char	*summary;
 } commands[] = {		/* sorted by name */
 	{ "check",	cmd_check,	"decide an access without recording it" },
+	{ "checkpoint",	cmd_checkpoint,	"print (and sign) the tree head" },
 	{ "export",	cmd_export,	"write a bundle for auditors" },
 	{ "head",	cmd_head,	"print the newest entry's seq and hash" },
 	{ "init",	cmd_init,	"create a new log" },
+	{ "keygen",	cmd_keygen,	"make an Ed25519 key pair for signing" },
 	{ "log",	cmd_log,	"list entries" },
 	{ "policy",	cmd_policy,	"show, check or set the policy" },
+	{ "prove",	cmd_prove,	"print an inclusion or consistency proof" },
 	{ "record",	cmd_record,	"decide an access and record it" },
 	{ "report",	cmd_report,	"summarise entries for compliance" },
+	{ "upgrade",	cmd_upgrade,	"bring a log to the current format" },
 	{ "verify",	cmd_verify,	"prove the log intact" },
 	{ "verify-export", cmd_verify_export, "check a bundle without the log" },
 };

@@ -152,10 +152,29 @@ int	mt_multi_push(struct mt_multi *, uint64_t lo, uint64_t hi,
 	    const uint8_t *);
 int	mt_multi_root(const struct mt_multi *, uint8_t *);
 
+/* Keys and notes (note.c). */
+struct skey {
+	char		name[AL_MAX_NAME + 1];
+	uint32_t	hash;
+	uint8_t		seed[32], pub[32];
+};
+
+struct vkey {
+	char		name[AL_MAX_NAME + 1];
+	uint32_t	hash;
+	uint8_t		pub[32];
+};
+
+int	skey_parse(const char *, struct skey *, char *err, size_t errlen);
+int	vkey_parse(const char *, struct vkey *, char *err, size_t errlen);
+int	note_checkpoint(struct buf *, const char *origin, uint64_t size,
+	    const uint8_t *root, const struct skey *);
+
 /* Storage helpers in log.c used by verify.c. */
 int	log_read_txn(al_log *, MDB_txn **);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);
 int	log_get_edge(al_log *, MDB_txn *, struct mt_edge *);
+int	log_origin(al_log *, MDB_txn *, char *out, size_t len);
 /* A source of stored tree nodes in txn: struct mt_src over struct tsrc. */
 struct tsrc {
 	al_log	*l;

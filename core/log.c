@@ -271,7 +271,7 @@ al_open(const char *dir, int flags, al_log **out)
 		    AL_FORMAT_VERSION);
 		goto abort;
 	} else if (flags & AL_RDONLY) {
-		rc = al_seterr(l, AL_EINVAL, "the log is in format version 1, "
+		rc = al_seterr(l, AL_EIO, "the log is in format version 1, "
 		    "without a Merkle tree: upgrade it first with 'auditlog "
 		    "upgrade'");
 		goto abort;
@@ -547,6 +547,23 @@ tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
 	v.mv_size = mt_edge_len(h->edge.size);
 	v.mv_data = eb;
 	return put(l, txn, l->meta, &k, &v, 0, "move the tree edge");
+}
+
+/* The checkpoint origin of the log: "auditlog/" and its log_id in hex. */
+int
+log_origin(al_log *l, MDB_txn *txn, char *out, size_t len)
+{
+	MDB_val	v;
+	char	hex[2 * 16 + 1];
+	int	rc, n;
+
+	if ((rc = get_meta(l, txn, META_LOGID, 16, &v)) != 0)
+		return rc;
+	al_hex(v.mv_data, 16, hex);
+	n = snprintf(out, len, "auditlog/%s", hex);
+	if (n < 0 || (size_t)n >= len)
+		return al_seterr(l, AL_EINVAL, "origin buffer too small");
+	return 0;
 }
 
 /*
@@ -1090,6 +1107,125 @@ fail:
 		l->env = NULL;
 		remove_files(dir);
 	}
+	return rc;
+}
+
+/* Checkpoints. */
+
+struct cpt {
+	const struct skey	*k;
+	const char		*actor;
+	struct buf		 note;
+	uint64_t		 seq;
+};
+
+/*
+ * The head of the tree as a checkpoint; signed, it is also appended as a
+ * checkpoint entry, in the transaction that read the head, so that every
+ * published head is in the log.
+ */
+static int
+checkpoint_in(al_log *l, MDB_txn *txn, void *arg)
+{
+	struct cpt	*c = arg;
+	struct al_entry	 e;
+	struct head	 h;
+	char		 orig[AL_ORIGIN_MAX];
+	int		 rc;
+
+	c->seq = 0;
+	if ((rc = get_head(l, txn, &h)) != 0 ||
+	    (rc = log_get_edge(l, txn, &h.edge)) != 0 ||
+	    (rc = log_origin(l, txn, orig, sizeof(orig))) != 0)
+		return rc;
+	h.have_edge = 1;
+	if (h.edge.size != h.seq)
+		return al_seterr(l, AL_ECORRUPT, "the tree has %llu leaves "
+		    "where the head is seq %llu", (unsigned long long)
+		    h.edge.size, (unsigned long long)h.seq);
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_CHECKPOINT;
+	e.tree_size = h.edge.size;
+	mt_root(&h.edge, e.tree_root);
+	if ((rc = note_checkpoint(&c->note, orig, e.tree_size, e.tree_root,
+	    c->k)) != 0)
+		return al_seterr(l, rc, "cannot sign the checkpoint");
+	if (c->k == NULL || c->actor == NULL)
+		return 0;
+	origin(l, &e, NULL);
+	e.actor = str(c->actor);
+	e.note.p = (const char *)c->note.p;
+	e.note.n = c->note.n;
+	if ((rc = append(l, txn, &e, &h)) != 0)
+		return rc;
+	c->seq = e.seq;
+	return 0;
+}
+
+int
+al_checkpoint(al_log *l, const char *skey, const char *actor, char **note,
+    size_t *len, uint64_t *seq)
+{
+	struct skey	 k;
+	struct cpt	 c;
+	MDB_txn		*txn;
+	char		 err[256];
+	int		 rc;
+
+	*note = NULL;
+	*len = 0;
+	if (seq != NULL)
+		*seq = 0;
+	memset(&c, 0, sizeof(c));
+	if (skey != NULL) {
+		if ((rc = skey_parse(skey, &k, err, sizeof(err))) != 0)
+			return al_seterr(l, rc, "%s", err);
+		c.k = &k;
+		c.actor = actor;
+		if (actor != NULL && (rc = field_ok(l, "actor", actor, 1,
+		    AL_MAX_NAME)) != 0)
+			goto done;
+	}
+	if (c.k != NULL && c.actor != NULL) {
+		if (l->flags & AL_RDONLY) {
+			rc = al_seterr(l, AL_EINVAL, "the log is open "
+			    "read-only");
+			goto done;
+		}
+		rc = write_txn(l, checkpoint_in, &c);
+	} else {
+		if ((rc = log_read_txn(l, &txn)) != 0)
+			goto done;
+		rc = checkpoint_in(l, txn, &c);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0)
+		goto done;
+	if ((rc = buf_add(&c.note, "", 1)) != 0) {
+		rc = al_seterr(l, rc, "out of memory");
+		goto done;
+	}
+	*note = (char *)c.note.p;
+	*len = c.note.n - 1;
+	c.note.p = NULL;
+	if (seq != NULL)
+		*seq = c.seq;
+done:
+	buf_free(&c.note);
+	explicit_bzero(&k, sizeof(k));
+	return rc;
+}
+
+int
+al_log_origin(al_log *l, char *out, size_t len)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if ((rc = log_read_txn(l, &txn)) != 0)
+		return rc;
+	rc = log_origin(l, txn, out, len);
+	mdb_txn_abort(txn);
 	return rc;
 }
 

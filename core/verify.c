@@ -44,6 +44,14 @@ struct vstate {
 	int				 exact;
 	uint64_t			 pairkey[2][2];
 	struct pairsum			 ents;
+	/* The Merkle tree, rebuilt from the entries and walked alongside
+	 * the stored one, which must hold exactly the same nodes. */
+	struct mt_edge			 edge;
+	MDB_cursor			*tcur;
+	int				 tfirst, tbad;
+	uint64_t			 tseq;
+	char				 origin[AL_ORIGIN_MAX];
+	int				 cp_seen;
 };
 
 static void
@@ -312,6 +320,112 @@ check_access(struct vstate *v, const struct al_entry *e)
 		    d.rule[0] ? " " : "", d.rule);
 }
 
+/* A node the entries make: the stored tree's next one must be it. */
+static int
+tree_node(void *arg, uint64_t pos, const uint8_t *h)
+{
+	struct vstate	*v = arg;
+	MDB_val		 k, val;
+	int		 rc;
+
+	if (v->tbad)
+		return 0;	/* one report says the tree was altered */
+	rc = mdb_cursor_get(v->tcur, &k, &val, v->tfirst ? MDB_FIRST :
+	    MDB_NEXT);
+	v->tfirst = 0;
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		problem(v, v->tseq, "the tree database is unreadable: %s",
+		    mdb_strerror(rc));
+		v->tbad = 1;
+	} else if (rc == MDB_NOTFOUND || k.mv_size != 8 ||
+	    get_be64(k.mv_data) != pos) {
+		problem(v, v->tseq, "tree node %" PRIu64 " is missing or out "
+		    "of place: the tree database was altered", pos);
+		v->tbad = 1;
+	} else if (val.mv_size != AL_HASH_LEN ||
+	    memcmp(val.mv_data, h, AL_HASH_LEN) != 0) {
+		problem(v, v->tseq, "tree node %" PRIu64 " is not the hash "
+		    "the entries give: the tree database was altered", pos);
+		v->tbad = 1;
+	}
+	return 0;
+}
+
+/* The tree head the entries give at this point against a checkpoint. */
+static void
+check_head_at(struct vstate *v, const struct al_checkpoint *cp)
+{
+	uint8_t	root[AL_HASH_LEN];
+	char	h1[2 * AL_HASH_LEN + 1];
+
+	mt_root(&v->edge, root);
+	v->cp_seen = 1;
+	if (memcmp(root, cp->root, AL_HASH_LEN) != 0) {
+		al_hex(cp->root, AL_HASH_LEN, h1);
+		problem(v, cp->size, "the tree of the first %" PRIu64 " "
+		    "entries does not have the checkpoint's root %s: the log "
+		    "was rewritten since the checkpoint", cp->size, h1);
+	}
+}
+
+/* A checkpoint entry states the head of the tree just before it. */
+static void
+check_checkpoint(struct vstate *v, const struct al_entry *e)
+{
+	struct al_checkpoint	cp;
+	uint8_t			root[AL_HASH_LEN];
+	char			why[256];
+
+	v->s->checkpoints++;
+	mt_root(&v->edge, root);
+	if (e->tree_size != v->edge.size || e->tree_size + 1 != e->seq)
+		problem(v, e->seq, "a checkpoint of size %" PRIu64 " at seq %"
+		    PRIu64 ": a checkpoint states the tree just before it",
+		    e->tree_size, e->seq);
+	else if (memcmp(root, e->tree_root, AL_HASH_LEN) != 0)
+		problem(v, e->seq, "the checkpoint's root is not the tree's");
+	if (al_checkpoint_parse(e->note.p, e->note.n, NULL, &cp, why,
+	    sizeof(why)) != 0)
+		problem(v, e->seq, "the checkpoint note does not parse: %s",
+		    why);
+	else if (cp.size != e->tree_size ||
+	    memcmp(cp.root, e->tree_root, AL_HASH_LEN) != 0 ||
+	    strcmp(cp.origin, v->origin) != 0)
+		problem(v, e->seq, "the checkpoint note states another head "
+		    "than the entry");
+}
+
+/* The stored edge, and nothing in the tree past the entries' nodes. */
+static void
+check_tree_meta(struct vstate *v)
+{
+	struct mt_edge	 e;
+	MDB_val		 k, val;
+	int		 rc;
+
+	k.mv_size = strlen(META_TREE);
+	k.mv_data = (void *)(uintptr_t)META_TREE;
+	if (mdb_get(v->txn, v->l->meta, &k, &val) != 0 ||
+	    mt_edge_get(&e, val.mv_data, val.mv_size) != 0)
+		problem(v, 0, "the tree metadata is missing or malformed");
+	else if (e.size != v->edge.size || e.n != v->edge.n ||
+	    memcmp(e.peak, v->edge.peak, (size_t)e.n * AL_HASH_LEN) != 0)
+		problem(v, 0, "the tree metadata (size %" PRIu64 ") is not the "
+		    "edge of the tree the entries give (size %" PRIu64 ")",
+		    e.size, v->edge.size);
+	if (v->tbad)
+		return;
+	rc = mdb_cursor_get(v->tcur, &k, &val, v->tfirst ? MDB_FIRST :
+	    MDB_NEXT);
+	if (rc == 0)
+		problem(v, 0, "the tree database holds nodes past the "
+		    "entries' (the first at %" PRIu64 ")", k.mv_size == 8 ?
+		    get_be64(k.mv_data) : 0);
+	else if (rc != MDB_NOTFOUND)
+		problem(v, 0, "the tree database is unreadable: %s",
+		    mdb_strerror(rc));
+}
+
 /* The metadata must agree with what the entries say. */
 static void
 check_meta(struct vstate *v, uint64_t last_seq, const uint8_t *last_hash)
@@ -385,6 +499,19 @@ scan(struct vstate *v, MDB_cursor *cur)
 	v->have_pol = 0;
 	v->pol_seq = 0;
 	v->anchor_seen = 0;
+	memset(&v->edge, 0, sizeof(v->edge));
+	v->tfirst = 1;
+	v->tbad = 0;
+	v->cp_seen = 0;
+	if (o->checkpoint != NULL && strcmp(o->checkpoint->origin,
+	    v->origin) != 0) {
+		problem(v, 0, "the checkpoint names another log (its origin is "
+		    "not %s): it is another log's, or this log was replaced",
+		    v->origin);
+		v->cp_seen = 1;		/* nothing of it applies here */
+	}
+	if (o->checkpoint != NULL && o->checkpoint->size == 0 && !v->cp_seen)
+		check_head_at(v, o->checkpoint);
 	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
 	    mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
 		if (k.mv_size != 8) {
@@ -428,9 +555,17 @@ scan(struct vstate *v, MDB_cursor *cur)
 		if (e.kind == AL_KIND_POLICY) {
 			if ((rc = check_policy(v, &e)) != 0)
 				goto done;
-		} else
+		} else if (e.kind == AL_KIND_CHECKPOINT)
+			check_checkpoint(v, &e);
+		else
 			check_access(v, &e);
 next:
+		v->tseq = seq;
+		if (mt_push(&v->edge, hash, tree_node, v) != 0)
+			problem(v, seq, "the tree cannot grow past this entry");
+		if (o->checkpoint != NULL && !v->cp_seen &&
+		    v->edge.size == o->checkpoint->size)
+			check_head_at(v, o->checkpoint);
 		if (o->have_expect && seq == o->expect_seq) {
 			v->anchor_seen = 1;
 			if (memcmp(hash, o->expect_hash, AL_HASH_LEN) != 0)
@@ -449,7 +584,14 @@ next:
 		problem(v, o->expect_seq, "the anchor's entry is not in the "
 		    "log, which ends at seq %" PRIu64 ": it was truncated or "
 		    "replaced", s->last_seq);
+	if (o->checkpoint != NULL && !v->cp_seen)
+		problem(v, o->checkpoint->size, "the log has %" PRIu64
+		    " entries, fewer than the checkpoint's %" PRIu64 ": it was "
+		    "truncated or replaced", v->edge.size,
+		    o->checkpoint->size);
 	check_meta(v, s->last_seq, prev);
+	check_tree_meta(v);
+	mt_root(&v->edge, s->root);
 	memcpy(s->head, prev, AL_HASH_LEN);
 	s->policy = v->l->vpol;
 	s->npolicy = v->l->nvpol;
@@ -475,10 +617,14 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 	if ((rc = log_read_txn(l, &v.txn)) != 0)
 		goto done;
 	if ((mrc = mdb_cursor_open(v.txn, l->entries, &cur)) != 0 ||
-	    (mrc = mdb_cursor_open(v.txn, l->customer, &v.idx)) != 0) {
+	    (mrc = mdb_cursor_open(v.txn, l->customer, &v.idx)) != 0 ||
+	    (mrc = mdb_cursor_open(v.txn, l->tree, &v.tcur)) != 0) {
 		rc = al_lmdb_err(l, mrc, "open cursor");
 		goto done;
 	}
+	if ((rc = log_origin(l, v.txn, v.origin, sizeof(v.origin))) != 0)
+		goto done;
+
 	pair_key(&v);
 	if ((rc = scan(&v, cur)) != 0)
 		goto done;
@@ -496,6 +642,8 @@ done:
 	policy_free(v.pol);
 	if (v.idx != NULL)
 		mdb_cursor_close(v.idx);
+	if (v.tcur != NULL)
+		mdb_cursor_close(v.tcur);
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	if (v.txn != NULL)

@@ -357,11 +357,12 @@ int		 al_keygen(const char *name, char **skey, char **vkey,
 		    char *err, size_t errlen);
 int		 al_log_origin(al_log *, char *out, size_t len);
 /*
- * The current tree head as a note (malloc'd, NUL-terminated, for free()).
- * With a signer key it is signed and, when record is set, a checkpoint
- * entry is appended in the same durable transaction.
+ * The current tree head as a checkpoint note (malloc'd, NUL-terminated, for
+ * free()).  Signed with a signer key and given an actor, it is published:
+ * a checkpoint entry is appended in the transaction that read the head,
+ * and *seq is its seq.
  */
-int		 al_checkpoint(al_log *, const char *skey, int record,
+int		 al_checkpoint(al_log *, const char *skey, const char *actor,
 		    char **note, size_t *len, uint64_t *seq);
 /* Parse a checkpoint; with a verifier key, its signature must hold. */
 int		 al_checkpoint_parse(const char *text, size_t len,

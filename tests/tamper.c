@@ -19,7 +19,9 @@
  * what someone with write access to the files could do.  "rechain",
  * "truncate", "forge" and "policy-text" go further and repair what an
  * insider would repair (the chain, the head, the index) so that only the
- * check under test can notice.
+ * check under test can notice.  Every op but the tree-* ones then makes
+ * the Merkle tree anew from the entries as they are, so that it is not
+ * what gives the damage away: only a checkpoint held elsewhere does.
  */
 
 static const char usage_text[] =
@@ -47,12 +49,16 @@ static const char usage_text[] =
     "                             xor bytes of data.mdb, each with its\n"
     "                             MASK (1 when only OFFSET is given)\n"
     "  compact DEST               copy the log to the empty folder DEST,\n"
-    "                             compacted: every page of it is in use\n";
+    "                             compacted: every page of it is in use\n"
+    "  tree-flip POS | tree-del POS | tree-add | tree-edge\n"
+    "                             alter the stored tree node at POS, add\n"
+    "                             one past the last, or alter the edge\n"
+    "  tree-v1                    make it a log of format 1: no tree\n";
 
 struct db {
 	MDB_env		*env;
 	MDB_txn		*txn;
-	MDB_dbi		 entries, customer, policies, meta;
+	MDB_dbi		 entries, customer, policies, meta, tree;
 };
 
 /* A decoded entry that owns its strings. */
@@ -121,9 +127,159 @@ db_open(struct db *d, const char *dir)
 	    (rc = mdb_dbi_open(d->txn, "customer",
 	    MDB_DUPSORT | MDB_DUPFIXED, &d->customer)) != 0 ||
 	    (rc = mdb_dbi_open(d->txn, "policies", 0, &d->policies)) != 0 ||
-	    (rc = mdb_dbi_open(d->txn, "meta", 0, &d->meta)) != 0)
+	    (rc = mdb_dbi_open(d->txn, "meta", 0, &d->meta)) != 0 ||
+	    (rc = mdb_dbi_open(d->txn, "tree", 0, &d->tree)) != 0)
 		return lmdb_fail(rc, "open databases");
 	return 0;
+}
+
+static int
+tree_put(void *arg, uint64_t pos, const uint8_t *h)
+{
+	struct db	*d = arg;
+	uint8_t		 kb[8];
+	MDB_val		 k = { 8, kb }, v = { AL_HASH_LEN, (void *)(uintptr_t)h };
+	int		 rc;
+
+	put_be64(kb, pos);
+	if ((rc = mdb_put(d->txn, d->tree, &k, &v, MDB_APPEND)) != 0)
+		return lmdb_fail(rc, "store a tree node");
+	return 0;
+}
+
+/*
+ * Make the Merkle tree anew from the entries as they now are, as an
+ * insider who rewrites the entries would: only a checkpoint held
+ * elsewhere can tell.
+ */
+static int
+tree_rebuild(struct db *d)
+{
+	struct mt_edge	 e;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 leaf[AL_HASH_LEN], eb[8 + 64 * AL_HASH_LEN];
+	int		 rc, ret = -1;
+
+	memset(&e, 0, sizeof(e));
+	if ((rc = mdb_drop(d->txn, d->tree, 0)) != 0)
+		return lmdb_fail(rc, "empty the tree");
+	if ((rc = mdb_cursor_open(d->txn, d->entries, &c)) != 0)
+		return lmdb_fail(rc, "read entries");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		entry_hash(v.mv_data, v.mv_size, leaf);
+		if (mt_push(&e, leaf, tree_put, d) != 0)
+			goto done;
+	}
+	if (rc != MDB_NOTFOUND) {
+		lmdb_fail(rc, "read entries");
+		goto done;
+	}
+	mt_edge_put(&e, eb);
+	k.mv_size = strlen(META_TREE);
+	k.mv_data = (void *)(uintptr_t)META_TREE;
+	v.mv_size = mt_edge_len(e.size);
+	v.mv_data = eb;
+	if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0) {
+		lmdb_fail(rc, "write the tree edge");
+		goto done;
+	}
+	ret = 0;
+done:
+	mdb_cursor_close(c);
+	return ret;
+}
+
+/* tree-flip POS | tree-del POS | tree-add | tree-edge: the tree itself. */
+static int
+op_tree(struct db *d, const char *op, int argc, char **argv)
+{
+	uint8_t		 kb[8], nb[AL_HASH_LEN];
+	MDB_val		 k = { 8, kb }, v;
+	MDB_cursor	*c = NULL;
+	char		*end;
+	uint64_t	 pos = 0;
+	int		 rc, ret = -1;
+
+	if (argc > 0) {
+		pos = strtoull(argv[0], &end, 10);
+		if (*end != '\0') {
+			warnx("%s: bad position", argv[0]);
+			return -1;
+		}
+	}
+	put_be64(kb, pos);
+	if (strcmp(op, "tree-flip") == 0 || strcmp(op, "tree-del") == 0) {
+		if (argc != 1) {
+			warnx("%s POS", op);
+			return -1;
+		}
+		if ((rc = mdb_get(d->txn, d->tree, &k, &v)) != 0)
+			return lmdb_fail(rc, "read the node");
+		if (op[5] == 'd')
+			rc = mdb_del(d->txn, d->tree, &k, NULL);
+		else {
+			memcpy(nb, v.mv_data, AL_HASH_LEN);
+			nb[7] ^= 0x40;
+			v.mv_data = nb;
+			rc = mdb_put(d->txn, d->tree, &k, &v, 0);
+		}
+		return rc != 0 ? lmdb_fail(rc, "write the node") : 0;
+	}
+	if (strcmp(op, "tree-add") == 0) {
+		if ((rc = mdb_cursor_open(d->txn, d->tree, &c)) != 0)
+			return lmdb_fail(rc, "read the tree");
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) == 0)
+			put_be64(kb, get_be64(k.mv_data) + 1);
+		k.mv_size = 8;
+		k.mv_data = kb;
+		memset(nb, 0x5a, sizeof(nb));
+		v.mv_size = AL_HASH_LEN;
+		v.mv_data = nb;
+		if ((rc = mdb_put(d->txn, d->tree, &k, &v, 0)) != 0) {
+			lmdb_fail(rc, "add a node");
+			goto done;
+		}
+		ret = 0;
+		goto done;
+	}
+	if (strcmp(op, "tree-v1") == 0) {
+		/* What a log of format 1 was: no tree, no edge. */
+		uint8_t	ver[4];
+
+		k.mv_size = strlen(META_TREE);
+		k.mv_data = (void *)(uintptr_t)META_TREE;
+		if ((rc = mdb_drop(d->txn, d->tree, 1)) != 0 ||
+		    (rc = mdb_del(d->txn, d->meta, &k, NULL)) != 0)
+			return lmdb_fail(rc, "remove the tree");
+		put_be32(ver, 1);
+		k.mv_size = strlen(META_VERSION);
+		k.mv_data = (void *)(uintptr_t)META_VERSION;
+		v.mv_size = 4;
+		v.mv_data = ver;
+		if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0)
+			return lmdb_fail(rc, "set version 1");
+		return 0;
+	}
+	/* tree-edge */
+	k.mv_size = strlen(META_TREE);
+	k.mv_data = (void *)(uintptr_t)META_TREE;
+	if ((rc = mdb_get(d->txn, d->meta, &k, &v)) != 0 || v.mv_size < 9)
+		return lmdb_fail(rc, "read the tree edge");
+	{
+		uint8_t	eb[8 + 64 * AL_HASH_LEN];
+
+		memcpy(eb, v.mv_data, v.mv_size);
+		eb[v.mv_size - 1] ^= 0x01;
+		v.mv_data = eb;
+		if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0)
+			return lmdb_fail(rc, "write the tree edge");
+	}
+	return 0;
+done:
+	mdb_cursor_close(c);
+	return ret;
 }
 
 static int
@@ -1178,14 +1334,17 @@ main(int argc, char **argv)
 	for (i = 0; fn == NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(op, ops[i].name) == 0)
 			fn = ops[i].fn;
-	if (fn == NULL) {
+	if (fn == NULL && strncmp(op, "tree-", 5) != 0) {
 		warnx("unknown op '%s'", op);
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (db_open(&d, dir) != 0)
 		goto done;
-	if (fn(&d, argc - 3, argv + 3) != 0)
+	if (strncmp(op, "tree-", 5) == 0) {
+		if (op_tree(&d, op, argc - 3, argv + 3) != 0)
+			goto done;
+	} else if (fn(&d, argc - 3, argv + 3) != 0 || tree_rebuild(&d) != 0)
 		goto done;
 	if (db_commit(&d) != 0)
 		goto done;
