@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
+
 #include "cmd.h"
 
 static const char export_usage[] =
@@ -18,7 +20,8 @@ static const char export_usage[] =
     "[--actor WHO]\n"
     "           [--purpose P] [--decision allow|deny] [--since TIME] "
     "[--until TIME]\n"
-    "           [--from-seq N] [--to-seq N] [--level 1-9]\n";
+    "           [--from-seq N] [--to-seq N] [--level 1-9]\n"
+    "           [--sign KEYFILE [--actor-sign WHO] | --checkpoint FILE]\n";
 static const char report_usage[] =
     "usage: auditlog [-d DIR] report [--customer ID] [--actor WHO] "
     "[--purpose P]\n"
@@ -30,6 +33,9 @@ static const struct option longopts[] = {
 	FILTER_SEQ_OPTIONS,
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "level",	required_argument,	NULL, 'l' },
+	{ "sign",	required_argument,	NULL, 's' },
+	{ "actor-sign",	required_argument,	NULL, 'a' },
+	{ "checkpoint",	required_argument,	NULL, 'c' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -38,6 +44,7 @@ static const struct option longopts[] = {
 struct args {
 	struct al_export_opts	 o;
 	const char		*out;
+	const char		*sign, *signer, *checkpoint;
 	int			 json;
 };
 
@@ -70,6 +77,18 @@ parse(int argc, char **argv, int export, struct args *a)
 				    "not", optarg);
 			a->o.level = (int)n;
 			break;
+		case 's':
+		case 'a':
+		case 'c':
+			if (!export)
+				return bad_option(usage, '?', argv);
+			if (ch == 's')
+				a->sign = optarg;
+			else if (ch == 'a')
+				a->signer = optarg;
+			else
+				a->checkpoint = optarg;
+			break;
 		case 'j':
 			if (export)
 				return bad_option(usage, '?', argv);
@@ -90,6 +109,11 @@ parse(int argc, char **argv, int export, struct args *a)
 	if (export && a->out == NULL)
 		return usage_error(usage, "-o FILE is required (- for "
 		    "standard output)");
+	if (a->sign != NULL && a->checkpoint != NULL)
+		return usage_error(usage, "give --sign or --checkpoint, not "
+		    "both");
+	if (a->signer != NULL && a->sign == NULL)
+		return usage_error(usage, "--actor-sign goes with --sign");
 	if (filter_check(&a->o.f, usage) != EX_OK)
 		return EX_USAGE;
 	/* Reproducible bundles: the creation time from the environment. */
@@ -126,6 +150,8 @@ cmd_export(int argc, char **argv, const char *dir)
 	struct al_export_result	 r;
 	struct args		 a;
 	char			*tmp = NULL, *copy = NULL;
+	char			*cptext = NULL, *skey = NULL;
+	size_t			 klen = 0;
 	const char		*scratch;
 	al_log			*l = NULL;
 	int			 fd = -1, rc, status, n;
@@ -178,8 +204,24 @@ cmd_export(int argc, char **argv, const char *dir)
 		}
 	}
 	a.o.scratch = scratch;
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
-	    (rc = al_export(l, &a.o, fd, &r)) != 0) {
+	if (a.checkpoint != NULL && (status = read_small(a.checkpoint,
+	    64 * 1024, 0, &cptext, &len)) != EX_OK)
+		goto done;
+	if (a.sign != NULL && (status = read_small(a.sign, 4096, 1, &skey,
+	    &klen)) != EX_OK)
+		goto done;
+	status = EX_OK;
+	if ((rc = al_open(dir, a.sign != NULL ? 0 : AL_RDONLY, &l)) != 0)
+		goto fail;
+	/* Signed: the head is published (recorded) and the bundle proven
+	 * in it; a checkpoint given: proven in that one. */
+	if (a.sign != NULL && (rc = al_checkpoint(l, skey, a.signer ?
+	    a.signer : whoami(), &cptext, &len, NULL)) != 0)
+		goto fail;
+	a.o.checkpoint = cptext;
+	a.o.checkpoint_len = cptext != NULL ? len : 0;
+	if ((rc = al_export(l, &a.o, fd, &r)) != 0) {
+fail:
 		if (a.o.progress)
 			fputc('\n', stderr);
 		status = lib_fail(rc, l, EX_UNAVAIL);
@@ -224,6 +266,11 @@ done:
 		(void)unlink(tmp);
 	free(tmp);
 	free(copy);
+	free(cptext);
+	if (skey != NULL) {
+		explicit_bzero(skey, klen);
+		free(skey);
+	}
 	al_close(l);
 	return status;
 }

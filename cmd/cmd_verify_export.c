@@ -12,10 +12,13 @@
 
 static const char usage[] =
     "usage: auditlog verify-export FILE.tar.gz [--expect SEQ:HASH] "
-    "[--json]\n";
+    "[--key PUBFILE]\n"
+    "           [--checkpoint FILE] [--json]\n";
 
 static const struct option longopts[] = {
 	{ "expect",	required_argument,	NULL, 'e' },
+	{ "key",	required_argument,	NULL, 'k' },
+	{ "checkpoint",	required_argument,	NULL, 'c' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -27,8 +30,11 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	struct al_bundle_opts	 o;
 	struct al_bundle_summary s;
 	struct problems		 out = { 0, 0, "bundle" };
+	struct al_checkpoint	 held;
 	char			 err[256], hex[2 * AL_HASH_LEN + 1];
-	const char		*file;
+	char			*key = NULL, *cptext = NULL;
+	const char		*file, *keyfile = NULL, *cpfile = NULL;
+	size_t			 len;
 	int			 ch, fd, rc, status;
 
 	(void)dir;
@@ -43,6 +49,12 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 				return EX_USAGE;
 			o.have_expect = 1;
 			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'c':
+			cpfile = optarg;
+			break;
 		case 'j':
 			out.json = 1;
 			break;
@@ -55,6 +67,38 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	if (argc - optind != 1)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];
+	if (keyfile != NULL) {
+		struct al_checkpoint	 dummy;
+
+		if ((status = read_small(keyfile, 4096, 0, &key, &len)) !=
+		    EX_OK)
+			return status;
+		/* The key's own form is checked here, not in the bundle. */
+		if (al_checkpoint_parse("x\n1\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAA=\n", 50, key, &dummy, err, sizeof(err)) ==
+		    AL_EINVAL && strstr(err, "verifier key") != NULL) {
+			msg("%s: %s", keyfile, err);
+			free(key);
+			return EX_USAGE;
+		}
+		o.key = key;
+	}
+	if (cpfile != NULL) {
+		if ((status = read_small(cpfile, 64 * 1024, 0, &cptext,
+		    &len)) != EX_OK) {
+			free(key);
+			return status;
+		}
+		rc = al_checkpoint_parse(cptext, len, key, &held, err,
+		    sizeof(err));
+		free(cptext);
+		if (rc != 0) {
+			msg("%s: %s", cpfile, err);
+			free(key);
+			return rc == AL_ECORRUPT ? EX_NO : EX_USAGE;
+		}
+		o.checkpoint = &held;
+	}
 	if (strcmp(file, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(file, O_RDONLY)) == -1) {
@@ -72,6 +116,7 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	if (out.json)
 		fputs("{\"problems\":[", stdout);
 	rc = al_verify_bundle(fd, &o, &s, err, sizeof(err));
+	free(key);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (rc != 0) {
@@ -95,6 +140,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			    "\"%s\"}", s.head_seq, hex);
 		else
 			printf(",\"head\":null");
+		if (s.tree_size)
+			printf(",\"tree\":{\"size\":%" PRIu64 ",\"signed\":"
+			    "%s}", s.tree_size, s.signed_by_key ? "true" :
+			    "false");
 		printf(",\"problems_found\":%" PRIu64 "}\n", s.problems);
 	} else if (s.problems == 0) {
 		printf("bundle verified: %" PRIu64 " entries", s.entries);
@@ -102,6 +151,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s.first_seq,
 			    s.last_seq);
 		printf(", head %" PRIu64 " %s\n", s.head_seq, hex);
+		if (s.tree_size)
+			printf("proven in the log's tree of size %" PRIu64
+			    "%s\n", s.tree_size, s.signed_by_key ?
+			    ", whose head the key signed" : "");
 	} else
 		printf("FAILED: %" PRIu64 " problem%s\n", s.problems,
 		    s.problems == 1 ? "" : "s");

@@ -167,6 +167,7 @@ struct vkey {
 
 int	skey_parse(const char *, struct skey *, char *err, size_t errlen);
 int	vkey_parse(const char *, struct vkey *, char *err, size_t errlen);
+int	b64_hash(const char *, size_t, uint8_t *out);
 int	note_checkpoint(struct buf *, const char *origin, uint64_t size,
 	    const uint8_t *root, const struct skey *);
 

@@ -21,6 +21,7 @@
 #define MAX_LINE	(8 * 1024 * 1024)	/* a policy entry's JSON line */
 #define MAX_MEMBER	((uint64_t)1 << 40)
 #define MAX_TAIL	(64 * 1024)
+#define MAX_PROOF	((uint64_t)64 * 1024 * 1024)	/* 1.4M hashes */
 
 struct want {			/* a member the manifest lists */
 	char		name[128];
@@ -56,6 +57,14 @@ struct bv {
 	SHA256_CTX	 csv_sha, den_sha;
 	uint64_t	 csv_size, den_size;
 	struct buf	 line, row;
+	/* format 2: the tree head and the multi-leaf proof of the entries */
+	int		 fmt;
+	struct al_checkpoint cp;
+	int		 have_cp, have_proof, tree_bad;
+	uint8_t		(*ph)[AL_HASH_LEN];
+	size_t		 nph, used;
+	struct mt_multi	 mm;
+	char		 origin[AL_ORIGIN_MAX];
 };
 
 static void
@@ -149,6 +158,7 @@ name_ok(const char *name)
 	size_t	i;
 
 	if (strcmp(name, "manifest.json") == 0 ||
+	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||
 	    strcmp(name, "entries.jsonl") == 0 ||
 	    strcmp(name, "entries.csv") == 0 ||
 	    strcmp(name, "summary.txt") == 0)
@@ -365,10 +375,11 @@ manifest(struct bv *v, json_t *m)
 		return -1;
 	}
 	if (!json_is_integer(j = json_object_get(m, "format_version")) ||
-	    json_integer_value(j) != 1) {
-		bad(v, 0, "bundle format version is not 1");
+	    (json_integer_value(j) != 1 && json_integer_value(j) != 2)) {
+		bad(v, 0, "bundle format version is not 1 or 2");
 		return -1;
 	}
+	v->fmt = (int)json_integer_value(j);
 	h = json_object_get(m, "head");
 	if (hexfield(m, "log_id", v->x.log_id, sizeof(v->x.log_id)) ||
 	    timefield(m, "created", 0, &v->x.created_ns) ||
@@ -440,8 +451,157 @@ manifest(struct bv *v, json_t *m)
 			}
 		v->nw++;
 	}
+	/* Format 2: the tree head and the proof come first, as they must
+	 * be held while the entries are read; format 1 has neither. */
+	for (i = 0; i < v->nw; i++)
+		if ((strcmp(v->w[i].name, "checkpoint") == 0 && (v->fmt < 2 ||
+		    i != 0)) || (strcmp(v->w[i].name, "proof") == 0 &&
+		    (v->fmt < 2 || i != 1))) {
+			bad(v, 0, "manifest.json: %s is out of its place",
+			    v->w[i].name);
+			return -1;
+		}
+	if (v->fmt >= 2 && (v->nw < 2 || strcmp(v->w[0].name,
+	    "checkpoint") != 0 || strcmp(v->w[1].name, "proof") != 0)) {
+		bad(v, 0, "manifest.json: a bundle of format 2 starts with its "
+		    "checkpoint and proof");
+		return -1;
+	}
+	{
+		char	hex[33];
+
+		al_hex(v->x.log_id, sizeof(v->x.log_id), hex);
+		if (snprintf(v->origin, sizeof(v->origin), "auditlog/%s",
+		    hex) < 0)
+			return -2;
+	}
 	v->have_manifest = 1;
 	return 0;
+}
+
+/* The bundle's tree head: this log's, of the manifest's head. */
+static int
+tree_checkpoint(struct bv *v, const uint8_t *p, size_t n)
+{
+	const struct al_checkpoint	*held = v->o->checkpoint;
+	char				 why[256];
+	int				 rc;
+
+	if ((rc = al_checkpoint_parse((const char *)p, n, v->o->key, &v->cp,
+	    why, sizeof(why))) != 0) {
+		bad(v, 0, "checkpoint: %s", why);
+		return 0;
+	}
+	if (strcmp(v->cp.origin, v->origin) != 0) {
+		bad(v, 0, "checkpoint: it names another log than the "
+		    "manifest's");
+		return 0;
+	}
+	if (v->cp.size != v->x.head_seq) {
+		bad(v, 0, "checkpoint: its size %" PRIu64 " is not the "
+		    "manifest's head seq %" PRIu64, v->cp.size,
+		    v->x.head_seq);
+		return 0;
+	}
+	if (held != NULL && (strcmp(held->origin, v->cp.origin) != 0 ||
+	    held->size != v->cp.size ||
+	    memcmp(held->root, v->cp.root, AL_HASH_LEN) != 0)) {
+		bad(v, 0, "checkpoint: the bundle is proven in the tree of "
+		    "size %" PRIu64 ", not in the checkpoint you hold (size %"
+		    PRIu64 "%s): ask for an export against it", v->cp.size,
+		    held->size, strcmp(held->origin, v->cp.origin) != 0 ?
+		    ", another log" : held->size == v->cp.size ?
+		    ", another root" : "");
+		return 0;
+	}
+	v->have_cp = 1;
+	v->mm.size = v->cp.size;
+	return 0;
+}
+
+/* The proof: one base64 hash a line. */
+static int
+tree_proof(struct bv *v, const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	if (n % 45 != 0) {
+		bad(v, 0, "proof: not lines of one base64 hash each");
+		return 0;
+	}
+	if ((v->ph = calloc(n / 45 + 1, AL_HASH_LEN)) == NULL)
+		return -2;
+	for (i = 0; i < n / 45; i++)
+		if (p[45 * i + 44] != '\n' || b64_hash((const char *)p +
+		    45 * i, 44, v->ph[i]) != 0) {
+			bad(v, 0, "proof: line %zu is not a base64 hash",
+			    i + 1);
+			return 0;
+		}
+	v->nph = n / 45;
+	v->have_proof = 1;
+	return 0;
+}
+
+static int
+gap_node(void *arg, uint64_t lo, uint64_t hi)
+{
+	struct bv	*v = arg;
+
+	if (v->used >= v->nph)
+		return 1;
+	return mt_multi_push(&v->mm, lo, hi, v->ph[v->used++]) == 0 ? 0 : 1;
+}
+
+/* Leaf seq - 1, after the proof's nodes for the gap before it. */
+static void
+tree_leaf(struct bv *v, uint64_t seq, const uint8_t *h)
+{
+	if (v->fmt < 2 || v->tree_bad)
+		return;
+	if (!v->have_cp || !v->have_proof) {
+		v->tree_bad = 1;	/* reported with the member */
+		return;
+	}
+	if (seq == 0 || seq > v->cp.size) {
+		bad(v, seq, "is beyond the checkpoint's tree of %" PRIu64
+		    " entries", v->cp.size);
+		v->tree_bad = 1;
+		return;
+	}
+	if (mt_cover(v->mm.next, seq - 1, v->cp.size, gap_node, v) != 0 ||
+	    mt_multi_push(&v->mm, seq - 1, seq, h) != 0) {
+		bad(v, seq, "the proof does not fit the entries: too few "
+		    "hashes, or entries out of order");
+		v->tree_bad = 1;
+	}
+}
+
+static void
+tree_finish(struct bv *v)
+{
+	uint8_t	root[AL_HASH_LEN];
+
+	if (v->fmt < 2 || v->tree_bad || !v->have_cp || !v->have_proof)
+		return;
+	if (mt_cover(v->mm.next, v->cp.size, v->cp.size, gap_node, v) != 0 ||
+	    mt_multi_root(&v->mm, root) != 0) {
+		bad(v, 0, "proof: too few hashes for the checkpoint's tree");
+		return;
+	}
+	if (v->used != v->nph) {
+		bad(v, 0, "proof: %zu hashes more than the entries need",
+		    v->nph - v->used);
+		return;
+	}
+	if (memcmp(root, v->cp.root, AL_HASH_LEN) != 0) {
+		bad(v, 0, "the entries and the proof do not lead to the "
+		    "checkpoint's root: an entry was altered, added or left "
+		    "out, or the proof is not theirs");
+		return;
+	}
+	v->s->tree_size = v->cp.size;
+	v->s->signed_by_key = v->cp.signed_by_key;
 }
 
 /* A policy member: its digest, and the manifest's policies it is. */
@@ -504,6 +664,9 @@ from_json(json_t *o, struct al_entry *e)
 	    "actor", "customer", "purpose", "action", "data", "resource",
 	    "ref", "reason", "decision", "code", "rule", "detail", "policy",
 	    "service", "host", "pid", "uid", "prev", "hash", NULL };
+	static const char *const ckeys[] = { "version", "seq", "time", "kind",
+	    "actor", "tree_size", "tree_root", "note", "service", "host",
+	    "pid", "uid", "prev", "hash", NULL };
 	struct al_str	 kind, dec, code;
 	uint64_t	 pid, uid;
 	json_t		*ver;
@@ -511,8 +674,12 @@ from_json(json_t *o, struct al_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(o) || strfield(o, "kind", &kind) != 0)
 		return -1;
+	/* Version 2 is the checkpoint kind's; the others are version 1. */
 	if ((ver = json_object_get(o, "version")) != NULL &&
-	    (!json_is_integer(ver) || json_integer_value(ver) != 1))
+	    (!json_is_integer(ver) || json_integer_value(ver) !=
+	    (strcmp(kind.p, "checkpoint") == 0 ? 2 : 1)))
+		return -1;
+	if (ver == NULL && strcmp(kind.p, "checkpoint") == 0)
 		return -1;
 	if (u64field(o, "seq", &e->seq) || timefield(o, "time", 1,
 	    &e->time_ns) || strfield(o, "actor", &e->actor) ||
@@ -524,6 +691,12 @@ from_json(json_t *o, struct al_entry *e)
 		return -1;
 	e->pid = (uint32_t)pid;
 	e->uid = (uint32_t)uid;
+	if (strcmp(kind.p, "checkpoint") == 0) {
+		e->kind = AL_KIND_CHECKPOINT;
+		return keys_only(o, ckeys) || u64field(o, "tree_size",
+		    &e->tree_size) || hexfield(o, "tree_root", e->tree_root,
+		    AL_HASH_LEN) || strfield(o, "note", &e->note) ? -1 : 0;
+	}
 	if (strcmp(kind.p, "policy") == 0) {
 		e->kind = AL_KIND_POLICY;
 		return keys_only(o, pkeys) || strfield(o, "name", &e->name) ||
@@ -597,6 +770,7 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 	if (memcmp(h, e.hash, AL_HASH_LEN) != 0)
 		bad(v, e.seq, "its hash does not match its fields: the entry "
 		    "was altered");
+	tree_leaf(v, e.seq, h);
 	if (v->o->have_expect && e.seq == v->o->expect_seq) {
 		v->anchor_seen = 1;
 		if (memcmp(h, v->o->expect_hash, AL_HASH_LEN) != 0)
@@ -697,7 +871,9 @@ member(struct bv *v, const char *name, uint64_t size)
 	kind = strcmp(name, "manifest.json") == 0 ? 0 :
 	    strncmp(name, "policies/", 9) == 0 ? 1 :
 	    strcmp(name, "entries.jsonl") == 0 ? 2 :
-	    strcmp(name, "entries.csv") == 0 ? 3 : 4;
+	    strcmp(name, "entries.csv") == 0 ? 3 :
+	    strcmp(name, "checkpoint") == 0 ? 5 :
+	    strcmp(name, "proof") == 0 ? 6 : 4;
 	if (kind == 0 && v->have_manifest) {
 		bad(v, 0, "manifest.json appears twice");
 		return -1;
@@ -725,7 +901,9 @@ member(struct bv *v, const char *name, uint64_t size)
 			    PRIu64, name, size, w->size);
 	}
 	if ((kind == 0 && size > MAX_MANIFEST) ||
-	    (kind == 1 && size > AL_MAX_POLICY)) {
+	    (kind == 1 && size > AL_MAX_POLICY) ||
+	    (kind == 5 && size > 64 * 1024) ||
+	    (kind == 6 && size > MAX_PROOF)) {
 		bad(v, 0, "%s is too large for what it should hold", name);
 		return -1;
 	}
@@ -760,6 +938,8 @@ member(struct bv *v, const char *name, uint64_t size)
 		switch (kind) {
 		case 0:
 		case 1:
+		case 5:
+		case 6:
 			if (buf_add(&all, chunk, k) != 0) {
 				rc = -2;
 				goto done;
@@ -826,6 +1006,12 @@ member(struct bv *v, const char *name, uint64_t size)
 	case 1:
 		rc = policy_text(v, name, all.p ? all.p : (uint8_t *)"",
 		    all.n);
+		break;
+	case 5:
+		rc = tree_checkpoint(v, all.p ? all.p : (uint8_t *)"", all.n);
+		break;
+	case 6:
+		rc = tree_proof(v, all.p ? all.p : (uint8_t *)"", all.n);
 		break;
 	case 2:
 		if (v->line.n > 0 || over)
@@ -915,6 +1101,9 @@ finish(struct bv *v)
 	    v->s->last_seq != v->x.head_seq))
 		bad(v, 0, "an export of the whole log does not run from seq 1 "
 		    "to the head");
+	tree_finish(v);
+	if (v->fmt < 2 && (v->o->key != NULL || v->o->checkpoint != NULL))
+		bad(v, 0, "a bundle of format 1 has no checkpoint to check");
 	if (v->o->have_expect && !v->anchor_seen) {
 		if (v->o->expect_seq != v->x.head_seq)
 			bad(v, v->o->expect_seq, "the anchor's entry is not in "
@@ -1023,6 +1212,7 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	exp_free(&v.x);
 	json_decref(v.mj);
 	free(v.w);
+	free(v.ph);
 	buf_free(&v.line);
 	buf_free(&v.row);
 	if (v.zopen)

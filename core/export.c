@@ -338,6 +338,7 @@ csv_row(struct buf *b, const struct al_entry *e)
 {
 	static const struct al_str none = { "", 0 };
 	const int	 acc = e->kind == AL_KIND_ACCESS;
+	const int	 cpt = e->kind == AL_KIND_CHECKPOINT;
 	const char	*dec = acc ? (e->allow ? "allow" : "deny") : "";
 	const char	*code = acc ? al_code_name(e->code) : "";
 	char		 t[40];
@@ -346,7 +347,7 @@ csv_row(struct buf *b, const struct al_entry *e)
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
 		strlcpy(t, "?", sizeof(t));
 	if ((rc = buf_printf(b, "%" PRIu64 ",%s,%s", e->seq, t,
-	    acc ? "access" : "policy")) != 0 ||
+	    acc ? "access" : cpt ? "checkpoint" : "policy")) != 0 ||
 	    (rc = csv_str(b, &e->actor)) != 0 ||
 	    (rc = csv_str(b, acc ? &e->customer : &none)) != 0 ||
 	    (rc = csv_str(b, acc ? &e->purpose : &none)) != 0 ||
@@ -359,7 +360,8 @@ csv_row(struct buf *b, const struct al_entry *e)
 	    (rc = csv_cell(b, code, strlen(code), 1)) != 0 ||
 	    (rc = csv_str(b, acc ? &e->rule : &none)) != 0 ||
 	    (rc = csv_str(b, acc ? &e->detail : &none)) != 0 ||
-	    (rc = csv_hex(b, acc ? e->policy : e->digest)) != 0 ||
+	    (rc = csv_hex(b, acc ? e->policy : cpt ? e->tree_root :
+	    e->digest)) != 0 ||
 	    (rc = csv_str(b, acc ? &none : &e->name)) != 0 ||
 	    (rc = csv_str(b, &e->service)) != 0 ||
 	    (rc = csv_str(b, &e->host)) != 0 ||
@@ -395,7 +397,7 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	if (al_format_time(x->created_ns, 0, t, sizeof(t)) != 0)
 		return AL_EINVAL;
 	if ((rc = buf_printf(b, "{\"format\":\"auditlog-bundle\","
-	    "\"format_version\":1,\"tool\":\"auditlog " AL_VERSION "\","
+	    "\"format_version\":2,\"tool\":\"auditlog " AL_VERSION "\","
 	    "\"log_id\":\"%s\",\"created\":\"%s\",\"filters\":", hex, t)) ||
 	    (rc = filters_json(b, &x->shown)))
 		return rc;
@@ -423,14 +425,100 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	return buf_add(b, "]}\n", 3);
 }
 
+/*
+ * The bundle's tree head: the checkpoint given (a published one), or an
+ * unsigned one of the head.  With one of an older size, the bundle is of
+ * the log as it was at that size.
+ */
+static int
+tree_head(al_log *l, struct exp *x, const struct al_export_opts *o,
+    struct tsrc *ts, struct al_checkpoint *cp, struct buf *note)
+{
+	struct mt_src	 src = { log_tree_get, ts };
+	uint8_t		 root[AL_HASH_LEN], kb[8];
+	char		 orig[AL_ORIGIN_MAX], why[256];
+	MDB_val		 k = { 8, kb }, v;
+	int		 rc;
+
+	if ((rc = log_origin(l, ts->txn, orig, sizeof(orig))) != 0)
+		return rc;
+	if (o->checkpoint == NULL) {
+		if ((rc = mt_range(&src, 0, x->head_seq, root)) != 0)
+			return rc;
+		if ((rc = note_checkpoint(note, orig, x->head_seq, root,
+		    NULL)) != 0)
+			return al_seterr(l, rc, "out of memory");
+		return al_checkpoint_parse((const char *)note->p, note->n,
+		    NULL, cp, why, sizeof(why)) == 0 ? 0 :
+		    al_seterr(l, AL_EINVAL, "checkpoint: %s", why);
+	}
+	if (al_checkpoint_parse(o->checkpoint, o->checkpoint_len, NULL, cp,
+	    why, sizeof(why)) != 0)
+		return al_seterr(l, AL_EINVAL, "the checkpoint: %s", why);
+	if (strcmp(cp->origin, orig) != 0)
+		return al_seterr(l, AL_EINVAL, "the checkpoint is of another "
+		    "log (its origin is not %s)", orig);
+	if (cp->size == 0 || cp->size > x->head_seq)
+		return al_seterr(l, AL_ECORRUPT, "the checkpoint is of a tree "
+		    "of %" PRIu64 " entries, and the log has %" PRIu64,
+		    cp->size, x->head_seq);
+	if ((rc = mt_range(&src, 0, cp->size, root)) != 0)
+		return rc;
+	if (memcmp(root, cp->root, AL_HASH_LEN) != 0)
+		return al_seterr(l, AL_ECORRUPT, "the log's tree of %" PRIu64
+		    " entries does not have the checkpoint's root: run "
+		    "'auditlog verify --checkpoint'", cp->size);
+	if ((rc = buf_add(note, o->checkpoint, o->checkpoint_len)) != 0)
+		return al_seterr(l, rc, "out of memory");
+	if (cp->size < x->head_seq) {
+		x->head_seq = cp->size;
+		put_be64(kb, cp->size);
+		if ((rc = mdb_get(ts->txn, l->entries, &k, &v)) != 0)
+			return al_lmdb_err(l, rc, "read the checkpoint's head");
+		entry_hash(v.mv_data, v.mv_size, x->head_hash);
+	}
+	if (x->f.to_seq > x->head_seq)
+		x->f.to_seq = x->head_seq;
+	return 0;
+}
+
+struct proofw {
+	al_log		*l;
+	struct mt_src	 src;
+	struct scratch	*s;
+	struct buf	*b;
+};
+
+/* One hash of the multi-leaf proof: a node of a gap, in base64. */
+static int
+proof_node(void *arg, uint64_t lo, uint64_t hi)
+{
+	struct proofw	*w = arg;
+	uint8_t		 h[AL_HASH_LEN];
+	char		 b64[4 * ((AL_HASH_LEN + 2) / 3) + 1];
+	int		 rc;
+
+	if ((rc = mt_range(&w->src, lo, hi, h)) != 0)
+		return rc;
+	al_base64(h, AL_HASH_LEN, b64);
+	w->b->n = 0;
+	if ((rc = buf_printf(w->b, "%s\n", b64)) != 0)
+		return al_seterr(w->l, rc, "out of memory");
+	return scratch_add(w->l, w->s, w->b);
+}
+
 int
 al_export(al_log *l, const struct al_export_opts *o, int fd,
     struct al_export_result *res)
 {
 	struct bundle	 bd;
 	struct exp	 x;
-	struct scratch	 jl, csv, den, sum;
-	struct buf	 b = { 0 };
+	struct scratch	 jl, csv, den, sum, pf;
+	struct buf	 b = { 0 }, note = { 0 }, pb = { 0 };
+	struct al_checkpoint cp;
+	struct tsrc	 ts = { l, NULL };
+	struct proofw	 pw;
+	uint64_t	 next = 0;
 	struct al_entry	 e;
 	al_iter		*it = NULL;
 	char		 name[128];
@@ -440,12 +528,16 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 
 	memset(&bd, 0, sizeof(bd));
 	memset(res, 0, sizeof(*res));
-	jl.fd = csv.fd = den.fd = sum.fd = -1;
-	jl.b.p = csv.b.p = den.b.p = sum.b.p = NULL;
-	jl.z = csv.z = den.z = sum.z = NULL;
+	jl.fd = csv.fd = den.fd = sum.fd = pf.fd = -1;
+	jl.b.p = csv.b.p = den.b.p = sum.b.p = pf.b.p = NULL;
+	jl.z = csv.z = den.z = sum.z = pf.z = NULL;
 	bd.l = l;
 	bd.o = o;
 	if ((rc = exp_init(l, &x, o)) != 0)
+		goto done;
+	/* Stored tree nodes never change: one snapshot serves the proof. */
+	if ((rc = log_read_txn(l, &ts.txn)) != 0 ||
+	    (rc = tree_head(l, &x, o, &ts, &cp, &note)) != 0)
 		goto done;
 	bd.mtime = x.created_ns / 1000000000ULL;
 	if ((rc = exp_policies(l, &x)) != 0)
@@ -455,8 +547,14 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	    (rc = scratch_open(l, &jl, o->scratch, &bd.gz)) != 0 ||
 	    (rc = scratch_open(l, &csv, o->scratch, &bd.gz)) != 0 ||
 	    (rc = scratch_open(l, &den, o->scratch, NULL)) != 0 ||
-	    (rc = scratch_open(l, &sum, o->scratch, &bd.gz)) != 0)
+	    (rc = scratch_open(l, &sum, o->scratch, &bd.gz)) != 0 ||
+	    (rc = scratch_open(l, &pf, o->scratch, &bd.gz)) != 0)
 		goto done;
+	pw.l = l;
+	pw.src.get = log_tree_get;
+	pw.src.arg = &ts;
+	pw.s = &pf;
+	pw.b = &pb;
 	hd = csv_header(&n);
 	if ((rc = buf_add(&b, hd, n)) != 0 ||
 	    (rc = scratch_add(l, &csv, &b)) != 0)
@@ -466,6 +564,11 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	while ((rc = al_iter_next(it, &e)) == 1) {
 		if ((rc = exp_entry(l, &x, &e)) != 0)
 			goto done;
+		/* The proof: the gap's nodes before this leaf (seq - 1). */
+		if ((rc = mt_cover(next, e.seq - 1, cp.size, proof_node,
+		    &pw)) != 0)
+			goto done;
+		next = e.seq;
 		b.n = 0;
 		if ((rc = entry_json(&b, &e)) != 0 ||
 		    (rc = scratch_add(l, &jl, &b)) != 0)
@@ -486,6 +589,8 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		goto done;
 	al_iter_close(it);
 	it = NULL;
+	if ((rc = mt_cover(next, cp.size, cp.size, proof_node, &pw)) != 0)
+		goto done;
 	if ((rc = exp_finish(l, &x)) != 0)
 		goto done;
 
@@ -524,8 +629,19 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 
 	/*
 	 * Every member is known now: the manifest, which lists their
-	 * digests, goes first, so that a checker reads the bundle once.
+	 * digests, goes first, so that a checker reads the bundle once;
+	 * then the tree head and the proof, which a checker holds while
+	 * it reads the entries.
 	 */
+	{
+		uint8_t	sha[AL_HASH_LEN];
+
+		sha256(note.p, note.n, sha);
+		if ((rc = add_member(&bd, "checkpoint", note.n, sha)) != 0 ||
+		    (rc = scratch_done(l, &pf, sha)) != 0 ||
+		    (rc = add_member(&bd, "proof", pf.size, sha)) != 0)
+			goto done;
+	}
 	for (i = 0; i < x.npol; i++) {
 		uint8_t	sha[AL_HASH_LEN];
 
@@ -554,7 +670,9 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		goto done;
 	}
 	if ((rc = gz_open(l, &bd.gz, fd)) != 0 ||
-	    (rc = emit_mem(&bd, "manifest.json", b.p, b.n)) != 0)
+	    (rc = emit_mem(&bd, "manifest.json", b.p, b.n)) != 0 ||
+	    (rc = emit_mem(&bd, "checkpoint", note.p, note.n)) != 0 ||
+	    (rc = emit_scratch(&bd, "proof", &pf)) != 0)
 		goto done;
 	for (i = 0; i < x.npol; i++) {
 		if (!x.pol[i].first)
@@ -576,8 +694,13 @@ done:
 	scratch_close(&csv);
 	scratch_close(&den);
 	scratch_close(&sum);
+	scratch_close(&pf);
 	gz_close(&bd.gz);	/* after the streams that use its threads */
+	if (ts.txn != NULL)
+		mdb_txn_abort(ts.txn);
 	buf_free(&b);
+	buf_free(&note);
+	buf_free(&pb);
 	free(bd.m);
 	exp_free(&x);
 	return rc;

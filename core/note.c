@@ -445,3 +445,17 @@ al_checkpoint_parse(const char *text, size_t len, const char *vkeytext,
 	cp->signed_by_key = 1;
 	return 0;
 }
+
+/* Standard base64 with padding, NUL-terminated: 4 * ceil(n / 3) + 1. */
+void
+al_base64(const uint8_t *in, size_t n, char *out)
+{
+	EVP_EncodeBlock((uint8_t *)out, in, (int)n);
+}
+
+/* One SHA-256 hash in strict base64 (44 characters). */
+int
+b64_hash(const char *s, size_t n, uint8_t *out)
+{
+	return b64_get(s, n, out, AL_HASH_LEN);
+}

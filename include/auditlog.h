@@ -274,6 +274,10 @@ struct al_export_opts {
 	const char	*scratch;	/* folder for scratch files */
 	void		(*progress)(void *arg, uint64_t bytes, uint64_t entries);
 	void		*arg;
+	/* the tree head the bundle proves its entries in: a checkpoint
+	   (published, signed), or NULL for an unsigned one of the head */
+	const char	*checkpoint;
+	size_t		 checkpoint_len;
 };
 
 struct al_export_result {
@@ -297,12 +301,18 @@ struct al_bundle_opts {
 	uint8_t		 expect_hash[AL_HASH_LEN];
 	void		(*problem)(void *arg, uint64_t seq, const char *msg);
 	void		*arg;
+	const char	*key;		/* a verifier key: the bundle's
+					   checkpoint must be signed by it */
+	const struct al_checkpoint *checkpoint;	/* one held: the bundle
+					   must be proven in that tree */
 };
 
 struct al_bundle_summary {
 	uint64_t	entries, first_seq, last_seq, problems;
 	uint64_t	head_seq;
 	uint8_t		head_hash[AL_HASH_LEN];
+	uint64_t	tree_size;	/* proven in the tree of that size */
+	int		signed_by_key;	/* ...whose head the key signed */
 };
 
 int		 al_verify_bundle(int fd, const struct al_bundle_opts *,
@@ -373,6 +383,7 @@ const char	*al_code_name(int code);	/* "deny-rule", ... */
 int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);
 int		 al_format_time(uint64_t ns, int frac, char *buf, size_t len);
 void		 al_hex(const uint8_t *in, size_t n, char *out);
+void		 al_base64(const uint8_t *in, size_t n, char *out);
 int		 al_unhex(const char *in, uint8_t *out, size_t n);
 
 #ifdef __cplusplus
