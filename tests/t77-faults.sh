@@ -7,7 +7,7 @@
 # or none of it (issue 5).
 . "$(dirname "$0")/lib.sh"
 
-bin=$(dirname "$AUDITLOG")/tests/faults
+bin=${AUDITLOG_BUILD:-$(dirname "$AUDITLOG")}/tests/faults
 shim=$bin/libfaultshim.so
 if [ ! -x "$bin/faults" ] || [ ! -f "$shim" ]; then
 	not_ok "tests/faults is built ($bin)"
@@ -26,7 +26,8 @@ trap 'rm -rf "$T" "$W"' EXIT
 
 # The library: its own TAP lines, numbered after ours.
 mkdir "$W/lib"
-"$bin/faults" "$W/lib" >"$T/lib.tap" 2>"$T/lib.err"
+${AUDITLOG_WRAP:+"$AUDITLOG_WRAP/run"} "$bin/faults" "$W/lib" \
+    >"$T/lib.tap" 2>"$T/lib.err"
 frc=$?
 while IFS= read -r line; do
 	case $line in

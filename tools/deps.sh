@@ -22,6 +22,7 @@ need jansson libjansson-dev
 if [ "${1:-}" = check ]; then
 	tool python3 python3
 	tool mandoc mandoc
+	tool valgrind valgrind
 fi
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
