@@ -9,6 +9,8 @@
 # The tar streams end after their two zero blocks (no record padding),
 # to stay small.  Needs python3.  How fuzz/corpus/fuzz_bundle was made:
 #   sh fuzz/mkcorpus-bundle.sh build/auditlog fuzz/corpus/fuzz_bundle
+# (its format1-* seeds were made the same way before bundle format 2, and
+# kept: the reader still takes format 1)
 set -eu
 al=$1
 outdir=$2
