@@ -1,8 +1,9 @@
 #!/bin/sh
 # t16-umask.sh - whatever the umask, the log folder is 0700 and every file
 # in it 0600, after each command that creates or writes files (init,
-# record, record --batch, policy set, export -o, and record after the lock
-# file went); an export's bundle is 0600 and leaves no scratch file
+# record, record --batch, policy set, export -o, report, checkpoint --sign,
+# and record after the lock file went); an export's bundle and a secret
+# key are 0600 (a public key 0644), and an export leaves no scratch file
 . "$(dirname "$0")/lib.sh"
 
 ok_line='{"actor":"svc:a","customer":"acme","purpose":"service-provision","action":"read"}'
@@ -75,6 +76,18 @@ for mask in 000 022 077 777; do
 	check "umask $mask: after export, 0700 and 0600" log_modes "$log"
 	under "$mask" -d "$log" report
 	check "umask $mask: after report, 0700 and 0600" log_modes "$log"
+
+	# A signing key: the secret half 0600, the public one 0644.
+	under "$mask" keygen -o "$d/out/k"
+	check "umask $mask: keygen exits 0" [ "$rc" -eq 0 ]
+	check "umask $mask: the secret key is 0600, the public one 0644" \
+	    [ "$(stat -c %a "$d/out/k.key" 2>&1) $(stat -c %a \
+	    "$d/out/k.pub" 2>&1)" = "600 644" ]
+	under "$mask" -d "$log" checkpoint --sign "$d/out/k.key" \
+	    --actor carol
+	check "umask $mask: checkpoint --sign exits 0" [ "$rc" -eq 0 ]
+	check "umask $mask: after checkpoint --sign, 0700 and 0600" \
+	    log_modes "$log"
 
 	# LMDB makes a missing lock file again, 0600 less the umask: a umask
 	# that takes the owner's own bits makes it tighter, never wider (only
