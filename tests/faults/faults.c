@@ -246,18 +246,13 @@ static int
 in_child(void (*fn)(void *, const void *), const void *arg, void *out,
     size_t size)
 {
-	pid_t	pid;
+	pid_t	pid = -1;
 	ssize_t	r;
 	size_t	got = 0;
-	int	p[2], status, rc = -1;
+	int	p[2] = { -1, -1 }, status, rc = -1;
 
-	if (pipe(p) != 0)
-		return -1;
-	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
+	if (pipe(p) != 0 || (pid = fork()) == -1)
+		goto done;
 	if (pid == 0) {
 		close(p[0]);
 		memset(out, 0, size);
@@ -271,13 +266,18 @@ in_child(void (*fn)(void *, const void *), const void *arg, void *out,
 		_exit(0);
 	}
 	close(p[1]);
+	p[1] = -1;
 	while (got < size && (r = read(p[0], (char *)out + got,
 	    size - got)) > 0)
 		got += (size_t)r;
-	close(p[0]);
 	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0 && got == size)
 		rc = 0;
+done:
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
 	return rc;
 }
 
@@ -325,14 +325,12 @@ state_child(void *out, const void *arg)
 		if (!s->usable)
 			snprintf(s->why, sizeof(s->why), "init after: %s",
 			    l ? al_errmsg(l) : "out of memory");
-		al_close(l);
-		return;
+		goto done;
 	}
 	s->exists = 1;
 	if (s->open_rc != 0) {
 		snprintf(s->why, sizeof(s->why), "open: %s", al_errmsg(l));
-		al_close(l);
-		return;
+		goto done;
 	}
 	memset(&vo, 0, sizeof(vo));
 	if (al_verify(l, &vo, &vs) != 0) {
@@ -352,6 +350,7 @@ state_child(void *out, const void *arg)
 	else if (s->why[0] == '\0')
 		snprintf(s->why, sizeof(s->why), "record after: %s",
 		    l ? al_errmsg(l) : "out of memory");
+done:
 	al_close(l);
 }
 
