@@ -180,6 +180,12 @@ int	log_origin(al_log *, MDB_txn *, char *out, size_t len);
 struct tsrc {
 	al_log	*l;
 	MDB_txn	*txn;
+	/* The nodes on a tree's right edge are read again and again by
+	 * one proof: a small cache makes its reads O(log n). */
+	uint64_t cpos[64];
+	uint8_t	 chash[64][AL_HASH_LEN];
+	uint8_t	 cok[64];
+	uint64_t reads;
 };
 int	log_tree_get(void *tsrc, uint64_t pos, uint8_t *out);
 

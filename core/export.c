@@ -516,8 +516,10 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	struct scratch	 jl, csv, den, sum, pf;
 	struct buf	 b = { 0 }, note = { 0 }, pb = { 0 };
 	struct al_checkpoint cp;
-	struct tsrc	 ts = { l, NULL };
+	static const struct tsrc ts0;
+	struct tsrc	 ts = ts0;
 	struct proofw	 pw;
+
 	uint64_t	 next = 0;
 	struct al_entry	 e;
 	al_iter		*it = NULL;
@@ -528,6 +530,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 
 	memset(&bd, 0, sizeof(bd));
 	memset(res, 0, sizeof(*res));
+	ts.l = l;
 	jl.fd = csv.fd = den.fd = sum.fd = pf.fd = -1;
 	jl.b.p = csv.b.p = den.b.p = sum.b.p = pf.b.p = NULL;
 	jl.z = csv.z = den.z = sum.z = pf.z = NULL;
