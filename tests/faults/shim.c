@@ -37,7 +37,7 @@ static char	report[4096], only[4096];
 
 static int	(*real_open)(const char *, int, ...);
 
-/* The real function of that name, or abort: a shim that cannot pass through. */
+/* The real function of that name; abort if there is none to pass to. */
 static void *
 next(const char *name)
 {
