@@ -73,9 +73,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		if ((status = read_small(keyfile, 4096, 0, &key, &len)) !=
 		    EX_OK)
 			return status;
-		/* The key's own form is checked here, not in the bundle. */
+		/* The key's own form is checked here, not in the bundle (the
+		 * probe's 49 bytes, not its NUL, which would stop it first). */
 		if (al_checkpoint_parse("x\n1\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAAAAAAA=\n", 50, key, &dummy, err, sizeof(err)) ==
+		    "AAAAAAAAAAA=\n", 49, key, &dummy, err, sizeof(err)) ==
 		    AL_EINVAL && strstr(err, "verifier key") != NULL) {
 			msg("%s: %s", keyfile, err);
 			free(key);

@@ -16,10 +16,11 @@ expect 0 "export of the whole log" al export -o whole.tar.gz
 check "...says what it wrote" out_is "wrote whole.tar.gz: 6 entries (seq 1 to 6)"
 check "...a file only its owner can read" [ "$(stat -c %a whole.tar.gz)" = 600 ]
 check "...that tar opens, members in order" [ "$(tar tzf whole.tar.gz | tr '\n' ' ')" = \
-    "manifest.json policies/$(al log --json -n 1 --decision allow | sed 's/.*"policy":"\([0-9a-f]*\)".*/\1/').policy entries.jsonl entries.csv summary.txt " ]
+    "manifest.json checkpoint proof policies/$(al log --json -n 1 --decision allow | sed 's/.*"policy":"\([0-9a-f]*\)".*/\1/').policy entries.jsonl entries.csv summary.txt " ]
 check "...and leaves no temporary file" [ "$(ls -A | grep -c auditlog-export)" -eq 0 ]
 expect 0 "verify-export accepts it" al verify-export whole.tar.gz
-check "...and says what it holds" out_is "bundle verified: 6 entries (seq 1 to 6), head ${head%%:*} ${head#*:}"
+check "...and says what it holds" out_is "bundle verified: 6 entries (seq 1 to 6), head ${head%%:*} ${head#*:}
+proven in the log's tree of size 6"
 expect 0 "verify-export --expect the head" al verify-export whole.tar.gz --expect "$head"
 expect 1 "verify-export --expect another hash" al verify-export whole.tar.gz \
     --expect "${head%%:*}:$(printf '%064d' 0)"
@@ -125,5 +126,35 @@ expect 1 "verify-export refuses a member named ../evil" al verify-export evil.ta
 check "...and writes nothing" [ ! -e "$T/../evil" ] && [ ! -e /etc/evil ]
 expect 2 "verify-export needs a file" al verify-export
 expect 2 "verify-export with a bad anchor" al verify-export whole.tar.gz --expect 5
+
+# format 2: keys and checkpoints (t46 tampers with proofs, for both checkers)
+expect 0 "keygen" "$AUDITLOG" keygen -o k
+expect 1 "verify-export --key: an unsigned bundle" \
+    al verify-export whole.tar.gz --key k.pub
+check "...says so" out_has "checkpoint: the checkpoint is not signed"
+expect 2 "verify-export --key of a signer key is a usage error" \
+    al verify-export whole.tar.gz --key k.key
+check "...names the key file" err_has "k.key: not a verifier key"
+sed 's/^\([^+]*\)+[0-9a-f]\{8\}+/\1+00000000+/' k.pub >wrong.pub
+expect 2 "verify-export --key whose hash is wrong is a usage error" \
+    al verify-export whole.tar.gz --key wrong.pub
+check "...says so" err_has "the verifier key's hash does not match"
+size=$(al head | sed 's/ .*//')
+expect 0 "export --sign" al export -o signed.tar.gz --sign k.key
+expect 0 "verify-export --key" al verify-export signed.tar.gz --key k.pub
+check "...says the key signed the tree head" out_has \
+    "proven in the log's tree of size $size, whose head the key signed"
+# signing appended a checkpoint entry: the head is one further
+expect 0 "checkpoint" sh -c "'$AUDITLOG' -d '$T/log' checkpoint >held.cp"
+expect 0 "export --checkpoint" al export -o pinned.tar.gz --customer acme \
+    --checkpoint held.cp
+al record --actor alice --customer acme --purpose support-ticket --ref SUP-2 \
+    --action read >/dev/null 2>&1
+expect 0 "export after the log grew" al export -o later.tar.gz --customer acme
+expect 0 "verify-export --checkpoint of the bundle's head" \
+    al verify-export pinned.tar.gz --checkpoint held.cp
+expect 1 "verify-export --checkpoint of an earlier head" \
+    al verify-export later.tar.gz --checkpoint held.cp
+check "...says so" out_has "not in the checkpoint you hold (size $((size + 1)))"
 
 done_testing
