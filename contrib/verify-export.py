@@ -2,13 +2,13 @@
 """verify-export.py - check an auditlog export bundle without running our C.
 
 An auditor's checker for the bundles `auditlog export` writes, written from
-docs/FORMAT.md (sections 2-7, 11 and 13) and using only Python's standard
-library.  It makes every check of FORMAT.md 13.5, in one walk of the
-bundle, front to back:
+docs/FORMAT.md (sections 2-7, 11, 13 and 14) and using only Python's
+standard library.  It reads bundle formats 1 and 2, and makes every check
+of FORMAT.md 13.5, in one walk of the bundle, front to back:
 
   1. the container (13.1): gzip to its very end (CRCs checked, nothing
      appended), ustar headers and their checksums, member names (only the
-     five kinds a bundle holds), types, sizes, duplicates, order, and the
+     kinds a bundle holds), types, sizes, duplicates, order, and the
      two zero blocks that end the archive;
   2. every member's size and SHA-256 against manifest.json;
   3. every entry of entries.jsonl: its hash recomputed from its fields, seqs
@@ -20,24 +20,37 @@ bundle, front to back:
      access decided again under the policy in force at its seq; every
      policy the manifest lists is exported or was in force;
   5. entries.csv and summary.txt regenerated from the entries and compared;
-  6. with --expect SEQ:HASH, the bundle against an anchor kept elsewhere.
+  6. with --expect SEQ:HASH, the bundle against an anchor kept elsewhere;
+  7. format 2 (14.6): the checkpoint names this log and the manifest's
+     head, and the multi-leaf proof makes every exported entry, its hash
+     recomputed, a leaf of the checkpoint's tree, every hash used; with
+     --key PUBFILE the checkpoint carries a valid Ed25519 signature by that
+     key (RFC 8032, written out below); with --checkpoint FILE it is the
+     very tree head the auditor holds.
 
 Nothing is extracted: members are read in memory, forward only, within
 limits (see LIMITS below), so a hostile bundle cannot write anywhere or
 exhaust memory.
 
-usage: verify-export.py BUNDLE.tar.gz [--expect SEQ:HASH] [--json]
+usage: verify-export.py BUNDLE.tar.gz [--expect SEQ:HASH] [--key PUBFILE]
+           [--checkpoint FILE] [--json]
 
 Exit 0 and "bundle verified: N entries (seq A to B), head SEQ HASH" when
-every check passes; 1 and one line per problem when one fails; 2 on a
-usage error; 3 when the file cannot be read at all.
+every check passes (for format 2, then "proven in the log's tree of size
+N", and ", whose head the key signed" with --key: the lines `auditlog
+verify-export` prints); 1 and one line per problem when one fails; 2 on a
+usage error (a key that is not a verifier key, say); 3 when the file
+cannot be read at all.
 
 The entry encoding here (encode(), leaf_hash()) is the one implementation
 of FORMAT.md sections 3 and 4 in Python; tests/recompute.py imports it.
 """
 
 import argparse
+import base64
+import binascii
 import datetime
+import errno
 import fnmatch
 import gzip
 import hashlib
@@ -54,8 +67,8 @@ import zlib
 # The entry encoding (FORMAT.md sections 2-4, 11)
 # ---------------------------------------------------------------------------
 
-FORMAT_VERSION = 1
-KIND = {"access": 1, "policy": 2}
+KIND = {"access": 1, "policy": 2, "checkpoint": 3}
+VERSION = {"access": 1, "policy": 1, "checkpoint": 2}   # by kind
 # enum al_code, in order: the code byte is the index.
 CODES = ["allowed", "deny-rule", "unknown-purpose", "missing-ref",
          "malformed-ref", "actor-not-allowed", "action-not-allowed",
@@ -69,6 +82,7 @@ KEYS = {
                             "resource", "ref", "reason", "decision", "code",
                             "rule", "detail", "policy"]),
     "policy": set(COMMON + ["name", "text", "digest"]),
+    "checkpoint": set(COMMON + ["tree_size", "tree_root", "note"]),
 }
 
 TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):"
@@ -180,17 +194,22 @@ def text(e, key):
 
 
 def encode(e):
-    """The version 1 encoding of one JSON entry (docs/FORMAT.md)."""
+    """The encoding of one JSON entry (docs/FORMAT.md 3): version 1 for
+    access and policy entries, version 2 for checkpoint entries (3.6),
+    whose JSON form must say so."""
     if not isinstance(e, dict):
         raise Bad("not a JSON object")
-    if "version" in e:
-        if type(e["version"]) is not int or e["version"] != FORMAT_VERSION:
-            raise Bad("unknown format version %r" % (e["version"],))
-        e = dict(e)
-        del e["version"]
     kind = e.get("kind")
     if kind not in KIND:
         raise Bad("unknown kind %r" % (kind,))
+    if "version" in e:
+        if type(e["version"]) is not int or e["version"] != VERSION[kind]:
+            raise Bad("unknown format version %r for a%s %s entry" % (
+                e["version"], "n" if kind == "access" else "", kind))
+        e = dict(e)
+        del e["version"]
+    elif kind == "checkpoint":
+        raise Bad("a checkpoint entry without \"version\": 2")
     keys = set(e)
     if keys != KEYS[kind]:
         missing = sorted(KEYS[kind] - keys)
@@ -200,7 +219,7 @@ def encode(e):
             " missing keys " + ",".join(missing) if missing else "",
             " unknown keys " + ",".join(extra) if extra else ""))
     b = bytearray()
-    b += bytes([FORMAT_VERSION, KIND[kind]])
+    b += bytes([VERSION[kind], KIND[kind]])
     b += u64(integer(e, "seq", 64, 1))
     b += u64(time_ns(e["time"]))
     b += digest(e, "prev")
@@ -226,6 +245,10 @@ def encode(e):
         b += text(e, "rule")
         b += text(e, "detail")
         b += digest(e, "policy")
+    elif kind == "checkpoint":
+        b += u64(integer(e, "tree_size", 64))
+        b += digest(e, "tree_root")
+        b += text(e, "note")
     else:
         b += text(e, "name")
         b += text(e, "text")
@@ -898,6 +921,351 @@ def esc_term(s, space=False):
 
 
 # ---------------------------------------------------------------------------
+# Ed25519 verification (RFC 8032 section 5.1), for signed checkpoints
+# ---------------------------------------------------------------------------
+
+# Python's standard library has no Ed25519, so this is RFC 8032 5.1.7
+# written out with Python's integers: slow (a few milliseconds a
+# signature) but exact, and only one signature is ever checked.  Points are
+# kept in extended coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, xy = T/Z.
+
+ED_P = 2 ** 255 - 19
+ED_L = 2 ** 252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)       # a square root of -1
+
+
+def _ed_add(a, b):
+    """RFC 8032 5.1.4: the sum of two points."""
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    p = ED_P
+    aa = (y1 - x1) * (y2 - x2) % p
+    bb = (y1 + x1) * (y2 + x2) % p
+    cc = 2 * t1 * t2 * ED_D % p
+    dd = 2 * z1 * z2 % p
+    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
+    return (e * f % p, g * h % p, f * g % p, e * h % p)
+
+
+def _ed_mul(k, pt):
+    """[k]pt, by double and add."""
+    q = (0, 1, 1, 0)                    # the neutral element
+    while k:
+        if k & 1:
+            q = _ed_add(q, pt)
+        pt = _ed_add(pt, pt)
+        k >>= 1
+    return q
+
+
+def _ed_recover_x(y, sign):
+    """RFC 8032 5.1.3, steps 2-4: x from y and x's low bit, or None."""
+    if y >= ED_P:
+        return None
+    u = (y * y - 1) % ED_P
+    v = (ED_D * y * y + 1) % ED_P
+    x = u * pow(v, 3, ED_P) * pow(u * pow(v, 7, ED_P), (ED_P - 5) // 8,
+                                  ED_P) % ED_P
+    vxx = v * x * x % ED_P
+    if vxx == (-u) % ED_P:
+        x = x * ED_SQRT_M1 % ED_P
+    elif vxx != u:
+        return None                     # no square root: not a point
+    if x == 0 and sign:
+        return None
+    if x & 1 != sign:
+        x = ED_P - x
+    return x
+
+
+def _ed_decode(b):
+    """A 32-byte point encoding (RFC 8032 5.1.3), or None."""
+    if len(b) != 32:
+        return None
+    y = int.from_bytes(b, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _ed_recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % ED_P)
+
+
+_ED_BY = 4 * pow(5, ED_P - 2, ED_P) % ED_P
+ED_BASE = (_ed_recover_x(_ED_BY, 0), _ED_BY, 1,
+           _ed_recover_x(_ED_BY, 0) * _ED_BY % ED_P)
+
+
+def _ed_equal(a, b):
+    """The same point (projective coordinates compared crosswise)."""
+    return ((a[0] * b[2] - b[0] * a[2]) % ED_P == 0 and
+            (a[1] * b[2] - b[1] * a[2]) % ED_P == 0)
+
+
+def ed25519_verify(pub, msg, sig):
+    """RFC 8032 5.1.7: whether sig (64 bytes) is pub's (32 bytes) signature
+    of msg.  A non-canonical S (S >= L), or an R or a public key that does
+    not decode, fails.  The group equation is checked without the cofactor,
+    [S]B = R + [k]A, which the RFC allows and OpenSSL (the C checker's
+    library) does too, so both accept the same signatures."""
+    if len(pub) != 32 or len(sig) != 64:
+        return False
+    a = _ed_decode(pub)
+    r = _ed_decode(sig[:32])
+    s = int.from_bytes(sig[32:], "little")
+    if a is None or r is None or s >= ED_L:
+        return False
+    k = int.from_bytes(hashlib.sha512(sig[:32] + pub + msg).digest(),
+                       "little") % ED_L
+    return _ed_equal(_ed_mul(s, ED_BASE), _ed_add(r, _ed_mul(k, a)))
+
+
+# ---------------------------------------------------------------------------
+# Keys, checkpoints and the multi-leaf proof (FORMAT.md section 14)
+# ---------------------------------------------------------------------------
+
+ORIGIN_MAX = 256        # bytes of an origin, with room for a NUL in C
+KEY_NAME_MAX = 256
+MAX_CHECKPOINT = 64 * 1024
+MAX_PROOF = 64 * 1024 * 1024
+EMDASH_SP = "\u2014 ".encode("utf-8")
+
+
+class NoteError(Exception):
+    """A checkpoint or key that cannot be used; corrupt is True when it is
+    well formed but its signature does not hold (exit 1, not 2)."""
+
+    def __init__(self, why, corrupt=False):
+        Exception.__init__(self, why)
+        self.corrupt = corrupt
+
+
+def utf8_bad(b):
+    """The offset of the first byte that is not strict UTF-8 or starts a
+    control character (C0, DEL, C1), or None; newlines are allowed."""
+    try:
+        s = b.decode("utf-8")
+        limit = len(b)
+    except UnicodeDecodeError as x:
+        s = b[:x.start].decode("utf-8")
+        limit = x.start
+    for i, c in enumerate(s):
+        if c != "\n" and (c < " " or "\x7f" <= c <= "\x9f"):
+            return len(s[:i].encode("utf-8"))
+    return None if limit == len(b) else limit
+
+
+def b64_exact(s, n):
+    """Strict base64 (canonical, padded) of exactly n bytes, or None."""
+    if len(s) != 4 * ((n + 2) // 3):
+        return None
+    try:
+        raw = base64.b64decode(s, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) != n or base64.b64encode(raw) != s:
+        return None
+    return raw
+
+
+def key_hash(name, pub):
+    """The first 4 bytes of SHA-256(name || 0x0A || 0x01 || key)."""
+    return int.from_bytes(hashlib.sha256(name + b"\n\x01" + pub).digest()[:4],
+                          "big")
+
+
+def parse_vkey(data):
+    """A verifier key, NAME+HASH+BASE64(0x01 || key) on its first line:
+    (name, hash, public key) or NoteError."""
+    line = data.split(b"\0", 1)[0].split(b"\n", 1)[0]
+    bad = NoteError("not a verifier key (name+hash+key, as 'auditlog "
+                    "keygen' writes)")
+    plus = line.find(b"+")
+    if plus < 0 or plus + 10 > len(line) or line[plus + 9:plus + 10] != b"+":
+        raise bad
+    name, hx = line[:plus], line[plus + 1:plus + 9]
+    if (not 0 < len(name) <= KEY_NAME_MAX or utf8_bad(name) is not None or
+            b"\n" in name or b" " in name or
+            not re.fullmatch(rb"[0-9a-f]{8}", hx)):
+        raise bad
+    raw = b64_exact(line[plus + 10:], 33)
+    if raw is None or raw[0] != 1:
+        raise bad
+    if key_hash(name, raw[1:]) != int(hx, 16):
+        raise NoteError("the verifier key's hash does not match its name "
+                        "and key")
+    return name, int(hx, 16), raw[1:]
+
+
+def note_lines(b):
+    """Lines without their newlines; None for a last line that has none."""
+    parts = b.split(b"\n")
+    return parts[:-1] + ([None] if parts[-1] else [])
+
+
+def parse_checkpoint(text, vkey=None):
+    """A checkpoint note (c2sp.org/tlog-checkpoint), checked as the C
+    checker checks it: {"origin", "size", "root", "signed"}, or NoteError.
+    With a verifier key (parse_vkey's), a signature line by that key must
+    be there and verify; other signature lines are skipped."""
+    if len(text) > 1024 * 1024:
+        raise NoteError("a checkpoint is at most 1 MiB")
+    at = utf8_bad(text)
+    if at is not None:
+        raise NoteError("the checkpoint has a control character or invalid "
+                        "UTF-8 at byte %d" % at)
+    # The text ends at the last blank line, if it is signed.
+    split = text.rfind(b"\n\n")
+    body = split + 1 if split >= 0 else len(text)
+    lines = note_lines(text[:body])
+    if not lines or not lines[0] or len(lines[0]) >= ORIGIN_MAX:
+        raise NoteError("the checkpoint's first line is not an origin")
+    origin = lines[0]
+    s = lines[1] if len(lines) > 1 else None
+    if (not s or len(s) > 20 or not re.fullmatch(rb"[0-9]+", s) or
+            (s[:1] == b"0" and len(s) > 1)):
+        raise NoteError("the checkpoint's second line is not a tree size")
+    size = 0
+    for c in s:
+        if size > ((1 << 64) - 1 - 9) // 10:
+            raise NoteError("the tree size is too large")
+        size = size * 10 + c - 0x30
+    root = b64_exact(lines[2], 32) if len(lines) > 2 and lines[2] else None
+    if root is None:
+        raise NoteError("the checkpoint's third line is not a base64 "
+                        "SHA-256 root")
+    # Extension lines may follow; they are not ours to read.
+    for ext in lines[3:]:
+        if not ext:
+            raise NoteError("the checkpoint text does not end in a newline")
+    cp = {"origin": origin.decode("utf-8"), "size": size, "root": root,
+          "signed": False}
+    if vkey is None:
+        return cp
+    name, khash, pub = vkey
+    if split < 0:
+        raise NoteError("the checkpoint is not signed", True)
+    found = False
+    for line in note_lines(text[split + 2:]):
+        if line is None or len(line) < 5 or not line.startswith(EMDASH_SP):
+            raise NoteError("the checkpoint has a signature line that is "
+                            "not one")
+        line = line[4:]
+        sp = line.find(b" ")
+        if sp < 0:
+            raise NoteError("a signature line without a signature")
+        sig = b64_exact(line[sp + 1:], 68)
+        if (sig is None or line[:sp] != name or
+                int.from_bytes(sig[:4], "big") != khash):
+            continue            # not an Ed25519 signature, or another key's
+        found = True
+        if not ed25519_verify(pub, text[:body], sig[4:]):
+            raise NoteError("the signature by %s does not verify" %
+                            name.decode("utf-8"), True)
+    if not found:
+        raise NoteError("the checkpoint has no signature by %s" %
+                        name.decode("utf-8"), True)
+    cp["signed"] = True
+    return cp
+
+
+def mt_split(n):
+    """RFC 9162's k: the largest power of two below n (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def mt_node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mt_cover(a, b, n):
+    """The maximal nodes [lo, hi) of the tree of size n inside the leaves
+    [a, b), left to right (FORMAT.md 14.6): walk down from the root,
+    taking a node inside whole and splitting one that overlaps."""
+    if a >= b or n == 0:
+        return
+    todo = [(0, n)]
+    while todo:
+        lo, hi = todo.pop()
+        if hi <= a or b <= lo:
+            continue
+        if a <= lo and hi <= b:
+            yield lo, hi
+            continue
+        k = mt_split(hi - lo)
+        todo.append((lo + k, hi))
+        todo.append((lo, lo + k))
+
+
+def mt_is_node(a, b, n):
+    """Whether [a, b) is a node of the tree of size n."""
+    if a >= b or b > n:
+        return False
+    lo, hi = 0, n
+    while True:
+        if lo == a and hi == b:
+            return True
+        if hi - lo <= 1:
+            return False
+        k = mt_split(hi - lo)
+        if b <= lo + k:
+            hi = lo + k
+        elif a >= lo + k:
+            lo += k
+        else:
+            return False
+
+
+class MultiProof:
+    """The checker's side of a multi-leaf proof (FORMAT.md 14.6): nodes
+    pushed left to right, the proof's for each gap and then the entry's
+    leaf, and two siblings joined as soon as both are there."""
+
+    STACK = 130             # as in C: more is never needed below 2^64
+
+    def __init__(self, size, hashes):
+        self.size = size
+        self.hashes = hashes
+        self.used = 0
+        self.next = 0
+        self.stack = []     # [lo, hi, hash]
+
+    def push(self, lo, hi, h):
+        if len(self.stack) >= self.STACK or lo != self.next:
+            return False
+        self.stack.append([lo, hi, h])
+        self.next = hi
+        st = self.stack
+        while len(st) >= 2 and mt_is_node(st[-2][0], st[-1][1], self.size):
+            right = st.pop()
+            st[-1][1] = right[1]
+            st[-1][2] = mt_node(st[-1][2], right[2])
+        return True
+
+    def gap(self, to):
+        """Push the proof's nodes for the leaves from next up to `to`;
+        False when the proof has too few hashes, or they do not fit."""
+        for lo, hi in mt_cover(self.next, to, self.size):
+            if self.used >= len(self.hashes):
+                return False
+            self.used += 1
+            if not self.push(lo, hi, self.hashes[self.used - 1]):
+                return False
+        return True
+
+    def root(self):
+        """The root everything pushed makes, or None when it is not
+        exactly the tree of the size."""
+        if self.size == 0:
+            return hashlib.sha256(b"").digest() if not self.stack else None
+        if (len(self.stack) != 1 or self.stack[0][0] != 0 or
+                self.stack[0][1] != self.size):
+            return None
+        return self.stack[0][2]
+
+
+# ---------------------------------------------------------------------------
 # The bundle container (FORMAT.md 13.1), read forward only, in memory
 # ---------------------------------------------------------------------------
 
@@ -917,7 +1285,7 @@ BLOCK = 512
 
 POLICY_NAME_RE = re.compile(r"policies/([0-9a-f]{64})\.policy")
 FIXED_MEMBERS = ("entries.jsonl", "entries.csv", "summary.txt",
-                 "manifest.json")
+                 "manifest.json", "checkpoint", "proof")
 
 
 class Unreadable(Exception):
@@ -929,7 +1297,7 @@ class Refused(Exception):
 
 
 def member_kind(name):
-    """'policy', the name itself for the four fixed members, or None."""
+    """'policy', the name itself for the six fixed members, or None."""
     if name in FIXED_MEMBERS:
         return name
     if POLICY_NAME_RE.fullmatch(name):
@@ -1067,7 +1435,9 @@ class Archive:
         seen.add(name)
         size = info.size
         limit = {"policy": MAX_POLICY_MEMBER,
-                 "manifest.json": MAX_MANIFEST}.get(kind, MAX_MEMBER)
+                 "manifest.json": MAX_MANIFEST,
+                 "checkpoint": MAX_CHECKPOINT,
+                 "proof": MAX_PROOF}.get(kind, MAX_MEMBER)
         if size < 0 or size > limit:
             raise Refused("%s: its header says %d bytes, more than the %d a "
                           "bundle member may hold" % (name, size, limit))
@@ -1167,9 +1537,18 @@ class Checker:
     FILTERS = ["customer", "actor", "purpose", "decision", "since", "until",
                "from_seq", "to_seq"]
 
-    def __init__(self, fd, expect=None):
+    def __init__(self, fd, expect=None, vkey=None, held=None):
         self.fd = fd
         self.expect = expect            # (seq, hash) or None
+        self.vkey = vkey                # parse_vkey's, or None
+        self.held = held                # parse_checkpoint's, or None
+        self.fmt = None                 # the bundle format, 1 or 2
+        self.cp = None                  # the bundle's checkpoint, checked
+        self.proof = None               # its hashes, when they parsed
+        self.tree = None                # the MultiProof being checked
+        self.tree_bad = False           # reported, or not checkable
+        self.tree_size = 0              # when the proof led to the root
+        self.tree_signed = False
         self.problems = []              # (seq or None, text)
         self.manifest = None
         self.want = []                  # member names, in order, after it
@@ -1224,7 +1603,11 @@ class Checker:
         self.finish()
 
     def member(self, name, size, r):
-        if name.startswith("policies/"):
+        if name == "checkpoint":
+            self.read_checkpoint(r)
+        elif name == "proof":
+            self.read_proof(r)
+        elif name.startswith("policies/"):
             self.read_policy(name, r)
         elif name == "entries.jsonl":
             self.read_entries(r)
@@ -1264,11 +1647,12 @@ class Checker:
                          (where, json.dumps(m.get("format"))[:100]))
             return False
         v = m.get("format_version")
-        if type(v) is not int or v != 1:
+        if type(v) is not int or v not in (1, 2):
             self.problem("%s: bundle format version %s, which this checker "
-                         "does not know (it knows 1): cannot check" %
+                         "does not know (it knows 1 and 2): cannot check" %
                          (where, json.dumps(v)[:100]))
             return False
+        self.fmt = v
         if set(m) != set(self.MANIFEST_KEYS):
             missing = sorted(set(self.MANIFEST_KEYS) - set(m))
             extra = sorted(set(m) - set(self.MANIFEST_KEYS))
@@ -1319,16 +1703,26 @@ class Checker:
         if len(self.problems) > n:
             return False
         self.manifest = m
-        # The order of the members after it: the policies in the order of
-        # the manifest's policies (a digest at its first seq), then the
-        # three fixed members; `members` must list them so (13.1, 13.2).
-        order = []
+        # The order of the members after it: for format 2 the checkpoint
+        # and the proof, held while the entries are read; the policies in
+        # the order of the manifest's policies (a digest at its first
+        # seq); then the three fixed members; `members` must list them so
+        # (13.1, 13.2).
+        listed = [e["name"] for e in m["members"]]
+        for i, name in enumerate(listed):
+            if name in ("checkpoint", "proof") and (
+                    self.fmt < 2 or i != ("checkpoint", "proof").index(name)):
+                bad("%s is out of its place" % name)
+                return False
+        if self.fmt >= 2 and listed[:2] != ["checkpoint", "proof"]:
+            bad("a bundle of format 2 starts with its checkpoint and proof")
+            return False
+        order = listed[:2] if self.fmt >= 2 else []
         for p in m["policies"]:
             name = "policies/%s.policy" % p["digest"]
             if name not in order:
                 order.append(name)
         order += ["entries.jsonl", "entries.csv", "summary.txt"]
-        listed = [e["name"] for e in m["members"]]
         if listed != order:
             bad("members lists %s, but a bundle of these policies holds %s"
                 % (", ".join(listed)[:500], ", ".join(order)[:500]))
@@ -1402,6 +1796,99 @@ class Checker:
                     not HEX_RE.fullmatch(e["sha256"])):
                 bad("members: %s is not {\"name\", \"size\", \"sha256\"}" %
                     json.dumps(e)[:200])
+
+    # -- checkpoint and proof (format 2, 13.5 item 7, 14.6) ----------------
+
+    def read_checkpoint(self, r):
+        """The tree head the entries are proven in: this log's, of the
+        manifest's head; signed by the key, and the one held, when they
+        were given."""
+        m = self.manifest
+        data = b"".join(iter(lambda: r(1 << 16), b""))
+        try:
+            cp = parse_checkpoint(data, self.vkey)
+        except NoteError as x:
+            self.problem("checkpoint: %s" % x)
+            return
+        if cp["origin"] != "auditlog/" + m["log_id"]:
+            self.problem("checkpoint: it names another log than the "
+                         "manifest's")
+            return
+        if cp["size"] != m["head"]["seq"]:
+            self.problem("checkpoint: its size %d is not the manifest's "
+                         "head seq %d" % (cp["size"], m["head"]["seq"]))
+            return
+        h = self.held
+        if h is not None and (h["origin"], h["size"], h["root"]) != (
+                cp["origin"], cp["size"], cp["root"]):
+            self.problem("checkpoint: the bundle is proven in the tree of "
+                         "size %d, not in the checkpoint you hold (size %d%s)"
+                         ": ask for an export against it" % (
+                             cp["size"], h["size"],
+                             ", another log" if h["origin"] != cp["origin"]
+                             else ", another root" if h["size"] == cp["size"]
+                             else ""))
+            return
+        self.cp = cp
+
+    def read_proof(self, r):
+        """One base64 hash a line, 44 characters and a newline each."""
+        data = b"".join(iter(lambda: r(1 << 20), b""))
+        if len(data) % 45:
+            self.problem("proof: not lines of one base64 hash each")
+            return
+        hashes = []
+        for i in range(0, len(data), 45):
+            h = b64_exact(data[i:i + 44], 32)
+            if data[i + 44] != 0x0a or h is None:
+                self.problem("proof: line %d is not a base64 hash" %
+                             (i // 45 + 1))
+                return
+            hashes.append(h)
+        self.proof = hashes
+
+    def tree_leaf(self, seq, h):
+        """Entry seq is leaf seq - 1: push the proof's nodes for the gap
+        before it, then its leaf hash, recomputed."""
+        if self.fmt < 2 or self.tree_bad:
+            return
+        if self.cp is None or self.proof is None:
+            self.tree_bad = True        # reported with its member
+            return
+        if self.tree is None:
+            self.tree = MultiProof(self.cp["size"], self.proof)
+        if seq > self.cp["size"]:
+            self.problem("is beyond the checkpoint's tree of %d entries" %
+                         self.cp["size"], seq)
+            self.tree_bad = True
+            return
+        if not self.tree.gap(seq - 1) or not self.tree.push(seq - 1, seq, h):
+            self.problem("the proof does not fit the entries: too few "
+                         "hashes, or entries out of order", seq)
+            self.tree_bad = True
+
+    def tree_finish(self):
+        """After the last entry: the nodes right of it, then the root,
+        every hash of the proof used."""
+        if (self.fmt < 2 or self.tree_bad or self.cp is None or
+                self.proof is None):
+            return
+        if self.tree is None:
+            self.tree = MultiProof(self.cp["size"], self.proof)
+        t = self.tree
+        root = t.root() if t.gap(self.cp["size"]) else None
+        if root is None:
+            self.problem("proof: too few hashes for the checkpoint's tree")
+        elif t.used != len(t.hashes):
+            self.problem("proof: %d hashes more than the entries need" %
+                         (len(t.hashes) - t.used))
+        elif root != self.cp["root"]:
+            self.problem("the entries and the proof do not lead to the "
+                         "checkpoint's root: an entry was altered, added or "
+                         "left out, or the proof is not theirs")
+        else:
+            self.tree_size = self.cp["size"]
+            self.tree_signed = self.cp["signed"]
 
     # -- policies/DIGEST.policy (13.5 item 4) -----------------------------
 
@@ -1498,6 +1985,7 @@ class Checker:
                              last_seq, seq)
                 clean = False
                 continue
+            self.tree_leaf(seq, bytes.fromhex(got))
             if last_seq is not None and seq == last_seq + 1 and \
                     e["prev"] != last_hash:
                 self.problem("prev %s is not the hash of seq %d (%s)" %
@@ -1522,6 +2010,10 @@ class Checker:
             if e["kind"] == "policy":
                 self.check_policy_entry(e, by_seq.get(seq))
                 self.stats.policy(e, t_ns)
+            elif e["kind"] == "checkpoint":
+                # A published tree head: an entry like any other here (its
+                # own checks are auditlog verify's, FORMAT.md 9).
+                self.stats.seen(e, t_ns)
             else:
                 self.check_access(e, in_force)
                 self.stats.access(e, t_ns)
@@ -1545,10 +2037,10 @@ class Checker:
             return "its seq is before --from-seq"
         if "to_seq" in f and e["seq"] > f["to_seq"]:
             return "its seq is after --to-seq"
-        if e["kind"] == "policy":
+        if e["kind"] != "access":
             if {"customer", "purpose", "decision"} & set(f):
-                return ("a policy entry, in an export by customer, purpose "
-                        "or decision")
+                return ("a %s entry, in an export by customer, purpose "
+                        "or decision" % e["kind"])
             return None
         for k in ("customer", "purpose", "decision"):
             if k in f and e[k] != f[k]:
@@ -1694,6 +2186,9 @@ class Checker:
     def finish(self):
         m = self.manifest
         f = m["filters"]
+        self.tree_finish()
+        if self.fmt < 2 and (self.vkey is not None or self.held is not None):
+            self.problem("a bundle of format 1 has no checkpoint to check")
         if not self.entries_ok:
             return
         if self.entries != m["entries"]:
@@ -1797,11 +2292,13 @@ def csv_row(values):
 
 def csv_values(e):
     """An entry's cells, in CSV_COLUMNS order: the JSON form's values; the
-    policy column is a policy entry's own digest; a key the kind lacks is
-    an empty cell."""
+    policy column is a policy entry's own digest, a checkpoint entry's
+    tree root; a key the kind lacks is an empty cell."""
     row = dict(e)
     if e["kind"] == "policy":
         row["policy"] = e["digest"]
+    elif e["kind"] == "checkpoint":
+        row["policy"] = e["tree_root"]
     return [row.get(c, "") for c in CSV_COLUMNS]
 
 
@@ -1937,6 +2434,42 @@ def cannot_read(path, why, json_out):
     return 3
 
 
+def read_small(path, limit):
+    """A small file whole (a key, a checkpoint): (data, None), or (None,
+    (status, why)) with the C checker's statuses: 2 for a file that is not
+    there, not a file, too large or holding a NUL; 3 when it cannot be
+    read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK |
+                     getattr(os, "O_NOCTTY", 0))
+    except OSError as x:
+        return None, (2 if x.errno in (errno.ENOENT, errno.EACCES) else 3,
+                      x.strerror or str(x))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, (2, "not a regular file")
+        data = b""
+        while len(data) <= limit:
+            b = os.read(fd, limit + 1 - len(data))
+            if not b:
+                break
+            data += b
+        if len(data) >= limit:
+            return None, (2, "larger than %d bytes" % limit)
+        if b"\0" in data:
+            return None, (2, "has a NUL byte")
+        return data, None
+    except OSError as x:
+        return None, (3, x.strerror or str(x))
+    finally:
+        os.close(fd)
+
+
+def say(path, why):
+    sys.stderr.write("verify-export.py: %s\n" % esc_term("%s: %s" %
+                                                        (path, why)))
+
+
 def main(argv):
     ap = Parser(prog="verify-export.py",
                 description="Check an auditlog export bundle "
@@ -1945,16 +2478,44 @@ def main(argv):
     ap.add_argument("--expect", metavar="SEQ:HASH", type=parse_expect,
                     help="an anchor kept elsewhere, as 'auditlog head' "
                     "printed it")
+    ap.add_argument("--key", metavar="PUBFILE",
+                    help="a verifier key (auditlog keygen's NAME.pub): the "
+                    "bundle's checkpoint must carry its valid signature")
+    ap.add_argument("--checkpoint", metavar="FILE",
+                    help="a checkpoint you hold: the bundle must be proven "
+                    "in that very tree head")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object")
     a = ap.parse_args(argv[1:])
+
+    vkey = held = None
+    if a.key is not None:
+        data, err = read_small(a.key, 4096)
+        if err is not None:
+            say(a.key, err[1])
+            return err[0]
+        try:
+            vkey = parse_vkey(data)
+        except NoteError as x:
+            say(a.key, x)
+            return 2
+    if a.checkpoint is not None:
+        data, err = read_small(a.checkpoint, MAX_CHECKPOINT)
+        if err is not None:
+            say(a.checkpoint, err[1])
+            return err[0]
+        try:
+            held = parse_checkpoint(data, vkey)
+        except NoteError as x:
+            say(a.checkpoint, x)
+            return 1 if x.corrupt else 2
 
     try:
         fd = os.open(a.bundle, os.O_RDONLY | os.O_NONBLOCK |
                      getattr(os, "O_NOCTTY", 0))
     except OSError as x:
         return cannot_read(a.bundle, x.strerror or x, a.json)
-    c = Checker(fd, a.expect)
+    c = Checker(fd, a.expect, vkey, held)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return cannot_read(a.bundle, "not a regular file", a.json)
@@ -1974,11 +2535,17 @@ def main(argv):
         c.problem("bundle: no manifest was checked")
     summary = {"entries": c.entries, "first_seq": c.first,
                "last_seq": c.last, "head": head}
+    if c.tree_size:
+        summary["tree"] = {"size": c.tree_size, "signed": c.tree_signed}
     status = report(c.problems, a.json, summary)
     if status == 0 and not a.json:
         print("bundle verified: %d entries%s, head %d %s" % (
             c.entries, " (seq %d to %d)" % (c.first, c.last)
             if c.entries else "", head["seq"], head["hash"]))
+        if c.tree_size:
+            print("proven in the log's tree of size %d%s" % (
+                c.tree_size, ", whose head the key signed"
+                if c.tree_signed else ""))
     elif status:
         sys.stderr.write("verify-export.py: %s: %d problem%s found\n" % (
             esc_term(a.bundle), len(c.problems),

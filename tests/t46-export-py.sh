@@ -7,7 +7,10 @@
 # both: a changed field, a dropped line, an edited summary, a swapped
 # policy, a changed CSV cell, hostile tar members, a truncated or non-gzip
 # file, a huge line.  The same log, filters and SOURCE_DATE_EPOCH give the
-# same bytes.
+# same bytes.  Format 2: a proof with a hash flipped, removed or added, an
+# entry left out, a checkpoint of another log or size, are refused by both
+# alike; signed and pinned bundles checked with --key and --checkpoint; a
+# format 1 bundle still read, but not against a key.
 
 # lib.sh moves to a temporary folder: find our files first.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -130,8 +133,9 @@ expect 0 "export at another time" env SOURCE_DATE_EPOCH=1800000001 \
 check "another time: other bytes" sh -c '! cmp -s whole.tar.gz later.tar.gz'
 
 expect 0 "tar tzf lists the bundle" tar tzf whole.tar.gz
-check "the members: manifest, policies, entries, CSV, summary" out_is \
-    "$(printf '%s\n' manifest.json "policies/$d1.policy" \
+check "the members: manifest, checkpoint, proof, policies, entries, CSV, \
+summary" out_is \
+    "$(printf '%s\n' manifest.json checkpoint proof "policies/$d1.policy" \
     "policies/$d2.policy" entries.jsonl entries.csv summary.txt)"
 expect 0 "tar xzOf: the CSV" tar xzOf whole.tar.gz entries.csv
 check "the CSV neutralises a formula" out_has "\"'=HYPERLINK(\"\"x\"\"),1\""
@@ -141,7 +145,7 @@ check "the CSV neutralises a formula" out_has "\"'=HYPERLINK(\"\"x\"\"),1\""
 # is changed, the manifest's size and SHA-256 for it are made to match, so
 # that only the deeper check can tell.
 cat >tamper.py <<'EOF'
-import gzip, hashlib, io, json, re, sys, tarfile
+import base64, gzip, hashlib, io, json, re, sys, tarfile
 
 
 def read(path):
@@ -234,6 +238,70 @@ def symlink(h):
     h[157:168] = b"/etc/passwd"
 
 
+def proof_edit(kind):
+    """A hash of the proof flipped (still base64), removed, or added."""
+    def fn(b):
+        lines = b.split(b"\n")[:-1]
+        assert lines, "the proof is empty: nothing to tamper with"
+        i = len(lines) // 2
+        h = bytearray(base64.b64decode(lines[i]))
+        h[7] ^= 0x10
+        if kind == "proofflip":
+            lines[i] = base64.b64encode(bytes(h))
+        elif kind == "proofdrop":
+            del lines[i]
+        else:
+            lines.insert(i, base64.b64encode(bytes(h)))
+        return b"".join(x + b"\n" for x in lines)
+    return fn
+
+
+def drop_entry(members):
+    """An entry left out, its CSV row too, and the manifest's count made
+    to match: the proof must then not lead to the root."""
+    d = dict(members)
+    lines = d["entries.jsonl"].split(b"\n")
+    seq = json.loads(lines[len(lines) // 2])["seq"]
+    del lines[len(lines) // 2]
+    rows = [r for r in d["entries.csv"].split(b"\r\n")
+            if not r.startswith(b"%d," % seq)]
+    m = json.loads(d["manifest.json"])
+    m["entries"] -= 1
+    members = edit(members, "entries.jsonl", lambda b: b"\n".join(lines))
+    members = edit(members, "entries.csv", lambda b: b"\r\n".join(rows))
+    return edit(members, "manifest.json", lambda b: json.dumps(
+        m, separators=(",", ":")).encode() + b"\n")
+
+
+def checkpoint_edit(kind):
+    """Another log's origin, another size, or a bit of the signature
+    flipped (past its key hash, so that it is still this key's)."""
+    def fn(b):
+        origin, size, rest = b.split(b"\n", 2)
+        if kind == "cporigin":
+            origin = b"auditlog/" + b"0" * 32
+        elif kind == "cpsize":
+            size = b"%d" % (int(size) - 1)
+        else:
+            text, sig = rest.rsplit(b" ", 1)
+            raw = bytearray(base64.b64decode(sig))
+            raw[40] ^= 0x01
+            rest = text + b" " + base64.b64encode(bytes(raw)) + b"\n"
+        return b"\n".join([origin, size, rest])
+    return fn
+
+
+def format1(members):
+    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof."""
+    d = dict(members)
+    m = json.loads(d["manifest.json"])
+    m["format_version"] = 1
+    m["members"] = m["members"][2:]
+    members = [(n, b) for n, b in members if n not in ("checkpoint", "proof")]
+    return edit(members, "manifest.json", lambda b: json.dumps(
+        m, separators=(",", ":")).encode() + b"\n")
+
+
 def make(kind, src, dst):
     members, mtime = read(src)
     extra = ()
@@ -251,6 +319,14 @@ def make(kind, src, dst):
                        lambda b: b.replace(b",deny,", b",allow,", 1))
     elif kind == "traversal":
         extra = [("../evil", b"evil\n")]
+    elif kind in ("proofflip", "proofdrop", "proofadd"):
+        members = edit(members, "proof", proof_edit(kind))
+    elif kind == "dropentry":
+        members = drop_entry(members)
+    elif kind in ("cporigin", "cpsize", "cpsig"):
+        members = edit(members, "checkpoint", checkpoint_edit(kind))
+    elif kind == "format1":
+        members = format1(members)
     elif kind == "longline":
         members = edit(members, "entries.jsonl", lambda b: b +
                        b'{"seq":"' + b"9" * (10 << 20) + b'"}\n')
@@ -342,6 +418,168 @@ refused "a text file" text.tar.gz "not a gzip file"
 expect 1 "auditlog verify-export refuses an empty file" \
     al verify-export empty.tar.gz
 expect 1 "verify-export.py refuses an empty file" vx empty.tar.gz
+
+# Format 2 (FORMAT.md 14.6): the proof binds every exported entry, at its
+# seq, to the checkpoint.  A customer's export needs hashes in its proof
+# (an export of everything needs none).  Where only the proof or the
+# checkpoint was touched, both checkers must print the same JSON object.
+c=customer.tar.gz
+check "the proof of a customer's export holds hashes" \
+    sh -c "tar xzOf $c proof | grep -q '^[A-Za-z0-9+/]\{43\}=\$'"
+check "tamper.py makes the format 2 copies" python3 tamper.py \
+    proofflip:$c proofdrop:$c proofadd:$c dropentry:$c cporigin:$c \
+    cpsize:$c format1:$c format1:$w
+
+refused_alike() {	# refused_alike DESC FILE TEXT [ARGS]: the same JSON
+	_d=$1
+	_f=$2
+	_t=$3
+	shift 3
+	if [ ! -s "$_f" ]; then
+		not_ok "$_d (the copy was not made)"
+		return
+	fi
+	expect 1 "auditlog verify-export refuses $_d" \
+	    al verify-export --json "$_f" "$@"
+	cp "$T/out" c.json
+	check "auditlog verify-export says why: $_d" out_has "$_t"
+	expect 1 "verify-export.py refuses $_d" vx --json "$_f" "$@"
+	check "verify-export.py says why: $_d" out_has "$_t"
+	check "both print the same JSON object: $_d" cmp -s c.json "$T/out"
+}
+
+refused_alike "a proof with a hash flipped (manifest fixed)" \
+    t-proofflip-$c "the entries and the proof do not lead to the checkpoint's root"
+refused_alike "a proof with a hash removed (manifest fixed)" \
+    t-proofdrop-$c "too few hashes"
+refused_alike "a proof with a hash added (manifest fixed)" \
+    t-proofadd-$c "proof: 1 hashes more than the entries need"
+refused_alike "a checkpoint of another log (manifest fixed)" \
+    t-cporigin-$c "checkpoint: it names another log than the manifest's"
+refused_alike "a checkpoint whose size is not the head (manifest fixed)" \
+    t-cpsize-$c "is not the manifest's head seq"
+# An entry left out, with its CSV row, the manifest's count made to match:
+# the summary's counts differ too (each checker says so in its words), but
+# the proof must not lead to the root: its gap is now wider, and takes
+# fewer (or other) hashes than the proof holds.
+tree_says() {	# the proof's verdict on the last run's output
+	grep -qE "do not lead to the checkpoint's root|hashes more than the \
+entries need|too few hashes" "$T/out"
+}
+expect 1 "auditlog verify-export refuses an entry left out (manifest fixed)" \
+    al verify-export t-dropentry-$c
+check "...the proof does not lead to the root" tree_says
+expect 1 "verify-export.py refuses an entry left out (manifest fixed)" \
+    vx t-dropentry-$c
+check "...the proof does not lead to the root" tree_says
+
+# A bundle of format 1 is still read, and proves nothing of the tree.
+accepted t-format1-$c
+check "...without a tree line" sh -c "! grep -q 'proven in' '$T/out'"
+accepted t-format1-$w
+
+# RFC 8032 section 7.1, tests 1 to 3, and forgeries of them: the Python
+# checker's own Ed25519.
+cat >ed25519.py <<'EOF'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("vx", sys.argv[1])
+vx = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(vx)
+tests = [
+    ("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+     "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+    ("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+    ("fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+     "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+     "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"),
+]
+bad = 0
+for pk, msg, sig in tests:
+    pk, msg, sig = bytes.fromhex(pk), bytes.fromhex(msg), bytes.fromhex(sig)
+    s = int.from_bytes(sig[32:], "little")
+    forged = [sig[:5] + bytes([sig[5] ^ 1]) + sig[6:],      # in R
+              sig[:40] + bytes([sig[40] ^ 1]) + sig[41:],   # in S
+              sig[:32] + (s + vx.ED_L).to_bytes(32, "little")]  # S + L
+    bad += not vx.ed25519_verify(pk, msg, sig)
+    bad += vx.ed25519_verify(pk, msg + b"x", sig)
+    bad += any(vx.ed25519_verify(pk, msg, f) for f in forged)
+    bad += vx.ed25519_verify(bytes([pk[0] ^ 1]) + pk[1:], msg, sig)
+sys.exit(1 if bad else 0)
+EOF
+check "Ed25519: RFC 8032 tests 1-3 verify, their forgeries do not" \
+    python3 ed25519.py "$VX"
+
+# Keys: a signed export (it appends a checkpoint entry to the log).
+expect 0 "keygen" "$AUDITLOG" keygen -o k
+expect 0 "keygen: another key" "$AUDITLOG" keygen -o other --name other
+bundle signed --sign k.key
+accepted signed.tar.gz --key k.pub
+check "...says the key signed its tree head" out_has \
+    "proven in the log's tree of size $(($(al head | sed 's/ .*//') - 1)), whose head the key signed"
+expect 0 "verify-export.py --json --key" vx --json signed.tar.gz --key k.pub
+check "...says the tree is signed" out_has \
+    '"tree":{"size":'"$(($(al head | sed 's/ .*//') - 1))"',"signed":true},"problems_found":0}'
+refused_alike "a signed bundle, given another key" signed.tar.gz \
+    "checkpoint: the checkpoint has no signature by other" --key other.pub
+refused_alike "an unsigned bundle, given a key" $c \
+    "checkpoint: the checkpoint is not signed" --key k.pub
+check "tamper.py forges a signature" python3 tamper.py cpsig:signed.tar.gz
+refused_alike "a signature with a bit flipped (manifest fixed)" \
+    t-cpsig-signed.tar.gz "checkpoint: the signature by k does not verify" \
+    --key k.pub
+accepted t-cpsig-signed.tar.gz
+refused_alike "a bundle of format 1, given a key" t-format1-$c \
+    "a bundle of format 1 has no checkpoint to check" --key k.pub
+sed 's/^\([^+]*\)+[0-9a-f]\{8\}+/\1+00000000+/' k.pub >wrong.pub
+for kf in wrong.pub k.key; do
+	expect 2 "auditlog verify-export: --key $kf is not a verifier key" \
+	    al verify-export $c --key $kf
+	expect 2 "verify-export.py: --key $kf is not a verifier key" \
+	    vx $c --key $kf
+	check "...says so" err_has "$kf: "
+done
+expect 2 "auditlog verify-export: --key of a missing file" \
+    al verify-export $c --key missing.pub
+expect 2 "verify-export.py: --key of a missing file" vx $c --key missing.pub
+
+# Checkpoint entries in a bundle: the whole log's, with its CSV row.
+bundle signedwhole
+accepted signedwhole.tar.gz
+expect 0 "tar xzOf: the CSV" tar xzOf signedwhole.tar.gz entries.csv
+check "...holds the checkpoint entry" out_has ",checkpoint,"
+
+# A checkpoint published earlier: a bundle proven in it, and one that is
+# not (the log has grown since).
+# Unsigned first: signing appends a checkpoint entry, but both are of the
+# head before it.
+expect 0 "checkpoint (unsigned)" sh -c "'$AUDITLOG' -d '$T/log' checkpoint \
+    >plain.cp"
+expect 0 "checkpoint --sign" sh -c "'$AUDITLOG' -d '$T/log' checkpoint \
+    --sign k.key >held.cp"
+check "...of the same tree head" sh -c "head -n 3 held.cp | cmp -s - plain.cp"
+expect 0 "record: the log grows past the checkpoint" \
+    al record --actor svc:billing --customer acme \
+    --purpose service-provision --action read --data billing
+bundle pinned --customer acme --checkpoint held.cp
+accepted pinned.tar.gz --checkpoint held.cp
+accepted pinned.tar.gz --checkpoint held.cp --key k.pub
+check "...signed, as the held one is" out_has "whose head the key signed"
+accepted pinned.tar.gz --checkpoint plain.cp
+bundle now --customer acme
+accepted now.tar.gz
+refused_alike "a bundle of a later head, given the held checkpoint" \
+    now.tar.gz "not in the checkpoint you hold (size " --checkpoint held.cp
+refused_alike "a bundle of format 1, given a checkpoint" t-format1-$c \
+    "a bundle of format 1 has no checkpoint to check" --checkpoint held.cp
+expect 1 "auditlog verify-export: an unsigned held checkpoint and a key" \
+    al verify-export pinned.tar.gz --checkpoint plain.cp --key k.pub
+expect 1 "verify-export.py: an unsigned held checkpoint and a key" \
+    vx pinned.tar.gz --checkpoint plain.cp --key k.pub
+check "...says so" err_has "plain.cp: the checkpoint is not signed"
 
 # Exit statuses: 2 for usage, 3 for a file that cannot be read.
 expect 2 "auditlog verify-export: no file is a usage error" al verify-export
