@@ -72,6 +72,16 @@ esc_json(struct buf *b, const char *p, size_t n)
 
 	rc = buf_add(b, "\"", 1);
 	while (i < n && rc == 0) {
+		/* Printable ASCII, the usual case, a run at a time. */
+		for (len = 0; i + len < n && s[i + len] >= 0x20 &&
+		    s[i + len] < 0x7f && s[i + len] != '"' &&
+		    s[i + len] != '\\'; len++)
+			;
+		if (len > 0) {
+			rc = buf_add(b, s + i, len);
+			i += len;
+			continue;
+		}
 		len = utf8_decode(s + i, n - i, &c);
 		if (len == 0) {
 			rc = buf_add(b, "\\ufffd", 6);
@@ -96,12 +106,24 @@ esc_json(struct buf *b, const char *p, size_t n)
 	return rc ? rc : buf_add(b, "\"", 1);
 }
 
+/* ,"key": -- constant text, so no printf (two vsnprintf calls each) */
+static int
+jname(struct buf *b, const char *key)
+{
+	int	rc;
+
+	if ((rc = buf_add(b, ",\"", 2)) != 0 ||
+	    (rc = buf_add(b, key, strlen(key))) != 0)
+		return rc;
+	return buf_add(b, "\":", 2);
+}
+
 static int
 jkey(struct buf *b, const char *key, const struct al_str *v)
 {
 	int	rc;
 
-	if ((rc = buf_printf(b, ",\"%s\":", key)) != 0)
+	if ((rc = jname(b, key)) != 0)
 		return rc;
 	return esc_json(b, v->p, v->n);
 }
@@ -109,10 +131,15 @@ jkey(struct buf *b, const char *key, const struct al_str *v)
 static int
 jhash(struct buf *b, const char *key, const uint8_t *h)
 {
-	char	hex[2 * AL_HASH_LEN + 1];
+	char	hex[2 * AL_HASH_LEN + 3];
+	int	rc;
 
-	al_hex(h, AL_HASH_LEN, hex);
-	return buf_printf(b, ",\"%s\":\"%s\"", key, hex);
+	hex[0] = '"';
+	al_hex(h, AL_HASH_LEN, hex + 1);
+	hex[2 * AL_HASH_LEN + 1] = '"';
+	if ((rc = jname(b, key)) != 0)
+		return rc;
+	return buf_add(b, hex, 2 * AL_HASH_LEN + 2);
 }
 
 /* The JSON form of an entry, one line (docs/FORMAT.md, section 11). */
