@@ -29,8 +29,15 @@ rm -rf "$VG_LOGS"
 # t70-readonly runs the tool as another user, who writes its log here too.
 mkdir -p "$VG_LOGS" && chmod 1777 "$VG_LOGS" || exit 1
 export VG_LOGS
+# The wrappers go beside a link to the build's tests/, so that a test
+# that finds its helper programs by "$(dirname "$AUDITLOG")/tests" (t12)
+# still does.
+wrap=$top/$build/valgrind-bin
+rm -rf "$wrap"
+mkdir -p "$wrap" && cp "$here/run" "$here/auditlog" "$here/auditlog.supp" \
+    "$wrap/" && ln -s ../tests "$wrap/tests" || exit 1
 start=$(date +%s)
-AUDITLOG_WRAP=$here sh "$top/tests/run.sh" "$build" "$@"
+AUDITLOG_WRAP=$wrap sh "$top/tests/run.sh" "$build" "$@"
 status=$?
 secs=$(($(date +%s) - start))
 procs=$(find "$VG_LOGS" -name '*.log' | wc -l)
