@@ -133,6 +133,12 @@ def main(argv):
                 problems.append("%s: digest %s is not the SHA-256 of the "
                                 "policy text (%s)" % (where, e["digest"], d))
             in_force = e["digest"]
+        elif e["kind"] == "checkpoint":
+            # A published tree head: of the tree just before it.  Its
+            # root is tests/tlog.py's to recompute (FORMAT.md 14).
+            if e["tree_size"] != seq - 1:
+                problems.append("%s: a checkpoint of size %d: not the "
+                                "tree before it" % (where, e["tree_size"]))
         elif partial:
             pass    # a filtered listing may leave out policy changes
         elif in_force is None:

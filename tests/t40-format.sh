@@ -119,4 +119,16 @@ check "FORMAT.md's example hash is SHA-256(00 || those bytes)" \
 print(hashlib.sha256(bytes.fromhex("00" + sys.argv[1])).hexdigest())' \
     "$(cat example.hex)")\$" "$FORMAT"
 
+# A checkpoint entry (format version 2, kind 3) is recomputed too.
+"$AUDITLOG" keygen -o "$T/k" >/dev/null 2>&1
+al checkpoint --sign "$T/k.key" --actor carol >/dev/null 2>&1
+al record --actor svc:sync --customer acme --purpose service-provision \
+    --action write >/dev/null 2>&1
+al log --json >cp.jsonl
+check "log --json holds the checkpoint entry" grep -q '"kind":"checkpoint"' cp.jsonl
+expect 0 "recompute.py accepts a log with a checkpoint entry" recompute cp.jsonl
+sed 's/"tree_size":[0-9]*/"tree_size":3/' cp.jsonl >cp-bad.jsonl
+expect 1 "recompute.py refuses a checkpoint entry whose size was changed" \
+    recompute cp-bad.jsonl
+
 done_testing
