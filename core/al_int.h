@@ -90,10 +90,43 @@ int	policy_follows(const struct policy *, const struct al_entry *,
 #define META_POLICY	"policy"
 #define META_TREE	"tree"		/* the Merkle tree's right edge */
 
-void	put_be64(uint8_t *, uint64_t);
-uint64_t get_be64(const uint8_t *);
-void	put_be32(uint8_t *, uint32_t);
-uint32_t get_be32(const uint8_t *);
+/* Big-endian integers: inline, as verify and the decoder call them per
+ * field of every entry. */
+static inline void
+put_be64(uint8_t *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
 
 struct al_iter {
 	al_log		*l;
