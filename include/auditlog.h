@@ -178,7 +178,9 @@ struct al_verify_summary {
  * al_open opens the log in dir.  *out is set to a handle even when it
  * fails (except AL_ENOMEM), so that al_errmsg() can say why; the caller
  * always calls al_close().  A handle is for one thread at a time; separate
- * handles, in threads or processes, may record concurrently.
+ * handles, in threads or processes, may record concurrently.  al_export
+ * deflates on two threads of its own, which it joins before it returns;
+ * no other function starts a thread.
  */
 int		 al_open(const char *dir, int flags, al_log **out);
 void		 al_close(al_log *);
