@@ -324,7 +324,7 @@ m8="anonymous: verify $(mb "$va1") → $(mb "$va2") (${rv}x), export $(mb "$ea1"
 say "Merkle proofs in the $N-entry log, 3 s each"
 set -- $("$B/bench/proofs" "$T/big" 3)
 m9="inclusion: $2 made/s, $3 checked/s; consistency: $4 made/s, $5 checked/s; $6 hashes a proof on average"
-v9=$(awk -v a="$2" 'BEGIN { print a >= 1000 ? "PASS" : "MISS" }')
+v9=$(awk -v a="$2" 'BEGIN { print (a >= 1000 ? "PASS" : "MISS") }')
 
 nn=$(awk -v n="$made" 'BEGIN {
 	if (n % 1000000 == 0) printf "%dM", n / 1000000

@@ -1079,10 +1079,12 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	if (chmod(dir, 0700) != 0)
 		return al_seterr(l, AL_EIO, "chmod %s: %s", dir,
 		    strerror(errno));
+	/* There was no data file: whatever the open makes is ours to
+	 * remove if any step after it fails. */
+	made = 1;
 	if ((rc = env_open(l, dir, 0, o->mapsize ? o->mapsize :
 	    AL_MAPSIZE)) != 0)
-		return rc;
-	made = 1;
+		goto fail;
 	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0) {
 		rc = al_lmdb_err(l, rc, "begin write transaction");
 		goto fail;
