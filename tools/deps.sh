@@ -23,6 +23,7 @@ if [ "${1:-}" = check ]; then
 	tool python3 python3
 	tool mandoc mandoc
 	tool valgrind valgrind
+	tool openssl openssl
 fi
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
