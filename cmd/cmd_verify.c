@@ -212,7 +212,8 @@ load_checkpoint(const char *file, const char *keyfile,
 		    strstr(err, "verifier key") != NULL ? keyfile : file) < 0)
 			pre[0] = '\0';
 		msg_term(pre, err);
-		status = rc == AL_ECORRUPT ? EX_NO : EX_USAGE;
+		status = rc == AL_ECORRUPT ? EX_NO : rc == AL_EIO ?
+		    EX_UNAVAIL : EX_USAGE;
 		goto done;
 	}
 	status = EX_OK;

@@ -96,7 +96,8 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		if (rc != 0) {
 			msg("%s: %s", cpfile, err);
 			free(key);
-			return rc == AL_ECORRUPT ? EX_NO : EX_USAGE;
+			return rc == AL_ECORRUPT ? EX_NO : rc == AL_EIO ?
+			    EX_UNAVAIL : EX_USAGE;
 		}
 		o.checkpoint = &held;
 	}

@@ -4,6 +4,8 @@
  * golang.org/x/mod/sumdb/note reads and writes, so that existing
  * transparency tooling can check what auditlog signs.
  */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,91 @@
 #include <openssl/evp.h>
 
 #include "al_int.h"
+
+/*
+ * Ed25519 comes from the shared libcrypto, loaded the first time a key is
+ * used.  Linked statically, EVP and its providers made the tool 4 MB
+ * larger and every process slower, `record` included, which signs
+ * nothing; SHA-256 stays statically linked (entry.c).
+ */
+#define LIBCRYPTO	"libcrypto.so.3"
+
+static struct {
+	EVP_PKEY	*(*new_priv)(int, ENGINE *, const unsigned char *, size_t);
+	EVP_PKEY	*(*new_pub)(int, ENGINE *, const unsigned char *, size_t);
+	int		 (*get_pub)(const EVP_PKEY *, unsigned char *, size_t *);
+	void		 (*pkey_free)(EVP_PKEY *);
+	EVP_MD_CTX	*(*ctx_new)(void);
+	void		 (*ctx_free)(EVP_MD_CTX *);
+	int		 (*sign_init)(EVP_MD_CTX *, EVP_PKEY_CTX **, const EVP_MD *,
+			    ENGINE *, EVP_PKEY *);
+	int		 (*sign)(EVP_MD_CTX *, unsigned char *, size_t *,
+			    const unsigned char *, size_t);
+	int		 (*verify_init)(EVP_MD_CTX *, EVP_PKEY_CTX **,
+			    const EVP_MD *, ENGINE *, EVP_PKEY *);
+	int		 (*verify)(EVP_MD_CTX *, const unsigned char *, size_t,
+			    const unsigned char *, size_t);
+	int		 ok;
+	char		 why[200];
+} ed;
+static pthread_once_t	ed_once = PTHREAD_ONCE_INIT;
+
+static void
+ed_sym(void *h, const char *name, void *fp, size_t size)
+{
+	void	*p;
+
+	if (!ed.ok)
+		return;
+	if ((p = dlsym(h, name)) == NULL) {
+		snprintf(ed.why, sizeof(ed.why), "%s has no %s", LIBCRYPTO,
+		    name);
+		ed.ok = 0;
+		return;
+	}
+	memcpy(fp, &p, size);	/* POSIX: a symbol's address is its function */
+}
+
+static void
+ed_open(void)
+{
+	void		*h;
+	const char	*e;
+
+	if ((h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		e = dlerror();
+		snprintf(ed.why, sizeof(ed.why), "%s", e ? e : LIBCRYPTO);
+		return;
+	}
+	ed.ok = 1;
+	ed_sym(h, "EVP_PKEY_new_raw_private_key", &ed.new_priv,
+	    sizeof(ed.new_priv));
+	ed_sym(h, "EVP_PKEY_new_raw_public_key", &ed.new_pub,
+	    sizeof(ed.new_pub));
+	ed_sym(h, "EVP_PKEY_get_raw_public_key", &ed.get_pub,
+	    sizeof(ed.get_pub));
+	ed_sym(h, "EVP_PKEY_free", &ed.pkey_free, sizeof(ed.pkey_free));
+	ed_sym(h, "EVP_MD_CTX_new", &ed.ctx_new, sizeof(ed.ctx_new));
+	ed_sym(h, "EVP_MD_CTX_free", &ed.ctx_free, sizeof(ed.ctx_free));
+	ed_sym(h, "EVP_DigestSignInit", &ed.sign_init, sizeof(ed.sign_init));
+	ed_sym(h, "EVP_DigestSign", &ed.sign, sizeof(ed.sign));
+	ed_sym(h, "EVP_DigestVerifyInit", &ed.verify_init,
+	    sizeof(ed.verify_init));
+	ed_sym(h, "EVP_DigestVerify", &ed.verify, sizeof(ed.verify));
+}
+
+/* 0 when Ed25519 can be used; otherwise why not, in err. */
+static int
+ed_load(char *err, size_t len)
+{
+	if (pthread_once(&ed_once, ed_open) != 0 || !ed.ok) {
+		if (len > 0)
+			snprintf(err, len, "Ed25519 is unavailable: %s",
+			    ed.why[0] ? ed.why : "cannot load " LIBCRYPTO);
+		return -1;
+	}
+	return 0;
+}
 
 #define ALG_ED25519	0x01
 #define SEED_LEN	32
@@ -113,8 +200,7 @@ b64_get(const char *s, size_t n, uint8_t *out, size_t want)
 static EVP_PKEY *
 ed_private(const uint8_t *seed)
 {
-	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
-	    SEED_LEN);
+	return ed.new_priv(EVP_PKEY_ED25519, NULL, seed, SEED_LEN);
 }
 
 static int
@@ -122,7 +208,7 @@ ed_public(EVP_PKEY *k, uint8_t *pub)
 {
 	size_t	len = PUB_LEN;
 
-	return EVP_PKEY_get_raw_public_key(k, pub, &len) == 1 &&
+	return ed.get_pub(k, pub, &len) == 1 &&
 	    len == PUB_LEN ? 0 : -1;
 }
 
@@ -133,12 +219,12 @@ ed_sign(EVP_PKEY *k, const void *msg, size_t n, uint8_t *sig)
 	size_t		 len = SIG_LEN;
 	int		 rc = -1;
 
-	if ((c = EVP_MD_CTX_new()) == NULL)
+	if ((c = ed.ctx_new()) == NULL)
 		return -1;
-	if (EVP_DigestSignInit(c, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestSign(c, sig, &len, msg, n) == 1 && len == SIG_LEN)
+	if (ed.sign_init(c, NULL, NULL, NULL, k) == 1 &&
+	    ed.sign(c, sig, &len, msg, n) == 1 && len == SIG_LEN)
 		rc = 0;
-	EVP_MD_CTX_free(c);
+	ed.ctx_free(c);
 	return rc;
 }
 
@@ -149,15 +235,15 @@ ed_verify(const uint8_t *pub, const void *msg, size_t n, const uint8_t *sig)
 	EVP_MD_CTX	*c = NULL;
 	int		 ok = 0;
 
-	if ((k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
-	    PUB_LEN)) == NULL)
+	if ((k = ed.new_pub(EVP_PKEY_ED25519, NULL, pub, PUB_LEN)) == NULL)
 		return 0;
-	if ((c = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestVerify(c, sig, SIG_LEN, msg, n) == 1)
+	if ((c = ed.ctx_new()) != NULL &&
+	    ed.verify_init(c, NULL, NULL, NULL, k) == 1 &&
+	    ed.verify(c, sig, SIG_LEN, msg, n) == 1)
 		ok = 1;
-	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(k);
+	if (c != NULL)
+		ed.ctx_free(c);
+	ed.pkey_free(k);
 	return ok;
 }
 
@@ -212,6 +298,10 @@ skey_parse(const char *text, struct skey *k, char *err, size_t errlen)
 		    "KEY+name+hash+key, as 'auditlog keygen' writes)");
 		goto done;
 	}
+	if (ed_load(err, errlen) != 0) {
+		rc = AL_EIO;
+		goto done;
+	}
 	if ((pk = ed_private(k->seed)) == NULL || ed_public(pk, k->pub) != 0) {
 		rc = fail(err, errlen, AL_EINVAL, "the signer key is not an "
 		    "Ed25519 key");
@@ -225,7 +315,8 @@ skey_parse(const char *text, struct skey *k, char *err, size_t errlen)
 	}
 	rc = 0;
 done:
-	EVP_PKEY_free(pk);
+	if (pk != NULL)
+		ed.pkey_free(pk);
 	if (rc != 0)
 		explicit_bzero(k, sizeof(*k));
 	return rc;
@@ -264,6 +355,8 @@ al_keygen(const char *name, char **skey, char **vkey, char *err,
 		return fail(err, errlen, AL_EINVAL, "a key name is 1 to %d "
 		    "bytes of printable UTF-8 without spaces or '+'",
 		    AL_MAX_NAME);
+	if (ed_load(err, errlen) != 0)
+		return AL_EIO;
 	raw[0] = pub[0] = ALG_ED25519;
 	arc4random_buf(raw + 1, SEED_LEN);
 	if ((pk = ed_private(raw + 1)) == NULL || ed_public(pk, pub + 1)) {
@@ -289,7 +382,8 @@ done:
 		explicit_bzero(s.p, s.cap);
 	buf_free(&s);
 	buf_free(&v);
-	EVP_PKEY_free(pk);
+	if (pk != NULL)
+		ed.pkey_free(pk);
 	return rc;
 }
 
@@ -314,6 +408,8 @@ note_checkpoint(struct buf *b, const char *origin, uint64_t size,
 		return rc;
 	if (k == NULL)
 		return 0;
+	if (ed_load(NULL, 0) != 0)
+		return AL_EIO;
 	body = b->n;
 	if ((pk = ed_private(k->seed)) == NULL) {
 		rc = AL_EIO;
@@ -329,7 +425,8 @@ note_checkpoint(struct buf *b, const char *origin, uint64_t size,
 	    (rc = buf_add(b, "\n", 1)) != 0)
 		goto done;
 done:
-	EVP_PKEY_free(pk);
+	if (pk != NULL)
+		ed.pkey_free(pk);
 	return rc;
 }
 
@@ -406,6 +503,8 @@ al_checkpoint_parse(const char *text, size_t len, const char *vkeytext,
 		return 0;
 	if ((rc = vkey_parse(vkeytext, &vk, err, errlen)) != 0)
 		return rc;
+	if (ed_load(err, errlen) != 0)
+		return AL_EIO;
 	if (split == NULL)
 		return fail(err, errlen, AL_ECORRUPT, "the checkpoint is not "
 		    "signed");
