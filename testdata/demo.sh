@@ -43,3 +43,9 @@ echo "== auditlog verify"
 echo
 echo "== auditlog head (keep it elsewhere: verify --expect SEQ:HASH)"
 "$al" -d "$dir" head
+echo
+echo "== auditlog checkpoint (the tree head to publish, signed with --sign KEY: verify --checkpoint FILE)"
+"$al" -d "$dir" checkpoint || exit 1
+echo
+echo "== auditlog prove --seq 2 (a C2SP tlog-proof that entry 2 is in that tree)"
+"$al" -d "$dir" prove --seq 2
