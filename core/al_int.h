@@ -25,6 +25,8 @@ int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_free(struct buf *);
 
+int	write_all(int fd, const void *, size_t);
+
 struct policy;
 
 struct al_log {

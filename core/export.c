@@ -21,23 +21,6 @@
 
 #define CHUNK	(64 * 1024)
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t	r;
-
-	while (n > 0) {
-		if ((r = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /*
  * Scratch files: unnamed, 0600, gone when closed.  With a gz, what is
  * added is deflated as it comes (gz.h), and the file holds the member's

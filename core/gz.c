@@ -77,23 +77,6 @@ unlock(struct gz_pool *p)
 	(void)pthread_mutex_unlock(&p->mu);
 }
 
-static int
-write_full(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t	r;
-
-	while (n > 0) {
-		if ((r = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Deflate one chunk: a raw deflate of j->in after j->dict, sync-flushed. */
 static int
 deflate_chunk(z_stream *z, struct job *j)
@@ -256,7 +239,7 @@ retire(al_log *l, struct gzs *s)
 	unlock(p);
 	if (j->failed)
 		return al_seterr(l, AL_ENOMEM, "zlib: deflate failed");
-	if (write_full(s->fd, j->out, j->on) != 0)
+	if (write_all(s->fd, j->out, j->on) != 0)
 		return al_seterr(l, AL_EIO, "write the bundle: %s",
 		    strerror(errno));
 	s->crc = (uint32_t)crc32_combine(s->crc, j->crc, (z_off_t)j->n);
@@ -421,7 +404,7 @@ gz_open(al_log *l, struct gz *g, int fd)
 	/* No name and no time (reproducible); XFL as zlib sets it. */
 	h[8] = g->pool->level == 9 ? 2 : g->pool->level == 1 ? 4 : 0;
 	g->fd = fd;
-	if (write_full(fd, h, sizeof(h)) != 0)
+	if (write_all(fd, h, sizeof(h)) != 0)
 		return al_seterr(l, AL_EIO, "write the bundle: %s",
 		    strerror(errno));
 	/* Only the inline stream writes to fd, which may be a pipe. */
@@ -471,7 +454,7 @@ gz_splice(al_log *l, struct gz *g, struct gzs *s)
 		if (r <= 0)
 			return al_seterr(l, AL_EIO, "read a scratch file: %s",
 			    r ? strerror(errno) : "cut short");
-		if (write_full(g->fd, buf, (size_t)r) != 0)
+		if (write_all(g->fd, buf, (size_t)r) != 0)
 			return al_seterr(l, AL_EIO, "write the bundle: %s",
 			    strerror(errno));
 		at += r;
@@ -497,7 +480,7 @@ gz_finish(al_log *l, struct gz *g)
 		t[2 + i] = (uint8_t)(g->crc >> (8 * i));
 		t[6 + i] = (uint8_t)(g->in >> (8 * i));
 	}
-	if (write_full(g->fd, t, sizeof(t)) != 0)
+	if (write_all(g->fd, t, sizeof(t)) != 0)
 		return al_seterr(l, AL_EIO, "write the bundle: %s",
 		    strerror(errno));
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "al_int.h"
 
@@ -209,6 +210,25 @@ al_utf8_ok(const uint8_t *s, size_t n, size_t *bad)
 			return -1;
 		}
 		i += len;
+	}
+	return 0;
+}
+
+/* Write all n bytes, through short writes and EINTR: 0, or -1 (errno). */
+int
+write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t	*p = buf;
+	ssize_t		 r;
+
+	while (n > 0) {
+		if ((r = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
 	}
 	return 0;
 }
