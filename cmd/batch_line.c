@@ -9,8 +9,8 @@
 #include "batch_line.h"
 
 /* A message of our own, malloc'd (NULL when out of memory). */
-static char *
-why(const char *fmt, ...)
+char *
+batch_why(const char *fmt, ...)
 {
 	char	buf[512];
 	va_list	ap;
@@ -31,7 +31,7 @@ field(json_t *o, const char *key, char **error)
 		return NULL;
 	if (!json_is_string(j) ||
 	    strlen(json_string_value(j)) != json_string_length(j)) {
-		*error = why("%s is not a string", key);
+		*error = batch_why("%s is not a string", key);
 		return NULL;
 	}
 	return json_string_value(j);
@@ -52,7 +52,7 @@ batch_line(al_log *l, const char *line, size_t len, const char *service,
 	memset(a, 0, sizeof(*a));
 	if ((*j = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL || !json_is_object(*j)) {
-		*error = why("not a JSON object%s%s", *j ? "" : ": ",
+		*error = batch_why("not a JSON object%s%s", *j ? "" : ": ",
 		    *j ? "" : jerr.text);
 		return -1;
 	}
@@ -61,7 +61,7 @@ batch_line(al_log *l, const char *line, size_t len, const char *service,
 			if (strcmp(k, keys[i]) == 0)
 				break;
 		if (keys[i] == NULL) {
-			*error = why("unknown field '%s'", k);
+			*error = batch_why("unknown field '%s'", k);
 			break;
 		}
 	}
@@ -77,6 +77,6 @@ batch_line(al_log *l, const char *line, size_t len, const char *service,
 	if (a->service == NULL)
 		a->service = service;
 	if (*error == NULL && al_validate(l, a) != 0)
-		*error = why("%s", al_errmsg(l));
+		*error = batch_why("%s", al_errmsg(l));
 	return *error == NULL ? 0 : -1;
 }

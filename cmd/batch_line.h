@@ -18,4 +18,8 @@
 int	batch_line(al_log *, const char *line, size_t len, const char *service,
 	    struct al_access *a, json_t **j, char **error);
 
+/* A reason of our own, printf-style, malloc'd (NULL: out of memory). */
+char	*batch_why(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -36,20 +36,6 @@ struct batch {
 	int			 denied, malformed, failed;
 };
 
-/* A message of our own, malloc'd (NULL when out of memory). */
-static char *
-why(const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : strdup(buf);
-}
-
 static uint64_t
 now_ms(void)
 {
@@ -147,7 +133,7 @@ take(struct batch *b, const char *line, size_t len, uint64_t lineno,
 	p->lineno = lineno;
 	b->malformed |= too_long;
 	if (too_long) {
-		p->error = why("line longer than %d bytes", MAX_LINE);
+		p->error = batch_why("line longer than %d bytes", MAX_LINE);
 		return 0;
 	}
 	if (batch_line(b->l, line, len, b->service, &b->a[b->na], &p->j,
