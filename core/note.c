@@ -341,6 +341,14 @@ vkey_parse(const char *text, struct vkey *k, char *err, size_t errlen)
 }
 
 int
+al_key_check(const char *vkeytext, char *err, size_t errlen)
+{
+	struct vkey	vk;
+
+	return vkey_parse(vkeytext, &vk, err, errlen);
+}
+
+int
 al_keygen(const char *name, char **skey, char **vkey, char *err,
     size_t errlen)
 {

@@ -367,6 +367,8 @@ struct al_checkpoint {
 
 int		 al_keygen(const char *name, char **skey, char **vkey,
 		    char *err, size_t errlen);
+/* 0 when vkey is a verifier key's text; AL_EINVAL with why in err. */
+int		 al_key_check(const char *vkey, char *err, size_t errlen);
 int		 al_log_origin(al_log *, char *out, size_t len);
 /*
  * The current tree head as a checkpoint note (malloc'd, NUL-terminated, for
