@@ -65,6 +65,9 @@ int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
 int	 read_small(const char *path, size_t max, int secret, char **out,
 	    size_t *len);
+int	 read_checkpoint(const char *file, const char *key,
+	    struct al_checkpoint *, char **text, size_t *len);
+int	 read_vkey(const char *file, char **key);
 int	 cmd_check(int, char **, const char *);
 int	 cmd_checkpoint(int, char **, const char *);
 int	 cmd_keygen(int, char **, const char *);

@@ -107,6 +107,58 @@ free_secret(char *p, size_t len)
 	}
 }
 
+/*
+ * Read and parse a checkpoint file; with a verifier key's text, its
+ * signature by that key must hold.  The text is kept in *text when asked
+ * for (free() it).  Problems are said as "FILE: why".
+ */
+int
+read_checkpoint(const char *file, const char *key, struct al_checkpoint *cp,
+    char **text, size_t *len)
+{
+	char	*t = NULL, err[256], pre[1024];
+	size_t	 n;
+	int	 rc, status;
+
+	if ((status = read_small(file, NOTE_MAX, 0, &t, &n)) != EX_OK)
+		return status;
+	if ((rc = al_checkpoint_parse(t, n, key, cp, err, sizeof(err))) != 0) {
+		if (snprintf(pre, sizeof(pre), "%s: ", file) < 0)
+			pre[0] = '\0';
+		msg_term(pre, err);
+		free(t);
+		return rc == AL_ECORRUPT ? EX_NO : rc == AL_EIO ? EX_UNAVAIL :
+		    EX_USAGE;
+	}
+	if (text != NULL) {
+		*text = t;
+		*len = n;
+	} else
+		free(t);
+	return EX_OK;
+}
+
+/* Read a verifier key file, and check its form: "FILE: why" if not. */
+int
+read_vkey(const char *file, char **key)
+{
+	char	err[256], pre[1024];
+	size_t	n;
+	int	status;
+
+	if ((status = read_small(file, KEY_MAX, 0, key, &n)) != EX_OK)
+		return status;
+	if (al_key_check(*key, err, sizeof(err)) != 0) {
+		if (snprintf(pre, sizeof(pre), "%s: ", file) < 0)
+			pre[0] = '\0';
+		msg_term(pre, err);
+		free(*key);
+		*key = NULL;
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
 /* Write a new file (never over one) with mode, whole, synced. */
 static int
 write_new(const char *path, const char *text, mode_t mode)
@@ -322,8 +374,8 @@ cmd_prove(int argc, char **argv, const char *dir)
 	static struct al_proof	 p;
 	struct al_checkpoint	 cp;
 	const char		*cpfile = NULL;
-	char			*cptext = NULL, *note = NULL;
-	char			 err[256], origin[AL_ORIGIN_MAX];
+	char			*cptext = NULL;
+	char			 origin[AL_ORIGIN_MAX];
 	uint64_t		 seq = 0, size = 0, from = 0, to = 0;
 	size_t			 cplen = 0, i;
 	al_log			*l = NULL;
@@ -372,15 +424,9 @@ cmd_prove(int argc, char **argv, const char *dir)
 		return usage_error(prove_usage, "give --size or --checkpoint, "
 		    "not both");
 	if (cpfile != NULL) {
-		if ((status = read_small(cpfile, NOTE_MAX, 0, &cptext,
+		if ((status = read_checkpoint(cpfile, NULL, &cp, &cptext,
 		    &cplen)) != EX_OK)
 			return status;
-		if (al_checkpoint_parse(cptext, cplen, NULL, &cp, err,
-		    sizeof(err)) != 0) {
-			msg_term("", err);
-			status = EX_USAGE;
-			goto done;
-		}
 		size = cp.size;
 	}
 	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
@@ -432,7 +478,6 @@ io:
 	msg("write: %s", strerror(errno));
 	status = EX_UNAVAIL;
 done:
-	free(note);
 	free(cptext);
 	al_close(l);
 	return status;

@@ -197,28 +197,12 @@ static int
 load_checkpoint(const char *file, const char *keyfile,
     struct al_checkpoint *cp)
 {
-	char	*text = NULL, *key = NULL, err[256], pre[1024];
-	size_t	 len, klen;
-	int	 rc, status;
+	char	*key = NULL;
+	int	 status;
 
-	if ((status = read_small(file, 64 * 1024, 0, &text, &len)) != EX_OK)
+	if (keyfile != NULL && (status = read_vkey(keyfile, &key)) != EX_OK)
 		return status;
-	if (keyfile != NULL && (status = read_small(keyfile, 4096, 0, &key,
-	    &klen)) != EX_OK)
-		goto done;
-	if ((rc = al_checkpoint_parse(text, len, key, cp, err,
-	    sizeof(err))) != 0) {
-		if (snprintf(pre, sizeof(pre), "%s: ", keyfile != NULL &&
-		    strstr(err, "verifier key") != NULL ? keyfile : file) < 0)
-			pre[0] = '\0';
-		msg_term(pre, err);
-		status = rc == AL_ECORRUPT ? EX_NO : rc == AL_EIO ?
-		    EX_UNAVAIL : EX_USAGE;
-		goto done;
-	}
-	status = EX_OK;
-done:
-	free(text);
+	status = read_checkpoint(file, key, cp, NULL, NULL);
 	free(key);
 	return status;
 }

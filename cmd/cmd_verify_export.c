@@ -32,9 +32,8 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	struct problems		 out = { 0, 0, "bundle" };
 	struct al_checkpoint	 held;
 	char			 err[256], hex[2 * AL_HASH_LEN + 1];
-	char			*key = NULL, *cptext = NULL;
+	char			*key = NULL;
 	const char		*file, *keyfile = NULL, *cpfile = NULL;
-	size_t			 len;
 	int			 ch, fd, rc, status;
 
 	(void)dir;
@@ -68,31 +67,16 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];
 	if (keyfile != NULL) {
-		if ((status = read_small(keyfile, 4096, 0, &key, &len)) !=
-		    EX_OK)
-			return status;
 		/* The key's own form is checked here, not in the bundle. */
-		if (al_key_check(key, err, sizeof(err)) != 0) {
-			msg("%s: %s", keyfile, err);
-			free(key);
-			return EX_USAGE;
-		}
+		if ((status = read_vkey(keyfile, &key)) != EX_OK)
+			return status;
 		o.key = key;
 	}
 	if (cpfile != NULL) {
-		if ((status = read_small(cpfile, 64 * 1024, 0, &cptext,
-		    &len)) != EX_OK) {
+		if ((status = read_checkpoint(cpfile, key, &held, NULL,
+		    NULL)) != EX_OK) {
 			free(key);
 			return status;
-		}
-		rc = al_checkpoint_parse(cptext, len, key, &held, err,
-		    sizeof(err));
-		free(cptext);
-		if (rc != 0) {
-			msg("%s: %s", cpfile, err);
-			free(key);
-			return rc == AL_ECORRUPT ? EX_NO : rc == AL_EIO ?
-			    EX_UNAVAIL : EX_USAGE;
 		}
 		o.checkpoint = &held;
 	}

@@ -219,6 +219,8 @@ expect 2 "prove --seq and --from" al prove --seq 1 --from 1
 expect 2 "prove without --seq or --from" al prove
 expect 2 "prove --from past the head" al prove --from 20
 expect 1 "prove --checkpoint of another log" al prove --seq 1 --checkpoint "$T/cp7"
+expect 2 "prove --checkpoint of a malformed one" al prove --seq 1 --checkpoint "$T/junk"
+check "...names the file and the line" err_has "junk: the checkpoint's second line is not a tree size"
 
 # A log of format 1 (no tree) is upgraded
 restore
