@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <lmdb.h>
 
@@ -130,10 +131,34 @@ get_be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * The customer index (docs/FORMAT.md section 8): one record an access,
+ * key the 8-byte block number seq >> CUST_BLOCK_SHIFT then the customer,
+ * value the 8-byte seq.  A commit's records fall in the newest block or
+ * two, a small part of the tree, instead of one random page each.
+ */
+#define CUST_BLOCK_SHIFT	12
+#define CUST_KEY_MAX		511	/* LMDB's longest key */
+
+/* Build the index key of (customer, seq) in out (CUST_KEY_MAX bytes);
+ * returns its length, or 0 when the customer is empty or too long. */
+static inline size_t
+cust_key(uint8_t *out, const void *cust, size_t n, uint64_t seq)
+{
+	if (n == 0 || n > 511 - 8)
+		return 0;
+	put_be64(out, seq >> CUST_BLOCK_SHIFT);
+	memcpy(out + 8, cust, n);
+	return 8 + n;
+}
+
 struct al_iter {
 	al_log		*l;
 	MDB_txn		*txn;
-	MDB_cursor	*cur;
+	MDB_cursor	*cur;		/* entries */
+	MDB_cursor	*ccur;		/* the customer index, by_customer */
+	uint64_t	 blk;		/* by_customer: the index block */
+	int		 in_blk;	/* ...and the cursor is in it */
 	int		 reverse, by_customer, started;
 	struct al_filter f;
 	char		*customer, *actor, *purpose;

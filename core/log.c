@@ -265,15 +265,16 @@ al_open(const char *dir, int flags, al_log **out)
 			    al_lmdb_err(l, rc, "open databases");
 			goto abort;
 		}
-	} else if (ver != 1) {
+	} else if (ver != 1 && ver != 2) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
-		    "one this program knows (1 or %d)", ver,
+		    "one this program knows (1 to %d)", ver,
 		    AL_FORMAT_VERSION);
 		goto abort;
 	} else if (flags & AL_RDONLY) {
-		rc = al_seterr(l, AL_EIO, "the log is in format version 1, "
-		    "without a Merkle tree: upgrade it first with 'auditlog "
-		    "upgrade'");
+		rc = al_seterr(l, AL_EIO, "the log is in format version %u, "
+		    "%s: upgrade it first with 'auditlog upgrade'", ver,
+		    ver == 1 ? "without a Merkle tree" :
+		    "with its customer index keyed by customer alone");
 		goto abort;
 	}
 	/* Committing a read txn keeps the dbi handles for the env's life. */
@@ -281,7 +282,7 @@ al_open(const char *dir, int flags, al_log **out)
 	txn = NULL;
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "open databases");
-	if (ver == 1)
+	if (ver != AL_FORMAT_VERSION)
 		return write_txn(l, upgrade_in, NULL);
 	return 0;
 abort:
@@ -567,17 +568,141 @@ log_origin(al_log *l, MDB_txn *txn, char *out, size_t len)
 }
 
 /*
- * Format 1 to 2: build the tree over the entries there are, in one
- * transaction, so that a log is either wholly version 1 or wholly 2.
+ * Format 1 to 2: build the tree over the entries there are.
+ */
+static int
+upgrade_tree(al_log *l, MDB_txn *txn, struct head *h)
+{
+	struct emit	 x = { l, txn };
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	MDB_val		 mk = { strlen(META_TREE), (void *)(uintptr_t)META_TREE };
+	uint8_t		 leaf[AL_HASH_LEN], eb[8 + 64 * AL_HASH_LEN];
+	int		 rc;
+
+	memset(&h->edge, 0, sizeof(h->edge));
+	if ((rc = mdb_cursor_open(txn, l->entries, &c)) != 0)
+		return al_lmdb_err(l, rc, "read entries");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || get_be64(k.mv_data) != h->edge.size + 1) {
+			rc = al_seterr(l, AL_ECORRUPT, "entries are not "
+			    "numbered 1, 2, 3...: run 'auditlog verify'");
+			goto done;
+		}
+		entry_hash(v.mv_data, v.mv_size, leaf);
+		if ((rc = mt_push(&h->edge, leaf, put_node, &x)) != 0)
+			goto done;
+	}
+	if (rc != MDB_NOTFOUND) {
+		rc = al_lmdb_err(l, rc, "read entries");
+		goto done;
+	}
+	if (h->edge.size != h->seq) {
+		rc = al_seterr(l, AL_ECORRUPT, "the head is seq %llu but there "
+		    "are %llu entries", (unsigned long long)h->seq,
+		    (unsigned long long)h->edge.size);
+		goto done;
+	}
+	mt_edge_put(&h->edge, eb);
+	v.mv_size = mt_edge_len(h->edge.size);
+	v.mv_data = eb;
+	rc = put(l, txn, l->meta, &mk, &v, 0, "store the tree edge");
+done:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/*
+ * Formats 1 and 2 to 3: rekey the customer index from the customer alone
+ * to block and customer, record for record, so that what the old index
+ * held (right or wrong) is what verify then compares with the entries.
+ * Old keys are customers, whose first byte is never 0; new keys start
+ * with a block number, a u64 seq shifted right by 12, whose first byte
+ * is always 0: the old keys are those from "\1" on, and each is read whole, deleted and
+ * written anew before the next.  Holds one customer's seqs at a time.
+ */
+static int
+upgrade_index(al_log *l, MDB_txn *txn)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 ck[CUST_KEY_MAX], *seqs = NULL, *p;
+	char		 cust[CUST_KEY_MAX];
+	size_t		 n, cap = 0, i, cn;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, l->customer, &c)) != 0)
+		return al_lmdb_err(l, rc, "read the customer index");
+	for (;;) {
+		k.mv_size = 1;
+		k.mv_data = (void *)(uintptr_t)"\1";
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) ==
+		    MDB_NOTFOUND)
+			break;
+		if (rc != 0)
+			goto lmdb;
+		if ((cn = k.mv_size) > sizeof(cust) - 8) {
+			rc = al_seterr(l, AL_ECORRUPT, "a customer index key "
+			    "of %zu bytes: the index is damaged", cn);
+			goto done;
+		}
+		memcpy(cust, k.mv_data, cn);
+		for (n = 0; rc == 0; n++) {
+			if (v.mv_size != 8) {
+				rc = al_seterr(l, AL_ECORRUPT, "a customer "
+				    "index record of %zu bytes: the index is "
+				    "damaged", v.mv_size);
+				goto done;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((p = reallocarray(seqs, cap, 8)) == NULL) {
+					rc = al_seterr(l, AL_ENOMEM, "out of "
+					    "memory");
+					goto done;
+				}
+				seqs = p;
+			}
+			memcpy(seqs + 8 * n, v.mv_data, 8);
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+		}
+		if (rc != MDB_NOTFOUND)
+			goto lmdb;
+		if ((rc = mdb_cursor_del(c, MDB_NODUPDATA)) != 0)
+			goto lmdb;
+		for (i = 0; i < n; i++) {
+			k.mv_size = cust_key(ck, cust, cn,
+			    get_be64(seqs + 8 * i));
+			k.mv_data = ck;
+			v.mv_size = 8;
+			v.mv_data = seqs + 8 * i;
+			if ((rc = put(l, txn, l->customer, &k, &v, 0,
+			    "rekey the customer index")) != 0)
+				goto done;
+		}
+	}
+	rc = 0;
+	goto done;
+lmdb:
+	rc = al_lmdb_err(l, rc, "rekey the customer index");
+done:
+	free(seqs);
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/*
+ * Bring a log of format 1 or 2 to the current format in one transaction,
+ * so that a log is wholly of one format.
  */
 static int
 upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 {
 	struct head	 h;
-	struct emit	 x = { l, txn };
-	MDB_cursor	*c = NULL;
 	MDB_val		 k, v;
-	uint8_t		 ver[4], leaf[AL_HASH_LEN];
+	uint8_t		 ver[4];
+	uint32_t	 from;
 	int		 rc;
 
 	(void)arg;
@@ -585,54 +710,20 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 		return al_lmdb_err(l, rc, "create the tree database");
 	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		return rc;
-	if (get_be32(v.mv_data) == AL_FORMAT_VERSION)
+	if ((from = get_be32(v.mv_data)) == AL_FORMAT_VERSION)
 		return 0;	/* another process was first */
 	if ((rc = get_head(l, txn, &h)) != 0)
 		return rc;
-	memset(&h.edge, 0, sizeof(h.edge));
-	if ((rc = mdb_cursor_open(txn, l->entries, &c)) != 0)
-		return al_lmdb_err(l, rc, "read entries");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8 || get_be64(k.mv_data) != h.edge.size + 1) {
-			rc = al_seterr(l, AL_ECORRUPT, "entries are not "
-			    "numbered 1, 2, 3...: run 'auditlog verify'");
-			goto done;
-		}
-		entry_hash(v.mv_data, v.mv_size, leaf);
-		if ((rc = mt_push(&h.edge, leaf, put_node, &x)) != 0)
-			goto done;
-	}
-	if (rc != MDB_NOTFOUND) {
-		rc = al_lmdb_err(l, rc, "read entries");
-		goto done;
-	}
-	if (h.edge.size != h.seq) {
-		rc = al_seterr(l, AL_ECORRUPT, "the head is seq %llu but there "
-		    "are %llu entries", (unsigned long long)h.seq,
-		    (unsigned long long)h.edge.size);
-		goto done;
-	}
-	{
-		uint8_t	eb[8 + 64 * AL_HASH_LEN];
-		MDB_val	mk = { strlen(META_TREE), (void *)(uintptr_t)META_TREE };
-
-		mt_edge_put(&h.edge, eb);
-		v.mv_size = mt_edge_len(h.edge.size);
-		v.mv_data = eb;
-		if ((rc = put(l, txn, l->meta, &mk, &v, 0, "store the tree "
-		    "edge")) != 0)
-			goto done;
-	}
+	if (from == 1 && (rc = upgrade_tree(l, txn, &h)) != 0)
+		return rc;
+	if ((rc = upgrade_index(l, txn)) != 0)
+		return rc;
 	put_be32(ver, AL_FORMAT_VERSION);
 	k.mv_size = strlen(META_VERSION);
 	k.mv_data = (void *)(uintptr_t)META_VERSION;
 	v.mv_size = 4;
 	v.mv_data = ver;
-	rc = put(l, txn, l->meta, &k, &v, 0, "write metadata");
-done:
-	mdb_cursor_close(c);
-	return rc;
+	return put(l, txn, l->meta, &k, &v, 0, "write metadata");
 }
 
 static int
@@ -696,8 +787,15 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	    "entry")) != 0)
 		goto done;
 	if (e->kind == AL_KIND_ACCESS) {
-		mk.mv_size = e->customer.n;
-		mk.mv_data = (void *)(uintptr_t)e->customer.p;
+		uint8_t	ck[CUST_KEY_MAX];
+
+		if ((mk.mv_size = cust_key(ck, e->customer.p, e->customer.n,
+		    e->seq)) == 0) {
+			rc = al_seterr(l, AL_EINVAL, "customer of %zu bytes",
+			    e->customer.n);
+			goto done;
+		}
+		mk.mv_data = ck;
 		if ((rc = put(l, txn, l->customer, &mk, &k, 0, "index "
 		    "customer")) != 0)
 			goto done;
@@ -1295,13 +1393,14 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 	it->by_customer = it->customer != NULL;
 	if ((rc = log_read_txn(l, &it->txn)) != 0)
 		goto fail;
-	if ((rc = mdb_cursor_open(it->txn, it->by_customer ? l->customer :
-	    l->entries, &it->cur)) != 0) {
+	if ((rc = mdb_cursor_open(it->txn, l->entries, &it->cur)) != 0 ||
+	    (it->by_customer && (rc = mdb_cursor_open(it->txn, l->customer,
+	    &it->ccur)) != 0)) {
 		rc = al_lmdb_err(l, rc, "open cursor");
 		goto fail;
 	}
 	/* Times never go back along the chain: a period is a seq range. */
-	if (!it->by_customer && (it->f.since_ns || it->f.until_ns)) {
+	if (it->f.since_ns || it->f.until_ns) {
 		uint64_t	seq;
 
 		if (it->f.since_ns) {
@@ -1346,6 +1445,8 @@ al_iter_close(al_iter *it)
 		return;
 	if (it->cur != NULL)
 		mdb_cursor_close(it->cur);
+	if (it->ccur != NULL)
+		mdb_cursor_close(it->ccur);
 	if (it->txn != NULL)
 		mdb_txn_abort(it->txn);
 	free(it->customer);
@@ -1377,31 +1478,90 @@ filter_match(const struct al_filter *f, const struct al_entry *e)
 	    (f->decision == 0 || (f->decision == 1) == (e->allow != 0));
 }
 
+/*
+ * The next record of the customer's in the index, block by block
+ * (docs/FORMAT.md section 8), within the seq range: each probe lands on
+ * the customer's records in a block, or on the next (previous) key there
+ * is, whose block is the next one worth a probe.  *v gets the seq.
+ */
+static int
+cust_step(al_iter *it, MDB_val *k, MDB_val *v)
+{
+	uint8_t		kb[CUST_KEY_MAX];
+	size_t		cn = strlen(it->customer);
+	uint64_t	b, lo = it->f.from_seq >> CUST_BLOCK_SHIFT;
+	uint64_t	hi = (it->f.to_seq ? it->f.to_seq : UINT64_MAX) >>
+			    CUST_BLOCK_SHIFT;
+	int		rc;
+
+	if (it->in_blk) {
+		rc = mdb_cursor_get(it->ccur, k, v, it->reverse ?
+		    MDB_PREV_DUP : MDB_NEXT_DUP);
+		if (rc != MDB_NOTFOUND)
+			return rc;
+		it->in_blk = 0;
+		if (it->reverse ? it->blk <= lo : it->blk >= hi)
+			return MDB_NOTFOUND;
+		if (it->reverse)
+			it->blk--;
+		else
+			it->blk++;
+	} else if (!it->started) {
+		it->started = 1;
+		it->blk = it->reverse ? hi : lo;
+	}
+	if (cn == 0 || cn > sizeof(kb) - 8)
+		return MDB_NOTFOUND;
+	memcpy(kb + 8, it->customer, cn);
+	for (;;) {
+		put_be64(kb, it->blk);
+		k->mv_size = 8 + cn;
+		k->mv_data = kb;
+		rc = mdb_cursor_get(it->ccur, k, v, MDB_SET_RANGE);
+		if (it->reverse && rc == 0 && (k->mv_size != 8 + cn ||
+		    memcmp(k->mv_data, kb, 8 + cn) != 0))
+			rc = mdb_cursor_get(it->ccur, k, v, MDB_PREV_NODUP);
+		else if (it->reverse && rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(it->ccur, k, v, MDB_LAST);
+		else if (it->reverse && rc == 0)
+			rc = mdb_cursor_get(it->ccur, k, v, MDB_LAST_DUP);
+		if (rc != 0)
+			return rc;
+		if (k->mv_size < 8)
+			return MDB_CORRUPTED;
+		b = get_be64(k->mv_data);
+		if (it->reverse ? b < lo : b > hi)
+			return MDB_NOTFOUND;
+		if (k->mv_size == 8 + cn &&
+		    memcmp((uint8_t *)k->mv_data + 8, it->customer, cn) == 0) {
+			it->blk = b;
+			it->in_blk = 1;
+			return 0;
+		}
+		/* Not in block it->blk: try b, or the next block. */
+		if (b != it->blk)
+			it->blk = b;
+		else if (it->reverse ? b <= lo : b >= hi)
+			return MDB_NOTFOUND;
+		else if (it->reverse)
+			it->blk--;
+		else
+			it->blk++;
+	}
+}
+
 /* Position the cursor on the next candidate; *k gets its seq key. */
 static int
 step(al_iter *it, MDB_val *k, MDB_val *v)
 {
 	MDB_cursor_op	op;
 	uint8_t		kb[8];
-	int		first = !it->started;
+	int		first;
 
+	if (it->by_customer)
+		return cust_step(it, k, v);
+	first = !it->started;
 	it->started = 1;
-	if (it->by_customer) {
-		k->mv_size = strlen(it->customer);
-		k->mv_data = it->customer;
-		if (first)
-			op = MDB_SET;
-		else
-			op = it->reverse ? MDB_PREV_DUP : MDB_NEXT_DUP;
-		if (first) {
-			int rc = mdb_cursor_get(it->cur, k, v, op);
-
-			if (rc != 0)
-				return rc;
-			op = it->reverse ? MDB_LAST_DUP : MDB_FIRST_DUP;
-		}
-		return mdb_cursor_get(it->cur, k, v, op);
-	}
 	if (first && !it->reverse && it->f.from_seq > 1) {
 		put_be64(kb, it->f.from_seq);
 		k->mv_size = 8;

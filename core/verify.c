@@ -273,7 +273,7 @@ check_access(struct vstate *v, const struct al_entry *e)
 {
 	struct al_decision	d;
 	MDB_val			k, val;
-	uint8_t			kb[8];
+	uint8_t			kb[8], ck[CUST_KEY_MAX];
 	char			hex[2 * AL_HASH_LEN + 1];
 	int			rc;
 
@@ -284,12 +284,13 @@ check_access(struct vstate *v, const struct al_entry *e)
 		v->s->denied++;
 
 	put_be64(kb, e->seq);
-	k.mv_size = e->customer.n;
-	k.mv_data = (void *)(uintptr_t)e->customer.p;
+	k.mv_size = cust_key(ck, e->customer.p, e->customer.n, e->seq);
+	k.mv_data = ck;
 	val.mv_size = 8;
 	val.mv_data = kb;
-	if (k.mv_size == 0 || k.mv_size > 511)
-		problem(v, e->seq, "customer field of %zu bytes", k.mv_size);
+	if (k.mv_size == 0)
+		problem(v, e->seq, "customer field of %zu bytes",
+		    e->customer.n);
 	else if (!v->exact)
 		pair_fold(v, &v->ents, k.mv_data, k.mv_size, kb, 8);
 	else if ((rc = mdb_cursor_get(v->idx, &k, &val, MDB_GET_BOTH)) ==

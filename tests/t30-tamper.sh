@@ -271,6 +271,17 @@ check "index record moved: seq 5 is missing from it" \
 check "index record moved: the count alone would not tell" \
     no_out "the customer index holds"
 
+# The same count, one record in another block of the index (its key is
+# the block, seq >> 12, then the customer).
+fresh; tamper index-block 5 1
+expect 1 "index record in another block: verify fails" v
+check "index record in another block: seq 5 is missing from it" \
+    out_has "seq 5: missing from the customer index"
+check "index record in another block: the count alone would not tell" \
+    no_out "the customer index holds"
+fresh; tamper index-block 5 0
+expect 0 "index record put back in its own block: verify passes" v
+
 # The policies index (seq -> digest of each policy change) disagrees.
 fresh; tamper pindex-del 10
 expect 1 "policies index record removed: verify fails" v

@@ -236,4 +236,28 @@ check "...and the tree is the entries' tree" \
 rec z
 expect 0 "format 1: record upgrades it" al verify
 
+# A log of format 2: the customer index keyed by the customer alone
+restore
+al log --customer a >"$T/before"
+"$TAMPER" "$T/log" index-v2 >/dev/null 2>&1
+expect 3 "format 2: log asks for an upgrade" al log --customer a
+check "...and says how" err_has "format version 2, with its customer index keyed by customer alone: upgrade it first with 'auditlog upgrade'"
+expect 0 "upgrade" al upgrade
+expect 0 "...then verify passes" al verify
+al log --customer a >"$T/after"
+check "...and the customer's entries are the same" cmp -s "$T/before" "$T/after"
+check "...and there is one" [ "$(wc -l <"$T/after")" -eq 2 ]
+expect 0 "upgrade again: nothing to do" al upgrade
+# The rekeying keeps what the old index held, right or wrong.
+restore
+"$TAMPER" "$T/log" index-del 3 >/dev/null 2>&1
+"$TAMPER" "$T/log" index-v2 >/dev/null 2>&1
+expect 0 "format 2 with a record missing: upgrade" al upgrade
+expect 1 "...then verify still finds it missing" al verify
+check "...naming the seq" out_has "seq 3: missing from the customer index"
+restore
+"$TAMPER" "$T/log" index-v2 >/dev/null 2>&1
+rec z
+expect 0 "format 2: record upgrades it" al verify
+
 done_testing

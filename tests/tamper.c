@@ -41,6 +41,10 @@ static const char usage_text[] =
     "  index-del SEQ              remove entry SEQ's customer index record\n"
     "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
+    "  index-block SEQ BLOCK      move entry SEQ's customer index record\n"
+    "                             to another block\n"
+    "  index-v2                   make it a log of format 2: the customer\n"
+    "                             index keyed by the customer alone\n"
     "  head SEQ HEX               set the head metadata\n"
     "  meta-policy SEQ            set the active-policy metadata\n"
     "  policy-text SEQ TEXT       replace a policy entry's text, keep its\n"
@@ -53,7 +57,8 @@ static const char usage_text[] =
     "  tree-flip POS | tree-del POS | tree-add | tree-edge\n"
     "                             alter the stored tree node at POS, add\n"
     "                             one past the last, or alter the edge\n"
-    "  tree-v1                    make it a log of format 1: no tree\n";
+    "  tree-v1                    make it a log of format 1: no tree, and\n"
+    "                             the customer index of format 2\n";
 
 struct db {
 	MDB_env		*env;
@@ -191,6 +196,92 @@ done:
 	return ret;
 }
 
+/*
+ * The customer index as formats 1 and 2 kept it: key the customer alone.
+ * Every record is read, the index emptied, and each written back.
+ */
+static int
+index_old(struct db *d, uint32_t version)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		*pairs = NULL, *p, ver[4];
+	size_t		 n = 0, cap = 0, i, len;
+	int		 rc, ret = -1;
+
+	if ((rc = mdb_cursor_open(d->txn, d->customer, &c)) != 0) {
+		lmdb_fail(rc, "read the customer index");
+		goto done;
+	}
+	/* Each pair as 2-byte length, customer, 8-byte seq. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= 8 || v.mv_size != 8) {
+			warnx("a customer index record of the old layout");
+			goto done;
+		}
+		len = k.mv_size - 8;
+		if (n + 2 + len + 8 > cap) {
+			cap = (cap + len + 10) * 2;
+			if ((p = realloc(pairs, cap)) == NULL) {
+				warn("realloc");
+				goto done;
+			}
+			pairs = p;
+		}
+		pairs[n] = (uint8_t)(len >> 8);
+		pairs[n + 1] = (uint8_t)len;
+		memcpy(pairs + n + 2, (uint8_t *)k.mv_data + 8, len);
+		memcpy(pairs + n + 2 + len, v.mv_data, 8);
+		n += 2 + len + 8;
+	}
+	if (rc != MDB_NOTFOUND) {
+		lmdb_fail(rc, "read the customer index");
+		goto done;
+	}
+	if ((rc = mdb_drop(d->txn, d->customer, 0)) != 0) {
+		lmdb_fail(rc, "empty the customer index");
+		goto done;
+	}
+	for (i = 0; i < n; i += 2 + len + 8) {
+		len = (size_t)pairs[i] << 8 | pairs[i + 1];
+		k.mv_size = len;
+		k.mv_data = pairs + i + 2;
+		v.mv_size = 8;
+		v.mv_data = pairs + i + 2 + len;
+		if ((rc = mdb_put(d->txn, d->customer, &k, &v, 0)) != 0) {
+			lmdb_fail(rc, "write the customer index");
+			goto done;
+		}
+	}
+	put_be32(ver, version);
+	k.mv_size = strlen(META_VERSION);
+	k.mv_data = (void *)(uintptr_t)META_VERSION;
+	v.mv_size = 4;
+	v.mv_data = ver;
+	if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0) {
+		lmdb_fail(rc, "set the version");
+		goto done;
+	}
+	ret = 0;
+done:
+	free(pairs);
+	if (c != NULL)
+		mdb_cursor_close(c);
+	return ret;
+}
+
+static int
+op_index_v2(struct db *d, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0) {
+		warnx("usage: index-v2");
+		return -1;
+	}
+	return index_old(d, 2);
+}
+
 /* tree-flip POS | tree-del POS | tree-add | tree-edge: the tree itself. */
 static int
 op_tree(struct db *d, const char *op, int argc, char **argv)
@@ -245,22 +336,14 @@ op_tree(struct db *d, const char *op, int argc, char **argv)
 		goto done;
 	}
 	if (strcmp(op, "tree-v1") == 0) {
-		/* What a log of format 1 was: no tree, no edge. */
-		uint8_t	ver[4];
-
+		/* What a log of format 1 was: no tree, no edge, the
+		 * customer index keyed by the customer alone. */
 		k.mv_size = strlen(META_TREE);
 		k.mv_data = (void *)(uintptr_t)META_TREE;
 		if ((rc = mdb_drop(d->txn, d->tree, 1)) != 0 ||
 		    (rc = mdb_del(d->txn, d->meta, &k, NULL)) != 0)
 			return lmdb_fail(rc, "remove the tree");
-		put_be32(ver, 1);
-		k.mv_size = strlen(META_VERSION);
-		k.mv_data = (void *)(uintptr_t)META_VERSION;
-		v.mv_size = 4;
-		v.mv_data = ver;
-		if ((rc = mdb_put(d->txn, d->meta, &k, &v, 0)) != 0)
-			return lmdb_fail(rc, "set version 1");
-		return 0;
+		return index_old(d, 1);
 	}
 	/* tree-edge */
 	k.mv_size = strlen(META_TREE);
@@ -410,8 +493,8 @@ set_head(struct db *d, uint64_t seq, const uint8_t hash[AL_HASH_LEN])
 static int
 index_op(struct db *d, const struct al_str *customer, uint64_t seq, int add)
 {
-	uint8_t	kb[8];
-	MDB_val	k = { customer->n, (void *)(uintptr_t)customer->p };
+	uint8_t	kb[8], ck[CUST_KEY_MAX];
+	MDB_val	k = { cust_key(ck, customer->p, customer->n, seq), ck };
 	MDB_val	v = seq_key(kb, seq);
 	int	rc;
 
@@ -1146,6 +1229,44 @@ op_index_add(struct db *d, int argc, char **argv)
 }
 
 static int
+op_index_block(struct db *d, int argc, char **argv)
+{
+	struct ent	x = { 0 };
+	uint64_t	seq, blk;
+	uint8_t		kb[8], ck[CUST_KEY_MAX];
+	MDB_val		k, v;
+	int		mrc, rc = -1;
+
+	if (argc != 2) {
+		warnx("usage: index-block SEQ BLOCK");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0 ||
+	    parse_u64(argv[1], "BLOCK", &blk) != 0)
+		return -1;
+	if (load(d, seq, &x) != 0)
+		goto done;
+	if (x.e.kind != AL_KIND_ACCESS) {
+		warnx("entry %llu is not an access", (unsigned long long)seq);
+		goto done;
+	}
+	if (index_op(d, &x.e.customer, seq, 0) != 0)
+		goto done;
+	k.mv_size = cust_key(ck, x.e.customer.p, x.e.customer.n, seq);
+	k.mv_data = ck;
+	put_be64(ck, blk);
+	v = seq_key(kb, seq);
+	if ((mrc = mdb_put(d->txn, d->customer, &k, &v, 0)) != 0) {
+		lmdb_fail(mrc, "add index record");
+		goto done;
+	}
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
+static int
 op_head(struct db *d, int argc, char **argv)
 {
 	uint64_t	seq;
@@ -1287,7 +1408,9 @@ static const struct {
 	{ "forge",	 op_forge },
 	{ "head",	 op_head },
 	{ "index-add",	 op_index_add },
+	{ "index-block", op_index_block },
 	{ "index-del",	 op_index_del },
+	{ "index-v2",	 op_index_v2 },
 	{ "pindex-del",	 op_pindex_del },
 	{ "meta-policy", op_meta_policy },
 	{ "policy-text", op_policy_text },

@@ -187,7 +187,7 @@ test_entry(void)
 	b.p[0] = 3;
 	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
 	    strstr(why, "version"), "an unknown version is refused: %s", why);
-	b.p[0] = AL_FORMAT_VERSION;
+	b.p[0] = 2;	/* the newest entry encoding */
 	b.p[1] = 9;
 	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
 	    strstr(why, "kind"), "an unknown kind is refused: %s", why);
@@ -624,6 +624,144 @@ test_periods(const char *tmp)
 	al_close(l);
 }
 
+/*
+ * The customer index is kept in blocks of 4096 seqs: a customer's entries
+ * by the iterator, both ways, over every kind of seq and time range, are
+ * exactly those a plain scan finds.
+ */
+#define CB_N	(3 * 4096 + 700)	/* accesses: seqs 2 to CB_N + 1 */
+
+static const char *
+cb_customer(uint64_t seq)
+{
+	static const char *const cyc[] = { "c0", "c1", "c2", "c3", "c4",
+	    "c5", "c6" };
+
+	if (seq == 4095 || seq == 4096 || seq == 8191 || seq == 8192 ||
+	    seq == 12287 || seq == 12288)
+		return "edge";		/* last and first of blocks */
+	if (seq == 7 || seq == 9000 || seq == 9001 || seq == CB_N + 1)
+		return "rare";		/* not in block 1 */
+	return cyc[seq % 7];
+}
+
+static int
+cb_run(al_log *l, const struct al_filter *f, int reverse, uint64_t *got,
+    int *n)
+{
+	struct al_entry	 e;
+	al_iter		*it;
+	int		 rc;
+
+	*n = 0;
+	if ((rc = (reverse ? al_iter_open_reverse : al_iter_open)(l, f,
+	    &it)) != 0)
+		return rc;
+	while ((rc = al_iter_next(it, &e)) == 1)
+		if (*n < CB_N)
+			got[(*n)++] = e.seq;
+	al_iter_close(it);
+	return rc;
+}
+
+static void
+test_customer_blocks(const char *tmp)
+{
+	static const char *const custs[] = { "c3", "rare", "edge", "c",
+	    "c33", "nobody" };
+	static const uint64_t ranges[][2] = { { 0, 0 }, { 1, 4095 },
+	    { 4095, 4096 }, { 4096, 8191 }, { 4097, 8190 }, { 5000, 12000 },
+	    { 8192, 8192 }, { 12000, 0 }, { 0, 3 }, { 20000, 0 },
+	    { 9001, 9001 }, { 2, 9000 } };
+	struct al_init_opts	 o;
+	struct al_access	 a[1000];
+	struct al_decision	 d[1000];
+	struct al_filter	 f;
+	char			 dir[512];
+	uint64_t		 t = 0, *got, *want, seq;
+	al_log			*l = NULL;
+	size_t			 i, j, k, r;
+	int			 n, nw, bad, rc = 0, x;
+
+	got = calloc(CB_N, sizeof(*got));
+	want = calloc(CB_N, sizeof(*want));
+	snprintf(dir, sizeof(dir), "%s/blocks", tmp);
+	memset(&o, 0, sizeof(o));
+	o.actor = "tester";
+	o.clock = step_clock;
+	o.clock_arg = &t;
+	if (got == NULL || want == NULL || al_init(dir, &o, &l) != 0) {
+		check(0, "init: %s", l ? al_errmsg(l) : "out of memory");
+		goto done;
+	}
+	al_set_clock(l, step_clock, &t);	/* seq s at time s * 1000 */
+	memset(a, 0, sizeof(a));
+	for (seq = 2; seq <= CB_N + 1 && rc == 0; seq += k) {
+		for (k = 0; k < 1000 && seq + k <= CB_N + 1; k++) {
+			a[k].actor = "svc:x";
+			a[k].customer = cb_customer(seq + k);
+			a[k].purpose = "service-provision";
+			a[k].action = "read";
+		}
+		rc = al_record_batch(l, a, k, d);
+	}
+	check(rc == 0 && d[k - 1].seq == CB_N + 1, "%d accesses over 4 "
+	    "blocks: %s", CB_N, rc ? al_errmsg(l) : "recorded");
+	for (i = 0; i < sizeof(custs) / sizeof(custs[0]); i++)
+		for (x = 0; x < 2; x++) {
+			bad = 0;
+			for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]);
+			    r++) {
+				memset(&f, 0, sizeof(f));
+				f.customer = custs[i];
+				f.from_seq = ranges[r][0];
+				f.to_seq = ranges[r][1];
+				for (nw = 0, seq = 2; seq <= CB_N + 1; seq++)
+					if (strcmp(cb_customer(seq),
+					    custs[i]) == 0 &&
+					    seq >= f.from_seq &&
+					    (f.to_seq == 0 || seq <= f.to_seq))
+						want[nw++] = seq;
+				if (x)	/* newest first */
+					for (j = 0; j < (size_t)nw / 2; j++) {
+						seq = want[j];
+						want[j] = want[nw - 1 - j];
+						want[nw - 1 - j] = seq;
+					}
+				if (cb_run(l, &f, x, got, &n) != 0 ||
+				    n != nw || (nw > 0 && memcmp(got, want,
+				    nw * sizeof(*got)) != 0)) {
+					printf("# %s, seqs %llu to %llu%s: %d "
+					    "found, %d wanted\n", custs[i],
+					    (unsigned long long)f.from_seq,
+					    (unsigned long long)f.to_seq,
+					    x ? ", newest first" : "", n, nw);
+					bad++;
+				}
+			}
+			check(bad == 0, "customer %s, %s, in %zu seq ranges: "
+			    "the entries a scan finds", custs[i], x ?
+			    "newest first" : "oldest first",
+			    sizeof(ranges) / sizeof(ranges[0]));
+		}
+	/* A period is a seq range for the customer too. */
+	memset(&f, 0, sizeof(f));
+	f.customer = "edge";
+	f.since_ns = 4096 * 1000;
+	f.until_ns = 12288 * 1000;
+	rc = cb_run(l, &f, 0, got, &n);
+	check(rc == 0 && n == 4 && got[0] == 4096 && got[3] == 12287,
+	    "customer edge from time 4096000 to before 12288000: 4096, "
+	    "8191, 8192, 12287 (%d found)", n);
+	rc = cb_run(l, &f, 1, got, &n);
+	check(rc == 0 && n == 4 && got[0] == 12287 && got[3] == 4096,
+	    "...and newest first (%d found)", n);
+done:
+	al_close(l);
+	free(got);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -641,6 +779,7 @@ main(void)
 	test_default_policy();
 	test_library(tmp);
 	test_periods(tmp);
+	test_customer_blocks(tmp);
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
