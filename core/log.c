@@ -522,14 +522,11 @@ put_node(void *arg, uint64_t pos, const uint8_t *hash)
 	    "tree node");
 }
 
-/* Add leaf to the tree of head h and store the new edge. */
+/* Add leaf to the tree of head h, storing the nodes it completes. */
 static int
 tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
 {
 	struct emit	 x = { l, txn };
-	uint8_t		 eb[8 + 64 * AL_HASH_LEN];
-	MDB_val		 k = { strlen(META_TREE), (void *)(uintptr_t)META_TREE };
-	MDB_val		 v;
 	int		 rc;
 
 	if (!h->have_edge) {
@@ -544,7 +541,28 @@ tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
 	if ((rc = mt_push(&h->edge, leaf, put_node, &x)) != 0)
 		return rc == AL_EINVAL ? al_seterr(l, rc, "the tree is full") :
 		    rc;
+	return 0;
+}
+
+/*
+ * Store head h and its tree edge in meta: once a transaction, after its
+ * appends, however many there were.
+ */
+static int
+head_store(al_log *l, MDB_txn *txn, const struct head *h)
+{
+	uint8_t	hb[8 + AL_HASH_LEN], eb[8 + 64 * AL_HASH_LEN];
+	MDB_val	k = { strlen(META_HEAD), (void *)(uintptr_t)META_HEAD };
+	MDB_val	v = { sizeof(hb), hb };
+	int	rc;
+
+	put_be64(hb, h->seq);
+	memcpy(hb + 8, h->hash, AL_HASH_LEN);
+	if ((rc = put(l, txn, l->meta, &k, &v, 0, "move head")) != 0)
+		return rc;
 	mt_edge_put(&h->edge, eb);
+	k.mv_size = strlen(META_TREE);
+	k.mv_data = (void *)(uintptr_t)META_TREE;
 	v.mv_size = mt_edge_len(h->edge.size);
 	v.mv_data = eb;
 	return put(l, txn, l->meta, &k, &v, 0, "move the tree edge");
@@ -739,14 +757,14 @@ get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
 }
 
 /*
- * Append e (its seq, prev and time set here) with its index records, and
- * move the head.  Returns the new hash in h.
+ * Append e (its seq, prev and time set here) with its index records and
+ * tree nodes, and move head h in memory (head_store writes it).
  */
 static int
 append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 {
 	struct buf	*b = &l->ebuf;
-	uint8_t		 kb[8], hb[8 + AL_HASH_LEN];
+	uint8_t		 kb[8];
 	MDB_val		 k = { 8, kb }, v, mk, mv;
 	int		 rc;
 
@@ -804,14 +822,6 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 	h->time = e->time_ns;
 	h->have_time = 1;
 	entry_hash(b->p, b->n, h->hash);
-	put_be64(hb, h->seq);
-	memcpy(hb + 8, h->hash, AL_HASH_LEN);
-	mk.mv_size = strlen(META_HEAD);
-	mk.mv_data = (void *)(uintptr_t)META_HEAD;
-	mv.mv_size = sizeof(hb);
-	mv.mv_data = hb;
-	if ((rc = put(l, txn, l->meta, &mk, &mv, 0, "move head")) != 0)
-		goto done;
 	if ((rc = tree_add(l, txn, h, h->hash)) != 0)
 		goto done;
 	if (e->kind == AL_KIND_POLICY) {
@@ -882,7 +892,7 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 			return rc;
 		d->seq = e.seq;
 	}
-	return 0;
+	return r->write && r->n > 0 ? head_store(l, txn, &h) : 0;
 }
 
 int
@@ -1056,7 +1066,8 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		    strcmp(l->pol_entry.name.p, ps->name) == 0)
 			return 0;
 	}
-	if ((rc = append(l, txn, &e, &h)) != 0)
+	if ((rc = append(l, txn, &e, &h)) != 0 ||
+	    (rc = head_store(l, txn, &h)) != 0)
 		return rc;
 	ps->seq = e.seq;
 	return 0;
@@ -1256,7 +1267,8 @@ checkpoint_in(al_log *l, MDB_txn *txn, void *arg)
 	e.actor = str(c->actor);
 	e.note.p = (const char *)c->note.p;
 	e.note.n = c->note.n;
-	if ((rc = append(l, txn, &e, &h)) != 0)
+	if ((rc = append(l, txn, &e, &h)) != 0 ||
+	    (rc = head_store(l, txn, &h)) != 0)
 		return rc;
 	c->seq = e.seq;
 	return 0;
