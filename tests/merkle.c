@@ -11,27 +11,7 @@
 #include <unistd.h>
 
 #include "al_int.h"
-
-static int	ntests, nfailed;
-
-static void
-check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-check(int cond, const char *fmt, ...)
-{
-	va_list	ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 typedef uint8_t hash_t[AL_HASH_LEN];
 

@@ -8,27 +8,7 @@
 #include <unistd.h>
 
 #include "al_int.h"
-
-static int	ntests, nfailed;
-
-static void
-check(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-check(int cond, const char *fmt, ...)
-{
-	va_list	ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 static void
 test_utf8(void)
