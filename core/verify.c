@@ -210,26 +210,57 @@ pair_fold(const struct vstate *v, struct pairsum *ps, const void *cust,
 
 /*
  * Fold the customer index's pairs into v->idxsum, by one walk in key
- * order (no lookups), in v's transaction.
+ * order (no lookups), in v's transaction: n pairs at a time from where
+ * *w is (zeroed to start).  Returns 1 when the walk is over.
  */
-static void
-index_fold(struct vstate *v)
+struct istep {
+	MDB_cursor	*c;
+	MDB_cursor_op	 op;
+	int		 started, end;
+};
+
+static int
+index_step(struct vstate *v, struct istep *w, size_t n)
 {
-	MDB_cursor	*c = NULL;
 	MDB_val		 k, val;
 	int		 mrc;
 
-	memset(&v->idxsum, 0, sizeof(v->idxsum));
-	v->have_idx = 1;
-	v->idx_ok = 0;
-	if (mdb_cursor_open(v->txn, v->l->customer, &c) != 0)
-		return;
-	for (mrc = mdb_cursor_get(c, &k, &val, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(c, &k, &val, MDB_NEXT))
+	if (w->end)
+		return 1;
+	if (!w->started) {
+		w->started = 1;
+		memset(&v->idxsum, 0, sizeof(v->idxsum));
+		v->have_idx = 1;
+		v->idx_ok = 0;
+		w->op = MDB_FIRST;
+		if (mdb_cursor_open(v->txn, v->l->customer, &w->c) != 0) {
+			w->c = NULL;
+			w->end = 1;
+			return 1;
+		}
+	}
+	for (; n > 0; n--) {
+		if ((mrc = mdb_cursor_get(w->c, &k, &val, w->op)) != 0) {
+			v->idx_ok = mrc == MDB_NOTFOUND;
+			mdb_cursor_close(w->c);
+			w->c = NULL;
+			w->end = 1;
+			return 1;
+		}
+		w->op = MDB_NEXT;
 		pair_fold(v, &v->idxsum, k.mv_data, k.mv_size, val.mv_data,
 		    val.mv_size);
-	v->idx_ok = mrc == MDB_NOTFOUND;
-	mdb_cursor_close(c);
+	}
+	return 0;
+}
+
+static void
+index_fold(struct vstate *v)
+{
+	struct istep	w = { NULL, MDB_FIRST, 0, 0 };
+
+	while (!index_step(v, &w, SIZE_MAX))
+		;
 }
 
 /*
@@ -513,8 +544,10 @@ check_meta(struct vstate *v, uint64_t last_seq, const uint8_t *last_hash)
 }
 
 /*
- * The walk's part of one entry, in the order of the keys: the key, and
- * the entry's hash into it (0), or -1 to skip an entry without a seq.
+ * The walk's part of one entry, in the order of the keys: the key into
+ * it (0), or -1 to skip an entry without a seq.  The entry is hashed
+ * next (hash_items), so that even one that cannot be decoded links the
+ * chain on.
  */
 static int
 walk_entry(struct vstate *v, const MDB_val *k, const MDB_val *val,
@@ -541,11 +574,17 @@ walk_entry(struct vstate *v, const MDB_val *k, const MDB_val *val,
 	it->nth = s->entries;
 	it->p = val->mv_data;
 	it->n = val->mv_size;
-	/* An entry that cannot be decoded is hashed all the same, so the
-	 * chain goes on through it. */
-	entry_hash(it->p, it->n, it->hash);
 	v->expect = seq + 1;
 	return 0;
+}
+
+static void
+hash_items(struct vitem *it, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		entry_hash(it[i].p, it[i].n, it[i].hash);
 }
 
 /*
@@ -607,7 +646,13 @@ next:
 	return 0;
 }
 
-/* One thread walks and hashes, another checks: batches between them. */
+/*
+ * One thread walks, another checks: batches between them.  Hashing is
+ * most of the walk's work, and either thread does it: a batch handed on
+ * while the checks are still busy with an earlier one is hashed by the
+ * walk, and one handed on while they wait is hashed by the checks, so
+ * that neither thread waits long for the other.
+ */
 #define VBATCH	512
 #define VRING	4
 
@@ -616,6 +661,8 @@ struct vsplit {
 	pthread_cond_t	 more, room;
 	uint64_t	 head, tail;	/* batches handed on, and done */
 	size_t		 n[VRING];
+	int		 by_check[VRING];	/* the checks hash it */
+	int		 hashed[VRING];		/* ...or the walk has */
 	int		 done;		/* the walk has handed on all */
 	int		 stop;		/* the checks failed: stop walking */
 	int		 rc;
@@ -641,7 +688,11 @@ check_thread(void *arg)
 		}
 		b = q->tail % VRING;
 		n = q->n[b];
+		while (!q->by_check[b] && !q->hashed[b])
+			pthread_cond_wait(&q->more, &q->mu);
 		pthread_mutex_unlock(&q->mu);
+		if (q->by_check[b])
+			hash_items(q->item[b], n);
 		for (i = 0; i < n && rc == 0; i++)
 			rc = check_entry(&q->vb, &q->item[b][i]);
 		pthread_mutex_lock(&q->mu);
@@ -653,36 +704,57 @@ check_thread(void *arg)
 		pthread_cond_signal(&q->room);
 		pthread_mutex_unlock(&q->mu);
 		if (rc != 0)
-			return NULL;
+			break;
 	}
-	/* The walk has more to do per entry than the checks: this
-	 * thread folds the index too. */
-	index_fold(&q->vb);
 	return NULL;
 }
 
-/* Hand on the batch being filled; 0, or -1 when the checks stopped. */
+/*
+ * Hand on the batch being filled; 0, or -1 when the checks stopped.
+ * While they are too far behind to take another, fold the index.
+ */
 static int
-hand_on(struct vsplit *q, size_t n)
+hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n)
 {
-	int	stop;
+	size_t	b = q->head % VRING;
+	int	stop, mine;
 
 	pthread_mutex_lock(&q->mu);
-	q->n[q->head % VRING] = n;
+	q->n[b] = n;
+	q->hashed[b] = 0;
+	/* The checks are busy with another when it is not the only one. */
+	mine = q->head != q->tail;
+	q->by_check[b] = !mine;
 	q->head++;
 	pthread_cond_signal(&q->more);
-	while (q->head - q->tail == VRING && !q->stop)
-		pthread_cond_wait(&q->room, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+	if (mine) {
+		hash_items(q->item[b], n);
+		pthread_mutex_lock(&q->mu);
+		q->hashed[b] = 1;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->mu);
+	}
+	pthread_mutex_lock(&q->mu);
+	while (q->head - q->tail == VRING && !q->stop) {
+		if (w->end) {
+			pthread_cond_wait(&q->room, &q->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&q->mu);
+		(void)index_step(v, w, 256);
+		pthread_mutex_lock(&q->mu);
+	}
 	stop = q->stop;
 	pthread_mutex_unlock(&q->mu);
 	return stop ? -1 : 0;
 }
 
 /*
- * The fast scan on two cores: this thread walks the entries and hashes
- * them, while a second thread, in the second transaction (the same
- * snapshot), checks each entry as check_entry() does in one thread, then
- * folds the customer index.  Each counts its own problems; v
+ * The fast scan on two cores: this thread walks the entries and folds
+ * the customer index, while a second thread, in the second transaction
+ * (the same snapshot), checks each entry as check_entry() does in one
+ * thread; either hashes them.  Each counts its own problems; v
  * then takes the checking thread's state.  Returns 0 with *mrcp set, 1
  * when no thread could be started (nothing done: scan in one thread), or
  * the error that stopped the checks.
@@ -692,6 +764,7 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 {
 	struct vsplit	*q;
 	struct vstate	 a;
+	struct istep	 w = { NULL, MDB_FIRST, 0, 0 };
 	pthread_t	 t;
 	MDB_val		 k, val;
 	size_t		 n = 0;
@@ -718,16 +791,20 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 			continue;
 		if (++n == VBATCH) {
 			n = 0;
-			if ((stop = hand_on(q, VBATCH)) != 0)
+			if ((stop = hand_on(v, q, &w, VBATCH)) != 0)
 				break;
 		}
 	}
 	if (!stop && n > 0)
-		stop = hand_on(q, n);
+		stop = hand_on(v, q, &w, n);
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
+	while (!stop && !index_step(v, &w, SIZE_MAX))
+		;
+	if (w.c != NULL)
+		mdb_cursor_close(w.c);
 	pthread_join(t, NULL);
 
 	/* The walk's figures, and the checks' everything else. */
@@ -741,6 +818,9 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 	v->s = a.s;
 	v->txn = a.txn;
 	v->expect = a.expect;
+	v->idxsum = a.idxsum;
+	v->have_idx = a.have_idx;
+	v->idx_ok = a.idx_ok;
 	*mrcp = mrc;
 	rc = q->rc;
 room:
@@ -802,9 +882,11 @@ scan(struct vstate *v, MDB_cursor *cur)
 		rc = 0;
 		for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
 		    mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT))
-			if (walk_entry(v, &k, &val, &it) == 0 &&
-			    (rc = check_entry(v, &it)) != 0)
-				break;
+			if (walk_entry(v, &k, &val, &it) == 0) {
+				hash_items(&it, 1);
+				if ((rc = check_entry(v, &it)) != 0)
+					break;
+			}
 	}
 	if (rc != 0)
 		goto done;
