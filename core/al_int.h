@@ -68,9 +68,12 @@ int	entry_encode(const struct al_entry *, struct buf *);
 /*
  * Decode n bytes at p into e.  Strings are copied into *store (realloc'd,
  * owned by the caller) so they are NUL-terminated and outlive the txn.
- * Returns 0, or -1 with a reason in why.
+ * Returns 0, or -1 with a reason in why.  entry_parse does the same but
+ * leaves e->hash unset, for a caller that hashes the bytes elsewhere.
  */
 int	entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
+	    uint8_t **store, size_t *storecap, char *why, size_t whylen);
+int	entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 	    uint8_t **store, size_t *storecap, char *why, size_t whylen);
 void	entry_hash(const uint8_t *p, size_t n, uint8_t out[AL_HASH_LEN]);
 void	sha256(const void *p, size_t n, uint8_t out[AL_HASH_LEN]);

@@ -122,12 +122,18 @@ entry_encode(const struct al_entry *e, struct buf *b)
 /*
  * Decoding never trusts a length: every read is checked against what is
  * left, and the entry must end exactly where its last field does.
+ *
+ * The strings are not copied one at a time: the encoding is copied once
+ * into the store, each string points into that copy, and its NUL goes
+ * over the first byte of what follows it there (a length, a number, a
+ * digest, or the one byte past the end).  Every read is of the original,
+ * so nothing overwritten in the copy is needed again.
  */
 struct rd {
 	const uint8_t	*p;
 	size_t		 left;
-	uint8_t		*store;
-	size_t		 used;
+	const uint8_t	*base;		/* the original */
+	uint8_t		*copy;		/* its bytes, and one more */
 	const char	*field;
 };
 
@@ -135,6 +141,7 @@ static int
 get_str(struct rd *r, const char *field, struct al_str *s)
 {
 	uint32_t	n;
+	size_t		off;
 
 	r->field = field;
 	if (r->left < 4)
@@ -142,12 +149,10 @@ get_str(struct rd *r, const char *field, struct al_str *s)
 	n = get_be32(r->p);
 	if (n > r->left - 4)
 		return -1;
-	memcpy(r->store + r->used, r->p + 4, n);
-	r->store[r->used + n] = '\0';
-	/* Offsets now; pointers once the store is final. */
-	s->p = (const char *)(uintptr_t)r->used;
+	off = (size_t)(r->p - r->base) + 4;
+	r->copy[off + n] = '\0';
+	s->p = (const char *)r->copy + off;
 	s->n = n;
-	r->used += (size_t)n + 1;
 	r->p += 4 + (size_t)n;
 	r->left -= 4 + (size_t)n;
 	return 0;
@@ -168,46 +173,34 @@ get_bytes(struct rd *r, const char *field, void *out, size_t n)
 static int
 get_u32(struct rd *r, const char *field, uint32_t *v)
 {
-	uint8_t	x[4];
-
-	if (get_bytes(r, field, x, 4) != 0)
+	r->field = field;
+	if (r->left < 4)
 		return -1;
-	*v = get_be32(x);
+	*v = get_be32(r->p);
+	r->p += 4;
+	r->left -= 4;
 	return 0;
 }
 
-static void
-fix_str(struct al_str *s, uint8_t *store)
-{
-	s->p = (const char *)store + (size_t)(uintptr_t)s->p;
-}
-
 int
-entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
+entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
     uint8_t **store, size_t *storecap, char *why, size_t whylen)
 {
 	static const char	empty[] = "";
-	struct al_str		*strs[16];
 	struct rd		 r;
 	uint8_t			 dec[2], dec8[8];
-	size_t			 need, i, nstr = 0;
+	size_t			 i;
 	uint8_t			*s;
 
 	memset(e, 0, sizeof(*e));
-	/* Every string, and its NUL, fits in n bytes plus one per field. */
-	need = n + 32;
-	if (need > *storecap) {
-		if ((s = realloc(*store, need)) == NULL) {
+	if (n + 1 > *storecap) {
+		if ((s = realloc(*store, n + 1)) == NULL) {
 			snprintf(why, whylen, "out of memory");
 			return -1;
 		}
 		*store = s;
-		*storecap = need;
+		*storecap = n + 1;
 	}
-	r.p = p;
-	r.left = n;
-	r.store = *store;
-	r.used = 0;
 	if (n < HDR_LEN) {
 		snprintf(why, whylen, "entry is %zu bytes, shorter than its "
 		    "header", n);
@@ -224,14 +217,16 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 		    e->kind, p[0]);
 		return -1;
 	}
+	memcpy(*store, p, n);
+	r.p = p + HDR_LEN;
+	r.left = n - HDR_LEN;
+	r.base = p;
+	r.copy = *store;
 	e->seq = get_be64(p + 2);
 	e->time_ns = get_be64(p + 10);
 	memcpy(e->prev, p + 18, AL_HASH_LEN);
-	r.p += HDR_LEN;
-	r.left -= HDR_LEN;
 #define STR(name, field) \
-	do { if (get_str(&r, name, &e->field) != 0) goto trunc; \
-	    strs[nstr++] = &e->field; } while (0)
+	do { if (get_str(&r, name, &e->field) != 0) goto trunc; } while (0)
 	STR("service", service);
 	STR("host", host);
 	if (get_u32(&r, "pid", &e->pid) || get_u32(&r, "uid", &e->uid))
@@ -284,8 +279,6 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 		    r.left);
 		return -1;
 	}
-	for (i = 0; i < nstr; i++)
-		fix_str(strs[i], *store);
 	/* Fields the kind does not have read as empty strings. */
 	{
 		struct al_str *all[] = { &e->customer, &e->data, &e->action,
@@ -296,9 +289,18 @@ entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
 			if (all[i]->p == NULL)
 				all[i]->p = empty;
 	}
-	entry_hash(p, n, e->hash);
 	return 0;
 trunc:
 	snprintf(why, whylen, "entry ends inside its %s field", r.field);
 	return -1;
+}
+
+int
+entry_decode(const uint8_t *p, size_t n, struct al_entry *e,
+    uint8_t **store, size_t *storecap, char *why, size_t whylen)
+{
+	if (entry_parse(p, n, e, store, storecap, why, whylen) != 0)
+		return -1;
+	entry_hash(p, n, e->hash);
+	return 0;
 }

@@ -43,6 +43,7 @@ struct rule {
 
 struct policy {
 	char		*name;
+	size_t		 namelen;
 	struct purpose	*pur;
 	size_t		 npur;
 	struct group	*grp;
@@ -681,6 +682,7 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 		perr(&ps, 0, "out of memory");
 		goto fail;
 	}
+	p->namelen = strlen(p->name);
 	if (len > AL_MAX_POLICY) {
 		perr(&ps, 0, "policy is larger than %d bytes",
 		    AL_MAX_POLICY);
@@ -781,14 +783,18 @@ who_matches(const struct policy *p, const struct rule *r, const char *actor)
 	return 0;
 }
 
+/*
+ * Set d to code, decided by rule r (or none).  With by, the rule is left
+ * in *by and no text is made: d->rule and d->detail stay empty.
+ */
 static void
-decide(const struct policy *p, struct al_decision *d, int code,
-    const struct rule *r, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+decide(const struct policy *p, struct al_decision *d, const struct rule **by,
+    int code, const struct rule *r, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 static void
-decide(const struct policy *p, struct al_decision *d, int code,
-    const struct rule *r, const char *fmt, ...)
+decide(const struct policy *p, struct al_decision *d, const struct rule **by,
+    int code, const struct rule *r, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;
@@ -796,6 +802,10 @@ decide(const struct policy *p, struct al_decision *d, int code,
 	d->allow = code == AL_ALLOWED;
 	d->code = (enum al_code)code;
 	d->rule[0] = d->detail[0] = '\0';
+	if (by != NULL) {
+		*by = r;
+		return;
+	}
 	if (r != NULL) {
 		n = snprintf(d->rule, sizeof(d->rule), "%s:%d", p->name,
 		    r->line);
@@ -823,9 +833,9 @@ decide(const struct policy *p, struct al_decision *d, int code,
  * reference; then the allow rules for that purpose, narrowing by actor,
  * action and data so that a denial names what was missing.
  */
-void
-policy_eval(const struct policy *p, const struct al_access *a,
-    struct al_decision *d)
+static void
+eval(const struct policy *p, const struct al_access *a,
+    struct al_decision *d, const struct rule **by)
 {
 	const struct purpose	*u;
 	const struct rule	*r;
@@ -841,13 +851,13 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		    in_list(&r->purposes, a->purpose) &&
 		    in_list(&r->actions, a->action) &&
 		    in_list(&r->data, data)) {
-			decide(p, d, AL_DENY_RULE, r, "forbidden by the deny "
+			decide(p, d, by, AL_DENY_RULE, r, "forbidden by the deny "
 			    "rule at %s:%d", p->name, r->line);
 			return;
 		}
 	}
 	if ((u = find_purpose(p, a->purpose)) == NULL) {
-		decide(p, d, AL_UNKNOWN_PURPOSE, NULL, "unknown purpose '%s'",
+		decide(p, d, by, AL_UNKNOWN_PURPOSE, NULL, "unknown purpose '%s'",
 		    a->purpose);
 		return;
 	}
@@ -855,19 +865,19 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		struct purpose	*m = (struct purpose *)(uintptr_t)u;
 
 		if (compile(&m->re, m->ref) != 0) {
-			decide(p, d, AL_MALFORMED_REF, NULL, "the ref pattern "
+			decide(p, d, by, AL_MALFORMED_REF, NULL, "the ref pattern "
 			    "of purpose '%s' does not compile", u->name);
 			return;
 		}
 		m->compiled = 1;
 	}
 	if (u->has_re && *ref == '\0') {
-		decide(p, d, AL_MISSING_REF, NULL, "purpose '%s' needs a "
+		decide(p, d, by, AL_MISSING_REF, NULL, "purpose '%s' needs a "
 		    "reference (--ref) matching '%s'", u->name, u->ref);
 		return;
 	}
 	if (u->has_re && regexec(&u->re, ref, 0, NULL, 0) != 0) {
-		decide(p, d, AL_MALFORMED_REF, NULL, "reference '%s' does "
+		decide(p, d, by, AL_MALFORMED_REF, NULL, "reference '%s' does "
 		    "not match '%s', required by purpose '%s'", ref, u->ref,
 		    u->name);
 		return;
@@ -883,20 +893,53 @@ policy_eval(const struct policy *p, const struct al_access *a,
 		action = 1;
 		if (!in_list(&r->data, data))
 			continue;
-		decide(p, d, AL_ALLOWED, r, NULL);
+		decide(p, d, by, AL_ALLOWED, r, NULL);
 		return;
 	}
 	if (!actor)
-		decide(p, d, AL_ACTOR_NOT_ALLOWED, NULL, "actor '%s' is in no "
+		decide(p, d, by, AL_ACTOR_NOT_ALLOWED, NULL, "actor '%s' is in no "
 		    "group allowed purpose '%s'", a->actor, a->purpose);
 	else if (!action)
-		decide(p, d, AL_ACTION_NOT_ALLOWED, NULL, "action '%s' is not "
+		decide(p, d, by, AL_ACTION_NOT_ALLOWED, NULL, "action '%s' is not "
 		    "allowed for '%s' under purpose '%s'", a->action, a->actor,
 		    a->purpose);
 	else
-		decide(p, d, AL_DATA_NOT_ALLOWED, NULL, "data category '%s' is "
+		decide(p, d, by, AL_DATA_NOT_ALLOWED, NULL, "data category '%s' is "
 		    "not allowed for action '%s' under purpose '%s'", data,
 		    a->action, a->purpose);
+}
+
+void
+policy_eval(const struct policy *p, const struct al_access *a,
+    struct al_decision *d)
+{
+	eval(p, a, d, NULL);
+}
+
+/*
+ * Whether s is the text decide() gives for rule r: "name:line", or ""
+ * when there is no rule or that does not fit in al_decision's rule.
+ */
+static int
+rule_is(const struct policy *p, const struct rule *r, const struct al_str *s)
+{
+	char		num[24];
+	size_t		nd = 0;
+	unsigned	line;
+
+	if (r == NULL || r->line < 0)
+		return r == NULL ? s->n == 0 : 0;
+	line = (unsigned)r->line;
+	do {
+		num[sizeof(num) - ++nd] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line != 0);
+	if (p->namelen + 1 + nd >= sizeof(((struct al_decision *)0)->rule))
+		return s->n == 0;
+	return s->n == p->namelen + 1 + nd &&
+	    memcmp(s->p, p->name, p->namelen) == 0 &&
+	    s->p[p->namelen] == ':' &&
+	    memcmp(s->p + p->namelen + 1, num + sizeof(num) - nd, nd) == 0;
 }
 
 static const char *
@@ -907,13 +950,16 @@ or_null(const struct al_str *s)
 
 /*
  * Re-derive a recorded access's decision under p: 1 when the recorded
- * decision, code and rule are what p gives (in *d), 0 when not.
+ * decision, code and rule are what p gives, 0 when not, with what p gives
+ * in *d.  When they agree, which is what a verify sees almost always, no
+ * text is made: d->rule and d->detail are then empty.
  */
 int
 policy_follows(const struct policy *p, const struct al_entry *e,
     struct al_decision *d)
 {
-	struct al_access	a;
+	struct al_access	 a;
+	const struct rule	*r;
 
 	memset(&a, 0, sizeof(a));
 	a.actor = e->actor.p;
@@ -924,8 +970,10 @@ policy_follows(const struct policy *p, const struct al_entry *e,
 	a.resource = or_null(&e->resource);
 	a.ref = or_null(&e->ref);
 	a.reason = or_null(&e->reason);
-	policy_eval(p, &a, d);
-	return d->allow == e->allow && (int)d->code == e->code &&
-	    strlen(d->rule) == e->rule.n &&
-	    memcmp(d->rule, e->rule.p, e->rule.n) == 0;
+	eval(p, &a, d, &r);
+	if (d->allow == e->allow && (int)d->code == e->code &&
+	    rule_is(p, r, &e->rule))
+		return 1;
+	eval(p, &a, d, NULL);
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* verify.c - prove the log intact and re-derive every decision */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,29 @@ struct pairsum {
 	int		bad;	/* a pair too long for any index record */
 };
 
+/*
+ * What the walk of the entries hands on for one entry: its key, its place
+ * among the entries (s->entries with it), its value (in the map, valid
+ * while the read transaction lives, and readable from any thread), and
+ * its hash.
+ */
+struct vitem {
+	uint64_t	 seq, nth;
+	const uint8_t	*p;
+	size_t		 n;
+	uint8_t		 hash[AL_HASH_LEN];
+};
+
 struct vstate {
 	al_log				*l;
 	const struct al_verify_opts	*o;
 	struct al_verify_summary	*s;
 	MDB_txn				*txn;
 	MDB_cursor			*idx;
+	uint64_t			 expect;	/* the walk's next seq */
+	uint8_t				 prev[AL_HASH_LEN];
+	uint8_t				*store;		/* decoded strings */
+	size_t				 cap;
 	struct policy			*pol;		/* in force */
 	uint8_t				 pol_digest[AL_HASH_LEN];
 	int				 have_pol;
@@ -44,14 +62,26 @@ struct vstate {
 	int				 exact;
 	uint64_t			 pairkey[2][2];
 	struct pairsum			 ents;
+	struct pairsum			 idxsum;	/* the index's, */
+	int				 have_idx;	/* ...when folded */
+	int				 idx_ok;	/* ...to its end */
 	/* The Merkle tree, rebuilt from the entries and walked alongside
 	 * the stored one, which must hold exactly the same nodes. */
 	struct mt_edge			 edge;
 	MDB_cursor			*tcur;
+	MDB_cursor			*tc;		/* tcur or tcur2 */
 	int				 tfirst, tbad;
 	uint64_t			 tseq;
 	char				 origin[AL_ORIGIN_MAX];
 	int				 cp_seen;
+	/*
+	 * A second read transaction on the same snapshot (NULL when there
+	 * is none), for the thread that checks the entries while this one
+	 * walks them: a transaction and its cursors are for one thread at
+	 * a time.
+	 */
+	MDB_txn				*txn2;
+	MDB_cursor			*tcur2;
 };
 
 static void
@@ -179,31 +209,72 @@ pair_fold(const struct vstate *v, struct pairsum *ps, const void *cust,
 }
 
 /*
- * Whether the customer index holds exactly the pairs the entries gave,
- * by one walk in key order (no lookups).  A read error counts as a
- * difference: the exact scan then names it.
+ * Fold the customer index's pairs into v->idxsum, by one walk in key
+ * order (no lookups), in v's transaction: n pairs at a time from where
+ * *w is (zeroed to start).  Returns 1 when the walk is over.
+ */
+struct istep {
+	MDB_cursor	*c;
+	MDB_cursor_op	 op;
+	int		 started, end;
+};
+
+static int
+index_step(struct vstate *v, struct istep *w, size_t n)
+{
+	MDB_val		 k, val;
+	int		 mrc;
+
+	if (w->end)
+		return 1;
+	if (!w->started) {
+		w->started = 1;
+		memset(&v->idxsum, 0, sizeof(v->idxsum));
+		v->have_idx = 1;
+		v->idx_ok = 0;
+		w->op = MDB_FIRST;
+		if (mdb_cursor_open(v->txn, v->l->customer, &w->c) != 0) {
+			w->c = NULL;
+			w->end = 1;
+			return 1;
+		}
+	}
+	for (; n > 0; n--) {
+		if ((mrc = mdb_cursor_get(w->c, &k, &val, w->op)) != 0) {
+			v->idx_ok = mrc == MDB_NOTFOUND;
+			mdb_cursor_close(w->c);
+			w->c = NULL;
+			w->end = 1;
+			return 1;
+		}
+		w->op = MDB_NEXT;
+		pair_fold(v, &v->idxsum, k.mv_data, k.mv_size, val.mv_data,
+		    val.mv_size);
+	}
+	return 0;
+}
+
+static void
+index_fold(struct vstate *v)
+{
+	struct istep	w = { NULL, MDB_FIRST, 0, 0 };
+
+	while (!index_step(v, &w, SIZE_MAX))
+		;
+}
+
+/*
+ * Whether the customer index holds exactly the pairs the entries gave.
+ * A read error counts as a difference: the exact scan then names it.
  */
 static int
 index_matches(struct vstate *v)
 {
-	struct pairsum	 idx = { { 0 }, 0, 0 };
-	MDB_cursor	*c = NULL;
-	MDB_val		 k, val;
-	int		 mrc, same = 0;
-
-	if (mdb_cursor_open(v->txn, v->l->customer, &c) != 0)
-		goto done;
-	for (mrc = mdb_cursor_get(c, &k, &val, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(c, &k, &val, MDB_NEXT))
-		pair_fold(v, &idx, k.mv_data, k.mv_size, val.mv_data,
-		    val.mv_size);
-	same = mrc == MDB_NOTFOUND && !idx.bad && !v->ents.bad &&
-	    idx.n == v->ents.n &&
-	    memcmp(idx.w, v->ents.w, sizeof(idx.w)) == 0;
-done:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	return same;
+	if (!v->have_idx)
+		index_fold(v);
+	return v->idx_ok && !v->idxsum.bad && !v->ents.bad &&
+	    v->idxsum.n == v->ents.n &&
+	    memcmp(v->idxsum.w, v->ents.w, sizeof(v->idxsum.w)) == 0;
 }
 
 static int
@@ -331,7 +402,7 @@ tree_node(void *arg, uint64_t pos, const uint8_t *h)
 
 	if (v->tbad)
 		return 0;	/* one report says the tree was altered */
-	rc = mdb_cursor_get(v->tcur, &k, &val, v->tfirst ? MDB_FIRST :
+	rc = mdb_cursor_get(v->tc, &k, &val, v->tfirst ? MDB_FIRST :
 	    MDB_NEXT);
 	v->tfirst = 0;
 	if (rc != 0 && rc != MDB_NOTFOUND) {
@@ -416,7 +487,7 @@ check_tree_meta(struct vstate *v)
 		    e.size, v->edge.size);
 	if (v->tbad)
 		return;
-	rc = mdb_cursor_get(v->tcur, &k, &val, v->tfirst ? MDB_FIRST :
+	rc = mdb_cursor_get(v->tc, &k, &val, v->tfirst ? MDB_FIRST :
 	    MDB_NEXT);
 	if (rc == 0)
 		problem(v, 0, "the tree database holds nodes past the "
@@ -474,33 +545,326 @@ check_meta(struct vstate *v, uint64_t last_seq, const uint8_t *last_hash)
 }
 
 /*
+ * The walk's part of one entry, in the order of the keys: the key into
+ * it (0), or -1 to skip an entry without a seq.  The entry is hashed
+ * next (hash_items), so that even one that cannot be decoded links the
+ * chain on.
+ */
+static int
+walk_entry(struct vstate *v, const MDB_val *k, const MDB_val *val,
+    struct vitem *it)
+{
+	struct al_verify_summary	*s = v->s;
+	uint64_t			 seq;
+
+	if (k->mv_size != 8) {
+		problem(v, 0, "an entry key of %zu bytes", k->mv_size);
+		return -1;
+	}
+	seq = get_be64(k->mv_data);
+	if (seq != v->expect)
+		problem(v, v->expect, seq - 1 == v->expect ?
+		    "entry %" PRIu64 " is missing" :
+		    "entries %" PRIu64 " to %" PRIu64 " are missing",
+		    v->expect, seq - 1);
+	s->entries++;
+	if (s->entries == 1)
+		s->first_seq = seq;
+	s->last_seq = seq;
+	it->seq = seq;
+	it->nth = s->entries;
+	it->p = val->mv_data;
+	it->n = val->mv_size;
+	v->expect = seq + 1;
+	return 0;
+}
+
+static void
+hash_items(struct vitem *it, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		entry_hash(it[i].p, it[i].n, it[i].hash);
+}
+
+/*
+ * Everything else about one entry, in the order of the entries: its
+ * contents, its link to the entry before, the decision or policy or
+ * checkpoint it records, its place in the tree.
+ */
+static int
+check_entry(struct vstate *v, const struct vitem *it)
+{
+	struct al_verify_summary	*s = v->s;
+	const struct al_verify_opts	*o = v->o;
+	struct al_entry	 e;
+	uint64_t	 seq = it->seq;
+	char		 why[256];
+	int		 rc;
+
+	if (entry_parse(it->p, it->n, &e, &v->store, &v->cap, why,
+	    sizeof(why)) != 0) {
+		problem(v, seq, "cannot be decoded: %s", why);
+		goto next;
+	}
+	memcpy(e.hash, it->hash, AL_HASH_LEN);
+	if (e.seq != seq)
+		problem(v, seq, "holds the entry for seq %" PRIu64
+		    " (moved or swapped)", e.seq);
+	if (memcmp(e.prev, v->prev, AL_HASH_LEN) != 0)
+		problem(v, seq, seq == 1 ? "the first entry does not "
+		    "start the chain" : "does not link to the entry "
+		    "before it (that entry or this link was altered)");
+	if (it->nth > 1 && e.time_ns < s->last_ns)
+		problem(v, seq, "its time is before the entry before "
+		    "it: times never go back along the chain");
+	if (it->nth == 1)
+		s->first_ns = e.time_ns;
+	if (e.time_ns > s->last_ns)
+		s->last_ns = e.time_ns;
+	if (e.kind == AL_KIND_POLICY) {
+		if ((rc = check_policy(v, &e)) != 0)
+			return rc;
+	} else if (e.kind == AL_KIND_CHECKPOINT)
+		check_checkpoint(v, &e);
+	else
+		check_access(v, &e);
+next:
+	v->tseq = seq;
+	if (mt_push(&v->edge, it->hash, tree_node, v) != 0)
+		problem(v, seq, "the tree cannot grow past this entry");
+	if (o->checkpoint != NULL && !v->cp_seen &&
+	    v->edge.size == o->checkpoint->size)
+		check_head_at(v, o->checkpoint);
+	if (o->have_expect && seq == o->expect_seq) {
+		v->anchor_seen = 1;
+		if (memcmp(it->hash, o->expect_hash, AL_HASH_LEN) != 0)
+			problem(v, seq, "does not match the anchor: "
+			    "the log was rewritten since it was taken");
+	}
+	memcpy(v->prev, it->hash, AL_HASH_LEN);
+	return 0;
+}
+
+/*
+ * One thread walks, another checks: batches between them.  Hashing is
+ * most of the walk's work, and either thread does it: a batch handed on
+ * while the checks are still busy with an earlier one is hashed by the
+ * walk, and one handed on while they wait is hashed by the checks, so
+ * that neither thread waits long for the other.
+ */
+#define VBATCH	512
+#define VRING	4
+
+struct vsplit {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more, room;
+	uint64_t	 head, tail;	/* batches handed on, and done */
+	size_t		 n[VRING];
+	int		 by_check[VRING];	/* the checks hash it */
+	int		 hashed[VRING];		/* ...or the walk has */
+	int		 done;		/* the walk has handed on all */
+	int		 stop;		/* the checks failed: stop walking */
+	int		 rc;
+	struct vstate	 vb;		/* the checking thread's */
+	struct al_verify_summary sb;
+	struct vitem	 item[VRING][VBATCH];
+};
+
+static void *
+check_thread(void *arg)
+{
+	struct vsplit	*q = arg;
+	size_t		 i, n, b;
+	int		 rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		while (q->head == q->tail && !q->done)
+			pthread_cond_wait(&q->more, &q->mu);
+		if (q->head == q->tail) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		b = q->tail % VRING;
+		n = q->n[b];
+		while (!q->by_check[b] && !q->hashed[b])
+			pthread_cond_wait(&q->more, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		if (q->by_check[b])
+			hash_items(q->item[b], n);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = check_entry(&q->vb, &q->item[b][i]);
+		pthread_mutex_lock(&q->mu);
+		q->tail++;
+		if (rc != 0) {
+			q->rc = rc;
+			q->stop = 1;
+		}
+		pthread_cond_signal(&q->room);
+		pthread_mutex_unlock(&q->mu);
+		if (rc != 0)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Hand on the batch being filled; 0, or -1 when the checks stopped.
+ * While they are too far behind to take another, fold the index.
+ */
+static int
+hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n)
+{
+	size_t	b = q->head % VRING;
+	int	stop, mine;
+
+	pthread_mutex_lock(&q->mu);
+	q->n[b] = n;
+	q->hashed[b] = 0;
+	/* The checks are busy with another when it is not the only one. */
+	mine = q->head != q->tail;
+	q->by_check[b] = !mine;
+	q->head++;
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->mu);
+	if (mine) {
+		hash_items(q->item[b], n);
+		pthread_mutex_lock(&q->mu);
+		q->hashed[b] = 1;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->mu);
+	}
+	pthread_mutex_lock(&q->mu);
+	while (q->head - q->tail == VRING && !q->stop) {
+		if (w->end) {
+			pthread_cond_wait(&q->room, &q->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&q->mu);
+		(void)index_step(v, w, 256);
+		pthread_mutex_lock(&q->mu);
+	}
+	stop = q->stop;
+	pthread_mutex_unlock(&q->mu);
+	return stop ? -1 : 0;
+}
+
+/*
+ * The fast scan on two cores: this thread walks the entries and folds
+ * the customer index, while a second thread, in the second transaction
+ * (the same snapshot), checks each entry as check_entry() does in one
+ * thread; either hashes them.  Each counts its own problems; v
+ * then takes the checking thread's state.  Returns 0 with *mrcp set, 1
+ * when no thread could be started (nothing done: scan in one thread), or
+ * the error that stopped the checks.
+ */
+static int
+scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
+{
+	struct vsplit	*q;
+	struct vstate	 a;
+	struct istep	 w = { NULL, MDB_FIRST, 0, 0 };
+	pthread_t	 t;
+	MDB_val		 k, val;
+	size_t		 n = 0;
+	int		 rc = 1, mrc, stop = 0;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return 1;
+	if (pthread_mutex_init(&q->mu, NULL) != 0)
+		goto free;
+	if (pthread_cond_init(&q->more, NULL) != 0)
+		goto mutex;
+	if (pthread_cond_init(&q->room, NULL) != 0)
+		goto more;
+	q->vb = *v;
+	q->vb.s = &q->sb;
+	q->vb.txn = v->txn2;
+	q->vb.tc = v->tcur2;
+	if (pthread_create(&t, NULL, check_thread, q) != 0)
+		goto room;
+
+	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		if (walk_entry(v, &k, &val, &q->item[q->head % VRING][n]) != 0)
+			continue;
+		if (++n == VBATCH) {
+			n = 0;
+			if ((stop = hand_on(v, q, &w, VBATCH)) != 0)
+				break;
+		}
+	}
+	if (!stop && n > 0)
+		stop = hand_on(v, q, &w, n);
+	pthread_mutex_lock(&q->mu);
+	q->done = 1;
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->mu);
+	while (!stop && !index_step(v, &w, SIZE_MAX))
+		;
+	if (w.c != NULL)
+		mdb_cursor_close(w.c);
+	pthread_join(t, NULL);
+
+	/* The walk's figures, and the checks' everything else. */
+	q->sb.entries = v->s->entries;
+	q->sb.first_seq = v->s->first_seq;
+	q->sb.last_seq = v->s->last_seq;
+	q->sb.problems += v->s->problems;
+	*v->s = q->sb;
+	a = *v;
+	*v = q->vb;
+	v->s = a.s;
+	v->txn = a.txn;
+	v->expect = a.expect;
+	v->idxsum = a.idxsum;
+	v->have_idx = a.have_idx;
+	v->idx_ok = a.idx_ok;
+	*mrcp = mrc;
+	rc = q->rc;
+room:
+	pthread_cond_destroy(&q->room);
+more:
+	pthread_cond_destroy(&q->more);
+mutex:
+	pthread_mutex_destroy(&q->mu);
+free:
+	free(q);
+	return rc;
+}
+
+/*
  * One scan of the log in v's transaction, from scratch: the summary and
  * the policy versions are reset, so the exact scan after a fast one
- * reports exactly what it would have alone.
+ * reports exactly what it would have alone.  The exact scan runs in one
+ * thread, so that its problems come in the order of the entries; the
+ * fast one, which only counts them, on two when there is a second
+ * transaction.
  */
 static int
 scan(struct vstate *v, MDB_cursor *cur)
 {
 	struct al_verify_summary	*s = v->s;
 	const struct al_verify_opts	*o = v->o;
-	struct al_entry	 e;
+	struct vitem	 it;
 	MDB_val		 k, val;
-	uint8_t		 prev[AL_HASH_LEN] = { 0 }, hash[AL_HASH_LEN];
-	uint8_t		*store = NULL;
-	size_t		 cap = 0;
-	uint64_t	 seq, expect = 1;
-	char		 why[256];
-	int		 rc = 0, mrc;
+	int		 rc = 1, mrc = MDB_NOTFOUND;
 
 	memset(s, 0, sizeof(*s));
 	memset(&v->ents, 0, sizeof(v->ents));
+	v->have_idx = 0;
 	v->l->nvpol = 0;
 	policy_free(v->pol);
 	v->pol = NULL;
 	v->have_pol = 0;
 	v->pol_seq = 0;
 	v->anchor_seen = 0;
+	v->expect = 1;
+	memset(v->prev, 0, sizeof(v->prev));
 	memset(&v->edge, 0, sizeof(v->edge));
+	v->tc = v->tcur;
 	v->tfirst = 1;
 	v->tbad = 0;
 	v->cp_seen = 0;
@@ -513,71 +877,22 @@ scan(struct vstate *v, MDB_cursor *cur)
 	}
 	if (o->checkpoint != NULL && o->checkpoint->size == 0 && !v->cp_seen)
 		check_head_at(v, o->checkpoint);
-	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-		if (k.mv_size != 8) {
-			problem(v, 0, "an entry key of %zu bytes",
-			    k.mv_size);
-			continue;
-		}
-		seq = get_be64(k.mv_data);
-		if (seq != expect)
-			problem(v, expect, seq - 1 == expect ?
-			    "entry %" PRIu64 " is missing" :
-			    "entries %" PRIu64 " to %" PRIu64 " are missing",
-			    expect, seq - 1);
-		s->entries++;
-		if (s->entries == 1)
-			s->first_seq = seq;
-		s->last_seq = seq;
-		/* The decoder hashes what it decodes; an entry it cannot
-		 * decode is hashed here, so the chain goes on through it. */
-		if (entry_decode(val.mv_data, val.mv_size, &e, &store, &cap,
-		    why, sizeof(why)) != 0) {
-			entry_hash(val.mv_data, val.mv_size, hash);
-			problem(v, seq, "cannot be decoded: %s", why);
-			goto next;
-		}
-		memcpy(hash, e.hash, AL_HASH_LEN);
-		if (e.seq != seq)
-			problem(v, seq, "holds the entry for seq %" PRIu64
-			    " (moved or swapped)", e.seq);
-		if (memcmp(e.prev, prev, AL_HASH_LEN) != 0)
-			problem(v, seq, seq == 1 ? "the first entry does not "
-			    "start the chain" : "does not link to the entry "
-			    "before it (that entry or this link was altered)");
-		if (s->entries > 1 && e.time_ns < s->last_ns)
-			problem(v, seq, "its time is before the entry before "
-			    "it: times never go back along the chain");
-		if (s->entries == 1)
-			s->first_ns = e.time_ns;
-		if (e.time_ns > s->last_ns)
-			s->last_ns = e.time_ns;
-		if (e.kind == AL_KIND_POLICY) {
-			if ((rc = check_policy(v, &e)) != 0)
-				goto done;
-		} else if (e.kind == AL_KIND_CHECKPOINT)
-			check_checkpoint(v, &e);
-		else
-			check_access(v, &e);
-next:
-		v->tseq = seq;
-		if (mt_push(&v->edge, hash, tree_node, v) != 0)
-			problem(v, seq, "the tree cannot grow past this entry");
-		if (o->checkpoint != NULL && !v->cp_seen &&
-		    v->edge.size == o->checkpoint->size)
-			check_head_at(v, o->checkpoint);
-		if (o->have_expect && seq == o->expect_seq) {
-			v->anchor_seen = 1;
-			if (memcmp(hash, o->expect_hash, AL_HASH_LEN) != 0)
-				problem(v, seq, "does not match the anchor: "
-				    "the log was rewritten since it was taken");
-		}
-		memcpy(prev, hash, AL_HASH_LEN);
-		expect = seq + 1;
+	if (!v->exact && v->txn2 != NULL)
+		rc = scan_split(v, cur, &mrc);
+	if (rc == 1) {
+		rc = 0;
+		for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
+		    mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT))
+			if (walk_entry(v, &k, &val, &it) == 0) {
+				hash_items(&it, 1);
+				if ((rc = check_entry(v, &it)) != 0)
+					break;
+			}
 	}
+	if (rc != 0)
+		goto done;
 	if (mrc != MDB_NOTFOUND)
-		problem(v, expect, "the log's data file is damaged: %s",
+		problem(v, v->expect, "the log's data file is damaged: %s",
 		    mdb_strerror(mrc));
 	if (s->entries == 0)
 		problem(v, 0, "the log has no entries");
@@ -590,15 +905,37 @@ next:
 		    " entries, fewer than the checkpoint's %" PRIu64 ": it was "
 		    "truncated or replaced", v->edge.size,
 		    o->checkpoint->size);
-	check_meta(v, s->last_seq, prev);
+	check_meta(v, s->last_seq, v->prev);
 	check_tree_meta(v);
 	mt_root(&v->edge, s->root);
-	memcpy(s->head, prev, AL_HASH_LEN);
+	memcpy(s->head, v->prev, AL_HASH_LEN);
 	s->policy = v->l->vpol;
 	s->npolicy = v->l->nvpol;
 done:
-	free(store);
+	free(v->store);
+	v->store = NULL;
+	v->cap = 0;
 	return rc;
+}
+
+/*
+ * A second read transaction for the fast scan's second thread, which must
+ * see the snapshot v->txn sees; none (and one thread) when it cannot be
+ * had, which only costs time.
+ */
+static void
+second_txn(struct vstate *v)
+{
+	if (mdb_txn_begin(v->l->env, NULL, MDB_RDONLY, &v->txn2) != 0) {
+		v->txn2 = NULL;
+		return;
+	}
+	if (mdb_txn_id(v->txn2) != mdb_txn_id(v->txn) ||
+	    mdb_cursor_open(v->txn2, v->l->tree, &v->tcur2) != 0) {
+		v->tcur2 = NULL;
+		mdb_txn_abort(v->txn2);
+		v->txn2 = NULL;
+	}
 }
 
 int
@@ -625,6 +962,7 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 	}
 	if ((rc = log_origin(l, v.txn, v.origin, sizeof(v.origin))) != 0)
 		goto done;
+	second_txn(&v);
 
 	pair_key(&v);
 	if ((rc = scan(&v, cur)) != 0)
@@ -641,6 +979,10 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 done:
 	explicit_bzero(v.pairkey, sizeof(v.pairkey));
 	policy_free(v.pol);
+	if (v.tcur2 != NULL)
+		mdb_cursor_close(v.tcur2);
+	if (v.txn2 != NULL)
+		mdb_txn_abort(v.txn2);
 	if (v.idx != NULL)
 		mdb_cursor_close(v.idx);
 	if (v.tcur != NULL)

@@ -179,8 +179,9 @@ struct al_verify_summary {
  * fails (except AL_ENOMEM), so that al_errmsg() can say why; the caller
  * always calls al_close().  A handle is for one thread at a time; separate
  * handles, in threads or processes, may record concurrently.  al_export
- * deflates on two threads of its own, which it joins before it returns;
- * no other function starts a thread.
+ * deflates on two threads of its own, and al_verify checks on a second
+ * thread of its own, each joined before it returns; no other function
+ * starts a thread.
  */
 int		 al_open(const char *dir, int flags, al_log **out);
 void		 al_close(al_log *);
@@ -244,6 +245,9 @@ void		 al_iter_close(al_iter *);
  * encoding, the indexes, the metadata, every policy's digest, and every
  * decision re-derived under the policy in force.  Returns 0 when it ran
  * (s->problems says what it found) or an error when it could not run.
+ * It uses two threads and two read transactions on the same snapshot
+ * when it can (one, when a write comes between their starts); problem()
+ * is only ever called on the caller's thread, in the order of the log.
  */
 int		 al_verify(al_log *, const struct al_verify_opts *,
 		    struct al_verify_summary *s);

@@ -360,6 +360,74 @@ test_default_policy(void)
 	policy_free(p);
 }
 
+static void
+set_str(struct al_str *s, const char *p)
+{
+	s->p = p ? p : "";
+	s->n = strlen(s->p);
+}
+
+/*
+ * policy_follows compares the recorded rule with "name:line" without
+ * making that text: the same answers as comparing with policy_eval's, for
+ * near misses of the rule and for a name too long for al_decision's rule.
+ */
+static void
+test_follows(void)
+{
+	static const char text[] = "purpose p \"P\"\ngroup g alice\n"
+	    "allow g purpose p\ndeny any action sell\n";
+	static const char *rules[] = { "", ":3", ":30", ":", "3", ":03",
+	    ":4", ":33" };
+	struct al_access	 a;
+	struct al_decision	 d, want;
+	struct al_entry		 e;
+	struct policy		*p;
+	char			 name[400], rule[420];
+	size_t			 len, i, j;
+	int			 ok = 1;
+
+	for (len = 300; len < 330; len++) {
+		memset(name, 'n', len);
+		name[len] = '\0';
+		if ((p = policy_parse(name, text, sizeof(text) - 1,
+		    NULL)) == NULL) {
+			check(0, "a policy named with %zu bytes parses", len);
+			return;
+		}
+		for (i = 0; i < 2; i++) {
+			memset(&a, 0, sizeof(a));
+			a.actor = "alice";
+			a.purpose = "p";
+			a.action = i ? "sell" : "read";
+			policy_eval(p, &a, &want);
+			memset(&e, 0, sizeof(e));
+			set_str(&e.actor, a.actor);
+			set_str(&e.purpose, a.purpose);
+			set_str(&e.action, a.action);
+			set_str(&e.customer, "acme");
+			e.allow = want.allow;
+			e.code = want.code;
+			for (j = 0; j < sizeof(rules) / sizeof(rules[0]) + 1;
+			    j++) {
+				if (snprintf(rule, sizeof(rule), "%s%s",
+				    j == 0 ? want.rule : j == 1 ? "" : name,
+				    j == 0 ? "" : rules[j - 1]) >=
+				    (int)sizeof(rule))
+					continue;
+				set_str(&e.rule, rule);
+				if (policy_follows(p, &e, &d) !=
+				    (strcmp(rule, want.rule) == 0) ||
+				    (strcmp(rule, want.rule) != 0 &&
+				    strcmp(d.rule, want.rule) != 0))
+					ok = 0;
+			}
+		}
+		policy_free(p);
+	}
+	check(ok, "policy_follows compares rules as policy_eval writes them");
+}
+
 static uint64_t
 fixed_clock(void *arg)
 {
@@ -757,6 +825,7 @@ main(void)
 	test_entry();
 	test_policy_errors();
 	test_default_policy();
+	test_follows();
 	test_library(tmp);
 	test_periods(tmp);
 	test_customer_blocks(tmp);
