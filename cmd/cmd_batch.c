@@ -462,31 +462,52 @@ out_decision(struct commit *c, uint64_t lineno, const struct al_decision *d)
 }
 
 /*
- * The committer: validate a batch's accesses, commit them in one durable
- * transaction, then write each line's result in input order: nothing is
- * said of a line before it is durable.
+ * The committer: the accesses of a batch to commit, in c->a; with
+ * validate, the lines al_validate refuses become errors first.
  */
-static void
-commit_batch(struct commit *c, struct batch *b, int input_failed)
+static size_t
+gather(struct commit *c, struct batch *b, int validate)
 {
 	struct line	*ln;
-	char		 notrec[1200];
-	size_t		 i, k = 0, na = 0;
-	int		 rc = 0;
+	size_t		 i, na = 0;
 
-	if (input_failed)
-		c->failed = AL_EIO;
 	for (i = 0; i < b->n; i++) {
 		ln = &b->line[i];
-		if (ln->error == NULL && al_validate(c->l, &ln->a) != 0)
+		if (validate && ln->error == NULL &&
+		    al_validate(c->l, &ln->a) != 0)
 			ln->error = arena_why(&b->arena, al_errmsg(c->l));
 		if (ln->error != NULL)
 			c->malformed = 1;
 		else
 			c->a[na++] = ln->a;
 	}
-	if (na > 0 && !c->failed)
-		rc = al_record_batch(c->l, c->a, na, c->d);
+	return na;
+}
+
+/*
+ * The committer: commit a batch's accesses in one durable transaction,
+ * then write each line's result in input order: nothing is said of a
+ * line before it is durable.  al_record_batch checks every access before
+ * it writes anything, so the accesses go to it as they are, and only
+ * when it refuses with AL_EINVAL does al_validate find the invalid ones
+ * (a second pass over every string of the batch, saved when all is well).
+ */
+static void
+commit_batch(struct commit *c, struct batch *b, int input_failed)
+{
+	struct line	*ln;
+	char		 notrec[1200];
+	size_t		 i, k = 0, na;
+	int		 rc = 0;
+
+	if (input_failed)
+		c->failed = AL_EIO;
+	na = gather(c, b, c->failed);
+	if (na > 0 && !c->failed &&
+	    (rc = al_record_batch(c->l, c->a, na, c->d)) == AL_EINVAL) {
+		na = gather(c, b, 1);
+		rc = na > 0 ? al_record_batch(c->l, c->a, na, c->d) : 0;
+	}
 	if (rc != 0) {
 		c->failed = rc;
 		msg_term("storage failure, nothing of this commit was "
