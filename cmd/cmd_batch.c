@@ -26,10 +26,12 @@
  * when the input ends, or when its first line has waited ms milliseconds
  * and the committer is free: the grouping auditlog(1) describes.
  *
- * Each batch has an arena that jansson allocates from while the parser
- * fills it: the parsed objects are never freed one by one (jansson's
- * malloc and free were most of the parsing), the arena is reset once the
- * batch's results are written.
+ * jansson allocates from an arena of the parser's, reset before each line:
+ * its objects are never freed one by one (jansson's malloc and free were
+ * most of the parsing), and the same few kilobytes serve every line.  The
+ * strings of an access are copied side by side into the batch's own
+ * arena, reset once the batch's results are written: the committer reads
+ * a few cache lines an access, not jansson's tables around them.
  */
 
 #define MAX_LINE	(64 * 1024)	/* far above any valid access */
@@ -87,6 +89,7 @@ struct pipeline {
 	int		 wake[2];	/* closed on stop, for the parser's poll */
 
 	/* The parser's own. */
+	struct arena	 scratch;	/* jansson's, for one line */
 	const char	*service;
 	size_t		 max;
 	char		*linebuf;
@@ -198,7 +201,7 @@ arena_why(struct arena *ar, const char *why)
 
 /*
  * jansson's allocator while the batch runs.  Only the parser thread calls
- * jansson then, so the arena of the batch it fills is a plain static.
+ * jansson then, so its scratch arena is a plain static.
  */
 static struct arena	*json_arena;
 
@@ -212,6 +215,33 @@ static void
 json_arena_free(void *p)
 {
 	(void)p;
+}
+
+/* The strings of an access, out of jansson's objects, into ar. */
+static int
+keep(struct arena *ar, struct al_access *a)
+{
+	const char	**f[] = { &a->actor, &a->customer, &a->purpose,
+			    &a->action, &a->data, &a->resource, &a->ref,
+			    &a->reason, &a->service };
+	size_t		  len[sizeof(f) / sizeof(f[0])], i, total = 0;
+	char		 *d;
+	int		  rc = -1;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL)
+			total += (len[i] = strlen(*f[i]) + 1);
+	if ((d = arena_alloc(ar, total)) == NULL)
+		goto done;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL) {
+			memcpy(d, *f[i], len[i]);
+			*f[i] = d;
+			d += len[i];
+		}
+	rc = 0;
+done:
+	return rc;
 }
 
 /* The parser: b[fill] is taken as it is; wait for the other.  -1: stop. */
@@ -248,10 +278,13 @@ take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
 	if (too_long)
 		ln->error = p->toolong;
 	else {
-		json_arena = &b->arena;
+		arena_reset(&p->scratch);
+		json_arena = &p->scratch;
 		if (batch_parse(text, len, p->service, &ln->a, &j, why,
 		    sizeof(why)) != 0)
 			ln->error = arena_why(&b->arena, why);
+		else if (keep(&b->arena, &ln->a) != 0)
+			ln->error = "out of memory";
 		else
 			b->nacc++;
 	}
@@ -695,6 +728,7 @@ done:
 		arena_free(&p.b[i].arena);
 		free(p.b[i].line);
 	}
+	arena_free(&p.scratch);
 	al_close(c.l);
 	free(p.linebuf);
 	free(p.chunk);
