@@ -1,8 +1,10 @@
 /* cmd_batch.c - auditlog record --batch: JSON lines in, one result a line out */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +16,95 @@
 #include "batch_line.h"
 #include "cmd.h"
 
+/*
+ * Two threads.  The parser reads standard input, splits it into lines and
+ * parses each into a batch; the committer (the calling thread, the only
+ * one to touch the log) takes a batch, validates its accesses, commits
+ * them in one durable transaction and writes the results in input order,
+ * while the parser fills the other batch.  A batch is taken when it holds
+ * max accesses (or max + 1 lines, or ARENA_MAX bytes of parsed lines),
+ * when the input ends, or when its first line has waited ms milliseconds
+ * and the committer is free: the grouping auditlog(1) describes.
+ *
+ * jansson allocates from an arena of the parser's, reset before each line:
+ * its objects are never freed one by one (jansson's malloc and free were
+ * most of the parsing), and the same few kilobytes serve every line.  The
+ * strings of an access are copied side by side into the batch's own
+ * arena, reset once the batch's results are written: the committer reads
+ * a few cache lines an access, not jansson's tables around them.
+ */
+
 #define MAX_LINE	(64 * 1024)	/* far above any valid access */
+#define READ_SIZE	(64 * 1024)
+#define WHY_LEN		512		/* a reason, as batch_why cuts it */
+#define ARENA_CHUNK	(1024 * 1024)
+#define ARENA_MAX	(64 * 1024 * 1024) /* a batch is full at this size */
+#define OUT_SIZE	(64 * 1024)
+#define ALIGN		_Alignof(max_align_t)
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 size, used;
+	max_align_t	 mem[];
+};
+
+/* A bump allocator: free is a no-op, reset frees all at once. */
+struct arena {
+	struct chunk	*first, *cur;
+	size_t		 used;		/* bytes given out since the reset */
+};
 
 /* One input line on its way: an access to record, or an error. */
-struct pending {
+struct line {
 	uint64_t		 lineno;
-	json_t			*j;		/* owns the strings of a */
-	char			*error;		/* malformed: why */
+	const char		*error;		/* malformed: why */
+	struct al_access	 a;		/* strings in the batch's arena */
 };
 
 struct batch {
+	struct line	*line;		/* max + 1 of them */
+	size_t		 n, nacc;	/* lines; accesses among them */
+	uint64_t	 first_ms;	/* when the first line came */
+	struct arena	 arena;
+};
+
+/*
+ * What the threads share, under mu.  The parser fills b[fill]; while
+ * busy it owns it, and the committer asks it to close the batch (want);
+ * between reads (!busy) the committer may take b[fill] as it is.
+ */
+struct pipeline {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 to_commit;	/* a batch started, closed; !busy */
+	pthread_cond_t	 to_parse;	/* b[fill] changed; stop */
+	struct batch	 b[2];
+	int		 fill;
+	int		 started;	/* b[fill] holds a line */
+	int		 closed;	/* b[fill] is to be taken as it is */
+	int		 busy;		/* the parser is between read and poll */
+	int		 ended;		/* the input ended: b[fill] is the last */
+	int		 input_failed;	/* ...on a read error */
+	int		 stop;		/* the committer gave up */
+	atomic_int	 want;		/* close b[fill] at the next line */
+	int		 wake[2];	/* closed on stop, for the parser's poll */
+
+	/* The parser's own. */
+	struct arena	 scratch;	/* jansson's, for one line */
+	const char	*service;
+	size_t		 max;
+	char		*linebuf;
+	char		*chunk;
+	char		 toolong[64];
+};
+
+/* The committer's own. */
+struct commit {
 	al_log			*l;
-	const char		*service;	/* --service, $AUDITLOG_SERVICE */
-	size_t			 max;		/* entries a commit */
-	int			 ms;		/* ...or milliseconds */
-	struct pending		*p;
 	struct al_access	*a;
 	struct al_decision	*d;
-	size_t			 np, na;
-	uint64_t		 first_ms;	/* when the oldest one came */
+	char			*out;		/* OUT_SIZE bytes */
+	size_t			 nout;
+	int			 out_err;
 	int			 denied, malformed, failed;
 };
 
@@ -45,191 +117,623 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-result_error(uint64_t lineno, const char *what, const char *text)
+static void *
+arena_alloc(struct arena *ar, size_t n)
 {
-	printf("{\"line\":%" PRIu64 ",\"error\":", lineno);
-	if (what != NULL) {
-		char	msg[1200];
+	struct chunk	*c = ar->cur;
+	size_t		 size;
+	void		*p = NULL;
 
-		if (snprintf(msg, sizeof(msg), "%s%s", what, text) < 0)
-			msg[0] = '\0';
-		put_json(stdout, msg, strlen(msg));
-	} else
-		put_json(stdout, text, strlen(text));
-	fputs("}\n", stdout);
-}
-
-/*
- * Commit what is pending in one durable transaction, then write each
- * line's result in input order: nothing is said of a line before it is
- * durable.
- */
-static int
-flush(struct batch *b)
-{
-	size_t	i, k = 0;
-	int	rc = 0;
-
-	if (b->np == 0)
-		return 0;
-	if (b->na > 0 && !b->failed)
-		rc = al_record_batch(b->l, b->a, b->na, b->d);
-	if (rc != 0 && !b->failed) {
-		b->failed = rc;
-		msg_term("storage failure, nothing of this commit was "
-		    "recorded: ", al_errmsg(b->l));
-	}
-	for (i = 0; i < b->np; i++) {
-		struct pending	*p = &b->p[i];
-
-		if (p->error != NULL) {
-			result_error(p->lineno, NULL, p->error);
-		} else if (b->failed) {
-			result_error(p->lineno, "not recorded: ",
-			    al_errmsg(b->l));
+	if (n > SIZE_MAX / 2)
+		goto done;
+	n = n == 0 ? ALIGN : (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	/* After a reset, the chunks of the last batch come first. */
+	if (c != NULL && c->size - c->used < n && c->next != NULL &&
+	    c->next->used == 0 && c->next->size >= n)
+		c = ar->cur = c->next;
+	if (c == NULL || c->size - c->used < n) {
+		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			goto done;
+		c->size = size;
+		c->used = 0;
+		if (ar->cur == NULL) {
+			c->next = NULL;
+			ar->first = c;
 		} else {
-			struct al_decision *d = &b->d[k++];
-
-			printf("{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
-			    ",\"decision\":\"%s\"", p->lineno, d->seq,
-			    d->allow ? "allow" : "deny");
-			if (d->allow) {
-				fputs(",\"rule\":", stdout);
-				put_json(stdout, d->rule, strlen(d->rule));
-			} else {
-				b->denied = 1;
-				printf(",\"code\":\"%s\",\"reason\":",
-				    al_code_name(d->code));
-				put_json(stdout, d->detail, strlen(d->detail));
-			}
-			fputs("}\n", stdout);
+			c->next = ar->cur->next;
+			ar->cur->next = c;
 		}
-		json_decref(p->j);
-		free(p->error);
+		ar->cur = c;
 	}
-	b->np = b->na = 0;
-	if (fflush(stdout) != 0) {
-		msg("write error on standard output: %s", strerror(errno));
-		b->failed = AL_EIO;
-	}
-	return b->failed;
+	p = (char *)c->mem + c->used;
+	c->used += n;
+	ar->used += n;
+done:
+	return p;
 }
 
-/* One line: an access, or the reason it is not one. */
-static int
-take(struct batch *b, const char *line, size_t len, uint64_t lineno,
-    int too_long)
+/* Keep the ordinary chunks for the next batch; free the outsized. */
+static void
+arena_reset(struct arena *ar)
 {
-	struct pending		*p;
+	struct chunk	**cp = &ar->first, *c;
 
-	if (b->np == b->max + 1 || (b->np > 0 && b->na == b->max))
-		if (flush(b) != 0)
-			return -1;
-	if (b->np == 0)
-		b->first_ms = now_ms();
-	p = &b->p[b->np++];
-	memset(p, 0, sizeof(*p));
-	p->lineno = lineno;
-	b->malformed |= too_long;
-	if (too_long) {
-		p->error = batch_why("line longer than %d bytes", MAX_LINE);
-		return 0;
+	while ((c = *cp) != NULL) {
+		if (c->size > ARENA_CHUNK) {
+			*cp = c->next;
+			free(c);
+		} else {
+			c->used = 0;
+			cp = &c->next;
+		}
 	}
-	if (batch_line(b->l, line, len, b->service, &b->a[b->na], &p->j,
-	    &p->error) != 0) {
-		b->malformed = 1;
-		return 0;
+	ar->cur = ar->first;
+	ar->used = 0;
+}
+
+static void
+arena_free(struct arena *ar)
+{
+	struct chunk	*c, *next;
+
+	for (c = ar->first; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
-	b->na++;
-	return 0;
+	ar->first = ar->cur = NULL;
+	ar->used = 0;
+}
+
+/* A reason kept with its line, cut as batch_why cuts it. */
+static const char *
+arena_why(struct arena *ar, const char *why)
+{
+	size_t	 n = strnlen(why, WHY_LEN - 1);
+	char	*p;
+
+	if ((p = arena_alloc(ar, n + 1)) != NULL) {
+		memcpy(p, why, n);
+		p[n] = '\0';
+	}
+	return p != NULL ? p : "out of memory";
 }
 
 /*
- * Read stdin in chunks, splitting lines; commit when max entries are
- * pending or the oldest has waited ms milliseconds.
+ * jansson's allocator while the batch runs.  Only the parser thread calls
+ * jansson then, so its scratch arena is a plain static.
  */
-int
-record_batch(const char *dir, const char *service, size_t max, int ms)
+static struct arena	*json_arena;
+
+static void *
+json_arena_alloc(size_t n)
 {
-	struct batch	 b;
-	struct pollfd	 pfd = { STDIN_FILENO, POLLIN, 0 };
-	char		 chunk[65536], *line = NULL;
-	size_t		 n = 0, i;
+	return arena_alloc(json_arena, n);
+}
+
+static void
+json_arena_free(void *p)
+{
+	(void)p;
+}
+
+/* The strings of an access, out of jansson's objects, into ar. */
+static int
+keep(struct arena *ar, struct al_access *a)
+{
+	const char	**f[] = { &a->actor, &a->customer, &a->purpose,
+			    &a->action, &a->data, &a->resource, &a->ref,
+			    &a->reason, &a->service };
+	size_t		  len[sizeof(f) / sizeof(f[0])], i, total = 0;
+	char		 *d;
+	int		  rc = -1;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL)
+			total += (len[i] = strlen(*f[i]) + 1);
+	if ((d = arena_alloc(ar, total)) == NULL)
+		goto done;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL) {
+			memcpy(d, *f[i], len[i]);
+			*f[i] = d;
+			d += len[i];
+		}
+	rc = 0;
+done:
+	return rc;
+}
+
+/* The parser: b[fill] is taken as it is; wait for the other.  -1: stop. */
+static int
+close_batch(struct pipeline *p, struct batch **b)
+{
+	int	f, rc;
+
+	pthread_mutex_lock(&p->mu);
+	p->closed = 1;
+	pthread_cond_signal(&p->to_commit);
+	f = p->fill;
+	while (p->fill == f && !p->stop)
+		pthread_cond_wait(&p->to_parse, &p->mu);
+	*b = &p->b[p->fill];
+	rc = p->stop ? -1 : 0;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* The parser: one line into the batch.  -1: stop. */
+static int
+take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
+    uint64_t lineno, int too_long)
+{
+	struct batch	*b = *bp;
+	struct line	*ln = &b->line[b->n];
+	json_t		*j;
+	char		 why[WHY_LEN];
+	int		 rc = 0;
+
+	ln->lineno = lineno;
+	ln->error = NULL;
+	if (too_long)
+		ln->error = p->toolong;
+	else {
+		arena_reset(&p->scratch);
+		json_arena = &p->scratch;
+		if (batch_parse(text, len, p->service, &ln->a, &j, why,
+		    sizeof(why)) != 0)
+			ln->error = arena_why(&b->arena, why);
+		else if (keep(&b->arena, &ln->a) != 0)
+			ln->error = "out of memory";
+		else
+			b->nacc++;
+	}
+	if (b->n++ == 0) {
+		b->first_ms = now_ms();
+		pthread_mutex_lock(&p->mu);
+		p->started = 1;
+		pthread_cond_signal(&p->to_commit);
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (b->nacc == p->max || b->n == p->max + 1 ||
+	    b->arena.used >= ARENA_MAX || atomic_load(&p->want))
+		rc = close_batch(p, bp);
+	return rc;
+}
+
+/* The parser: wait for input, or for the committer to stop.  1: stop. */
+static int
+wait_input(struct pipeline *p)
+{
+	struct pollfd	fds[2] = {
+		{ STDIN_FILENO, POLLIN, 0 }, { p->wake[0], POLLIN, 0 }
+	};
+
+	int	rc;
+
+	while ((rc = poll(fds, 2, -1)) == -1 && errno == EINTR)
+		;
+	/* On another error, the read says what is wrong. */
+	return rc > 0 && fds[1].revents != 0;
+}
+
+/* The parser: the owner of b[fill] (busy), or not. */
+static struct batch *
+set_busy(struct pipeline *p, int busy)
+{
+	struct batch	*b;
+
+	pthread_mutex_lock(&p->mu);
+	p->busy = busy;
+	b = p->stop ? NULL : &p->b[p->fill];
+	if (!busy && atomic_load(&p->want))
+		pthread_cond_signal(&p->to_commit);
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+/*
+ * The parser thread.  A line within one read is parsed where it is; one
+ * across reads is put together in linebuf first.
+ */
+static void *
+parse_input(void *arg)
+{
+	struct pipeline	*p = arg;
+	struct batch	*b;
+	const char	*s, *end, *nl;
+	size_t		 n = 0, len;
 	uint64_t	 lineno = 0;
 	ssize_t		 r;
-	int		 rc, status, too_long = 0, wait;
+	int		 failed = 0, too_long = 0;
 
-	memset(&b, 0, sizeof(b));
-	b.service = service;
-	b.max = max;
-	b.ms = ms;
-	if ((b.p = calloc(max + 1, sizeof(*b.p))) == NULL ||
-	    (b.a = calloc(max, sizeof(*b.a))) == NULL ||
-	    (b.d = calloc(max, sizeof(*b.d))) == NULL ||
-	    (line = malloc(MAX_LINE)) == NULL) {
-		msg("out of memory");
-		status = EX_UNAVAIL;
-		goto done;
-	}
-	if ((rc = al_open(dir, 0, &b.l)) != 0) {
-		status = lib_fail(rc, b.l, EX_UNAVAIL);
-		goto done;
-	}
 	for (;;) {
-		if (b.np > 0) {
-			wait = b.ms - (int)(now_ms() - b.first_ms);
-			if (wait <= 0 || poll(&pfd, 1, wait) == 0) {
-				if (flush(&b) != 0)
-					break;
-				continue;
-			}
-		}
-		if ((r = read(STDIN_FILENO, chunk, sizeof(chunk))) == -1) {
+		if (wait_input(p))
+			goto stop;
+		if ((r = read(STDIN_FILENO, p->chunk, READ_SIZE)) == -1) {
 			if (errno == EINTR)
 				continue;
 			msg("read: %s", strerror(errno));
-			b.failed = AL_EIO;
+			failed = 1;
 			break;
 		}
 		if (r == 0)
 			break;
-		for (i = 0; i < (size_t)r; i++) {
-			if (chunk[i] != '\n') {
-				if (n < MAX_LINE)
-					line[n++] = chunk[i];
-				else
-					too_long = 1;
+		if ((b = set_busy(p, 1)) == NULL)
+			goto stop;
+		for (s = p->chunk, end = s + r; s < end; s = nl + 1) {
+			if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+				nl = end;
+			len = (size_t)(nl - s);
+			if (n == 0 && !too_long && nl < end) {
+				if (take(p, &b, s, len, ++lineno,
+				    len > MAX_LINE) != 0)
+					goto stop;
 				continue;
 			}
-			lineno++;
-			if (take(&b, line, n, lineno, too_long) != 0)
-				goto out;
+			if (too_long || len > MAX_LINE - n)
+				too_long = 1;
+			else {
+				memcpy(p->linebuf + n, s, len);
+				n += len;
+			}
+			if (nl == end)
+				break;
+			if (take(p, &b, p->linebuf, n, ++lineno,
+			    too_long) != 0)
+				goto stop;
 			n = 0;
 			too_long = 0;
 		}
+		(void)set_busy(p, 0);
 	}
-out:
+	if ((b = set_busy(p, 1)) == NULL)
+		goto stop;
 	/* A last line without its newline still counts. */
-	if (!b.failed && (n > 0 || too_long))
-		(void)take(&b, line, n, ++lineno, too_long);
-	(void)flush(&b);
-	if (b.failed)
+	if (!failed && (n > 0 || too_long) &&
+	    take(p, &b, p->linebuf, n, ++lineno, too_long) != 0)
+		goto stop;
+	pthread_mutex_lock(&p->mu);
+	p->ended = p->closed = 1;
+	p->input_failed = failed;
+	pthread_cond_signal(&p->to_commit);
+	pthread_mutex_unlock(&p->mu);
+stop:
+	return NULL;
+}
+
+/* Output: our own buffer, written whole; stdout's errors are sticky. */
+static void
+out_flush(struct commit *c)
+{
+	if (c->nout > 0 && fwrite(c->out, 1, c->nout, stdout) != c->nout)
+		c->out_err = 1;
+	c->nout = 0;
+}
+
+static void
+out_add(struct commit *c, const char *s, size_t n)
+{
+	if (n > OUT_SIZE - c->nout)
+		out_flush(c);
+	if (n <= OUT_SIZE) {
+		memcpy(c->out + c->nout, s, n);
+		c->nout += n;
+	} else if (fwrite(s, 1, n, stdout) != n)
+		c->out_err = 1;
+}
+
+static void
+out_str(struct commit *c, const char *s)
+{
+	out_add(c, s, strlen(s));
+}
+
+static void
+out_u64(struct commit *c, uint64_t v)
+{
+	char	buf[24], *p = buf + sizeof(buf);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	out_add(c, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/*
+ * A JSON string as put_json writes it: printable ASCII without '"' and
+ * '\\' is itself in quotes; anything else goes through the library.
+ */
+static void
+out_json(struct commit *c, const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '"' || s[i] == '\\')
+			break;
+	if (i == n) {
+		out_add(c, "\"", 1);
+		out_add(c, s, n);
+		out_add(c, "\"", 1);
+	} else {
+		out_flush(c);
+		if (al_fput_json(stdout, s, n) != 0)
+			c->out_err = 1;
+	}
+}
+
+static void
+out_error(struct commit *c, uint64_t lineno, const char *text)
+{
+	out_str(c, "{\"line\":");
+	out_u64(c, lineno);
+	out_str(c, ",\"error\":");
+	out_json(c, text);
+	out_str(c, "}\n");
+}
+
+static void
+out_decision(struct commit *c, uint64_t lineno, const struct al_decision *d)
+{
+	out_str(c, "{\"line\":");
+	out_u64(c, lineno);
+	out_str(c, ",\"seq\":");
+	out_u64(c, d->seq);
+	if (d->allow) {
+		out_str(c, ",\"decision\":\"allow\",\"rule\":");
+		out_json(c, d->rule);
+	} else {
+		c->denied = 1;
+		out_str(c, ",\"decision\":\"deny\",\"code\":\"");
+		out_str(c, al_code_name(d->code));
+		out_str(c, "\",\"reason\":");
+		out_json(c, d->detail);
+	}
+	out_str(c, "}\n");
+}
+
+/*
+ * The committer: the accesses of a batch to commit, in c->a; with
+ * validate, the lines al_validate refuses become errors first.
+ */
+static size_t
+gather(struct commit *c, struct batch *b, int validate)
+{
+	struct line	*ln;
+	size_t		 i, na = 0;
+
+	for (i = 0; i < b->n; i++) {
+		ln = &b->line[i];
+		if (validate && ln->error == NULL &&
+		    al_validate(c->l, &ln->a) != 0)
+			ln->error = arena_why(&b->arena, al_errmsg(c->l));
+		if (ln->error != NULL)
+			c->malformed = 1;
+		else
+			c->a[na++] = ln->a;
+	}
+	return na;
+}
+
+/*
+ * The committer: commit a batch's accesses in one durable transaction,
+ * then write each line's result in input order: nothing is said of a
+ * line before it is durable.  al_record_batch checks every access before
+ * it writes anything, so the accesses go to it as they are, and only
+ * when it refuses with AL_EINVAL does al_validate find the invalid ones
+ * (a second pass over every string of the batch, saved when all is well).
+ */
+static void
+commit_batch(struct commit *c, struct batch *b, int input_failed)
+{
+	struct line	*ln;
+	char		 notrec[1200];
+	size_t		 i, k = 0, na;
+	int		 rc = 0;
+
+	if (input_failed)
+		c->failed = AL_EIO;
+	na = gather(c, b, c->failed);
+	if (na > 0 && !c->failed &&
+	    (rc = al_record_batch(c->l, c->a, na, c->d)) == AL_EINVAL) {
+		na = gather(c, b, 1);
+		rc = na > 0 ? al_record_batch(c->l, c->a, na, c->d) : 0;
+	}
+	if (rc != 0) {
+		c->failed = rc;
+		msg_term("storage failure, nothing of this commit was "
+		    "recorded: ", al_errmsg(c->l));
+	}
+	/* Cut as it always was. */
+	if (c->failed && snprintf(notrec, sizeof(notrec), "not recorded: %s",
+	    al_errmsg(c->l)) < 0)
+		notrec[0] = '\0';
+	for (i = 0; i < b->n; i++) {
+		ln = &b->line[i];
+		if (ln->error != NULL)
+			out_error(c, ln->lineno, ln->error);
+		else if (c->failed)
+			out_error(c, ln->lineno, notrec);
+		else
+			out_decision(c, ln->lineno, &c->d[k++]);
+	}
+	out_flush(c);
+	if (fflush(stdout) != 0 || ferror(stdout) || c->out_err) {
+		msg("write error on standard output: %s", strerror(errno));
+		c->failed = AL_EIO;
+	}
+}
+
+/*
+ * The committer: take the next batch, when the parser closed it, or its
+ * first line has waited ms and the parser is between reads (or, busy,
+ * closes it at our asking).  Returns the batch; *last when none follows.
+ */
+static struct batch *
+next_batch(struct pipeline *p, int ms, int *last, int *input_failed)
+{
+	struct batch	*b;
+	struct timespec	 ts;
+	uint64_t	 due;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		b = &p->b[p->fill];
+		if (p->closed)
+			break;
+		if (!p->started) {
+			pthread_cond_wait(&p->to_commit, &p->mu);
+			continue;
+		}
+		due = b->first_ms + (uint64_t)ms;
+		if (now_ms() < due) {
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			(void)pthread_cond_timedwait(&p->to_commit, &p->mu,
+			    &ts);
+			continue;
+		}
+		if (!p->busy)
+			break;
+		atomic_store(&p->want, 1);
+		pthread_cond_wait(&p->to_commit, &p->mu);
+	}
+	*last = p->ended;
+	*input_failed = p->input_failed;
+	p->fill ^= 1;
+	p->started = p->closed = 0;
+	atomic_store(&p->want, 0);
+	pthread_cond_signal(&p->to_parse);
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+/* The committer's loop; on a failure it stops the parser. */
+static void
+run_commits(struct pipeline *p, struct commit *c, int ms)
+{
+	struct batch	*b;
+	int		 last, input_failed;
+
+	do {
+		b = next_batch(p, ms, &last, &input_failed);
+		commit_batch(c, b, input_failed);
+		b->n = b->nacc = 0;
+		arena_reset(&b->arena);
+	} while (!last && !c->failed);
+	if (!last) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_signal(&p->to_parse);
+		pthread_mutex_unlock(&p->mu);
+		/* The parser may be in poll: the closed end wakes it. */
+		if (close(p->wake[1]) == -1)
+			msg("close: %s", strerror(errno));
+		p->wake[1] = -1;
+	}
+}
+
+/* Read stdin in batches, commit each; exit status as auditlog(1) says. */
+int
+record_batch(const char *dir, const char *service, size_t max, int ms)
+{
+	struct pipeline		 p;
+	struct commit		 c;
+	pthread_condattr_t	 ca;
+	pthread_t		 parser;
+	json_malloc_t		 old_malloc;
+	json_free_t		 old_free;
+	int			 rc, status = EX_UNAVAIL, i, mu = 0,
+				 cv_parse = 0, cv_commit = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(&c, 0, sizeof(c));
+	p.wake[0] = p.wake[1] = -1;
+	p.service = service;
+	p.max = max;
+	if (snprintf(p.toolong, sizeof(p.toolong), "line longer than %d bytes",
+	    MAX_LINE) >= (int)sizeof(p.toolong)) {
+		msg("line limit message too long");
+		goto done;
+	}
+	if ((p.b[0].line = calloc(max + 1, sizeof(struct line))) == NULL ||
+	    (p.b[1].line = calloc(max + 1, sizeof(struct line))) == NULL ||
+	    (p.linebuf = malloc(MAX_LINE)) == NULL ||
+	    (p.chunk = malloc(READ_SIZE)) == NULL ||
+	    (c.a = calloc(max, sizeof(*c.a))) == NULL ||
+	    (c.d = calloc(max, sizeof(*c.d))) == NULL ||
+	    (c.out = malloc(OUT_SIZE)) == NULL) {
+		msg("out of memory");
+		goto done;
+	}
+	if ((rc = al_open(dir, 0, &c.l)) != 0) {
+		status = lib_fail(rc, c.l, EX_UNAVAIL);
+		goto done;
+	}
+	if (pipe(p.wake) == -1) {
+		msg("pipe: %s", strerror(errno));
+		goto done;
+	}
+	if ((rc = pthread_mutex_init(&p.mu, NULL)) != 0)
+		goto nothread;
+	mu = 1;
+	if ((rc = pthread_cond_init(&p.to_parse, NULL)) != 0)
+		goto nothread;
+	cv_parse = 1;
+	/* The ms are a duration: a clock that may jump will not do. */
+	if ((rc = pthread_condattr_init(&ca)) != 0)
+		goto nothread;
+	if ((rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0 &&
+	    (rc = pthread_cond_init(&p.to_commit, &ca)) == 0)
+		cv_commit = 1;
+	(void)pthread_condattr_destroy(&ca);
+	if (!cv_commit)
+		goto nothread;
+
+	json_get_alloc_funcs(&old_malloc, &old_free);
+	json_set_alloc_funcs(json_arena_alloc, json_arena_free);
+	if ((rc = pthread_create(&parser, NULL, parse_input, &p)) != 0) {
+		json_set_alloc_funcs(old_malloc, old_free);
+		goto nothread;
+	}
+	run_commits(&p, &c, ms);
+	if ((rc = pthread_join(parser, NULL)) != 0) {
+		msg("pthread_join: %s", strerror(rc));
+		c.failed = AL_EIO;
+	}
+	json_set_alloc_funcs(old_malloc, old_free);
+
+	if (c.failed)
 		status = EX_UNAVAIL;
-	else if (b.malformed)
+	else if (c.malformed)
 		status = EX_USAGE;
 	else
-		status = b.denied ? EX_NO : EX_OK;
+		status = c.denied ? EX_NO : EX_OK;
 	status = finish(status) == EX_UNAVAIL ? EX_UNAVAIL : status;
+	goto done;
+nothread:
+	msg("cannot start the parser thread: %s", strerror(rc));
 done:
-	for (i = 0; i < b.np; i++) {
-		json_decref(b.p[i].j);
-		free(b.p[i].error);
+	if (cv_commit)
+		(void)pthread_cond_destroy(&p.to_commit);
+	if (cv_parse)
+		(void)pthread_cond_destroy(&p.to_parse);
+	if (mu)
+		(void)pthread_mutex_destroy(&p.mu);
+	for (i = 0; i < 2; i++) {
+		if (p.wake[i] != -1)
+			(void)close(p.wake[i]);
+		arena_free(&p.b[i].arena);
+		free(p.b[i].line);
 	}
-	al_close(b.l);
-	free(b.p);
-	free(b.a);
-	free(b.d);
-	free(line);
+	arena_free(&p.scratch);
+	al_close(c.l);
+	free(p.linebuf);
+	free(p.chunk);
+	free(c.a);
+	free(c.d);
+	free(c.out);
 	return status;
 }

@@ -70,4 +70,109 @@ AUDITLOG_SERVICE=ingest "$AUDITLOG" -d "$T/log" record --batch < allowed.jsonl >
 check "\$AUDITLOG_SERVICE is the service of lines without one" sh -c \
     "'$AUDITLOG' -d '$T/log' log --json -n 1 | grep -q '\"service\":\"ingest\"'"
 
+# The pipeline (one thread parses while the other commits) keeps the
+# input's order and answers each line on its own, across many commits.
+seq0=$(al head) && seq0=${seq0%% *}
+awk -v ok="$ok_line" 'BEGIN {
+	for (i = 1; i <= 3000; i++)
+		if (i % 7 == 0)
+			print "{\"actor\":\"svc:a\",\"customer\":\"\",\"purpose\":\"service-provision\",\"action\":\"read\"}"
+		else if (i % 11 == 0)
+			print "not json"
+		else
+			print ok
+}' > order.jsonl
+expect 2 "3000 lines, some malformed, --batch-size 50" sh -c "'$AUDITLOG' -d '$T/log' record --batch --batch-size 50 < order.jsonl"
+# Every result in input order; the malformed ones where they were; the
+# others with seqs that follow each other from the head before.
+order_ok() {
+	awk -v first="$1" '
+	{ split($0, f, /[:,]/) }
+	f[2] != NR { print "# result " NR " is for line " f[2]; bad = 1; exit }
+	NR % 7 == 0 {
+		if ($0 !~ /"error":"customer is empty"/) { print "# " $0; bad = 1 }
+		next
+	}
+	NR % 11 == 0 {
+		if ($0 !~ /"error":"not a JSON object: /) { print "# " $0; bad = 1 }
+		next
+	}
+	{
+		if (!match($0, /"seq":[0-9]+/) ||
+		    substr($0, RSTART + 6, RLENGTH - 6) + 0 != first + k) {
+			print "# seq out of order: " $0; bad = 1; exit
+		}
+		k++
+	}
+	END { if (NR != 3000) { print "# " NR " results"; bad = 1 } exit bad }
+	' "$T/out"
+}
+check "...each result in order, errors on their own lines" order_ok $((seq0 + 1))
+check "...and the log has the good ones" sh -c "[ \"\$('$AUDITLOG' -d '$T/log' head | cut -d' ' -f1)\" -eq $((seq0 + 2338)) ]"
+
+# Commits by time while the parser is busy: every line, in order.
+seq0=$(al head) && seq0=${seq0%% *}
+expect 2 "the same with --batch-ms 1 and --batch-size 100000" sh -c "'$AUDITLOG' -d '$T/log' record --batch --batch-ms 1 --batch-size 100000 < order.jsonl"
+check "...each result in order" order_ok $((seq0 + 1))
+
+# Long lines: across reads, at the limit, over it, last without newline.
+python3 -c '
+import sys
+head = "{\"actor\":\"svc:a\",\"customer\":\"acme\",\"purpose\":\"service-provision\",\"action\":\"read\",\"resource\":\""
+def line(n):
+	return head + "r" * (n - len(head) - 2) + "\"}"
+ok = sys.argv[1]
+sys.stdout.write("\n".join([ok, line(65536), ok, line(65537), ok,
+    line(200000), ok, line(65537)]))' "$ok_line" > long.jsonl
+expect 2 "lines of 64 KiB and over" sh -c "'$AUDITLOG' -d '$T/log' record --batch < long.jsonl"
+check "...one result each" [ "$(wc -l < "$T/out")" -eq 8 ]
+check "...a line of exactly 64 KiB is parsed" out_has '{"line":2,"error":"resource is longer than'
+check "...one byte more is too long" out_has '{"line":4,"error":"line longer than 65536 bytes"}'
+check "...and so is a longer one" out_has '{"line":6,"error":"line longer than 65536 bytes"}'
+check "...a long last line without newline too" out_has '{"line":8,"error":"line longer than 65536 bytes"}'
+check "...the lines between are recorded" sh -c "grep -c '\"seq\":' '$T/out' | grep -qx 4"
+
+printf '%s\n%s' "$ok_line" 'not json' > lastbad.jsonl
+expect 2 "a malformed last line without newline" sh -c "'$AUDITLOG' -d '$T/log' record --batch < lastbad.jsonl"
+check "...is answered" out_has '{"line":2,"error":"not a JSON object: '
+printf '%s' "$ok_line" > one.jsonl
+expect 0 "a lone line without newline" sh -c "'$AUDITLOG' -d '$T/log' record --batch < one.jsonl"
+check "...is recorded" [ "$(grep -c '"line":1,"seq":' "$T/out")" -eq 1 ]
+
+# Interactive: each line answered within --batch-ms while the input stays
+# open, and only once its entry is in the log (seen by another process).
+rm -f in.fifo
+mkfifo in.fifo
+( "$AUDITLOG" -d "$T/log" record --batch --batch-ms 20 < in.fifo > slow.out 2>&1 ) &
+pid=$!
+exec 3> in.fifo
+answered_durable=yes
+for k in 1 2 3 4; do
+	if [ $k -eq 3 ]; then echo 'not json' >&3; else echo "$ok_line" >&3; fi
+	i=0
+	while [ "$(wc -l < slow.out)" -lt $k ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ "$(wc -l < slow.out)" -eq $k ] || { answered_durable="no answer to line $k"; break; }
+	s=$(sed -n "${k}p" slow.out | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')
+	h=$(al head) && h=${h%% *}
+	if [ -n "$s" ] && [ "$h" -lt "$s" ]; then
+		answered_durable="line $k answered with seq $s, log head $h"
+		break
+	fi
+done
+exec 3>&-
+wait $pid
+check "lines written one at a time are each answered, after their commit" [ "$answered_durable" = yes ]
+check "...the malformed one in its place" grep -q '^{"line":3,"error":"not a JSON object' slow.out
+
+# A failure to write the results stops the reading, after one commit.
+seq 1 5000 | sed "s/.*/$ok_line/" > big.jsonl
+seq0=$(al head) && seq0=${seq0%% *}
+expect 3 "results to a full disk" sh -c "'$AUDITLOG' -d '$T/log' record --batch --batch-size 10 < big.jsonl > /dev/full"
+check "...says so" err_has "write error on standard output"
+h=$(al head) && d=$((${h%% *} - seq0))
+check "...and records one commit at most" eval '[ "$d" -ge 1 ] && [ "$d" -le 10 ]'
+
 done_testing
