@@ -104,7 +104,7 @@ struct commit {
 	struct al_decision	*d;
 	char			*out;		/* OUT_SIZE bytes */
 	size_t			 nout;
-	int			 out_err;
+	int			 out_err, out_said;
 	int			 denied, malformed, failed;
 };
 
@@ -563,6 +563,7 @@ commit_batch(struct commit *c, struct batch *b, int input_failed)
 	if (fflush(stdout) != 0 || ferror(stdout) || c->out_err) {
 		msg("write error on standard output: %s", strerror(errno));
 		c->failed = AL_EIO;
+		c->out_said = 1;
 	}
 }
 
@@ -711,7 +712,11 @@ record_batch(const char *dir, const char *service, size_t max, int ms)
 		status = EX_USAGE;
 	else
 		status = c.denied ? EX_NO : EX_OK;
-	status = finish(status) == EX_UNAVAIL ? EX_UNAVAIL : status;
+	/* An output error is said once, where it happened. */
+	if (c.out_said)
+		(void)fclose(stdout);
+	else if (finish(status) == EX_UNAVAIL)
+		status = EX_UNAVAIL;
 	goto done;
 nothread:
 	msg("cannot start the parser thread: %s", strerror(rc));

@@ -172,6 +172,7 @@ seq 1 5000 | sed "s/.*/$ok_line/" > big.jsonl
 seq0=$(al head) && seq0=${seq0%% *}
 expect 3 "results to a full disk" sh -c "'$AUDITLOG' -d '$T/log' record --batch --batch-size 10 < big.jsonl > /dev/full"
 check "...says so" err_has "write error on standard output"
+check "...once" [ "$(grep -c "write error on standard output" "$T/err")" -eq 1 ]
 h=$(al head) && d=$((${h%% *} - seq0))
 check "...and records one commit at most" eval '[ "$d" -ge 1 ] && [ "$d" -le 10 ]'
 
