@@ -37,6 +37,9 @@ al verify >verify.out 2>&1
 vrc=$?
 entries=$(sed -n 's/^entries *\([0-9]*\) .*/\1/p' verify.out)
 note "acknowledged $(wc -l <seqs) seqs, $dups duplicated, $errs error lines, verify exit $vrc, $entries entries"
+# What went wrong, when something did: the commonest messages.
+[ "$errs" -eq 0 ] || cat err.* | sort | uniq -c | sort -rn | head -5 |
+    while IFS= read -r e; do note "  error: $e"; done
 ok=0
 [ "$found" -eq "$total" ] && [ "$dups" -eq 0 ] && [ "$gapfree" -eq 1 ] &&
     [ "$vrc" -eq 0 ] && [ "${entries:-0}" -eq $((total + 1)) ] &&
