@@ -1162,18 +1162,26 @@ done:
 	return rc;
 }
 
+/*
+ * index-del SEQ: remove entry SEQ's customer index record; index-block SEQ
+ * BLOCK (moved): put it back under another block's key.
+ */
 static int
-op_index_del(struct db *d, int argc, char **argv)
+index_move(struct db *d, int argc, char **argv, int moved)
 {
 	struct ent	x = { 0 };
-	uint64_t	seq;
-	int		rc = -1;
+	uint64_t	seq, blk = 0;
+	uint8_t		kb[8], ck[CUST_KEY_MAX];
+	MDB_val		k, v;
+	int		mrc, rc = -1;
 
-	if (argc != 1) {
-		warnx("usage: index-del SEQ");
+	if (argc != 1 + moved) {
+		warnx(moved ? "usage: index-block SEQ BLOCK" :
+		    "usage: index-del SEQ");
 		return -1;
 	}
-	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+	if (parse_u64(argv[0], "SEQ", &seq) != 0 ||
+	    (moved && parse_u64(argv[1], "BLOCK", &blk) != 0))
 		return -1;
 	if (load(d, seq, &x) != 0)
 		goto done;
@@ -1183,10 +1191,32 @@ op_index_del(struct db *d, int argc, char **argv)
 	}
 	if (index_op(d, &x.e.customer, seq, 0) != 0)
 		goto done;
+	if (moved) {
+		k.mv_size = cust_key(ck, x.e.customer.p, x.e.customer.n, seq);
+		k.mv_data = ck;
+		put_be64(ck, blk);
+		v = seq_key(kb, seq);
+		if ((mrc = mdb_put(d->txn, d->customer, &k, &v, 0)) != 0) {
+			lmdb_fail(mrc, "add index record");
+			goto done;
+		}
+	}
 	rc = 0;
 done:
 	ent_free(&x);
 	return rc;
+}
+
+static int
+op_index_del(struct db *d, int argc, char **argv)
+{
+	return index_move(d, argc, argv, 0);
+}
+
+static int
+op_index_block(struct db *d, int argc, char **argv)
+{
+	return index_move(d, argc, argv, 1);
 }
 
 static int
@@ -1226,44 +1256,6 @@ op_index_add(struct db *d, int argc, char **argv)
 	c.p = argv[0];
 	c.n = strlen(argv[0]);
 	return index_op(d, &c, seq, 1);
-}
-
-static int
-op_index_block(struct db *d, int argc, char **argv)
-{
-	struct ent	x = { 0 };
-	uint64_t	seq, blk;
-	uint8_t		kb[8], ck[CUST_KEY_MAX];
-	MDB_val		k, v;
-	int		mrc, rc = -1;
-
-	if (argc != 2) {
-		warnx("usage: index-block SEQ BLOCK");
-		return -1;
-	}
-	if (parse_u64(argv[0], "SEQ", &seq) != 0 ||
-	    parse_u64(argv[1], "BLOCK", &blk) != 0)
-		return -1;
-	if (load(d, seq, &x) != 0)
-		goto done;
-	if (x.e.kind != AL_KIND_ACCESS) {
-		warnx("entry %llu is not an access", (unsigned long long)seq);
-		goto done;
-	}
-	if (index_op(d, &x.e.customer, seq, 0) != 0)
-		goto done;
-	k.mv_size = cust_key(ck, x.e.customer.p, x.e.customer.n, seq);
-	k.mv_data = ck;
-	put_be64(ck, blk);
-	v = seq_key(kb, seq);
-	if ((mrc = mdb_put(d->txn, d->customer, &k, &v, 0)) != 0) {
-		lmdb_fail(mrc, "add index record");
-		goto done;
-	}
-	rc = 0;
-done:
-	ent_free(&x);
-	return rc;
 }
 
 static int
