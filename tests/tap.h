@@ -25,6 +25,7 @@ check(int cond, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+	fflush(stdout);		/* before a fork, or a crash */
 }
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "auditlog.h"
 #include "shim.h"
+#include "../tap.h"
 
 /*
  * faults WORKDIR: for each write operation of the library (al_init;
@@ -111,7 +112,6 @@ struct totals {
 };
 
 static char		 work[PATH_MAX - 64], tmpl[PATH_MAX], logdir[PATH_MAX];
-static int		 n_test, n_failed;
 static const char	 small_policy[] = "purpose p \"a small policy\"\n"
 			    "group g \"dave\"\nallow g purpose p action read\n";
 
@@ -124,24 +124,6 @@ static const struct al_access accesses[BATCH] = {
 	    "SUP-4711", "asked", "faults" },
 };
 
-static void
-tap(int good, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tap(int good, const char *fmt, ...)
-{
-	va_list	ap;
-
-	n_test++;
-	if (!good)
-		n_failed++;
-	printf("%sok %d - ", good ? "" : "not ", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static int
 copy_file(const char *from, const char *to)
@@ -456,7 +438,7 @@ row(int op, const struct fault *f, const struct state *before,
 	}
 	if (!ok_end && bad[0] == '\0')
 		snprintf(bad, sizeof(bad), "still calling after %d", MAX_NTH);
-	tap(ok_end && bad[0] == '\0' && r.leftover == 0, "%s: %s %s: %ld "
+	check(ok_end && bad[0] == '\0' && r.leftover == 0, "%s: %s %s: %ld "
 	    "calls, %ld failed: "
 	    "%ld errors, %ld recovered, %ld silent, %ld damaged, %ld "
 	    "unusable%s%s%s%s", op_name[op], f->fn, f->err_name, a.nth - 1,
@@ -521,10 +503,10 @@ main(int argc, char **argv)
 	/* The head every failed write must leave alone. */
 	if (fresh(OP_RECORD) != 0 ||
 	    in_child(state_child, NULL, &before, sizeof(before)) != 0) {
-		tap(0, "the template log could be copied and read");
+		check(0, "the template log could be copied and read");
 		goto done;
 	}
-	tap(before.exists && before.problems == 0 && before.seq == 3 &&
+	check(before.exists && before.problems == 0 && before.seq == 3 &&
 	    before.usable, "the template log verifies with 3 entries, and "
 	    "takes a record");
 	for (op = 0; op < NOPS; op++) {
@@ -541,11 +523,11 @@ main(int argc, char **argv)
 		/* Else the shim is not in the way, and proves nothing. */
 		for (k = 0; k < NSTEPS; k++)
 			if (!reached[k])
-				tap(0, "%s: no call of %s was seen",
+				check(0, "%s: no call of %s was seen",
 				    op_name[op], steps[k]);
 	}
 out:
-	tap(t.silent == 0 && t.damaged == 0 && t.unusable == 0 &&
+	check(t.silent == 0 && t.damaged == 0 && t.unusable == 0 &&
 	    t.injected > 0, "%ld injected failures across %zu functions and "
 	    "errors, %d operations: %ld error returns, %ld recovered, %ld "
 	    "silent successes, %ld damaged logs, %ld unusable logs, in %.0f s"
@@ -554,6 +536,6 @@ out:
 	    " (failed inits that left a data file count as damaged)" : "");
 	status = 0;
 done:
-	printf("1..%d\n", n_test);
-	return status != 0 || n_failed != 0;
+	printf("1..%d\n", ntests);
+	return status != 0 || nfailed != 0;
 }
