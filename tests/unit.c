@@ -450,7 +450,7 @@ test_library(const char *tmp)
 	uint8_t			 hash[AL_HASH_LEN], h2[AL_HASH_LEN];
 	uint64_t		 seq, seq2, t = 1795946400000000000ULL;
 	al_log			*l = NULL;
-	al_iter			*it;
+	al_iter			*it = NULL;
 	int			 rc, i, ok;
 
 	snprintf(dir, sizeof(dir), "%s/lib", tmp);
