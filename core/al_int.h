@@ -30,6 +30,14 @@ int	write_all(int fd, const void *, size_t);
 
 struct policy;
 
+/* A policy-change entry and its policy, parsed once per entry. */
+struct polcache {
+	struct policy	*pol;
+	uint64_t	 seq;
+	uint8_t		*copy;		/* the decoded entry's storage */
+	struct al_entry	 entry;
+};
+
 struct al_log {
 	MDB_env		*env;
 	MDB_dbi		 entries, customer, policies, meta, tree;
@@ -38,11 +46,7 @@ struct al_log {
 	void		*clock_arg;
 	char		 host[256];
 	uint32_t	 pid, uid;	/* the origin of what it records */
-	/* the active policy, parsed once per policy-change entry */
-	struct policy	*pol;
-	uint64_t	 pol_seq;
-	uint8_t		*pol_copy;	/* its decoded entry's storage */
-	struct al_entry	 pol_entry;
+	struct polcache	 pc;		/* the active policy */
 	struct buf	 ebuf;		/* the entry being appended */
 	/* al_verify's list of policy versions */
 	struct al_policy_ref *vpol;
@@ -51,6 +55,9 @@ struct al_log {
 };
 
 int	al_seterr(al_log *, int rc, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The same into a buffer of AL_ERRLEN bytes that is not a handle's. */
+int	err_set(char *err, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	al_lmdb_err(al_log *, int mdb_rc, const char *what);
 
@@ -65,6 +72,11 @@ int	al_utf8_ok(const uint8_t *s, size_t n, size_t *bad);
 
 /* Entry encoding (docs/FORMAT.md). */
 int	entry_encode(const struct al_entry *, struct buf *);
+/* Where an access entry's customer starts in its encoding. */
+size_t	entry_customer_at(const struct al_entry *);
+/* Set the seq, time and prev of an encoded entry. */
+void	entry_place(uint8_t *p, uint64_t seq, uint64_t time_ns,
+	    const uint8_t prev[AL_HASH_LEN]);
 /*
  * Decode n bytes at p into e.  Strings are copied into *store (realloc'd,
  * owned by the caller) so they are NUL-terminated and outlive the txn.
@@ -87,6 +99,9 @@ void	policy_free(struct policy *);
 void	policy_eval(const struct policy *, const struct al_access *,
 	    struct al_decision *);
 int	policy_follows(const struct policy *, const struct al_entry *,
+	    struct al_decision *);
+/* The decision p gives the access a recorded entry holds. */
+void	policy_eval_entry(const struct policy *, const struct al_entry *,
 	    struct al_decision *);
 
 /* Keys and metadata. */

@@ -62,6 +62,23 @@ put_u32(struct buf *b, uint32_t v)
 	return buf_add(b, x, 4);
 }
 
+/* The header's fields, as entry_encode lays them out. */
+void
+entry_place(uint8_t *p, uint64_t seq, uint64_t time_ns,
+    const uint8_t prev[AL_HASH_LEN])
+{
+	put_be64(p + 2, seq);
+	put_be64(p + 10, time_ns);
+	memcpy(p + 18, prev, AL_HASH_LEN);
+}
+
+size_t
+entry_customer_at(const struct al_entry *e)
+{
+	return HDR_LEN + 4 + e->service.n + 4 + e->host.n + 4 + 4 + 4 +
+	    e->actor.n + 4;
+}
+
 int
 entry_encode(const struct al_entry *e, struct buf *b)
 {

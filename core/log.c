@@ -76,8 +76,8 @@ al_close(al_log *l)
 		return;
 	if (l->env != NULL)
 		mdb_env_close(l->env);
-	policy_free(l->pol);
-	free(l->pol_copy);
+	policy_free(l->pc.pol);
+	free(l->pc.copy);
 	free(l->vpol);
 	buf_free(&l->ebuf);
 	free(l);
@@ -352,11 +352,11 @@ put(al_log *l, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
 }
 
 /*
- * Load and parse the policy-change entry at seq into the handle's cache,
- * unless it is there already.
+ * Load and parse the policy-change entry at seq into cache c, unless it
+ * is there already.
  */
-int
-log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
+static int
+policy_load(al_log *l, MDB_txn *txn, uint64_t seq, struct polcache *c)
 {
 	struct buf	 errs = { 0 };
 	struct policy	*p;
@@ -366,10 +366,10 @@ log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
 	size_t		 cap;
 	int		 rc;
 
-	if (l->pol != NULL && l->pol_seq == seq)
+	if (c->pol != NULL && c->seq == seq)
 		return 0;
-	policy_free(l->pol);
-	l->pol = NULL;
+	policy_free(c->pol);
+	c->pol = NULL;
 	put_be64(kb, seq);
 	if ((rc = mdb_get(txn, l->entries, &k, &v)) == MDB_NOTFOUND)
 		return al_seterr(l, AL_ECORRUPT, "the active policy's entry "
@@ -377,17 +377,17 @@ log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "read the active policy");
 	cap = 0;
-	free(l->pol_copy);
-	l->pol_copy = NULL;
-	if (entry_decode(v.mv_data, v.mv_size, &l->pol_entry, &l->pol_copy,
+	free(c->copy);
+	c->copy = NULL;
+	if (entry_decode(v.mv_data, v.mv_size, &c->entry, &c->copy,
 	    &cap, why, sizeof(why)) != 0)
 		return al_seterr(l, AL_ECORRUPT, "seq %llu: %s",
 		    (unsigned long long)seq, why);
-	if (l->pol_entry.kind != AL_KIND_POLICY)
+	if (c->entry.kind != AL_KIND_POLICY)
 		return al_seterr(l, AL_ECORRUPT, "seq %llu is the active "
 		    "policy but not a policy entry", (unsigned long long)seq);
-	p = policy_parse_stored(l->pol_entry.name.p, l->pol_entry.text.p,
-	    l->pol_entry.text.n, &errs);
+	p = policy_parse_stored(c->entry.name.p, c->entry.text.p,
+	    c->entry.text.n, &errs);
 	if (p == NULL) {
 		rc = al_seterr(l, AL_ECORRUPT, "the active policy (seq %llu) "
 		    "does not parse: %s", (unsigned long long)seq,
@@ -395,57 +395,65 @@ log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
 		buf_free(&errs);
 		return rc;
 	}
-	l->pol = p;
-	l->pol_seq = seq;
+	c->pol = p;
+	c->seq = seq;
 	return 0;
 }
 
+/* The same into the handle's own cache. */
+int
+log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
+{
+	return policy_load(l, txn, seq, &l->pc);
+}
+
+/* A field's text, checked; the reason goes to err (AL_ERRLEN bytes). */
 static int
-field_ok(al_log *l, const char *name, const char *v, int required,
+field_ok(char *err, const char *name, const char *v, int required,
     size_t max)
 {
 	size_t	n, bad;
 
 	if (v == NULL) {
 		if (required)
-			return al_seterr(l, AL_EINVAL, "%s is required", name);
+			return err_set(err, AL_EINVAL, "%s is required", name);
 		return 0;
 	}
 	if ((n = strlen(v)) == 0)
-		return al_seterr(l, AL_EINVAL, "%s is empty", name);
+		return err_set(err, AL_EINVAL, "%s is empty", name);
 	if (n > max)
-		return al_seterr(l, AL_EINVAL, "%s is longer than %zu bytes",
+		return err_set(err, AL_EINVAL, "%s is longer than %zu bytes",
 		    name, max);
 	if (al_utf8_ok((const uint8_t *)v, n, &bad) != 0)
-		return al_seterr(l, AL_EINVAL, "%s holds a control character "
+		return err_set(err, AL_EINVAL, "%s holds a control character "
 		    "or invalid UTF-8 at byte %zu", name, bad + 1);
 	return 0;
 }
 
-static int	access_ok(al_log *, const struct al_access *);
+static int
+access_ok(char *err, const struct al_access *a)
+{
+	int	rc;
+
+	if ((rc = field_ok(err, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(err, "customer", a->customer, 1,
+	    AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(err, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(err, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(err, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
+	    (rc = field_ok(err, "resource", a->resource, 0,
+	    AL_MAX_TEXT)) != 0 ||
+	    (rc = field_ok(err, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(err, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
+	    (rc = field_ok(err, "service", a->service, 0, AL_MAX_NAME)) != 0)
+		return rc;
+	return 0;
+}
 
 int
 al_validate(al_log *l, const struct al_access *a)
 {
-	return access_ok(l, a);
-}
-
-static int
-access_ok(al_log *l, const struct al_access *a)
-{
-	int	rc;
-
-	if ((rc = field_ok(l, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l, "customer", a->customer, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(l, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(l, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(l, "resource", a->resource, 0, AL_MAX_TEXT)) != 0 ||
-	    (rc = field_ok(l, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
-	    (rc = field_ok(l, "service", a->service, 0, AL_MAX_NAME)) != 0)
-		return rc;
-	return 0;
+	return access_ok(l->err, a);
 }
 
 static struct al_str
@@ -458,7 +466,7 @@ str(const char *s)
 
 /* The origin fields every entry carries. */
 static void
-origin(al_log *l, struct al_entry *e, const char *service)
+origin(const al_log *l, struct al_entry *e, const char *service)
 {
 	e->service = str(service);
 	e->host = str(l->host);
@@ -637,8 +645,8 @@ done:
  * held (right or wrong) is what verify then compares with the entries.
  * Old keys are customers, whose first byte is never 0; new keys start
  * with a block number, a u64 seq shifted right by 12, whose first byte
- * is always 0: the old keys are those from "\1" on, and each is read whole, deleted and
- * written anew before the next.  Holds one customer's seqs at a time.
+ * is always 0: the old keys are those from "\1" on, and each is read
+ * whole, deleted and written anew before the next.  Holds one customer's seqs at a time.
  */
 static int
 upgrade_index(al_log *l, MDB_txn *txn)
@@ -757,20 +765,20 @@ get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
 }
 
 /*
- * Append e (its seq, prev and time set here) with its index records and
- * tree nodes, and move head h in memory (head_store writes it).
+ * Append the encoded entry p (n bytes; its seq, time and prev are set
+ * here) with its customer index record (cust, when an access) and tree
+ * nodes, and move head h in memory (head_store writes it).
  */
 static int
-append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
+append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
+    const struct al_str *cust, struct head *h)
 {
-	struct buf	*b = &l->ebuf;
-	uint8_t		 kb[8];
-	MDB_val		 k = { 8, kb }, v, mk, mv;
+	uint8_t		 kb[8], ck[CUST_KEY_MAX];
+	MDB_val		 k = { 8, kb }, v, mk;
+	uint64_t	 seq = h->seq + 1, t;
 	int		 rc;
 
-	e->seq = h->seq + 1;
-	memcpy(e->prev, h->hash, AL_HASH_LEN);
-	if ((e->time_ns = now_ns(l)) == 0) {
+	if ((t = now_ns(l)) == 0) {
 		rc = al_seterr(l, AL_EIO, "the clock is before 1970");
 		goto done;
 	}
@@ -792,25 +800,19 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		    get_be64((uint8_t *)v.mv_data + 10) : 0;
 		h->have_time = 1;
 	}
-	if (h->seq > 0 && h->time > e->time_ns)
-		e->time_ns = h->time;
-	if ((rc = entry_encode(e, b)) != 0) {
-		rc = al_seterr(l, rc, "encode entry");
-		goto done;
-	}
-	put_be64(kb, e->seq);
-	v.mv_size = b->n;
-	v.mv_data = b->p;
+	if (h->seq > 0 && h->time > t)
+		t = h->time;
+	entry_place(p, seq, t, h->hash);
+	put_be64(kb, seq);
+	v.mv_size = n;
+	v.mv_data = p;
 	if ((rc = put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
 	    "entry")) != 0)
 		goto done;
-	if (e->kind == AL_KIND_ACCESS) {
-		uint8_t	ck[CUST_KEY_MAX];
-
-		if ((mk.mv_size = cust_key(ck, e->customer.p, e->customer.n,
-		    e->seq)) == 0) {
+	if (cust != NULL) {
+		if ((mk.mv_size = cust_key(ck, cust->p, cust->n, seq)) == 0) {
 			rc = al_seterr(l, AL_EINVAL, "customer of %zu bytes",
-			    e->customer.n);
+			    cust->n);
 			goto done;
 		}
 		mk.mv_data = ck;
@@ -818,15 +820,38 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		    "customer")) != 0)
 			goto done;
 	}
-	h->seq = e->seq;
-	h->time = e->time_ns;
+	h->seq = seq;
+	h->time = t;
 	h->have_time = 1;
-	entry_hash(b->p, b->n, h->hash);
-	if ((rc = tree_add(l, txn, h, h->hash)) != 0)
+	entry_hash(p, n, h->hash);
+	rc = tree_add(l, txn, h, h->hash);
+done:
+	return rc;
+}
+
+/* Append e as append_bytes does; its seq, prev and time are set here. */
+static int
+append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
+{
+	struct buf	*b = &l->ebuf;
+	uint8_t		 kb[8];
+	MDB_val		 k = { 8, kb }, mk, mv;
+	int		 rc;
+
+	if ((rc = entry_encode(e, b)) != 0) {
+		rc = al_seterr(l, rc, "encode entry");
 		goto done;
+	}
+	if ((rc = append_bytes(l, txn, b->p, b->n, e->kind ==
+	    AL_KIND_ACCESS ? &e->customer : NULL, h)) != 0)
+		goto done;
+	e->seq = h->seq;
+	e->time_ns = h->time;
+	memcpy(e->prev, b->p + 18, AL_HASH_LEN);
 	if (e->kind == AL_KIND_POLICY) {
 		/* The policies index: seq -> digest, for the policy in force
 		 * at any seq without a scan. */
+		put_be64(kb, e->seq);
 		mv.mv_size = AL_HASH_LEN;
 		mv.mv_data = e->digest;
 		if ((rc = put(l, txn, l->policies, &k, &mv, MDB_APPEND,
@@ -842,6 +867,30 @@ done:
 	return rc;
 }
 
+/* The entry of access a decided d under policy-change entry pe. */
+static void
+access_entry(const al_log *l, const struct al_access *a,
+    const struct al_decision *d, const struct al_entry *pe,
+    struct al_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = AL_KIND_ACCESS;
+	origin(l, e, a->service);
+	e->actor = str(a->actor);
+	e->customer = str(a->customer);
+	e->data = str(a->data ? a->data : "customer-data");
+	e->action = str(a->action);
+	e->resource = str(a->resource);
+	e->purpose = str(a->purpose);
+	e->ref = str(a->ref);
+	e->reason = str(a->reason);
+	e->allow = d->allow;
+	e->code = d->code;
+	e->rule = str(d->rule);
+	e->detail = str(d->detail);
+	memcpy(e->policy, pe->digest, AL_HASH_LEN);
+}
+
 struct rec {
 	const struct al_access	*a;
 	struct al_decision	*d;
@@ -853,8 +902,6 @@ static int
 decide_in(al_log *l, MDB_txn *txn, void *arg)
 {
 	struct rec		*r = arg;
-	const struct al_access	*a;
-	struct al_decision	*d;
 	struct al_entry		 e;
 	struct head		 h;
 	uint64_t		 pseq;
@@ -866,31 +913,14 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
 	for (i = 0; i < r->n; i++) {
-		a = &r->a[i];
-		d = &r->d[i];
-		policy_eval(l->pol, a, d);
-		d->seq = 0;
+		policy_eval(l->pc.pol, &r->a[i], &r->d[i]);
+		r->d[i].seq = 0;
 		if (!r->write)
 			continue;
-		memset(&e, 0, sizeof(e));
-		e.kind = AL_KIND_ACCESS;
-		origin(l, &e, a->service);
-		e.actor = str(a->actor);
-		e.customer = str(a->customer);
-		e.data = str(a->data ? a->data : "customer-data");
-		e.action = str(a->action);
-		e.resource = str(a->resource);
-		e.purpose = str(a->purpose);
-		e.ref = str(a->ref);
-		e.reason = str(a->reason);
-		e.allow = d->allow;
-		e.code = d->code;
-		e.rule = str(d->rule);
-		e.detail = str(d->detail);
-		memcpy(e.policy, l->pol_entry.digest, AL_HASH_LEN);
+		access_entry(l, &r->a[i], &r->d[i], &l->pc.entry, &e);
 		if ((rc = append(l, txn, &e, &h)) != 0)
 			return rc;
-		d->seq = e.seq;
+		r->d[i].seq = e.seq;
 	}
 	return r->write && r->n > 0 ? head_store(l, txn, &h) : 0;
 }
@@ -913,7 +943,7 @@ al_record_batch(al_log *l, const struct al_access *a, size_t n,
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
 	for (i = 0; i < n; i++)
-		if ((rc = access_ok(l, &a[i])) != 0) {
+		if ((rc = access_ok(l->err, &a[i])) != 0) {
 			if (n > 1) {
 				strlcpy(msg, l->err, sizeof(msg));
 				al_seterr(l, rc, "access %zu: %s", i + 1, msg);
@@ -923,6 +953,236 @@ al_record_batch(al_log *l, const struct al_access *a, size_t n,
 	return write_txn(l, decide_in, &r);
 }
 
+/*
+ * A batch prepared ahead of its commit (auditlog.h).  Each access is
+ * checked, decided under pc (the policy in force when it was last
+ * loaded) and encoded with its seq, time and prev left to the commit,
+ * which places them and decides again if the policy changed meanwhile.
+ */
+struct prep_ent {
+	size_t			off, len;	/* its encoding, in enc */
+	size_t			coff, clen;	/* its customer, in enc */
+	struct al_decision	d;
+};
+
+struct al_prep {
+	const al_log	*l;		/* host, pid, uid: set at al_open */
+	struct polcache	 pc;
+	struct buf	 enc, one;
+	struct prep_ent	*ent;
+	size_t		 n, cap;
+	uint8_t		*store;		/* re-deciding: decoded strings */
+	size_t		 storecap;
+	char		 err[AL_ERRLEN];
+};
+
+static int
+prep_policy(al_log *l, MDB_txn *txn, void *arg)
+{
+	al_prep		*p = arg;
+	uint64_t	 pseq;
+	int		 rc;
+
+	if ((rc = get_policy_seq(l, txn, &pseq)) != 0)
+		return rc;
+	return policy_load(l, txn, pseq, &p->pc);
+}
+
+int
+al_prep_new(al_log *l, al_prep **out)
+{
+	al_prep	*p;
+	MDB_txn	*txn = NULL;
+	int	 rc;
+
+	*out = NULL;
+	if (l->flags & AL_RDONLY) {
+		rc = al_seterr(l, AL_EINVAL, "the log is open read-only");
+		goto done;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		rc = al_seterr(l, AL_ENOMEM, "out of memory");
+		goto done;
+	}
+	p->l = l;
+	if ((rc = log_read_txn(l, &txn)) != 0 ||
+	    (rc = prep_policy(l, txn, p)) != 0) {
+		al_prep_free(p);
+		goto done;
+	}
+	*out = p;
+done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+void
+al_prep_free(al_prep *p)
+{
+	if (p == NULL)
+		return;
+	policy_free(p->pc.pol);
+	free(p->pc.copy);
+	buf_free(&p->enc);
+	buf_free(&p->one);
+	free(p->ent);
+	free(p->store);
+	free(p);
+}
+
+void
+al_prep_reset(al_prep *p)
+{
+	p->n = 0;
+	p->enc.n = 0;
+}
+
+size_t
+al_prep_count(const al_prep *p)
+{
+	return p->n;
+}
+
+const char *
+al_prep_errmsg(const al_prep *p)
+{
+	return p->err;
+}
+
+/* Encode e after the entries of p, as its entry i. */
+static int
+prep_put(al_prep *p, size_t i, const struct al_entry *e)
+{
+	struct prep_ent	*pe = &p->ent[i];
+	int		 rc;
+
+	if ((rc = entry_encode(e, &p->one)) != 0)
+		return err_set(p->err, rc, "encode entry");
+	pe->off = p->enc.n;
+	pe->len = p->one.n;
+	pe->coff = pe->off + entry_customer_at(e);
+	pe->clen = e->customer.n;
+	if (buf_add(&p->enc, p->one.p, p->one.n) != 0)
+		return err_set(p->err, AL_ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+al_prep_add(al_prep *p, const struct al_access *a)
+{
+	struct prep_ent	*ne;
+	struct al_entry	 e;
+	size_t		 cap;
+	int		 rc;
+
+	if ((rc = access_ok(p->err, a)) != 0)
+		return rc;
+	if (p->n == p->cap) {
+		cap = p->cap ? p->cap * 2 : 64;
+		if ((ne = reallocarray(p->ent, cap, sizeof(*ne))) == NULL)
+			return err_set(p->err, AL_ENOMEM, "out of memory");
+		p->ent = ne;
+		p->cap = cap;
+	}
+	policy_eval(p->pc.pol, a, &p->ent[p->n].d);
+	access_entry(p->l, a, &p->ent[p->n].d, &p->pc.entry, &e);
+	if ((rc = prep_put(p, p->n, &e)) != 0)
+		return rc;
+	p->n++;
+	return 0;
+}
+
+/*
+ * The policy changed since p's entries were decided: decide each again,
+ * from its own encoding, as verify re-derives a recorded decision, and
+ * encode it anew with the new decision.
+ */
+static int
+prep_redecide(al_log *l, MDB_txn *txn, al_prep *p)
+{
+	struct buf	 old = p->enc;
+	struct al_entry	 e;
+	char		 why[256];
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = prep_policy(l, txn, p)) != 0)
+		return rc;
+	memset(&p->enc, 0, sizeof(p->enc));
+	for (i = 0; i < p->n; i++) {
+		if (entry_decode(old.p + p->ent[i].off, p->ent[i].len, &e,
+		    &p->store, &p->storecap, why, sizeof(why)) != 0) {
+			rc = al_seterr(l, AL_EIO, "a prepared entry: %s", why);
+			goto done;
+		}
+		policy_eval_entry(p->pc.pol, &e, &p->ent[i].d);
+		e.allow = p->ent[i].d.allow;
+		e.code = p->ent[i].d.code;
+		e.rule = str(p->ent[i].d.rule);
+		e.detail = str(p->ent[i].d.detail);
+		memcpy(e.policy, p->pc.entry.digest, AL_HASH_LEN);
+		if ((rc = prep_put(p, i, &e)) != 0) {
+			rc = al_seterr(l, rc, "%s", p->err);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	buf_free(&old);
+	return rc;
+}
+
+struct prec {
+	al_prep			*p;
+	struct al_decision	*d;
+};
+
+static int
+prep_in(al_log *l, MDB_txn *txn, void *arg)
+{
+	struct prec	*r = arg;
+	al_prep		*p = r->p;
+	struct prep_ent	*pe;
+	struct al_str	 cust;
+	struct head	 h;
+	uint64_t	 pseq;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = get_head(l, txn, &h)) != 0 ||
+	    (rc = get_policy_seq(l, txn, &pseq)) != 0)
+		return rc;
+	if (pseq != p->pc.seq && (rc = prep_redecide(l, txn, p)) != 0)
+		return rc;
+	for (i = 0; i < p->n; i++) {
+		pe = &p->ent[i];
+		cust.p = (const char *)p->enc.p + pe->coff;
+		cust.n = pe->clen;
+		if ((rc = append_bytes(l, txn, p->enc.p + pe->off, pe->len,
+		    &cust, &h)) != 0)
+			return rc;
+		r->d[i] = pe->d;
+		r->d[i].seq = h.seq;
+	}
+	return p->n > 0 ? head_store(l, txn, &h) : 0;
+}
+
+int
+al_record_prep(al_log *l, al_prep *p, struct al_decision *d)
+{
+	struct prec	r = { p, d };
+
+	if (l->flags & AL_RDONLY)
+		return al_seterr(l, AL_EINVAL, "the log is open read-only");
+	if (p->l != l)
+		return al_seterr(l, AL_EINVAL, "the batch was prepared for "
+		    "another log handle");
+	if (p->n == 0)
+		return 0;
+	return write_txn(l, prep_in, &r);
+}
+
 int
 al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 {
@@ -930,7 +1190,7 @@ al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 	MDB_txn		*txn;
 	int		 rc;
 
-	if ((rc = access_ok(l, a)) != 0)
+	if ((rc = access_ok(l->err, a)) != 0)
 		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
@@ -985,7 +1245,7 @@ policy_ok(al_log *l, const char *name, const char *text, size_t len)
 	size_t	 n;
 	int	 rc;
 
-	if ((rc = field_ok(l, "policy name", name, 1, AL_MAX_NAME)) != 0)
+	if ((rc = field_ok(l->err, "policy name", name, 1, AL_MAX_NAME)) != 0)
 		return rc;
 	if (strchr(name, '/') != NULL)
 		return al_seterr(l, AL_EINVAL, "policy name '%s' holds a '/'",
@@ -1062,8 +1322,8 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		    (rc = log_policy_at(l, txn, pseq)) != 0)
 			return rc;
 		/* Setting the active policy again changes nothing. */
-		if (memcmp(l->pol_entry.digest, e.digest, AL_HASH_LEN) == 0 &&
-		    strcmp(l->pol_entry.name.p, ps->name) == 0)
+		if (memcmp(l->pc.entry.digest, e.digest, AL_HASH_LEN) == 0 &&
+		    strcmp(l->pc.entry.name.p, ps->name) == 0)
 			return 0;
 	}
 	if ((rc = append(l, txn, &e, &h)) != 0 ||
@@ -1082,8 +1342,8 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
-	if ((rc = field_ok(l, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l, "service", service, 0, AL_MAX_NAME)) != 0 ||
+	if ((rc = field_ok(l->err, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = policy_ok(l, name, text, len)) != 0)
 		return rc;
 	if ((rc = write_txn(l, policy_in, &ps)) != 0)
@@ -1103,7 +1363,7 @@ al_policy_get(al_log *l, struct al_entry *e)
 		return rc;
 	if ((rc = get_policy_seq(l, txn, &pseq)) == 0 &&
 	    (rc = log_policy_at(l, txn, pseq)) == 0)
-		*e = l->pol_entry;
+		*e = l->pc.entry;
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -1165,8 +1425,8 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	ps.len = o->policy_len;
 	if (ps.text == NULL)
 		ps.text = al_default_policy(&ps.len);
-	if ((rc = field_ok(l, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
+	if ((rc = field_ok(l->err, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = field_ok(l->err, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = policy_ok(l, ps.name, ps.text, ps.len)) != 0)
 		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -1294,7 +1554,7 @@ al_checkpoint(al_log *l, const char *skey, const char *actor, char **note,
 			return al_seterr(l, rc, "%s", err);
 		c.k = &k;
 		c.actor = actor;
-		if (actor != NULL && (rc = field_ok(l, "actor", actor, 1,
+		if (actor != NULL && (rc = field_ok(l->err, "actor", actor, 1,
 		    AL_MAX_NAME)) != 0)
 			goto done;
 	}

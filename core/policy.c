@@ -954,6 +954,31 @@ or_null(const struct al_str *s)
  * in *d.  When they agree, which is what a verify sees almost always, no
  * text is made: d->rule and d->detail are then empty.
  */
+/* The access a recorded entry holds (its strings NUL-terminated). */
+static void
+entry_access(const struct al_entry *e, struct al_access *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->actor = e->actor.p;
+	a->customer = e->customer.p;
+	a->purpose = e->purpose.p;
+	a->action = e->action.p;
+	a->data = e->data.p;
+	a->resource = or_null(&e->resource);
+	a->ref = or_null(&e->ref);
+	a->reason = or_null(&e->reason);
+}
+
+void
+policy_eval_entry(const struct policy *p, const struct al_entry *e,
+    struct al_decision *d)
+{
+	struct al_access	a;
+
+	entry_access(e, &a);
+	eval(p, &a, d, NULL);
+}
+
 int
 policy_follows(const struct policy *p, const struct al_entry *e,
     struct al_decision *d)
@@ -961,15 +986,7 @@ policy_follows(const struct policy *p, const struct al_entry *e,
 	struct al_access	 a;
 	const struct rule	*r;
 
-	memset(&a, 0, sizeof(a));
-	a.actor = e->actor.p;
-	a.customer = e->customer.p;
-	a.purpose = e->purpose.p;
-	a.action = e->action.p;
-	a.data = e->data.p;
-	a.resource = or_null(&e->resource);
-	a.ref = or_null(&e->ref);
-	a.reason = or_null(&e->reason);
+	entry_access(e, &a);
 	eval(p, &a, d, &r);
 	if (d->allow == e->allow && (int)d->code == e->code &&
 	    rule_is(p, r, &e->rule))

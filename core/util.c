@@ -72,22 +72,41 @@ buf_free(struct buf *b)
 	b->n = b->cap = 0;
 }
 
+/* A message into err (len bytes); one cut short is marked "...". */
+static void
+err_vset(char *err, size_t len, const char *fmt, va_list ap)
+{
+	int	n;
+
+	n = vsnprintf(err, len, fmt, ap);
+	/* A message cut short still says what happened; mark the cut. */
+	if (n < 0)
+		err[0] = '\0';
+	else if ((size_t)n >= len)
+		memcpy(err + len - 4, "...", 4);
+}
+
 int
 al_seterr(al_log *l, int rc, const char *fmt, ...)
 {
 	va_list	ap;
-	int	n;
 
 	if (l == NULL)
 		return rc;
 	va_start(ap, fmt);
-	n = vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	err_vset(l->err, sizeof(l->err), fmt, ap);
 	va_end(ap);
-	/* A message cut short still says what happened; mark the cut. */
-	if (n < 0)
-		l->err[0] = '\0';
-	else if ((size_t)n >= sizeof(l->err))
-		memcpy(l->err + sizeof(l->err) - 4, "...", 4);
+	return rc;
+}
+
+int
+err_set(char *err, int rc, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	err_vset(err, AL_ERRLEN, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

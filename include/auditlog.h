@@ -54,6 +54,7 @@ enum al_code {
 typedef struct al_log al_log;
 struct al_checkpoint;
 typedef struct al_iter al_iter;
+typedef struct al_prep al_prep;
 
 /* A length-delimited string.  p is also NUL-terminated for convenience. */
 struct al_str {
@@ -207,6 +208,31 @@ int		 al_record(al_log *, const struct al_access *,
  */
 int		 al_record_batch(al_log *, const struct al_access *, size_t n,
 		    struct al_decision *d);
+/*
+ * A batch prepared ahead of its commit, for a caller with a thread to
+ * spare (auditlog record --batch parses and prepares on one thread and
+ * commits on another).  al_prep_add checks an access as al_record does
+ * (AL_EINVAL, with the reason in al_prep_errmsg(), and the access is not
+ * added), decides it under the policy that was in force when the batch
+ * was made, and encodes its entry.  al_record_prep then appends the
+ * batch's accesses as al_record_batch does, in one durable transaction,
+ * all or none, filling d[0 .. al_prep_count() - 1]; when the active
+ * policy changed meanwhile, it decides each access again under the new
+ * one first, so every entry holds the decision of the policy in force
+ * at its commit.  A committed batch stays as it is until al_prep_reset.
+ *
+ * al_prep_new and al_record_prep use the handle, under its rule of one
+ * thread at a time; the other al_prep_ functions touch only the batch.
+ * A batch is for one thread at a time too, which need not be the
+ * handle's: al_prep_add may run while another thread uses the handle.
+ */
+int		 al_prep_new(al_log *, al_prep **);
+int		 al_prep_add(al_prep *, const struct al_access *);
+size_t		 al_prep_count(const al_prep *);
+const char	*al_prep_errmsg(const al_prep *);
+void		 al_prep_reset(al_prep *);
+int		 al_record_prep(al_log *, al_prep *, struct al_decision *d);
+void		 al_prep_free(al_prep *);
 /* Check an access's fields as al_record does, deciding nothing. */
 int		 al_validate(al_log *, const struct al_access *);
 /* The same decision, recording nothing. */
