@@ -646,7 +646,8 @@ done:
  * Old keys are customers, whose first byte is never 0; new keys start
  * with a block number, a u64 seq shifted right by 12, whose first byte
  * is always 0: the old keys are those from "\1" on, and each is read
- * whole, deleted and written anew before the next.  Holds one customer's seqs at a time.
+ * whole, deleted and written anew before the next.  Holds one
+ * customer's seqs at a time.
  */
 static int
 upgrade_index(al_log *l, MDB_txn *txn)
