@@ -4,31 +4,38 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "auditlog.h"
+
+/* A bump allocator: arena_reset frees all at once, and keeps the memory. */
+struct chunk;
+struct arena {
+	struct chunk	*first, *cur;
+	size_t		 used;		/* bytes given out since the reset */
+};
+
+void	*arena_alloc(struct arena *, size_t);
+void	 arena_reset(struct arena *);
+void	 arena_free(struct arena *);
 
 /*
  * Parse line (len bytes, no newline) into *a, without the log: the rules of
  * the fields are al_validate's.  Returns 0 when it is an access, whose
- * strings *j owns; otherwise -1 with the reason in why (cut to whylen),
- * and *j may still be set.  service is the default for a line without
- * one.  Either way the caller releases *j (json_decref, or by dropping
- * the allocator jansson was given).  Touches no state but jansson's.
+ * strings are in ar; otherwise -1 with the reason in why (cut to whylen).
+ * service is the default for a line without one.  Touches no state but
+ * ar's: lines may be parsed on several threads, each with its own arena.
  */
 int	batch_parse(const char *line, size_t len, const char *service,
-	    struct al_access *a, json_t **j, char *why, size_t whylen);
+	    struct al_access *a, struct arena *ar, char *why, size_t whylen);
 
 /*
  * batch_parse, then al_validate on the log (whose message it sets):
  * the whole judgement of a line, as the tool makes it in two threads.
- * Returns 0 with *error NULL when it is a valid access, whose strings *j
- * owns; otherwise *error is a malloc'd reason (NULL only when out of
- * memory too), and *j may still be set.  The caller releases *j with
- * json_decref and *error with free, in every case.
+ * Returns 0 with *error NULL when it is a valid access, whose strings are
+ * in ar; otherwise *error is a malloc'd reason (NULL only when out of
+ * memory too), which the caller frees.
  */
 int	batch_line(al_log *, const char *line, size_t len, const char *service,
-	    struct al_access *a, json_t **j, char **error);
+	    struct al_access *a, struct arena *ar, char **error);
 
 /* A reason of our own, printf-style, malloc'd (NULL: out of memory). */
 char	*batch_why(const char *fmt, ...)

@@ -11,61 +11,46 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "batch_line.h"
 #include "cmd.h"
 
 /*
- * Two threads.  The parser reads standard input, splits it into lines and
- * parses each into a batch; the committer (the calling thread, the only
- * one to touch the log) takes a batch, validates its accesses, commits
- * them in one durable transaction and writes the results in input order,
- * while the parser fills the other batch.  A batch is taken when it holds
- * max accesses (or max + 1 lines, or ARENA_MAX bytes of parsed lines),
- * when the input ends, or when its first line has waited ms milliseconds
- * and the committer is free: the grouping auditlog(1) describes.
+ * Two threads.  The parser reads standard input, splits it into lines,
+ * parses each (yajl) and prepares its access into a batch: checked,
+ * decided and encoded (al_prep_add).  The committer (the calling thread,
+ * the only one to use the log handle) takes a batch, appends it in one
+ * durable transaction (al_record_prep, which decides again only if the
+ * policy changed meanwhile) and writes the results in input order, while
+ * the parser fills the other batch.  A batch is taken when it holds max
+ * accesses (or max + 1 lines, or BATCH_BYTES of lines and reasons), when
+ * the input ends, or when its first line has waited ms milliseconds and
+ * the committer is free: the grouping auditlog(1) describes.
  *
- * jansson allocates from an arena of the parser's, reset before each line:
- * its objects are never freed one by one (jansson's malloc and free were
- * most of the parsing), and the same few kilobytes serve every line.  The
- * strings of an access are copied side by side into the batch's own
- * arena, reset once the batch's results are written: the committer reads
- * a few cache lines an access, not jansson's tables around them.
+ * yajl allocates from an arena of the parser's, reset before each line,
+ * where the strings of the line's access are too until al_prep_add has
+ * encoded them; a malformed line's reason goes to its batch's arena,
+ * reset once the batch's results are written.
  */
 
 #define MAX_LINE	(64 * 1024)	/* far above any valid access */
 #define READ_SIZE	(64 * 1024)
 #define WHY_LEN		512		/* a reason, as batch_why cuts it */
-#define ARENA_CHUNK	(1024 * 1024)
-#define ARENA_MAX	(64 * 1024 * 1024) /* a batch is full at this size */
+#define BATCH_BYTES	(64 * 1024 * 1024) /* a batch is full at this size */
 #define OUT_SIZE	(64 * 1024)
-#define ALIGN		_Alignof(max_align_t)
-
-struct chunk {
-	struct chunk	*next;
-	size_t		 size, used;
-	max_align_t	 mem[];
-};
-
-/* A bump allocator: free is a no-op, reset frees all at once. */
-struct arena {
-	struct chunk	*first, *cur;
-	size_t		 used;		/* bytes given out since the reset */
-};
 
 /* One input line on its way: an access to record, or an error. */
 struct line {
 	uint64_t		 lineno;
 	const char		*error;		/* malformed: why */
-	struct al_access	 a;		/* strings in the batch's arena */
 };
 
 struct batch {
 	struct line	*line;		/* max + 1 of them */
 	size_t		 n, nacc;	/* lines; accesses among them */
+	size_t		 bytes;		/* the accesses' lines, in all */
 	uint64_t	 first_ms;	/* when the first line came */
-	struct arena	 arena;
+	al_prep		*prep;		/* the accesses, decided, encoded */
+	struct arena	 arena;		/* the errors' text */
 };
 
 /*
@@ -89,7 +74,7 @@ struct pipeline {
 	int		 wake[2];	/* closed on stop, for the parser's poll */
 
 	/* The parser's own. */
-	struct arena	 scratch;	/* jansson's, for one line */
+	struct arena	 scratch;	/* yajl's and the strings', a line */
 	const char	*service;
 	size_t		 max;
 	char		*linebuf;
@@ -100,7 +85,6 @@ struct pipeline {
 /* The committer's own. */
 struct commit {
 	al_log			*l;
-	struct al_access	*a;
 	struct al_decision	*d;
 	char			*out;		/* OUT_SIZE bytes */
 	size_t			 nout;
@@ -117,74 +101,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void *
-arena_alloc(struct arena *ar, size_t n)
-{
-	struct chunk	*c = ar->cur;
-	size_t		 size;
-	void		*p = NULL;
-
-	if (n > SIZE_MAX / 2)
-		goto done;
-	n = n == 0 ? ALIGN : (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-	/* After a reset, the chunks of the last batch come first. */
-	if (c != NULL && c->size - c->used < n && c->next != NULL &&
-	    c->next->used == 0 && c->next->size >= n)
-		c = ar->cur = c->next;
-	if (c == NULL || c->size - c->used < n) {
-		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		if ((c = malloc(sizeof(*c) + size)) == NULL)
-			goto done;
-		c->size = size;
-		c->used = 0;
-		if (ar->cur == NULL) {
-			c->next = NULL;
-			ar->first = c;
-		} else {
-			c->next = ar->cur->next;
-			ar->cur->next = c;
-		}
-		ar->cur = c;
-	}
-	p = (char *)c->mem + c->used;
-	c->used += n;
-	ar->used += n;
-done:
-	return p;
-}
-
-/* Keep the ordinary chunks for the next batch; free the outsized. */
-static void
-arena_reset(struct arena *ar)
-{
-	struct chunk	**cp = &ar->first, *c;
-
-	while ((c = *cp) != NULL) {
-		if (c->size > ARENA_CHUNK) {
-			*cp = c->next;
-			free(c);
-		} else {
-			c->used = 0;
-			cp = &c->next;
-		}
-	}
-	ar->cur = ar->first;
-	ar->used = 0;
-}
-
-static void
-arena_free(struct arena *ar)
-{
-	struct chunk	*c, *next;
-
-	for (c = ar->first; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-	ar->first = ar->cur = NULL;
-	ar->used = 0;
-}
-
 /* A reason kept with its line, cut as batch_why cuts it. */
 static const char *
 arena_why(struct arena *ar, const char *why)
@@ -197,51 +113,6 @@ arena_why(struct arena *ar, const char *why)
 		p[n] = '\0';
 	}
 	return p != NULL ? p : "out of memory";
-}
-
-/*
- * jansson's allocator while the batch runs.  Only the parser thread calls
- * jansson then, so its scratch arena is a plain static.
- */
-static struct arena	*json_arena;
-
-static void *
-json_arena_alloc(size_t n)
-{
-	return arena_alloc(json_arena, n);
-}
-
-static void
-json_arena_free(void *p)
-{
-	(void)p;
-}
-
-/* The strings of an access, out of jansson's objects, into ar. */
-static int
-keep(struct arena *ar, struct al_access *a)
-{
-	const char	**f[] = { &a->actor, &a->customer, &a->purpose,
-			    &a->action, &a->data, &a->resource, &a->ref,
-			    &a->reason, &a->service };
-	size_t		  len[sizeof(f) / sizeof(f[0])], i, total = 0;
-	char		 *d;
-	int		  rc = -1;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (*f[i] != NULL)
-			total += (len[i] = strlen(*f[i]) + 1);
-	if ((d = arena_alloc(ar, total)) == NULL)
-		goto done;
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (*f[i] != NULL) {
-			memcpy(d, *f[i], len[i]);
-			*f[i] = d;
-			d += len[i];
-		}
-	rc = 0;
-done:
-	return rc;
 }
 
 /* The parser: b[fill] is taken as it is; wait for the other.  -1: stop. */
@@ -267,11 +138,11 @@ static int
 take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
     uint64_t lineno, int too_long)
 {
-	struct batch	*b = *bp;
-	struct line	*ln = &b->line[b->n];
-	json_t		*j;
-	char		 why[WHY_LEN];
-	int		 rc = 0;
+	struct batch		*b = *bp;
+	struct line		*ln = &b->line[b->n];
+	struct al_access	 a;
+	char			 why[WHY_LEN];
+	int			 rc = 0;
 
 	ln->lineno = lineno;
 	ln->error = NULL;
@@ -279,14 +150,16 @@ take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
 		ln->error = p->toolong;
 	else {
 		arena_reset(&p->scratch);
-		json_arena = &p->scratch;
-		if (batch_parse(text, len, p->service, &ln->a, &j, why,
+		if (batch_parse(text, len, p->service, &a, &p->scratch, why,
 		    sizeof(why)) != 0)
 			ln->error = arena_why(&b->arena, why);
-		else if (keep(&b->arena, &ln->a) != 0)
-			ln->error = "out of memory";
-		else
+		else if (al_prep_add(b->prep, &a) != 0)
+			ln->error = arena_why(&b->arena,
+			    al_prep_errmsg(b->prep));
+		else {
 			b->nacc++;
+			b->bytes += len;
+		}
 	}
 	if (b->n++ == 0) {
 		b->first_ms = now_ms();
@@ -296,7 +169,8 @@ take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
 		pthread_mutex_unlock(&p->mu);
 	}
 	if (b->nacc == p->max || b->n == p->max + 1 ||
-	    b->arena.used >= ARENA_MAX || atomic_load(&p->want))
+	    b->bytes + b->arena.used >= BATCH_BYTES ||
+	    atomic_load(&p->want))
 		rc = close_batch(p, bp);
 	return rc;
 }
@@ -495,53 +369,23 @@ out_decision(struct commit *c, uint64_t lineno, const struct al_decision *d)
 }
 
 /*
- * The committer: the accesses of a batch to commit, in c->a; with
- * validate, the lines al_validate refuses become errors first.
- */
-static size_t
-gather(struct commit *c, struct batch *b, int validate)
-{
-	struct line	*ln;
-	size_t		 i, na = 0;
-
-	for (i = 0; i < b->n; i++) {
-		ln = &b->line[i];
-		if (validate && ln->error == NULL &&
-		    al_validate(c->l, &ln->a) != 0)
-			ln->error = arena_why(&b->arena, al_errmsg(c->l));
-		if (ln->error != NULL)
-			c->malformed = 1;
-		else
-			c->a[na++] = ln->a;
-	}
-	return na;
-}
-
-/*
- * The committer: commit a batch's accesses in one durable transaction,
- * then write each line's result in input order: nothing is said of a
- * line before it is durable.  al_record_batch checks every access before
- * it writes anything, so the accesses go to it as they are, and only
- * when it refuses with AL_EINVAL does al_validate find the invalid ones
- * (a second pass over every string of the batch, saved when all is well).
+ * The committer: commit a batch's accesses, checked, decided and encoded
+ * by the parser (al_prep_add), in one durable transaction, then write
+ * each line's result in input order: nothing is said of a line before it
+ * is durable.
  */
 static void
 commit_batch(struct commit *c, struct batch *b, int input_failed)
 {
 	struct line	*ln;
 	char		 notrec[1200];
-	size_t		 i, k = 0, na;
+	size_t		 i, k = 0;
 	int		 rc = 0;
 
 	if (input_failed)
 		c->failed = AL_EIO;
-	na = gather(c, b, c->failed);
-	if (na > 0 && !c->failed &&
-	    (rc = al_record_batch(c->l, c->a, na, c->d)) == AL_EINVAL) {
-		na = gather(c, b, 1);
-		rc = na > 0 ? al_record_batch(c->l, c->a, na, c->d) : 0;
-	}
-	if (rc != 0) {
+	if (b->nacc > 0 && !c->failed &&
+	    (rc = al_record_prep(c->l, b->prep, c->d)) != 0) {
 		c->failed = rc;
 		msg_term("storage failure, nothing of this commit was "
 		    "recorded: ", al_errmsg(c->l));
@@ -552,9 +396,10 @@ commit_batch(struct commit *c, struct batch *b, int input_failed)
 		notrec[0] = '\0';
 	for (i = 0; i < b->n; i++) {
 		ln = &b->line[i];
-		if (ln->error != NULL)
+		if (ln->error != NULL) {
+			c->malformed = 1;
 			out_error(c, ln->lineno, ln->error);
-		else if (c->failed)
+		} else if (c->failed)
 			out_error(c, ln->lineno, notrec);
 		else
 			out_decision(c, ln->lineno, &c->d[k++]);
@@ -621,7 +466,8 @@ run_commits(struct pipeline *p, struct commit *c, int ms)
 	do {
 		b = next_batch(p, ms, &last, &input_failed);
 		commit_batch(c, b, input_failed);
-		b->n = b->nacc = 0;
+		b->n = b->nacc = b->bytes = 0;
+		al_prep_reset(b->prep);
 		arena_reset(&b->arena);
 	} while (!last && !c->failed);
 	if (!last) {
@@ -644,8 +490,6 @@ record_batch(const char *dir, const char *service, size_t max, int ms)
 	struct commit		 c;
 	pthread_condattr_t	 ca;
 	pthread_t		 parser;
-	json_malloc_t		 old_malloc;
-	json_free_t		 old_free;
 	int			 rc, status = EX_UNAVAIL, i, mu = 0,
 				 cv_parse = 0, cv_commit = 0;
 
@@ -663,13 +507,14 @@ record_batch(const char *dir, const char *service, size_t max, int ms)
 	    (p.b[1].line = calloc(max + 1, sizeof(struct line))) == NULL ||
 	    (p.linebuf = malloc(MAX_LINE)) == NULL ||
 	    (p.chunk = malloc(READ_SIZE)) == NULL ||
-	    (c.a = calloc(max, sizeof(*c.a))) == NULL ||
 	    (c.d = calloc(max, sizeof(*c.d))) == NULL ||
 	    (c.out = malloc(OUT_SIZE)) == NULL) {
 		msg("out of memory");
 		goto done;
 	}
-	if ((rc = al_open(dir, 0, &c.l)) != 0) {
+	if ((rc = al_open(dir, 0, &c.l)) != 0 ||
+	    (rc = al_prep_new(c.l, &p.b[0].prep)) != 0 ||
+	    (rc = al_prep_new(c.l, &p.b[1].prep)) != 0) {
 		status = lib_fail(rc, c.l, EX_UNAVAIL);
 		goto done;
 	}
@@ -693,18 +538,13 @@ record_batch(const char *dir, const char *service, size_t max, int ms)
 	if (!cv_commit)
 		goto nothread;
 
-	json_get_alloc_funcs(&old_malloc, &old_free);
-	json_set_alloc_funcs(json_arena_alloc, json_arena_free);
-	if ((rc = pthread_create(&parser, NULL, parse_input, &p)) != 0) {
-		json_set_alloc_funcs(old_malloc, old_free);
+	if ((rc = pthread_create(&parser, NULL, parse_input, &p)) != 0)
 		goto nothread;
-	}
 	run_commits(&p, &c, ms);
 	if ((rc = pthread_join(parser, NULL)) != 0) {
 		msg("pthread_join: %s", strerror(rc));
 		c.failed = AL_EIO;
 	}
-	json_set_alloc_funcs(old_malloc, old_free);
 
 	if (c.failed)
 		status = EX_UNAVAIL;
@@ -731,13 +571,13 @@ done:
 		if (p.wake[i] != -1)
 			(void)close(p.wake[i]);
 		arena_free(&p.b[i].arena);
+		al_prep_free(p.b[i].prep);
 		free(p.b[i].line);
 	}
 	arena_free(&p.scratch);
 	al_close(c.l);
 	free(p.linebuf);
 	free(p.chunk);
-	free(c.a);
 	free(c.d);
 	free(c.out);
 	return status;

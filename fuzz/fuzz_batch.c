@@ -14,12 +14,13 @@
  * The input is one line of `auditlog record --batch`, as cmd_batch.c
  * hands it to batch_line() (no newline; the tool splits lines itself).
  * Whatever it holds, the line must be either an access that al_validate
- * takes, or refused with a reason; the same way twice; an access must
- * come back unchanged from its own JSON, written compactly or in ASCII
- * only; the default service must apply exactly when the line names none;
- * and al_check must decide the access consistently under the default
- * policy of a scratch log.  A broken promise is an abort(), which
- * libFuzzer reports as a crash with the input that broke it.
+ * takes, or refused with a reason; the same way twice; an access must be
+ * the same to jansson, and come back unchanged from its own JSON,
+ * written compactly or in ASCII only; the default service must apply
+ * exactly when the line names none; and al_check must decide the access
+ * consistently under the default policy of a scratch log.  A broken
+ * promise is an abort(), which libFuzzer reports as a crash with the
+ * input that broke it.
  */
 
 #define SERVICE		"fuzz-default"
@@ -29,6 +30,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static al_log	*lg;
 static char	 dir[64];
+/* Reset, not freed, between inputs: a chunk is a megabyte. */
+static struct arena	 ar, ar2, ar3, art;
 
 static void
 fail(const char *why)
@@ -45,6 +48,10 @@ cleanup(void)
 
 	al_close(lg);
 	lg = NULL;
+	arena_free(&ar);
+	arena_free(&ar2);
+	arena_free(&ar3);
+	arena_free(&art);
 	if (dir[0] == '\0')
 		return;
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
@@ -112,7 +119,7 @@ static void
 round_trip(const struct al_access *a, int named_service, size_t flags)
 {
 	struct al_access	 b;
-	json_t			*o, *j = NULL;
+	json_t			*o;
 	char			*text, *err = NULL;
 
 	if ((o = json_object()) == NULL)
@@ -129,13 +136,52 @@ round_trip(const struct al_access *a, int named_service, size_t flags)
 		set(o, "service", a->service);
 	if ((text = json_dumps(o, flags)) == NULL)
 		fail("json_dumps");
-	if (batch_line(lg, text, strlen(text), SERVICE, &b, &j, &err) != 0)
+	arena_reset(&art);
+	if (batch_line(lg, text, strlen(text), SERVICE, &b, &art, &err) != 0)
 		fail("an access written as JSON is refused");
 	if (!same_access(a, &b))
 		fail("an access written as JSON reads back different");
-	json_decref(j);
 	json_decref(o);
 	free(text);
+}
+
+/*
+ * yajl parses the tool's lines; jansson, strict, is the second opinion: a
+ * line the tool takes must be, to jansson too, an object without
+ * duplicate keys whose every member is a field of the same string, so
+ * that yajl never lets through what jansson would refuse (a lone
+ * surrogate, a NUL, an overlong, ...) nor reads a string otherwise.
+ */
+static void
+jansson_agrees(const char *line, size_t size, const struct al_access *a,
+    int named)
+{
+	const char *const	 key[] = { "actor", "customer", "purpose",
+				    "action", "data", "resource", "ref",
+				    "reason", "service" };
+	const char		*want[] = { a->actor, a->customer, a->purpose,
+				    a->action, a->data, a->resource, a->ref,
+				    a->reason, named ? a->service : NULL };
+	json_error_t		 jerr;
+	json_t			*j, *v;
+	size_t			 i, n = 0;
+
+	if ((j = json_loadb(line, size, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL || !json_is_object(j))
+		fail("a line the tool takes is no JSON object to jansson");
+	for (i = 0; i < sizeof(key) / sizeof(key[0]); i++) {
+		v = json_object_get(j, key[i]);
+		if (want[i] == NULL ? v != NULL : v == NULL ||
+		    !json_is_string(v) ||
+		    json_string_length(v) != strlen(want[i]) ||
+		    memcmp(json_string_value(v), want[i],
+		    strlen(want[i])) != 0)
+			fail("jansson reads a field of a line otherwise");
+		n += v != NULL;
+	}
+	if (json_object_size(j) != n)
+		fail("jansson sees members the tool did not");
+	json_decref(j);
 }
 
 static void
@@ -160,7 +206,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct al_access	 a, a2, a3;
-	json_t			*j = NULL, *j2 = NULL, *j3 = NULL;
 	char			*line, *err = NULL, *err2 = NULL, *err3 = NULL;
 	int			 rc, rc2, rc3, named;
 
@@ -168,16 +213,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((line = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(line, data, size);
-	rc = batch_line(lg, line, size, SERVICE, &a, &j, &err);
+	arena_reset(&ar);
+	arena_reset(&ar2);
+	arena_reset(&ar3);
+	rc = batch_line(lg, line, size, SERVICE, &a, &ar, &err);
 	if ((rc == 0) != (err == NULL))
 		fail("neither an access nor a reason");
 	if (err != NULL && err[0] == '\0')
 		fail("refused with an empty reason");
-	rc2 = batch_line(lg, line, size, SERVICE, &a2, &j2, &err2);
+	rc2 = batch_line(lg, line, size, SERVICE, &a2, &ar2, &err2);
 	if (rc2 != rc || !same(err, err2))
 		fail("the same line parsed two ways");
 	/* Another default service: it shows only where none is named. */
-	rc3 = batch_line(lg, line, size, NULL, &a3, &j3, &err3);
+	rc3 = batch_line(lg, line, size, NULL, &a3, &ar3, &err3);
 	if (rc != 0)
 		goto done;
 	if (!same_access(&a, &a2))
@@ -193,14 +241,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (named ? strcmp(a.service, a3.service) != 0 :
 	    strcmp(a.service, SERVICE) != 0)
 		fail("the default service applies to a line that names one");
+	jansson_agrees(line, size, &a, named);
 	round_trip(&a, named, JSON_COMPACT);
 	round_trip(&a, named, JSON_ENSURE_ASCII | JSON_SORT_KEYS);
 	decide(&a);
 	decide(&a3);
 done:
-	json_decref(j);
-	json_decref(j2);
-	json_decref(j3);
 	free(err);
 	free(err2);
 	free(err3);

@@ -167,6 +167,43 @@ wait $pid
 check "lines written one at a time are each answered, after their commit" [ "$answered_durable" = yes ]
 check "...the malformed one in its place" grep -q '^{"line":3,"error":"not a JSON object' slow.out
 
+# Strict JSON: what yajl, the parser, lets through or changes is refused
+# all the same, and what is valid comes through byte for byte.
+b='"actor":"svc:a","customer":"acme","purpose":"service-provision","action":"read"'
+{
+	printf '{%s,"reason":"a\\ud800b"}\n' "$b"
+	printf '{%s,"reason":"a\\udc00b"}\n' "$b"
+	printf '{%s,"reason":"a\\ud800\\u0041b"}\n' "$b"
+	printf '{%s,"reason":"pair \\ud83d\\ude00, \\\\ud800 and \\u00e9"}\n' "$b"
+	printf '{%s,"reason":"a\\u0000b"}\n' "$b"
+	printf '{%s,"act\\u0000or":"x"}\n' "$b"
+	printf '{%s,"actor":"svc:b"}\n' "$b"
+	printf '{%s}"\n' "$b"
+	printf '{\v%s}\n' "$b"
+	printf '{%s,"reason":"\300\257"}\n' "$b"
+	printf '{%s /* c */}\n' "$b"
+	printf '{%s,"ref":{"deep":["x",1]}}\n' "$b"
+	printf '[{%s}]\n' "$b"
+	printf '{%s}  \r\n' "$b"
+} > strict.jsonl
+expect 2 "strict JSON: a batch with lines yajl alone would take" sh -c "'$AUDITLOG' -d '$T/log' record --batch < strict.jsonl"
+check "...a lone high surrogate is refused, not made '?'" out_has '{"line":1,"error":"not a JSON object: a \\u escape of half a UTF-16 surrogate pair"}'
+check "...a lone low surrogate too" out_has '{"line":2,"error":"not a JSON object: a \\u escape of half a UTF-16 surrogate pair"}'
+check "...and a broken pair" out_has '{"line":3,"error":"not a JSON object: a \\u escape of half a UTF-16 surrogate pair"}'
+check "...a pair and an escaped backslash are recorded" out_has '{"line":4,"seq":'
+check "...a NUL in a string is refused" out_has '{"line":5,"error":"not a JSON object: \\u0000 is not allowed in a string"}'
+check "...and in a key" out_has '{"line":6,"error":"not a JSON object: \\u0000 is not allowed in a key"}'
+check "...a key given twice" out_has '{"line":7,"error":"not a JSON object: duplicate object key"}'
+check "...a string cut short after the object" out_has '{"line":8,"error":"not a JSON object: trailing garbage at byte 82"}'
+check "...a vertical tab, no JSON white space" out_has '{"line":9,"error":"not a JSON object: a form feed or vertical tab between values"}'
+check "...an overlong encoding" out_has '{"line":10,"error":"reason holds a control character or invalid UTF-8 at byte 1"}'
+check "...a comment" out_has '{"line":11,"error":"not a JSON object: lexical error: probable comment found in input text, comments are not enabled. at byte'
+check "...a nested value" out_has '{"line":12,"error":"ref is not a string"}'
+check "...an array of the object" out_has '{"line":13,"error":"not a JSON object"}'
+check "...trailing white space is fine" out_has '{"line":14,"seq":'
+expect 0 "...the recorded reason is the text, decoded" al log --json
+check "...byte for byte" out_has '"reason":"pair 😀, \\ud800 and é"'
+
 # A failure to write the results stops the reading, after one commit.
 seq 1 5000 | sed "s/.*/$ok_line/" > big.jsonl
 seq0=$(al head) && seq0=${seq0%% *}

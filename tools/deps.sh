@@ -19,6 +19,7 @@ need libbsd libbsd-dev
 need zlib zlib1g-dev
 need libcrypto libssl-dev
 need jansson libjansson-dev
+need yajl libyajl-dev
 if [ "${1:-}" = check ]; then
 	tool python3 python3
 	tool mandoc mandoc
