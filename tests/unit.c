@@ -1,5 +1,6 @@
 /* unit.c - unit tests of libauditlog: text checks, times, encoding, policy */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -810,6 +811,803 @@ done:
 	free(want);
 }
 
+/*
+ * The prepared path (al_prep_*): what it records must be what
+ * al_record_batch records, byte for byte, under every change that can
+ * come between the preparing and the commit.
+ */
+
+static uint64_t
+const_clock(void *arg)
+{
+	return *(uint64_t *)arg;
+}
+
+/* A new log in tmp/name, its entries timed by fn from *t; NULL: failed. */
+static al_log *
+prep_log(const char *tmp, const char *name, size_t mapsize, al_clock_fn fn,
+    uint64_t *t)
+{
+	struct al_init_opts	 o;
+	char			 dir[512];
+	al_log			*l = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tmp, name);
+	memset(&o, 0, sizeof(o));
+	o.actor = "tester";
+	o.mapsize = mapsize;
+	o.clock = fn;
+	o.clock_arg = t;
+	if (al_init(dir, &o, &l) != 0) {
+		check(0, "init %s: %s", name, l ? al_errmsg(l) :
+		    "out of memory");
+		al_close(l);
+		return NULL;
+	}
+	al_set_clock(l, fn, t);
+	return l;
+}
+
+static int
+str_same(const struct al_str *a, const struct al_str *b)
+{
+	return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
+}
+
+static int
+entry_same(const struct al_entry *a, const struct al_entry *b)
+{
+	if (a->seq != b->seq || a->kind != b->kind ||
+	    a->time_ns != b->time_ns ||
+	    memcmp(a->prev, b->prev, AL_HASH_LEN) != 0 ||
+	    memcmp(a->hash, b->hash, AL_HASH_LEN) != 0 ||
+	    !str_same(&a->service, &b->service) ||
+	    !str_same(&a->host, &b->host) || a->pid != b->pid ||
+	    a->uid != b->uid || !str_same(&a->actor, &b->actor))
+		return 0;
+	if (a->kind == AL_KIND_POLICY)
+		return str_same(&a->name, &b->name) &&
+		    str_same(&a->text, &b->text) &&
+		    memcmp(a->digest, b->digest, AL_HASH_LEN) == 0;
+	return str_same(&a->customer, &b->customer) &&
+	    str_same(&a->data, &b->data) &&
+	    str_same(&a->action, &b->action) &&
+	    str_same(&a->resource, &b->resource) &&
+	    str_same(&a->purpose, &b->purpose) &&
+	    str_same(&a->ref, &b->ref) && str_same(&a->reason, &b->reason) &&
+	    a->allow == b->allow && a->code == b->code &&
+	    str_same(&a->rule, &b->rule) && str_same(&a->detail, &b->detail) &&
+	    memcmp(a->policy, b->policy, AL_HASH_LEN) == 0;
+}
+
+/* Do logs a and b hold the same entries, and the same head?  *n: how many. */
+static int
+logs_same(al_log *a, al_log *b, uint64_t *n)
+{
+	struct al_entry	 ea, eb;
+	al_iter		*ia = NULL, *ib = NULL;
+	uint8_t		 ha[AL_HASH_LEN], hb[AL_HASH_LEN];
+	uint64_t	 sa, sb;
+	int		 ra, rb, same = 0;
+
+	*n = 0;
+	if (al_iter_open(a, NULL, &ia) != 0 || al_iter_open(b, NULL, &ib) != 0)
+		goto done;
+	for (;;) {
+		ra = al_iter_next(ia, &ea);
+		rb = al_iter_next(ib, &eb);
+		if (ra != rb || ra < 0)
+			goto done;
+		if (ra == 0)
+			break;
+		if (!entry_same(&ea, &eb)) {
+			printf("# entry %llu differs\n",
+			    (unsigned long long)ea.seq);
+			goto done;
+		}
+		(*n)++;
+	}
+	same = al_head(a, &sa, ha) == 0 && al_head(b, &sb, hb) == 0 &&
+	    sa == sb && sa == *n && memcmp(ha, hb, AL_HASH_LEN) == 0;
+done:
+	al_iter_close(ia);
+	al_iter_close(ib);
+	return same;
+}
+
+static int
+dec_same(const struct al_decision *a, const struct al_decision *b, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].allow != b[i].allow || a[i].code != b[i].code ||
+		    strcmp(a[i].rule, b[i].rule) != 0 ||
+		    strcmp(a[i].detail, b[i].detail) != 0 ||
+		    a[i].seq != b[i].seq) {
+			printf("# decision %zu: %d %s %s seq %llu, against "
+			    "%d %s %s seq %llu\n", i, a[i].allow, a[i].rule,
+			    a[i].detail, (unsigned long long)a[i].seq,
+			    b[i].allow, b[i].rule, b[i].detail,
+			    (unsigned long long)b[i].seq);
+			return 0;
+		}
+	return 1;
+}
+
+static int
+verify_clean(al_log *l)
+{
+	struct al_verify_opts	 vo;
+	struct al_verify_summary s;
+
+	memset(&vo, 0, sizeof(vo));
+	return al_verify(l, &vo, &s) == 0 && s.problems == 0;
+}
+
+/* Prepare a[0 .. n - 1] in a new batch of l and commit it; 0 or an error. */
+static int
+prep_all(al_log *l, const struct al_access *a, size_t n,
+    struct al_decision *d)
+{
+	al_prep	*p;
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = al_prep_new(l, &p)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = al_prep_add(p, &a[i]);
+	if (rc == 0)
+		rc = al_record_prep(l, p, d);
+	al_prep_free(p);
+	return rc;
+}
+
+static char	long_text[AL_MAX_TEXT + 1];	/* the longest allowed */
+
+/* Accesses of every kind: allowed, each denial, optional fields or not. */
+static void
+prep_mix(struct al_access *a, size_t n)
+{
+	static const char *const custs[] = { "acme", "globex", "initech" };
+	static const struct al_access kinds[] = {
+		{ "svc:billing", NULL, "service-provision", "read", NULL,
+		    NULL, NULL, NULL, NULL },
+		{ "svc:billing", NULL, "service-provision", "write",
+		    "billing", "invoices/2026-11/7", NULL, "monthly run",
+		    "billing" },
+		{ "svc:ads", NULL, "service-provision", "sell", NULL, NULL,
+		    NULL, NULL, "ads" },
+		{ "alice", NULL, "support-ticket", "read", "contact", NULL,
+		    "SUP-4711", "\xc3\x85sa called", "helpdesk" },
+		{ "alice", NULL, "support-ticket", "read", NULL, NULL, NULL,
+		    NULL, NULL },
+		{ "alice", NULL, "support-ticket", "read", NULL, NULL,
+		    "SUP-", "typo", NULL },
+		{ "alice", NULL, "curiosity", "read", NULL, "x", NULL, NULL,
+		    "helpdesk" },
+		{ "alice", NULL, "service-provision", "read", NULL, NULL,
+		    NULL, NULL, NULL },
+		{ "alice", NULL, "support-ticket", "delete", NULL, NULL,
+		    "SUP-1", NULL, NULL },
+		{ "alice", NULL, "support-ticket", "read", "health", NULL,
+		    "SUP-1", NULL, NULL },
+		{ "carol", NULL, "technical-fix", "restore", "usage",
+		    long_text, "INC-1", long_text, "ops" },
+		{ "erin", NULL, "legal-requirement", "disclose", NULL, NULL,
+		    "LEGAL-2026-1", NULL, NULL },
+		{ "svc:x", NULL, "marketing", "read", NULL, NULL, NULL,
+		    long_text, NULL },
+	};
+	size_t	i, nk = sizeof(kinds) / sizeof(kinds[0]);
+
+	memset(long_text, 'r', AL_MAX_TEXT);
+	for (i = 0; i < n; i++) {
+		a[i] = kinds[i % nk];
+		a[i].customer = custs[(i + i / nk) % 3];
+	}
+}
+
+#define EQ_N	65
+
+static void
+test_prep_same(const char *tmp)
+{
+	struct al_access	a[EQ_N];
+	struct al_decision	db[EQ_N], dp[EQ_N];
+	uint64_t		tb = 1795946400000000000ULL, tp = tb, n;
+	al_log			*lb, *lp;
+	size_t			i;
+	int			rb, rp, seqs = 1, denied = 0;
+
+	lb = prep_log(tmp, "same-batch", 0, fixed_clock, &tb);
+	lp = prep_log(tmp, "same-prep", 0, fixed_clock, &tp);
+	if (lb == NULL || lp == NULL)
+		goto done;
+	prep_mix(a, EQ_N);
+	memset(db, 0, sizeof(db));
+	memset(dp, 0xff, sizeof(dp));
+	rb = al_record_batch(lb, a, EQ_N, db);
+	rp = prep_all(lp, a, EQ_N, dp);
+	check(rb == 0 && rp == 0, "the same %d accesses, by batch and "
+	    "prepared: %s", EQ_N, rb ? al_errmsg(lb) : rp ? al_errmsg(lp) :
+	    "recorded");
+	for (i = 0; i < EQ_N; i++) {
+		if (db[i].seq != i + 2)
+			seqs = 0;
+		denied += !db[i].allow;
+	}
+	check(seqs && denied > EQ_N / 3 && denied < EQ_N - 5,
+	    "...seqs 2 to %d, %d of them denied", EQ_N + 1, denied);
+	check(dec_same(dp, db, EQ_N), "...the same decisions (allow, code, "
+	    "rule, detail, seq)");
+	rb = logs_same(lb, lp, &n);
+	check(rb && n == EQ_N + 1, "...the same entries and the same head "
+	    "(%llu entries)", (unsigned long long)n);
+	check(verify_clean(lp), "...and verify finds no problem");
+done:
+	al_close(lb);
+	al_close(lp);
+}
+
+/* Lines: 3 the deny rule, 4 and 5 the allow rules. */
+static const char p2_text[] =
+    "purpose service-provision \"to provide the service\"\n"
+    "purpose support-ticket \"in a support case\" ref \"SUP-[0-9]+\"\n"
+    "deny any action sell\n"
+    "allow any purpose service-provision action { read write }\n"
+    "allow any purpose support-ticket action read\n";
+
+/* Each decided differently by default.policy and p2.policy, but one. */
+static const struct {
+	struct al_access	a;
+	int			code1;	/* default.policy */
+	const char		*rule1;
+	int			code2;	/* p2.policy */
+	const char		*rule2;
+} pchange[] = {
+	{ { "svc:billing", "acme", "service-provision", "read", NULL, NULL,
+	    NULL, NULL, NULL }, AL_ALLOWED, "default.policy:24",
+	    AL_ALLOWED, "p2.policy:4" },
+	{ { "carol", "acme", "technical-fix", "restore", NULL, NULL, "INC-1",
+	    NULL, "ops" }, AL_ALLOWED, "default.policy:27",
+	    AL_UNKNOWN_PURPOSE, "" },
+	{ { "alice", "globex", "service-provision", "read", NULL, "a/b",
+	    NULL, "why", NULL }, AL_ACTOR_NOT_ALLOWED, "",
+	    AL_ALLOWED, "p2.policy:4" },
+	{ { "alice", "acme", "support-ticket", "write", NULL, NULL, "SUP-1",
+	    NULL, NULL }, AL_ALLOWED, "default.policy:30",
+	    AL_ACTION_NOT_ALLOWED, "" },
+	{ { "svc:ads", "acme", "service-provision", "sell", NULL, NULL,
+	    NULL, NULL, NULL }, AL_DENY_RULE, "default.policy:20",
+	    AL_DENY_RULE, "p2.policy:3" },
+	{ { "alice", "acme", "support-ticket", "read", NULL, NULL, "INC-1",
+	    NULL, NULL }, AL_MALFORMED_REF, "", AL_MALFORMED_REF, "" },
+	{ { "alice", "initech", "support-ticket", "read", "health", NULL,
+	    "SUP-2", NULL, "helpdesk" }, AL_DATA_NOT_ALLOWED, "",
+	    AL_ALLOWED, "p2.policy:5" },
+	{ { "svc:x", "acme", "marketing", "read", NULL, NULL, NULL, NULL,
+	    NULL }, AL_DENY_RULE, "default.policy:21",
+	    AL_UNKNOWN_PURPOSE, "" },
+};
+#define PC_N	(sizeof(pchange) / sizeof(pchange[0]))
+
+/* d[0 .. PC_N - 1] are pchange's decisions under policy 1 or 2. */
+static int
+pc_want(const struct al_decision *d, int pol)
+{
+	size_t	i;
+	int	code;
+
+	for (i = 0; i < PC_N; i++) {
+		code = pol == 1 ? pchange[i].code1 : pchange[i].code2;
+		if ((int)d[i].code != code || d[i].allow != (code ==
+		    AL_ALLOWED) || strcmp(d[i].rule, pol == 1 ?
+		    pchange[i].rule1 : pchange[i].rule2) != 0) {
+			printf("# access %zu: %s %s, not %s\n", i,
+			    al_code_name(d[i].code), d[i].rule,
+			    al_code_name(code));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The entries from seq on carry d's decisions and the active policy. */
+static int
+entries_say(al_log *l, uint64_t seq, const struct al_decision *d, size_t n)
+{
+	struct al_filter f;
+	struct al_entry	 e, pol;
+	uint8_t		 digest[AL_HASH_LEN];
+	al_iter		*it = NULL;
+	size_t		 i = 0;
+	int		 rc, ok = 0;
+
+	if (al_policy_get(l, &pol) != 0)
+		return 0;
+	memcpy(digest, pol.digest, AL_HASH_LEN);
+	memset(&f, 0, sizeof(f));
+	f.from_seq = seq;
+	f.to_seq = seq + n - 1;
+	if (al_iter_open(l, &f, &it) != 0)
+		goto done;
+	while ((rc = al_iter_next(it, &e)) == 1) {
+		if (i >= n || e.seq != d[i].seq || e.allow != d[i].allow ||
+		    e.code != (int)d[i].code || strcmp(e.rule.p,
+		    d[i].rule) != 0 || strcmp(e.detail.p, d[i].detail) != 0 ||
+		    memcmp(e.policy, digest, AL_HASH_LEN) != 0)
+			goto done;
+		i++;
+	}
+	ok = rc == 0 && i == n;
+done:
+	al_iter_close(it);
+	return ok;
+}
+
+static void
+test_prep_policy(const char *tmp)
+{
+	struct al_access	a[PC_N];
+	struct al_decision	d1[PC_N], d2[PC_N], d3[PC_N], w[PC_N];
+	const char		*deftext;
+	uint64_t		tb = 1795946400000000000ULL, tp = tb;
+	uint64_t		n = 0, seq = 0;
+	al_log			*lb, *lp;
+	al_prep			*p1 = NULL, *p2 = NULL;
+	size_t			i, deflen;
+	int			rc, ok;
+
+	lb = prep_log(tmp, "policy-batch", 0, fixed_clock, &tb);
+	lp = prep_log(tmp, "policy-prep", 0, fixed_clock, &tp);
+	if (lb == NULL || lp == NULL)
+		goto done;
+	deftext = al_default_policy(&deflen);
+	for (i = 0; i < PC_N; i++)
+		a[i] = pchange[i].a;
+	for (ok = 1, i = 0; i < PC_N; i++)
+		if (al_check(lp, &a[i], &w[i]) != 0)
+			ok = 0;
+	check(ok && pc_want(w, 1), "%zu accesses as default.policy decides "
+	    "them", PC_N);
+
+	/* p1 prepared before the change; p2 made before, filled after. */
+	rc = al_prep_new(lp, &p1);
+	if (rc == 0)
+		rc = al_prep_new(lp, &p2);
+	for (i = 0; i < PC_N && rc == 0; i++)
+		rc = al_prep_add(p1, &a[i]);
+	if (rc == 0)
+		rc = al_policy_set(lp, "p2.policy", p2_text,
+		    sizeof(p2_text) - 1, "tester", NULL, &seq);
+	for (i = 0; i < PC_N && rc == 0; i++)
+		rc = al_prep_add(p2, &a[i]);
+	if (rc == 0 && (rc = al_record_prep(lp, p1, d1)) == 0)
+		rc = al_record_prep(lp, p2, d2);
+	check(rc == 0 && seq == 2, "prepared under default.policy, p2.policy "
+	    "set, then committed: %s", rc ? al_errmsg(lp) : "recorded");
+	check(rc == 0 && pc_want(d1, 2) && d1[0].seq == 3,
+	    "...decided as p2.policy decides");
+	check(rc == 0 && pc_want(d2, 2) && d2[0].seq == 3 + PC_N,
+	    "...and the batch made before the change, filled after it, "
+	    "committed after the first, too");
+	check(rc == 0 && entries_say(lp, d1[0].seq, d1, PC_N) &&
+	    entries_say(lp, d2[0].seq, d2, PC_N), "...their entries hold "
+	    "those decisions and p2.policy's digest");
+
+	/* Back: prepared under p2.policy, committed under default.policy. */
+	al_prep_reset(p1);
+	for (i = 0, rc = 0; i < PC_N && rc == 0; i++)
+		rc = al_prep_add(p1, &a[i]);
+	if (rc == 0)
+		rc = al_policy_set(lp, "default.policy", deftext, deflen,
+		    "tester", NULL, &seq);
+	if (rc == 0)
+		rc = al_record_prep(lp, p1, d3);
+	check(rc == 0 && pc_want(d3, 1) && entries_say(lp, d3[0].seq, d3,
+	    PC_N), "prepared under p2.policy, committed under "
+	    "default.policy: decided and recorded as default.policy decides");
+	check(verify_clean(lp), "...and verify finds no problem");
+
+	/* The same steps on another log, by batch: the same chain. */
+	rc = al_policy_set(lb, "p2.policy", p2_text, sizeof(p2_text) - 1,
+	    "tester", NULL, &seq);
+	if (rc == 0 && (rc = al_record_batch(lb, a, PC_N, w)) == 0)
+		ok = dec_same(d1, w, PC_N);
+	if (rc == 0 && (rc = al_record_batch(lb, a, PC_N, w)) == 0)
+		ok = ok && dec_same(d2, w, PC_N);
+	if (rc == 0)
+		rc = al_policy_set(lb, "default.policy", deftext, deflen,
+		    "tester", NULL, &seq);
+	if (rc == 0 && (rc = al_record_batch(lb, a, PC_N, w)) == 0)
+		ok = ok && dec_same(d3, w, PC_N);
+	check(rc == 0 && ok, "al_record_batch after the same policy changes: "
+	    "the same decisions, detail and seq");
+	ok = rc == 0 && logs_same(lb, lp, &n);
+	check(ok && n == 3 + 3 * PC_N, "...the same entries and the same "
+	    "head (%llu entries)", (unsigned long long)n);
+done:
+	al_prep_free(p1);
+	al_prep_free(p2);
+	al_close(lb);
+	al_close(lp);
+}
+
+/*
+ * Another handle (another process: LMDB allows one per process) appends
+ * and changes the policy between the preparing and the commit.
+ */
+static void
+test_prep_fork(const char *tmp)
+{
+	struct al_access	a[PC_N];
+	struct al_decision	d[PC_N], w[PC_N];
+	char			dir[512];
+	uint8_t			hash[AL_HASH_LEN];
+	uint64_t		before, mid = 0, seq;
+	al_log			*l, *c;
+	al_prep			*p = NULL;
+	pid_t			pid;
+	size_t			i;
+	int			rc, status, ok = 1;
+
+	snprintf(dir, sizeof(dir), "%s/fork", tmp);
+	if ((l = prep_log(tmp, "fork", 0, NULL, NULL)) == NULL)
+		return;
+	for (i = 0; i < PC_N; i++)
+		a[i] = pchange[i].a;
+	rc = al_record_batch(l, a, PC_N, d);
+	if (rc == 0 && (rc = al_prep_new(l, &p)) == 0)
+		for (i = 0; i < PC_N && rc == 0; i++)
+			rc = al_prep_add(p, &a[i]);
+	if (rc != 0 || al_head(l, &before, hash) != 0) {
+		check(0, "prepare: %s", al_errmsg(l));
+		goto done;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		check(0, "fork failed");
+		goto done;
+	}
+	if (pid == 0) {
+		/* Its own handle; the parent's is never touched here. */
+		c = NULL;
+		rc = al_open(dir, 0, &c);
+		if (rc == 0)
+			rc = al_record_batch(c, a, 5, w);
+		if (rc == 0)
+			rc = al_policy_set(c, "p2.policy", p2_text,
+			    sizeof(p2_text) - 1, "child", NULL, &seq);
+		if (rc == 0)
+			rc = al_record_batch(c, a, 2, w);
+		if (rc != 0)
+			printf("# child: %s\n", al_errmsg(c));
+		al_close(c);
+		fflush(stdout);
+		_exit(rc != 0);
+	}
+	status = -1;
+	while (waitpid(pid, &status, 0) == -1)
+		;
+	if (al_head(l, &mid, hash) != 0)
+		mid = 0;
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    mid == before + 8,
+	    "another process appended 8 entries (a policy change among them) "
+	    "meanwhile: head %llu", (unsigned long long)mid);
+	rc = al_record_prep(l, p, d);
+	for (i = 0; i < PC_N && rc == 0; i++)
+		if (d[i].seq != mid + 1 + i)
+			ok = 0;
+	check(rc == 0 && ok, "the commit chains after them: seqs %llu to "
+	    "%llu (%s)", (unsigned long long)mid + 1,
+	    (unsigned long long)mid + PC_N, rc ? al_errmsg(l) : "recorded");
+	check(rc == 0 && pc_want(d, 2) && entries_say(l, mid + 1, d, PC_N),
+	    "...decided and recorded under the policy the other process set");
+	check(verify_clean(l), "...and verify finds no problem");
+done:
+	al_prep_free(p);
+	al_close(l);
+}
+
+/* An invalid access is refused as al_validate refuses it, and not added. */
+static void
+test_prep_invalid(const char *tmp)
+{
+	static char		 longname[AL_MAX_NAME + 2];
+	static char		 maxname[AL_MAX_NAME + 1];
+	static char		 longtext[AL_MAX_TEXT + 2];
+	static char		 longword[AL_MAX_WORD + 2];
+	struct al_access	 ok, bad[9];
+	struct al_decision	 d[16];
+	struct al_filter	 f;
+	struct al_entry		 e;
+	char			 msg[AL_ERRLEN], cust[16][8];
+	uint64_t		 t = 1795946400000000000ULL;
+	al_log			*l;
+	al_prep			*p = NULL;
+	al_iter			*it = NULL;
+	size_t			 i, ng = 0;
+	size_t			 nb = sizeof(bad) / sizeof(bad[0]);
+	int			 rc, rv, same = 1, kept = 1;
+
+	if ((l = prep_log(tmp, "invalid", 0, fixed_clock, &t)) == NULL)
+		return;
+	memset(longname, 'n', AL_MAX_NAME + 1);
+	memset(maxname, 'm', AL_MAX_NAME);
+	memcpy(maxname, "svc:", 4);	/* a service: allowed */
+	memset(longtext, 't', AL_MAX_TEXT + 1);
+	memset(longword, 'w', AL_MAX_WORD + 1);
+	memset(&ok, 0, sizeof(ok));
+	ok.actor = maxname;	/* the longest there may be */
+	ok.customer = "acme";
+	ok.purpose = "service-provision";
+	ok.action = "read";
+	for (i = 0; i < nb; i++)
+		bad[i] = ok;
+	bad[0].actor = NULL;
+	bad[1].customer = "";
+	bad[2].customer = NULL;
+	bad[3].reason = "line\nbreak";
+	bad[4].resource = "\x1b[2J";
+	bad[5].actor = longname;
+	bad[6].resource = longtext;
+	bad[7].purpose = longword;
+	bad[8].ref = "\xff";
+	if ((rc = al_prep_new(l, &p)) != 0) {
+		check(0, "al_prep_new: %s", al_errmsg(l));
+		goto done;
+	}
+	for (i = 0; i < nb; i++) {
+		snprintf(cust[ng], sizeof(cust[ng]), "k%zu", ng);
+		ok.customer = cust[ng];
+		if (al_prep_add(p, &ok) != 0 || al_prep_count(p) != ++ng)
+			kept = 0;
+		rv = al_validate(l, &bad[i]);
+		snprintf(msg, sizeof(msg), "%s", al_errmsg(l));
+		rc = al_prep_add(p, &bad[i]);
+		if (rv != AL_EINVAL || rc != AL_EINVAL ||
+		    strcmp(al_prep_errmsg(p), msg) != 0 ||
+		    al_prep_count(p) != ng) {
+			printf("# case %zu: %d '%s', al_validate %d '%s'\n",
+			    i, rc, al_prep_errmsg(p), rv, msg);
+			same = 0;
+		}
+	}
+	check(same, "al_prep_add refuses %zu invalid accesses with "
+	    "AL_EINVAL and al_validate's message, adding none", nb);
+	rc = al_record_prep(l, p, d);
+	check(rc == 0 && kept && al_prep_count(p) == ng && d[0].seq == 2 &&
+	    d[ng - 1].seq == ng + 1, "the %zu valid ones around them are kept "
+	    "and recorded", ng);
+	memset(&f, 0, sizeof(f));
+	i = 0;
+	if (rc == 0 && al_iter_open(l, &f, &it) == 0)
+		while (al_iter_next(it, &e) == 1)
+			if (e.kind == AL_KIND_ACCESS && (i >= ng ||
+			    strcmp(e.customer.p, cust[i++]) != 0 ||
+			    e.actor.n != AL_MAX_NAME || !e.allow))
+				i = ng + 1;
+	al_iter_close(it);
+	check(i == ng && verify_clean(l), "...in order, nothing else");
+done:
+	al_prep_free(p);
+	al_close(l);
+}
+
+/* Counting, resetting, an empty batch, a batch used again. */
+static void
+test_prep_reuse(const char *tmp)
+{
+	struct al_access	a[4];
+	struct al_decision	d[4];
+	struct al_entry		e;
+	uint8_t			h0[AL_HASH_LEN], h1[AL_HASH_LEN];
+	uint64_t		t = 1795946400000000000ULL, s0, s1;
+	al_log			*l;
+	al_prep			*p = NULL;
+	al_iter			*it = NULL;
+	size_t			i;
+	int			rc, good;
+
+	if ((l = prep_log(tmp, "reuse", 0, fixed_clock, &t)) == NULL)
+		return;
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 4; i++) {
+		a[i].actor = "svc:billing";
+		a[i].customer = i < 3 ? "first" : "second";
+		a[i].purpose = "service-provision";
+		a[i].action = i == 1 ? "sell" : "read";
+	}
+	if ((rc = al_prep_new(l, &p)) != 0 || al_head(l, &s0, h0) != 0) {
+		check(0, "al_prep_new: %s", al_errmsg(l));
+		goto done;
+	}
+	memset(d, 0xff, sizeof(d));
+	rc = al_record_prep(l, p, d);
+	check(rc == 0 && al_prep_count(p) == 0 && al_head(l, &s1, h1) == 0 &&
+	    s1 == s0 && memcmp(h0, h1, AL_HASH_LEN) == 0 &&
+	    d[0].seq == UINT64_MAX, "an empty batch records nothing and "
+	    "returns 0");
+	for (i = 0; i < 3; i++)
+		al_prep_add(p, &a[i]);
+	good = al_prep_count(p) == 3;
+	al_prep_reset(p);
+	check(good && al_prep_count(p) == 0 && al_record_prep(l, p, d) == 0 &&
+	    al_head(l, &s1, h1) == 0 && s1 == s0, "al_prep_count counts, "
+	    "al_prep_reset empties: then nothing is recorded");
+	for (i = 0; i < 3; i++)
+		al_prep_add(p, &a[i]);
+	rc = al_record_prep(l, p, d);
+	check(rc == 0 && d[0].seq == 2 && d[2].seq == 4 && d[0].allow &&
+	    !d[1].allow && al_prep_count(p) == 3, "a batch of 3: seqs 2 to 4");
+	/* The header: a committed batch stays as it is until reset. */
+	rc = al_record_prep(l, p, d);
+	check(rc == 0 && d[0].seq == 5 && d[2].seq == 7 && !d[1].allow,
+	    "committed again without a reset: the same 3 again, seqs 5 to 7");
+	al_prep_reset(p);
+	rc = al_prep_add(p, &a[3]);
+	if (rc == 0)
+		rc = al_record_prep(l, p, d);
+	check(rc == 0 && d[0].seq == 8 && d[0].allow &&
+	    al_head(l, &s1, h1) == 0 && s1 == 8 &&
+	    al_iter_open_reverse(l, NULL, &it) == 0 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 8 &&
+	    strcmp(e.customer.p, "second") == 0 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 7 &&
+	    strcmp(e.customer.p, "first") == 0,
+	    "reset after a commit, the batch is used again: only the new "
+	    "access, seq 8");
+	al_iter_close(it);
+	check(verify_clean(l), "...and verify finds no problem");
+done:
+	al_prep_free(p);
+	al_close(l);
+}
+
+/* A batch is for its handle; a read-only handle makes none. */
+static void
+test_prep_handles(const char *tmp)
+{
+	struct al_access	a;
+	struct al_decision	d;
+	char			dir[512];
+	uint8_t			ha[AL_HASH_LEN], hb[AL_HASH_LEN];
+	uint8_t			ha2[AL_HASH_LEN], hb2[AL_HASH_LEN];
+	uint64_t		sa, sb, sa2, sb2;
+	al_log			*la, *lb;
+	al_prep			*p = NULL;
+	int			rc;
+
+	la = prep_log(tmp, "handle-a", 0, NULL, NULL);
+	lb = prep_log(tmp, "handle-b", 0, NULL, NULL);
+	if (la == NULL || lb == NULL)
+		goto done;
+	memset(&a, 0, sizeof(a));
+	a.actor = "svc:billing";
+	a.customer = "acme";
+	a.purpose = "service-provision";
+	a.action = "read";
+	if (al_prep_new(la, &p) != 0 || al_prep_add(p, &a) != 0 ||
+	    al_head(la, &sa, ha) != 0 || al_head(lb, &sb, hb) != 0) {
+		check(0, "prepare: %s", al_errmsg(la));
+		goto done;
+	}
+	rc = al_record_prep(lb, p, &d);
+	check(rc == AL_EINVAL && strstr(al_errmsg(lb), "another log handle") &&
+	    al_head(la, &sa2, ha2) == 0 && al_head(lb, &sb2, hb2) == 0 &&
+	    sa2 == sa && sb2 == sb && memcmp(ha, ha2, AL_HASH_LEN) == 0 &&
+	    memcmp(hb, hb2, AL_HASH_LEN) == 0, "a batch committed to another "
+	    "handle is AL_EINVAL, and neither log changes: %s",
+	    al_errmsg(lb));
+	rc = al_record_prep(la, p, &d);
+	check(rc == 0 && d.seq == 2, "...to its own, it is recorded");
+	al_prep_free(p);
+	p = NULL;
+	al_close(la);
+	snprintf(dir, sizeof(dir), "%s/handle-a", tmp);
+	la = NULL;
+	rc = al_open(dir, AL_RDONLY, &la);
+	if (rc == 0)
+		rc = al_prep_new(la, &p);
+	check(rc == AL_EINVAL && p == NULL && strstr(al_errmsg(la),
+	    "read-only"), "al_prep_new on a read-only handle is AL_EINVAL: "
+	    "%s", al_errmsg(la));
+done:
+	al_prep_free(p);
+	al_close(la);
+	al_close(lb);
+}
+
+/*
+ * A batch past the map: write_txn aborts at MDB_MAP_FULL, grows the map
+ * and runs the commit again, which places every entry again (and, after
+ * a policy change, decides them again only the first time).
+ */
+#define MF_N	300
+
+static void
+test_prep_mapfull(const char *tmp)
+{
+	struct al_access	*a;
+	struct al_decision	*db, *dp;
+	struct stat		 st;
+	char			 path[600];
+	uint64_t		 tb = 1795946400000000000ULL, tp = tb, n, seq;
+	al_log			*lb = NULL, *lp = NULL;
+	size_t			 i;
+	int			 rb, rp, seqs = 1, grew;
+
+	memset(&st, 0, sizeof(st));
+	a = calloc(MF_N, sizeof(*a));
+	db = calloc(MF_N, sizeof(*db));
+	dp = calloc(MF_N, sizeof(*dp));
+	if (a == NULL || db == NULL || dp == NULL) {
+		check(0, "out of memory");
+		goto done;
+	}
+	lb = prep_log(tmp, "mapfull-batch", 64 * 1024, const_clock, &tb);
+	lp = prep_log(tmp, "mapfull-prep", 64 * 1024, const_clock, &tp);
+	if (lb == NULL || lp == NULL)
+		goto done;
+	prep_mix(a, MF_N);
+	for (i = 0; i < MF_N; i++)
+		a[i].reason = long_text;
+	rb = al_record_batch(lb, a, MF_N, db);
+	rp = prep_all(lp, a, MF_N, dp);
+	snprintf(path, sizeof(path), "%s/mapfull-prep/data.mdb", tmp);
+	grew = stat(path, &st) == 0 && st.st_size > 64 * 1024;
+	for (i = 0; i < MF_N; i++)
+		if (dp[i].seq != i + 2)
+			seqs = 0;
+	check(rp == 0 && grew && seqs, "%d accesses of 1 KiB past a 64 KiB "
+	    "map, prepared: seqs 2 to %d, the file now %lld bytes (%s)",
+	    MF_N, MF_N + 1, (long long)st.st_size, rp ? al_errmsg(lp) :
+	    "recorded");
+	check(rb == 0 && dec_same(dp, db, MF_N) && logs_same(lb, lp, &n),
+	    "...the decisions, entries and head al_record_batch makes");
+
+	/* Again, with a policy change between the preparing and the commit. */
+	prep_mix(a, MF_N);
+	for (i = 0; i < MF_N; i++)
+		a[i].resource = long_text;
+	{
+		al_prep	*p = NULL;
+
+		rp = al_prep_new(lp, &p);
+		for (i = 0; i < MF_N && rp == 0; i++)
+			rp = al_prep_add(p, &a[i]);
+		if (rp == 0)
+			rp = al_policy_set(lp, "p2.policy", p2_text,
+			    sizeof(p2_text) - 1, "tester", NULL, &seq);
+		if (rp == 0)
+			rp = al_record_prep(lp, p, dp);
+		al_prep_free(p);
+	}
+	rb = al_policy_set(lb, "p2.policy", p2_text, sizeof(p2_text) - 1,
+	    "tester", NULL, &seq);
+	if (rb == 0)
+		rb = al_record_batch(lb, a, MF_N, db);
+	for (seqs = 1, i = 0; i < MF_N; i++)
+		if (dp[i].seq != MF_N + 3 + i)
+			seqs = 0;
+	check(rp == 0 && seqs, "...then %d more past the map, the policy "
+	    "changed meanwhile: seqs %d to %d (%s)", MF_N, MF_N + 3,
+	    2 * MF_N + 2, rp ? al_errmsg(lp) : "recorded");
+	check(rb == 0 && dec_same(dp, db, MF_N) && logs_same(lb, lp, &n) &&
+	    n == 2 * MF_N + 2, "...the decisions, entries and head "
+	    "al_record_batch makes under the new policy");
+	check(verify_clean(lp), "...and verify finds no problem");
+done:
+	al_close(lb);
+	al_close(lp);
+	free(a);
+	free(db);
+	free(dp);
+}
+
 int
 main(void)
 {
@@ -829,6 +1627,13 @@ main(void)
 	test_library(tmp);
 	test_periods(tmp);
 	test_customer_blocks(tmp);
+	test_prep_same(tmp);
+	test_prep_policy(tmp);
+	test_prep_fork(tmp);
+	test_prep_invalid(tmp);
+	test_prep_reuse(tmp);
+	test_prep_handles(tmp);
+	test_prep_mapfull(tmp);
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
