@@ -977,24 +977,13 @@ struct al_prep {
 	char		 err[AL_ERRLEN];
 };
 
-static int
-prep_policy(al_log *l, MDB_txn *txn, void *arg)
-{
-	al_prep		*p = arg;
-	uint64_t	 pseq;
-	int		 rc;
-
-	if ((rc = get_policy_seq(l, txn, &pseq)) != 0)
-		return rc;
-	return policy_load(l, txn, pseq, &p->pc);
-}
-
 int
 al_prep_new(al_log *l, al_prep **out)
 {
-	al_prep	*p;
-	MDB_txn	*txn = NULL;
-	int	 rc;
+	al_prep		*p;
+	MDB_txn		*txn = NULL;
+	uint64_t	 pseq;
+	int		 rc;
 
 	*out = NULL;
 	if (l->flags & AL_RDONLY) {
@@ -1007,7 +996,8 @@ al_prep_new(al_log *l, al_prep **out)
 	}
 	p->l = l;
 	if ((rc = log_read_txn(l, &txn)) != 0 ||
-	    (rc = prep_policy(l, txn, p)) != 0) {
+	    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
+	    (rc = policy_load(l, txn, pseq, &p->pc)) != 0) {
 		al_prep_free(p);
 		goto done;
 	}
@@ -1051,21 +1041,21 @@ al_prep_errmsg(const al_prep *p)
 	return p->err;
 }
 
-/* Encode e after the entries of p, as its entry i. */
+/* Encode e at the end of enc, as entry pe (one is scratch). */
 static int
-prep_put(al_prep *p, size_t i, const struct al_entry *e)
+prep_put(struct buf *enc, struct buf *one, struct prep_ent *pe,
+    const struct al_entry *e, char *err)
 {
-	struct prep_ent	*pe = &p->ent[i];
-	int		 rc;
+	int	rc;
 
-	if ((rc = entry_encode(e, &p->one)) != 0)
-		return err_set(p->err, rc, "encode entry");
-	pe->off = p->enc.n;
-	pe->len = p->one.n;
+	if ((rc = entry_encode(e, one)) != 0)
+		return err_set(err, rc, "encode entry");
+	pe->off = enc->n;
+	pe->len = one->n;
 	pe->coff = pe->off + entry_customer_at(e);
 	pe->clen = e->customer.n;
-	if (buf_add(&p->enc, p->one.p, p->one.n) != 0)
-		return err_set(p->err, AL_ENOMEM, "out of memory");
+	if (buf_add(enc, one->p, one->n) != 0)
+		return err_set(err, AL_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -1088,49 +1078,67 @@ al_prep_add(al_prep *p, const struct al_access *a)
 	}
 	policy_eval(p->pc.pol, a, &p->ent[p->n].d);
 	access_entry(p->l, a, &p->ent[p->n].d, &p->pc.entry, &e);
-	if ((rc = prep_put(p, p->n, &e)) != 0)
+	if ((rc = prep_put(&p->enc, &p->one, &p->ent[p->n], &e,
+	    p->err)) != 0)
 		return rc;
 	p->n++;
 	return 0;
 }
 
 /*
- * The policy changed since p's entries were decided: decide each again,
- * from its own encoding, as verify re-derives a recorded decision, and
- * encode it anew with the new decision.
+ * The policy changed since p's entries were decided: decide each again
+ * under the policy of seq pseq, from its own encoding, as verify
+ * re-derives a recorded decision, and encode it anew.  All or nothing:
+ * on an error p is as it was, and a retry decides again.
  */
 static int
-prep_redecide(al_log *l, MDB_txn *txn, al_prep *p)
+prep_redecide(al_log *l, MDB_txn *txn, al_prep *p, uint64_t pseq)
 {
-	struct buf	 old = p->enc;
+	struct polcache	 pc = { 0 }, opc;
+	struct buf	 enc = { 0 }, oenc;
+	struct prep_ent	*ent = NULL, *oent;
 	struct al_entry	 e;
 	char		 why[256];
 	size_t		 i;
 	int		 rc;
 
-	if ((rc = prep_policy(l, txn, p)) != 0)
-		return rc;
-	memset(&p->enc, 0, sizeof(p->enc));
+	if ((rc = policy_load(l, txn, pseq, &pc)) != 0)
+		goto done;
+	if ((ent = reallocarray(NULL, p->n, sizeof(*ent))) == NULL) {
+		rc = al_seterr(l, AL_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < p->n; i++) {
-		if (entry_decode(old.p + p->ent[i].off, p->ent[i].len, &e,
+		if (entry_decode(p->enc.p + p->ent[i].off, p->ent[i].len, &e,
 		    &p->store, &p->storecap, why, sizeof(why)) != 0) {
 			rc = al_seterr(l, AL_EIO, "a prepared entry: %s", why);
 			goto done;
 		}
-		policy_eval_entry(p->pc.pol, &e, &p->ent[i].d);
-		e.allow = p->ent[i].d.allow;
-		e.code = p->ent[i].d.code;
-		e.rule = str(p->ent[i].d.rule);
-		e.detail = str(p->ent[i].d.detail);
-		memcpy(e.policy, p->pc.entry.digest, AL_HASH_LEN);
-		if ((rc = prep_put(p, i, &e)) != 0) {
-			rc = al_seterr(l, rc, "%s", p->err);
+		policy_eval_entry(pc.pol, &e, &ent[i].d);
+		e.allow = ent[i].d.allow;
+		e.code = ent[i].d.code;
+		e.rule = str(ent[i].d.rule);
+		e.detail = str(ent[i].d.detail);
+		memcpy(e.policy, pc.entry.digest, AL_HASH_LEN);
+		if ((rc = prep_put(&enc, &p->one, &ent[i], &e, l->err)) != 0)
 			goto done;
-		}
 	}
+	opc = p->pc;
+	p->pc = pc;
+	pc = opc;
+	oenc = p->enc;
+	p->enc = enc;
+	enc = oenc;
+	oent = p->ent;
+	p->ent = ent;
+	ent = oent;
+	p->cap = p->n;
 	rc = 0;
 done:
-	buf_free(&old);
+	policy_free(pc.pol);
+	free(pc.copy);
+	buf_free(&enc);
+	free(ent);
 	return rc;
 }
 
@@ -1154,7 +1162,7 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 	if ((rc = get_head(l, txn, &h)) != 0 ||
 	    (rc = get_policy_seq(l, txn, &pseq)) != 0)
 		return rc;
-	if (pseq != p->pc.seq && (rc = prep_redecide(l, txn, p)) != 0)
+	if (pseq != p->pc.seq && (rc = prep_redecide(l, txn, p, pseq)) != 0)
 		return rc;
 	for (i = 0; i < p->n; i++) {
 		pe = &p->ent[i];
