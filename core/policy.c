@@ -64,8 +64,8 @@ struct parser {
 	int		 line;
 	struct buf	*errors;
 	int		 nerrors;
-	struct tok	 t[MAX_TOKENS];
-	int		 nt;
+	struct tok	*t;		/* the line's words, nt of cap */
+	int		 nt, cap;
 };
 
 /*
@@ -156,6 +156,48 @@ toks_free(struct parser *ps)
 }
 
 /*
+ * Room for more words.  The array starts small and doubles: a policy's
+ * lines hold a few dozen words, and the parser's frame stays small (a
+ * record process pays for every page of stack it touches).
+ */
+static int
+toks_grow(struct parser *ps)
+{
+	struct tok	*t;
+	int		 cap = ps->cap ? ps->cap * 2 : 32;
+
+	if (cap > MAX_TOKENS)
+		cap = MAX_TOKENS;
+	if ((t = realloc(ps->t, (size_t)cap * sizeof(*t))) == NULL)
+		return -1;
+	ps->t = t;
+	ps->cap = cap;
+	return 0;
+}
+
+/*
+ * The number of bytes the word at s[i] spans in the line, quotes and
+ * escapes included: at least the length lex() gives it once unquoted.
+ */
+static size_t
+word_span(const char *s, size_t n, size_t i)
+{
+	size_t	j = i + 1;
+
+	if (s[i] == '{' || s[i] == '}')
+		return 1;
+	if (s[i] == '"') {
+		while (j < n && s[j] != '"')
+			j += s[j] == '\\' && j + 1 < n ? 2 : 1;
+		return j - i;
+	}
+	while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '{' &&
+	    s[j] != '}' && s[j] != '"')
+		j++;
+	return j - i;
+}
+
+/*
  * Split one line (no newline in it) into words.  A word is quoted ("...",
  * with \" and \\) or bare; '{' and '}' stand alone; '#' at the start of a
  * word begins a comment.  Returns -1 on an error, after reporting it.
@@ -178,7 +220,13 @@ lex(struct parser *ps, const char *s, size_t n)
 			    MAX_TOKENS);
 			return -1;
 		}
-		if ((w = malloc(n - i + 1)) == NULL) {
+		if (ps->nt == ps->cap && toks_grow(ps) != 0) {
+			perr(ps, (int)i + 1, "out of memory");
+			return -1;
+		}
+		/* Words the policy keeps live as long as it does: each
+		 * takes its own size, not the rest of the line. */
+		if ((w = malloc(word_span(s, n, i) + 1)) == NULL) {
 			perr(ps, (int)i + 1, "out of memory");
 			return -1;
 		}
@@ -728,10 +776,13 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 	if (ps.nerrors > MAX_ERRORS && errors != NULL)
 		(void)buf_printf(errors, "%s: %d more errors not shown\n",
 		    name, ps.nerrors - MAX_ERRORS);
-	if (ps.nerrors == 0)
+	if (ps.nerrors == 0) {
+		free(ps.t);
 		return p;
+	}
 fail:
 	toks_free(&ps);
+	free(ps.t);
 	policy_free(p);
 	return NULL;
 }
