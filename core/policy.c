@@ -835,6 +835,38 @@ who_matches(const struct policy *p, const struct rule *r, const char *actor)
 }
 
 /*
+ * "name:line" for rule r in buf, as snprintf's "%s:%d" makes it, or ""
+ * when that does not fit.  Made by hand: deciding an allowed access then
+ * runs no printf, whose code (_itoa's among it) a record process pays to
+ * fault in, page by page.
+ */
+static void
+rule_text(const struct policy *p, const struct rule *r, char *buf,
+    size_t size)
+{
+	char		 num[24], *d = num + sizeof(num);
+	unsigned	 line = r->line < 0 ? -(unsigned)r->line :
+			    (unsigned)r->line;
+	size_t		 nd;
+
+	do {
+		*--d = (char)('0' + line % 10);
+		line /= 10;
+	} while (line != 0);
+	if (r->line < 0)
+		*--d = '-';
+	nd = (size_t)(num + sizeof(num) - d);
+	if (p->namelen + 1 + nd >= size)
+		buf[0] = '\0';
+	else {
+		memcpy(buf, p->name, p->namelen);
+		buf[p->namelen] = ':';
+		memcpy(buf + p->namelen + 1, d, nd);
+		buf[p->namelen + 1 + nd] = '\0';
+	}
+}
+
+/*
  * Set d to code, decided by rule r (or none).  With by, the rule is left
  * in *by and no text is made: d->rule and d->detail stay empty.
  */
@@ -857,12 +889,8 @@ decide(const struct policy *p, struct al_decision *d, const struct rule **by,
 		*by = r;
 		return;
 	}
-	if (r != NULL) {
-		n = snprintf(d->rule, sizeof(d->rule), "%s:%d", p->name,
-		    r->line);
-		if (n < 0 || (size_t)n >= sizeof(d->rule))
-			d->rule[0] = '\0';
-	}
+	if (r != NULL)
+		rule_text(p, r, d->rule, sizeof(d->rule));
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		n = vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
