@@ -85,7 +85,7 @@ if command -v valgrind >/dev/null 2>&1 &&
 		    awk -v f="$f" '
 			/PROGRAM TOTALS/ { gsub(",", "", $1); tot = $1 }
 			/:_dl_start / { gsub(",", "", $1); dl = $1 }
-			/:policy_parse / { gsub(",", "", $1); pp = $1 }
+			/policy\.c:parse / { gsub(",", "", $1); pp = $1 }
 			/:al_open / { gsub(",", "", $1); op = $1 }
 			/:mdb_txn_commit / { gsub(",", "", $1); cm += $1 }
 			END { printf "%-5s %8d total, %8d dynamic loading, " \

@@ -64,8 +64,8 @@ struct parser {
 	int		 line;
 	struct buf	*errors;
 	int		 nerrors;
-	struct tok	 t[MAX_TOKENS];
-	int		 nt;
+	struct tok	*t;		/* the line's words, nt of cap */
+	int		 nt, cap;
 };
 
 /*
@@ -156,6 +156,48 @@ toks_free(struct parser *ps)
 }
 
 /*
+ * Room for more words.  The array starts small and doubles: a policy's
+ * lines hold a few dozen words, and the parser's frame stays small (a
+ * record process pays for every page of stack it touches).
+ */
+static int
+toks_grow(struct parser *ps)
+{
+	struct tok	*t;
+	int		 cap = ps->cap ? ps->cap * 2 : 32;
+
+	if (cap > MAX_TOKENS)
+		cap = MAX_TOKENS;
+	if ((t = realloc(ps->t, (size_t)cap * sizeof(*t))) == NULL)
+		return -1;
+	ps->t = t;
+	ps->cap = cap;
+	return 0;
+}
+
+/*
+ * The number of bytes the word at s[i] spans in the line, quotes and
+ * escapes included: at least the length lex() gives it once unquoted.
+ */
+static size_t
+word_span(const char *s, size_t n, size_t i)
+{
+	size_t	j = i + 1;
+
+	if (s[i] == '{' || s[i] == '}')
+		return 1;
+	if (s[i] == '"') {
+		while (j < n && s[j] != '"')
+			j += s[j] == '\\' && j + 1 < n ? 2 : 1;
+		return j - i;
+	}
+	while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '{' &&
+	    s[j] != '}' && s[j] != '"')
+		j++;
+	return j - i;
+}
+
+/*
  * Split one line (no newline in it) into words.  A word is quoted ("...",
  * with \" and \\) or bare; '{' and '}' stand alone; '#' at the start of a
  * word begins a comment.  Returns -1 on an error, after reporting it.
@@ -178,7 +220,13 @@ lex(struct parser *ps, const char *s, size_t n)
 			    MAX_TOKENS);
 			return -1;
 		}
-		if ((w = malloc(n - i + 1)) == NULL) {
+		if (ps->nt == ps->cap && toks_grow(ps) != 0) {
+			perr(ps, (int)i + 1, "out of memory");
+			return -1;
+		}
+		/* Words the policy keeps live as long as it does: each
+		 * takes its own size, not the rest of the line. */
+		if ((w = malloc(word_span(s, n, i) + 1)) == NULL) {
 			perr(ps, (int)i + 1, "out of memory");
 			return -1;
 		}
@@ -728,10 +776,13 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 	if (ps.nerrors > MAX_ERRORS && errors != NULL)
 		(void)buf_printf(errors, "%s: %d more errors not shown\n",
 		    name, ps.nerrors - MAX_ERRORS);
-	if (ps.nerrors == 0)
+	if (ps.nerrors == 0) {
+		free(ps.t);
 		return p;
+	}
 fail:
 	toks_free(&ps);
+	free(ps.t);
 	policy_free(p);
 	return NULL;
 }
@@ -784,6 +835,38 @@ who_matches(const struct policy *p, const struct rule *r, const char *actor)
 }
 
 /*
+ * "name:line" for rule r in buf, as snprintf's "%s:%d" makes it, or ""
+ * when that does not fit.  Made by hand: deciding an allowed access then
+ * runs no printf, whose code (_itoa's among it) a record process pays to
+ * fault in, page by page.
+ */
+static void
+rule_text(const struct policy *p, const struct rule *r, char *buf,
+    size_t size)
+{
+	char		 num[24], *d = num + sizeof(num);
+	unsigned	 line = r->line < 0 ? -(unsigned)r->line :
+			    (unsigned)r->line;
+	size_t		 nd;
+
+	do {
+		*--d = (char)('0' + line % 10);
+		line /= 10;
+	} while (line != 0);
+	if (r->line < 0)
+		*--d = '-';
+	nd = (size_t)(num + sizeof(num) - d);
+	if (p->namelen + 1 + nd >= size)
+		buf[0] = '\0';
+	else {
+		memcpy(buf, p->name, p->namelen);
+		buf[p->namelen] = ':';
+		memcpy(buf + p->namelen + 1, d, nd);
+		buf[p->namelen + 1 + nd] = '\0';
+	}
+}
+
+/*
  * Set d to code, decided by rule r (or none).  With by, the rule is left
  * in *by and no text is made: d->rule and d->detail stay empty.
  */
@@ -806,12 +889,8 @@ decide(const struct policy *p, struct al_decision *d, const struct rule **by,
 		*by = r;
 		return;
 	}
-	if (r != NULL) {
-		n = snprintf(d->rule, sizeof(d->rule), "%s:%d", p->name,
-		    r->line);
-		if (n < 0 || (size_t)n >= sizeof(d->rule))
-			d->rule[0] = '\0';
-	}
+	if (r != NULL)
+		rule_text(p, r, d->rule, sizeof(d->rule));
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		n = vsnprintf(d->detail, sizeof(d->detail), fmt, ap);

@@ -211,8 +211,27 @@ utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
 }
 
 /*
+ * Whether the 8 bytes at s are all printable ASCII, 0x20 to 0x7e.  A byte
+ * below 0x20 borrows in x - 0x20..20, 0x7f carries into its top bit in
+ * x + 0x01..01, and a byte of 0x80 or more has it already; bytes that all
+ * pass neither borrow nor carry, so no byte can hide another's result.
+ */
+static int
+ascii8(const uint8_t *s)
+{
+	uint64_t	x;
+
+	memcpy(&x, s, sizeof(x));
+	return ((x - 0x2020202020202020ULL) | (x + 0x0101010101010101ULL) |
+	    x) & 0x8080808080808080ULL ? 0 : 1;
+}
+
+/*
  * Strict UTF-8 with no C0 or C1 control characters and no DEL: anything a
  * terminal might act on.  *bad gets the offset of the first bad byte.
+ * Most text is printable ASCII: it is passed over eight bytes, then one
+ * byte, at a time; everything else goes through utf8_decode, so the
+ * first bad byte is found exactly where the slow path alone finds it.
  */
 int
 al_utf8_ok(const uint8_t *s, size_t n, size_t *bad)
@@ -221,6 +240,14 @@ al_utf8_ok(const uint8_t *s, size_t n, size_t *bad)
 	uint32_t	c;
 
 	while (i < n) {
+		if (n - i >= 8 && ascii8(s + i)) {
+			i += 8;
+			continue;
+		}
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			i++;
+			continue;
+		}
 		len = utf8_decode(s + i, n - i, &c);
 		if (len == 0 || c < 0x20 || c == 0x7f ||
 		    (c >= 0x80 && c <= 0x9f)) {

@@ -47,6 +47,136 @@ test_utf8(void)
 	}
 }
 
+/* al_utf8_ok as it was before its ASCII fast path: byte by byte. */
+static int
+utf8_ok_ref(const uint8_t *s, size_t n, size_t *bad)
+{
+	size_t		i = 0, len;
+	uint32_t	c;
+
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &c);
+		if (len == 0 || c < 0x20 || c == 0x7f ||
+		    (c >= 0x80 && c <= 0x9f)) {
+			*bad = i;
+			return -1;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* Compare al_utf8_ok with the reference on n bytes; 0 when they agree. */
+static int
+utf8_same(const uint8_t *s, size_t n, char *what, size_t whatlen)
+{
+	size_t	bad = 99, rbad = 77;
+	int	rc, rrc;
+
+	rc = al_utf8_ok(s, n, &bad);
+	rrc = utf8_ok_ref(s, n, &rbad);
+	if (rc == rrc && (rc == 0 || bad == rbad))
+		return 0;
+	snprintf(what, whatlen, "%zu bytes: %d at %zu, not %d at %zu", n, rc,
+	    bad, rrc, rbad);
+	return -1;
+}
+
+/*
+ * The fast path passes over printable ASCII eight bytes at a time: every
+ * byte it must not pass, at every place in and across those words, and
+ * after ASCII runs of every length, is still refused at the same offset.
+ */
+static void
+test_utf8_fast(void)
+{
+	static const char	*seqs[] = {
+		"\xc3\x85", "\xe6\x97\xa5", "\xf0\x9f\x94\x92",	/* valid */
+		"\xc2\xa0", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf",
+		"\xc2\x80", "\xc2\x9f", "\xc2\x9b",		/* C1 */
+		"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf",	/* overlong */
+		"\xf0\x80\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
+		"\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+		"\xc3", "\xe6\x97", "\xf0\x9f\x94",		/* cut short */
+		"\x80", "\xbf", "\xfe", "\xff", "\x7f", "\x1f", "\x1b",
+		"\t", "\n", "\r", " ", "~",
+	};
+	static const struct {
+		const char	*s;
+		int		 ok;
+		size_t		 bad;
+	} cases[] = {
+		{ "abcdefg\x7f", 0, 7 },
+		{ "abcdefgh\x7f", 0, 8 },
+		{ "abcdefgh\x1fijklmnop", 0, 8 },
+		{ "abcdefghijklmno\x80", 0, 15 },
+		{ "abcdefghijklmnop\xc2\x85", 0, 16 },
+		{ "abcdefghijklmnop\xc3\x85qrstuvwxyz", 1, 0 },
+		{ " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~", 1, 0 },
+	};
+	static const uint8_t	nul[] = "        \0       ";
+	uint8_t	buf[64 + 8], *s;
+	char	what[128];
+	size_t	len, pos, q, i, k, bad;
+	int	b, c, fails = 0, ok;
+
+	what[0] = '\0';
+	/* One byte of each value at each place, strings of 0 to 40 bytes,
+	 * from every alignment. */
+	for (k = 0; k < 8; k++)
+		for (len = 0; len <= 40; len++)
+			for (pos = 0; pos < len; pos++)
+				for (b = 0; b < 256; b++) {
+					s = buf + k;
+					memset(s, 'x', len);
+					s[pos] = (uint8_t)b;
+					fails += utf8_same(s, len, what,
+					    sizeof(what)) != 0;
+				}
+	check(fails == 0, "utf8 fast path: every byte at every place (%s)",
+	    what);
+	/* Two bad bytes: the first one is reported. */
+	fails = 0;
+	for (pos = 0; pos < 24; pos++)
+		for (q = pos + 1; q < 24; q++)
+			for (b = 0; b < 256; b += 15)
+				for (c = 0x7f; c < 0x81; c++) {
+					memset(buf, 'y', 24);
+					buf[pos] = (uint8_t)b;
+					buf[q] = (uint8_t)c;
+					fails += utf8_same(buf, 24, what,
+					    sizeof(what)) != 0;
+				}
+	check(fails == 0, "utf8 fast path: two bad bytes (%s)", what);
+	/* Each sequence after an ASCII run of 0 to 17 bytes, then 0 to 9
+	 * more: a lead byte >= 0x80 right after ASCII words. */
+	fails = 0;
+	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++)
+		for (pos = 0; pos <= 17; pos++)
+			for (q = 0; q <= 9; q++) {
+				k = strlen(seqs[i]);
+				memset(buf, 'z', pos);
+				memcpy(buf + pos, seqs[i], k);
+				memset(buf + pos + k, 'z', q);
+				fails += utf8_same(buf, pos + k + q, what,
+				    sizeof(what)) != 0;
+			}
+	check(fails == 0, "utf8 fast path: sequences after ASCII runs (%s)",
+	    what);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bad = 99;
+		ok = al_utf8_ok((const uint8_t *)cases[i].s,
+		    strlen(cases[i].s), &bad) == 0;
+		check(ok == cases[i].ok && (ok || bad == cases[i].bad),
+		    "utf8 fast path case %zu: %s at %zu", i,
+		    ok ? "valid" : "invalid", bad);
+	}
+	bad = 99;
+	check(al_utf8_ok(nul, sizeof(nul) - 1, &bad) != 0 && bad == 8,
+	    "utf8 fast path: a NUL after a word of spaces, at %zu", bad);
+}
+
 static void
 test_time(void)
 {
@@ -1623,6 +1753,7 @@ main(void)
 		return 1;
 	}
 	test_utf8();
+	test_utf8_fast();
 	test_time();
 	test_entry();
 	test_policy_errors();
