@@ -1310,6 +1310,8 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		if ((rc = mdb_get(txn, l->meta, &k, &v)) == 0)
 			return al_seterr(l, AL_EEXIST, "a log already exists "
 			    "there");
+		if (rc != MDB_NOTFOUND)
+			return al_lmdb_err(l, rc, "read metadata");
 		put_be32(ver, AL_FORMAT_VERSION);
 		v.mv_size = 4;
 		v.mv_data = ver;

@@ -21,10 +21,12 @@
 
 /*
  * faults WORKDIR: for each write operation of the library (al_init;
- * al_open then al_record, al_record_batch or al_policy_set) and each
+ * al_open then al_record, al_record_batch, al_policy_set, or a batch
+ * prepared with al_prep_new and al_prep_add and recorded with
+ * al_record_prep, with or without a policy change in between) and each
  * function under it that can fail (LMDB's mdb_env_open, mdb_txn_begin,
- * mdb_put, mdb_txn_commit; libc's open, write, fsync and the like; see
- * shim.c), fail its 1st call, then its 2nd, and so on, until the
+ * mdb_get, mdb_put, mdb_txn_commit; libc's open, write, fsync and the
+ * like; see shim.c), fail its 1st call, then its 2nd, and so on, until the
  * operation completes without making that many calls: the counts are
  * found, not known, so the test holds as the write path changes.  Each
  * try runs in a child process on a fresh copy of a log; another child,
@@ -35,16 +37,32 @@
  * meant to recover from (a full map, a map another process grew) may
  * succeed instead, and then the whole write must be there.  Prints TAP,
  * one line per operation, function and error, then the totals.
+ *
+ * record_prep_redecide prepares the batch under the template's policy,
+ * makes small.policy active, and only then arms the shim: the fault
+ * falls in al_record_prep alone, which must decide the batch again.  (A
+ * fault in al_open or al_prep_new is record_prep's business, one in
+ * al_policy_set policy_set's, and one there would leave nothing to
+ * decide again.)  Besides all or nothing, the decisions recorded must
+ * be small.policy's; and when al_record_prep failed, a retry of the
+ * same batch with no fault must record them: a failure must not leave
+ * the batch half decided again.  The only excuse is a handle LMDB has
+ * given up on (MDB_PANIC, after a failed write of its meta page), which
+ * cannot even read its head: the batch belongs to that handle.
  */
 
 #define MAX_NTH		500	/* calls of one function in one operation */
-#define MAX_SECONDS	600	/* the whole run (6 s here, 72 s in valgrind) */
+#define MAX_SECONDS	600	/* the whole run (18 s here, minutes in valgrind) */
 #define BATCH		3
 
-enum { OP_INIT, OP_RECORD, OP_BATCH, OP_POLICY, NOPS };
+enum {
+	OP_INIT, OP_RECORD, OP_BATCH, OP_POLICY, OP_PREP, OP_PREP_REDECIDE,
+	NOPS
+};
 
 static const char *const op_name[NOPS] = {
-	"init", "record", "record_batch", "policy_set"
+	"init", "record", "record_batch", "policy_set", "record_prep",
+	"record_prep_redecide"
 };
 
 struct fault {
@@ -58,6 +76,7 @@ static const struct fault faults[] = {
 	{ "mdb_env_open",	EIO,		"EIO",		0 },
 	{ "mdb_txn_begin",	EIO,		"EIO",		0 },
 	{ "mdb_txn_begin",	MDB_MAP_RESIZED, "MDB_MAP_RESIZED", 1 },
+	{ "mdb_get",		MDB_CORRUPTED,	"MDB_CORRUPTED", 0 },
 	{ "mdb_put",		EIO,		"EIO",		0 },
 	{ "mdb_put",		MDB_MAP_FULL,	"MDB_MAP_FULL",	1 },
 	{ "mdb_txn_commit",	EIO,		"EIO",		0 },
@@ -80,10 +99,18 @@ static const struct fault faults[] = {
 };
 #define NFAULTS	(sizeof(faults) / sizeof(faults[0]))
 
-/* The steps of a write the issue names, which every operation must make. */
-static const char *const steps[] = {
-	"mdb_env_open", "mdb_txn_begin", "mdb_put", "mdb_txn_commit", "open",
-	"pwrite", "fdatasync"
+/*
+ * The steps of a write the issue names, which every operation must make;
+ * those of al_open's alone (at_open) are not made by an operation armed
+ * only around its commit (record_prep_redecide).
+ */
+static const struct {
+	const char	*fn;
+	int		 at_open;
+} steps[] = {
+	{ "mdb_env_open", 1 }, { "mdb_txn_begin", 0 }, { "mdb_put", 0 },
+	{ "mdb_txn_commit", 0 }, { "open", 1 }, { "pwrite", 0 },
+	{ "fdatasync", 0 }
 };
 #define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
 
@@ -93,6 +120,12 @@ struct outcome {
 	int	fired;
 	long	calls;
 	char	msg[256];
+	/* record_prep_redecide */
+	uint64_t mid_seq;		/* the head with small.policy active */
+	uint8_t	mid_hash[AL_HASH_LEN];
+	int	head_rc;		/* al_head after a failure */
+	int	retry_rc;		/* the retry after a failure */
+	char	bad[256];		/* what the child saw go wrong */
 };
 
 /* What the log holds afterwards, from another child. */
@@ -104,11 +137,15 @@ struct state {
 	uint8_t	hash[AL_HASH_LEN];
 	int	usable;		/* it took one more record (or a new init) */
 	char	why[256];
+	char	wrong[256];	/* a recorded decision not the policy's */
 };
 
 struct totals {
 	long	injected, errors, recovered, silent, damaged, unusable;
 	long	leftover;	/* the known bug of a failed init */
+	/* record_prep_redecide: failures retried, of them on a dead handle,
+	 * tries with a decision not small.policy's or a failed retry */
+	long	retried, dead, wrong;
 };
 
 static char		 work[PATH_MAX - 64], tmpl[PATH_MAX], logdir[PATH_MAX];
@@ -193,31 +230,143 @@ fresh(int op)
 	return 0;
 }
 
-static int
-do_op(int op, al_log **l)
-{
-	struct al_init_opts	o;
-	struct al_decision	d[BATCH];
-	uint64_t		seq;
-	int			rc;
+struct op_arg {
+	int			 op;
+	const struct fault	*f;
+	long			 nth;
+};
 
-	if (op == OP_INIT) {
-		memset(&o, 0, sizeof(o));
-		o.actor = "faults";
-		return al_init(logdir, &o, l);
+/* Prepare the batch in *p; a failed al_prep_add's message goes to o. */
+static int
+prep(al_log *l, al_prep **p, struct outcome *o)
+{
+	size_t	i;
+	int	rc;
+
+	if ((rc = al_prep_new(l, p)) != 0)
+		return rc;
+	for (i = 0; i < BATCH; i++)
+		if ((rc = al_prep_add(*p, &accesses[i])) != 0) {
+			snprintf(o->msg, sizeof(o->msg), "access %zu: %s",
+			    i + 1, al_prep_errmsg(*p));
+			return rc;
+		}
+	return 0;
+}
+
+/*
+ * record_prep_redecide (see the top): returns the first al_record_prep's
+ * result; what went wrong besides goes to o->bad.
+ */
+static int
+redecide(const struct op_arg *a, al_log *l, struct outcome *o)
+{
+	struct al_decision	 d[BATCH], old[BATCH], want[BATCH];
+	uint8_t			 hash[AL_HASH_LEN];
+	uint64_t		 seq;
+	al_prep			*p = NULL;
+	size_t			 i, differ = 0;
+	int			 rc;
+
+	if ((rc = prep(l, &p, o)) != 0)
+		goto done;
+	for (i = 0; i < BATCH; i++)
+		if ((rc = al_check(l, &accesses[i], &old[i])) != 0)
+			goto done;
+	if ((rc = al_policy_set(l, "small.policy", small_policy,
+	    sizeof(small_policy) - 1, "carol", "faults", &seq)) != 0 ||
+	    (rc = al_head(l, &o->mid_seq, o->mid_hash)) != 0)
+		goto done;
+	for (i = 0; i < BATCH; i++) {
+		if ((rc = al_check(l, &accesses[i], &want[i])) != 0)
+			goto done;
+		if (want[i].allow != old[i].allow ||
+		    want[i].code != old[i].code)
+			differ++;
+	}
+	if (differ == 0) {
+		snprintf(o->bad, sizeof(o->bad), "small.policy decides the "
+		    "batch as the template's policy does: nothing to decide "
+		    "again");
+		goto done;
+	}
+	fault_arm(a->f->fn, a->nth, a->f->err);
+	rc = al_record_prep(l, p, d);
+	fault_disarm();
+	if (rc != 0) {
+		snprintf(o->msg, sizeof(o->msg), "%s", al_errmsg(l));
+		if ((o->head_rc = al_head(l, &seq, hash)) == 0 &&
+		    (seq != o->mid_seq ||
+		    memcmp(hash, o->mid_hash, AL_HASH_LEN) != 0))
+			snprintf(o->bad, sizeof(o->bad), "failed, yet the head "
+			    "went from seq %" PRIu64 " to %" PRIu64,
+			    o->mid_seq, seq);
+		else if (o->head_rc != 0 &&
+		    strstr(al_errmsg(l), "MDB_PANIC") == NULL)
+			snprintf(o->bad, sizeof(o->bad), "after the failure, "
+			    "head: %s", al_errmsg(l));
+		if ((o->retry_rc = al_record_prep(l, p, d)) != 0) {
+			if (o->head_rc == 0 && o->bad[0] == '\0')
+				snprintf(o->bad, sizeof(o->bad), "the retry "
+				    "failed: %s", al_errmsg(l));
+			goto done;
+		}
+	}
+	for (i = 0; i < BATCH && o->bad[0] == '\0'; i++)
+		if (d[i].allow != want[i].allow || d[i].code != want[i].code ||
+		    d[i].seq != o->mid_seq + 1 + i)
+			snprintf(o->bad, sizeof(o->bad), "%saccess %zu: %s %s "
+			    "at seq %" PRIu64 ", where small.policy gives %s "
+			    "%s at seq %" PRIu64, rc != 0 ? "the retry: " : "",
+			    i + 1, d[i].allow ? "allow" : "deny",
+			    al_code_name(d[i].code), d[i].seq,
+			    want[i].allow ? "allow" : "deny",
+			    al_code_name(want[i].code), o->mid_seq + 1 + i);
+done:
+	al_prep_free(p);
+	return rc;
+}
+
+/*
+ * The operation, with the shim armed from its start (record_prep_redecide
+ * arms it itself).
+ */
+static int
+do_op(const struct op_arg *a, al_log **l, struct outcome *o)
+{
+	struct al_init_opts	 io;
+	struct al_decision	 d[BATCH];
+	al_prep			*p = NULL;
+	uint64_t		 seq;
+	int			 rc;
+
+	if (a->op != OP_PREP_REDECIDE)
+		fault_arm(a->f->fn, a->nth, a->f->err);
+	if (a->op == OP_INIT) {
+		memset(&io, 0, sizeof(io));
+		io.actor = "faults";
+		return al_init(logdir, &io, l);
 	}
 	if ((rc = al_open(logdir, 0, l)) != 0)
 		return rc;
-	switch (op) {
+	switch (a->op) {
 	case OP_RECORD:
 		rc = al_record(*l, &accesses[0], &d[0]);
 		break;
 	case OP_BATCH:
 		rc = al_record_batch(*l, accesses, BATCH, d);
 		break;
-	default:
+	case OP_POLICY:
 		rc = al_policy_set(*l, "small.policy", small_policy,
 		    sizeof(small_policy) - 1, "carol", "faults", &seq);
+		break;
+	case OP_PREP:
+		if ((rc = prep(*l, &p, o)) == 0)
+			rc = al_record_prep(*l, p, d);
+		al_prep_free(p);
+		break;
+	default:
+		rc = redecide(a, *l, o);
 		break;
 	}
 	return rc;
@@ -263,12 +412,6 @@ done:
 	return rc;
 }
 
-struct op_arg {
-	int			 op;
-	const struct fault	*f;
-	long			 nth;
-};
-
 static void
 op_child(void *out, const void *arg)
 {
@@ -276,18 +419,72 @@ op_child(void *out, const void *arg)
 	struct outcome		*o = out;
 	al_log			*l = NULL;
 
-	fault_arm(a->f->fn, a->nth, a->f->err);
-	o->rc = do_op(a->op, &l);
+	o->rc = do_op(a, &l, o);
 	o->calls = fault_disarm();
 	o->fired = fault_fired();
-	if (l != NULL)
+	if (l != NULL && o->msg[0] == '\0')
 		snprintf(o->msg, sizeof(o->msg), "%s", al_errmsg(l));
 	al_close(l);
 }
 
+/*
+ * The batch at seqs from ... holds the accesses, each with the decision
+ * of the active policy and naming it; what is not goes to wrong.
+ */
+static void
+recorded(al_log *l, uint64_t from, char *wrong, size_t len)
+{
+	struct al_filter	 f;
+	struct al_entry		 e, pol;
+	struct al_decision	 want;
+	al_iter			*it = NULL;
+	size_t			 i;
+	int			 rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.from_seq = from;
+	if (al_policy_get(l, &pol) != 0 || al_iter_open(l, &f, &it) != 0) {
+		snprintf(wrong, len, "read the batch: %s", al_errmsg(l));
+		goto done;
+	}
+	for (i = 0; i < BATCH; i++) {
+		if ((rc = al_iter_next(it, &e)) != 1) {
+			snprintf(wrong, len, "seq %" PRIu64 ": %s", from + i,
+			    rc == 0 ? "not there" : al_errmsg(l));
+			break;
+		}
+		if (e.seq != from + i || e.kind != AL_KIND_ACCESS ||
+		    e.actor.n != strlen(accesses[i].actor) ||
+		    memcmp(e.actor.p, accesses[i].actor, e.actor.n) != 0) {
+			snprintf(wrong, len, "seq %" PRIu64 " is not access "
+			    "%zu of the batch", e.seq, i + 1);
+			break;
+		}
+		if (al_check(l, &accesses[i], &want) != 0) {
+			snprintf(wrong, len, "check: %s", al_errmsg(l));
+			break;
+		}
+		if (e.allow != want.allow || e.code != (int)want.code ||
+		    memcmp(e.policy, pol.digest, AL_HASH_LEN) != 0) {
+			snprintf(wrong, len, "seq %" PRIu64 ": %s %s under "
+			    "%s, where the active policy gives %s %s", e.seq,
+			    e.allow ? "allow" : "deny", al_code_name(e.code),
+			    memcmp(e.policy, pol.digest, AL_HASH_LEN) != 0 ?
+			    "another policy" : "it",
+			    want.allow ? "allow" : "deny",
+			    al_code_name(want.code));
+			break;
+		}
+	}
+done:
+	al_iter_close(it);
+}
+
+/* arg: when not NULL, the seq from which recorded() checks the batch. */
 static void
 state_child(void *out, const void *arg)
 {
+	const uint64_t		*batch = arg;
 	struct state		*s = out;
 	struct al_verify_summary vs;
 	struct al_verify_opts	 vo;
@@ -323,6 +520,8 @@ state_child(void *out, const void *arg)
 		    " problems", vs.problems);
 	if (al_head(l, &s->seq, s->hash) != 0)
 		snprintf(s->why, sizeof(s->why), "head: %s", al_errmsg(l));
+	if (batch != NULL)
+		recorded(l, *batch, s->wrong, sizeof(s->wrong));
 	al_close(l);
 	l = NULL;
 	/* Still a log one can write to. */
@@ -349,7 +548,8 @@ now(void)
 static uint64_t
 adds(int op)
 {
-	return op == OP_BATCH ? BATCH : op == OP_INIT ? 0 : 1;
+	return op == OP_BATCH || op == OP_PREP || op == OP_PREP_REDECIDE ?
+	    BATCH : op == OP_INIT ? 0 : 1;
 }
 
 /*
@@ -360,12 +560,15 @@ static int
 row(int op, const struct fault *f, const struct state *before,
     struct totals *t, double deadline, long *calls)
 {
-	struct op_arg	a = { op, f, 0 };
-	struct outcome	o;
-	struct state	s;
-	struct totals	r;
-	char		bad[512], known[300];
-	int		ok_end = 0, rc = 0;
+	struct op_arg	 a = { op, f, 0 };
+	struct outcome	 o;
+	struct state	 s;
+	struct totals	 r;
+	const uint8_t	*base_hash;
+	uint64_t	 base_seq, batch = before->seq + 2;
+	char		 bad[512], known[300], retry[128] = "";
+	int		 ok_end = 0, rc = 0, redo = op == OP_PREP_REDECIDE;
+	int		 written;
 
 	memset(&r, 0, sizeof(r));
 	bad[0] = known[0] = '\0';
@@ -376,9 +579,15 @@ row(int op, const struct fault *f, const struct state *before,
 			rc = -1;
 			break;
 		}
+		/*
+		 * record_prep_redecide: the batch goes in after the policy
+		 * change, which is the head a failure must leave alone; a
+		 * failure is retried, and the batch is there if either went.
+		 */
 		if (fresh(op) != 0 ||
 		    in_child(op_child, &a, &o, sizeof(o)) != 0 ||
-		    in_child(state_child, NULL, &s, sizeof(s)) != 0) {
+		    in_child(state_child, redo && (o.rc == 0 ||
+		    o.retry_rc == 0) ? &batch : NULL, &s, sizeof(s)) != 0) {
 			snprintf(bad, sizeof(bad), "call %ld: a child died or "
 			    "the copy failed", a.nth);
 			break;
@@ -402,6 +611,23 @@ row(int op, const struct fault *f, const struct state *before,
 			    "fault: %s", a.nth, o.msg);
 			break;
 		}
+		written = o.rc == 0 || (redo && o.retry_rc == 0);
+		base_seq = redo ? o.mid_seq : before->seq;
+		base_hash = redo ? o.mid_hash : before->hash;
+		if (redo && o.rc != 0) {
+			r.retried++;
+			if (o.retry_rc != 0 && o.head_rc != 0)
+				r.dead++;
+		}
+		if (redo && (o.bad[0] != '\0' || s.wrong[0] != '\0' ||
+		    o.mid_seq != before->seq + 1)) {
+			r.wrong++;
+			if (bad[0] == '\0')
+				snprintf(bad, sizeof(bad), "call %ld (rc %d, "
+				    "retry %d): %s", a.nth, o.rc, o.retry_rc,
+				    o.bad[0] ? o.bad : s.wrong[0] ? s.wrong :
+				    "the policy change is not at the head");
+		}
 		/*
 		 * A failed init must leave no data file behind (it once did
 		 * when mdb_env_open failed after making the files): such a
@@ -415,9 +641,9 @@ row(int op, const struct fault *f, const struct state *before,
 				    a.nth, s.why);
 		} else if (op == OP_INIT ? (o.rc == 0) != s.exists ||
 		    (s.exists && (s.seq != 1 || s.problems)) :
-		    !s.exists || s.problems || s.seq != before->seq +
-		    (o.rc == 0 ? adds(op) : 0) || (o.rc != 0 &&
-		    memcmp(s.hash, before->hash, AL_HASH_LEN) != 0)) {
+		    !s.exists || s.problems || s.seq != base_seq +
+		    (written ? adds(op) : 0) || (!written &&
+		    memcmp(s.hash, base_hash, AL_HASH_LEN) != 0)) {
 			r.damaged++;
 			if (bad[0] == '\0')
 				snprintf(bad, sizeof(bad), "call %ld (rc %d): "
@@ -438,13 +664,16 @@ row(int op, const struct fault *f, const struct state *before,
 	}
 	if (!ok_end && bad[0] == '\0')
 		snprintf(bad, sizeof(bad), "still calling after %d", MAX_NTH);
+	if (redo)
+		snprintf(retry, sizeof(retry), ", %ld retried (%ld on a handle "
+		    "LMDB gave up on), %ld wrong", r.retried, r.dead, r.wrong);
 	check(ok_end && bad[0] == '\0' && r.leftover == 0, "%s: %s %s: %ld "
 	    "calls, %ld failed: "
 	    "%ld errors, %ld recovered, %ld silent, %ld damaged, %ld "
-	    "unusable%s%s%s%s", op_name[op], f->fn, f->err_name, a.nth - 1,
+	    "unusable%s%s%s%s%s", op_name[op], f->fn, f->err_name, a.nth - 1,
 	    r.injected, r.errors, r.recovered, r.silent, r.damaged,
-	    r.unusable, bad[0] ? "; " : "", bad, known[0] ? "; a failed init "
-	    "left a data file that is no log, " : "", known);
+	    r.unusable, retry, bad[0] ? "; " : "", bad, known[0] ? "; a "
+	    "failed init left a data file that is no log, " : "", known);
 	*calls = a.nth - 1;
 	t->injected += r.injected;
 	t->errors += r.errors;
@@ -453,6 +682,9 @@ row(int op, const struct fault *f, const struct state *before,
 	t->damaged += r.damaged;
 	t->unusable += r.unusable;
 	t->leftover += r.leftover;
+	t->retried += r.retried;
+	t->dead += r.dead;
+	t->wrong += r.wrong;
 	return rc;
 }
 
@@ -516,20 +748,25 @@ main(int argc, char **argv)
 			    &calls) != 0)
 				goto out;
 			for (k = 0; k < NSTEPS; k++)
-				if (strcmp(faults[i].fn, steps[k]) == 0 &&
+				if (strcmp(faults[i].fn, steps[k].fn) == 0 &&
 				    calls > 0)
 					reached[k] = 1;
 		}
 		/* Else the shim is not in the way, and proves nothing. */
 		for (k = 0; k < NSTEPS; k++)
-			if (!reached[k])
+			if (!reached[k] && !(op == OP_PREP_REDECIDE &&
+			    steps[k].at_open))
 				check(0, "%s: no call of %s was seen",
-				    op_name[op], steps[k]);
+				    op_name[op], steps[k].fn);
 	}
 out:
+	check(t.retried > 0 && t.wrong == 0, "%s: %ld failures retried on "
+	    "the same batch with no fault, %ld on a handle LMDB gave up on; "
+	    "%ld tries with a decision not the new policy's or a failed "
+	    "retry", op_name[OP_PREP_REDECIDE], t.retried, t.dead, t.wrong);
 	check(t.silent == 0 && t.damaged == 0 && t.unusable == 0 &&
-	    t.injected > 0, "%ld injected failures across %zu functions and "
-	    "errors, %d operations: %ld error returns, %ld recovered, %ld "
+	    t.wrong == 0 && t.injected > 0, "%ld injected failures across "
+	    "%zu functions and errors, %d operations: %ld error returns, %ld recovered, %ld "
 	    "silent successes, %ld damaged logs, %ld unusable logs, in %.0f s"
 	    "%s", t.injected, NFAULTS, NOPS, t.errors, t.recovered, t.silent,
 	    t.damaged, t.unusable, now() - start, t.leftover ?

@@ -149,6 +149,18 @@ mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags,
 }
 
 int
+mdb_get(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data)
+{
+	static int (*f)(MDB_txn *, MDB_dbi, MDB_val *, MDB_val *);
+
+	if (hit("mdb_get"))
+		return err;
+	if (f == NULL)
+		f = next("mdb_get");
+	return f(txn, dbi, key, data);
+}
+
+int
 mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data,
     unsigned int flags)
 {
