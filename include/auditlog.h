@@ -226,7 +226,8 @@ int		 al_record_batch(al_log *, const struct al_access *, size_t n,
  * A batch is for one thread at a time too, which need not be the
  * handle's: al_prep_add may run while another thread uses the handle.
  * A batch belongs to the handle it was made with, and must be freed
- * before that handle is closed.
+ * before that handle is closed; should the handle fail for good (LMDB
+ * gave it up), reopen the log and prepare the batch anew.
  */
 int		 al_prep_new(al_log *, al_prep **);
 int		 al_prep_add(al_prep *, const struct al_access *);
