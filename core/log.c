@@ -270,7 +270,7 @@ al_open(const char *dir, int flags, al_log **out)
 			    al_lmdb_err(l, rc, "open databases");
 			goto abort;
 		}
-	} else if (ver != 1 && ver != 2) {
+	} else if (ver < 1 || ver > AL_FORMAT_VERSION) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
 		    "one this program knows (1 to %d)", ver,
 		    AL_FORMAT_VERSION);
@@ -278,8 +278,9 @@ al_open(const char *dir, int flags, al_log **out)
 	} else if (flags & AL_RDONLY) {
 		rc = al_seterr(l, AL_EIO, "the log is in format version %u, "
 		    "%s: upgrade it first with 'auditlog upgrade'", ver,
-		    ver == 1 ? "without a Merkle tree" :
-		    "with its customer index keyed by customer alone");
+		    ver == 1 ? "without a Merkle tree" : ver == 2 ?
+		    "with its customer index keyed by customer alone" :
+		    "with its customer index in blocks of 4096 entries");
 		goto abort;
 	}
 	/* Committing a read txn keeps the dbi handles for the env's life. */
@@ -645,11 +646,11 @@ done:
 }
 
 /*
- * Formats 1 and 2 to 3: rekey the customer index from the customer alone
+ * Formats 1 and 2 to 4: rekey the customer index from the customer alone
  * to block and customer, record for record, so that what the old index
  * held (right or wrong) is what verify then compares with the entries.
  * Old keys are customers, whose first byte is never 0; new keys start
- * with a block number, a u64 seq shifted right by 12, whose first byte
+ * with a block number, a u64 seq shifted right by 10, whose first byte
  * is always 0: the old keys are those from "\1" on, and each is read
  * whole, deleted and written anew before the next.  Holds one
  * customer's seqs at a time.
@@ -725,8 +726,125 @@ done:
 }
 
 /*
- * Bring a log of format 1 or 2 to the current format in one transaction,
- * so that a log is wholly of one format.
+ * Format 3 to 4: the customer index's blocks from 4096 entries to 1024,
+ * record for record as upgrade_index does.  Old and new keys look alike
+ * (a block number, then the customer), so the old blocks are rekeyed
+ * from the last down: old block b becomes new blocks 4b to 4b + 3, none
+ * below b, so that while b is rekeyed every key below block b is still
+ * old, and every key of block b is (4b = b only when b is 0, whose new
+ * keys go in after its old ones are gone); the next block is the one of
+ * the key just below block b.  Holds one old block's records (4096 at
+ * most) at a time.
+ */
+static int
+upgrade_blocks(al_log *l, MDB_txn *txn)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 bk[8], ck[CUST_KEY_MAX], *recs = NULL, *p;
+	uint64_t	 b;
+	size_t		 n, cap = 0, i, len;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, l->customer, &c)) != 0)
+		return al_lmdb_err(l, rc, "read the customer index");
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) != 0)
+		goto end;
+	if (k.mv_size < 8) {
+		rc = al_seterr(l, AL_ECORRUPT, "a customer index key of %zu "
+		    "bytes: the index is damaged", k.mv_size);
+		goto done;
+	}
+	b = get_be64(k.mv_data);
+	for (;;) {
+		/* Block b's records, as 2-byte length, customer, seq. */
+		put_be64(bk, b);
+		k.mv_size = 8;
+		k.mv_data = bk;
+		n = 0;
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
+		    memcmp(k.mv_data, bk, 8) == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			if ((len = k.mv_size) <= 8 || len > CUST_KEY_MAX ||
+			    v.mv_size != 8) {
+				rc = al_seterr(l, AL_ECORRUPT, "a customer "
+				    "index record of %zu and %zu bytes: the "
+				    "index is damaged", len, v.mv_size);
+				goto done;
+			}
+			if (n + 2 + len + 8 > cap) {
+				cap = (cap + len + 10) * 2;
+				if ((p = realloc(recs, cap)) == NULL) {
+					rc = al_seterr(l, AL_ENOMEM, "out of "
+					    "memory");
+					goto done;
+				}
+				recs = p;
+			}
+			recs[n] = (uint8_t)(len >> 8);
+			recs[n + 1] = (uint8_t)len;
+			memcpy(recs + n + 2, k.mv_data, len);
+			memcpy(recs + n + 2 + len, v.mv_data, 8);
+			n += 2 + len + 8;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto lmdb;
+		for (i = 0; i < n; i += 2 + len + 8) {
+			len = (size_t)recs[i] << 8 | recs[i + 1];
+			k.mv_size = len;
+			k.mv_data = recs + i + 2;
+			v.mv_size = 8;
+			v.mv_data = recs + i + 2 + len;
+			if ((rc = mdb_del(txn, l->customer, &k, &v)) != 0)
+				goto lmdb;
+		}
+		for (i = 0; i < n; i += 2 + len + 8) {
+			len = (size_t)recs[i] << 8 | recs[i + 1];
+			k.mv_size = cust_key(ck, recs + i + 2 + 8, len - 8,
+			    get_be64(recs + i + 2 + len));
+			k.mv_data = ck;
+			v.mv_size = 8;
+			v.mv_data = recs + i + 2 + len;
+			if ((rc = put(l, txn, l->customer, &k, &v, 0,
+			    "rekey the customer index")) != 0)
+				goto done;
+		}
+		/* The next block below b that holds a key: all below are
+		 * old, and what is at or above b is new. */
+		if (b == 0)
+			break;
+		put_be64(bk, b);
+		k.mv_size = 8;
+		k.mv_data = bk;
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		if (rc != 0)
+			goto end;
+		if (k.mv_size < 8 || get_be64(k.mv_data) >= b) {
+			rc = al_seterr(l, AL_ECORRUPT, "the customer index is "
+			    "out of order: the index is damaged");
+			goto done;
+		}
+		b = get_be64(k.mv_data);
+	}
+end:
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto lmdb;
+	rc = 0;
+	goto done;
+lmdb:
+	rc = al_lmdb_err(l, rc, "rekey the customer index");
+done:
+	free(recs);
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/*
+ * Bring a log of format 1, 2 or 3 to the current format in one
+ * transaction, so that a log is wholly of one format.
  */
 static int
 upgrade_in(al_log *l, MDB_txn *txn, void *arg)
@@ -748,7 +866,8 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 		return rc;
 	if (from == 1 && (rc = upgrade_tree(l, txn, &h)) != 0)
 		return rc;
-	if ((rc = upgrade_index(l, txn)) != 0)
+	if ((rc = from == 3 ? upgrade_blocks(l, txn) :
+	    upgrade_index(l, txn)) != 0)
 		return rc;
 	put_be32(ver, AL_FORMAT_VERSION);
 	k.mv_size = strlen(META_VERSION);

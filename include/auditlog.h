@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	3	/* of the log as a whole: docs/FORMAT.md */
+#define AL_FORMAT_VERSION	4	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*

@@ -272,7 +272,7 @@ check "index record moved: the count alone would not tell" \
     no_out "the customer index holds"
 
 # The same count, one record in another block of the index (its key is
-# the block, seq >> 12, then the customer).
+# the block, seq >> 10, then the customer).
 fresh; tamper index-block 5 1
 expect 1 "index record in another block: verify fails" v
 check "index record in another block: seq 5 is missing from it" \

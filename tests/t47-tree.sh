@@ -261,4 +261,43 @@ restore
 rec z
 expect 0 "format 2: record upgrades it" al verify
 
+# A log of format 3: the customer index in blocks of 4096 entries.  Ten
+# thousand entries, so that old and new blocks differ, of 37 customers.
+mkdir "$T/v3"
+python3 -c '
+for i in range(10000):
+    print("{\"actor\":\"svc:a\",\"customer\":\"c%d\",\"purpose\":\"service-provision\",\"action\":\"read\"}" % (i % 37))
+' >"$T/v3.jsonl"
+"$AUDITLOG" -d "$T/v3/log" init --actor t >/dev/null 2>&1
+"$AUDITLOG" -d "$T/v3/log" record --batch <"$T/v3.jsonl" >/dev/null 2>&1
+for c in c0 c5 c36; do
+	"$AUDITLOG" -d "$T/v3/log" log --customer $c --since 1970-01-01 \
+	    >"$T/v3/before.$c" 2>&1
+done
+"$AUDITLOG" -d "$T/v3/log" log --customer c5 --since 1970-01-01 -n 50 \
+    >"$T/v3/before.n" 2>&1
+cp -r "$T/v3/log" "$T/v3/copy"
+"$TAMPER" "$T/v3/copy" index-del 5000 >/dev/null 2>&1
+"$TAMPER" "$T/v3/copy" index-v3 >/dev/null 2>&1
+"$TAMPER" "$T/v3/log" index-v3 >/dev/null 2>&1
+expect 3 "format 3: log asks for an upgrade" "$AUDITLOG" -d "$T/v3/log" log --customer c0
+check "...and says how" err_has "format version 3, with its customer index in blocks of 4096 entries: upgrade it first with 'auditlog upgrade'"
+expect 0 "upgrade" "$AUDITLOG" -d "$T/v3/log" upgrade
+expect 0 "...then verify passes" "$AUDITLOG" -d "$T/v3/log" verify
+check "...with every entry" out_has "entries   10001 (seq 1 to 10001)"
+same=yes
+for c in c0 c5 c36; do
+	"$AUDITLOG" -d "$T/v3/log" log --customer $c --since 1970-01-01 \
+	    >"$T/v3/after.$c" 2>&1
+	cmp -s "$T/v3/before.$c" "$T/v3/after.$c" || same="no: $c"
+done
+check "...three customers' entries are the same" [ "$same" = yes ]
+check "...270 of them" [ "$(cat "$T/v3"/after.c* | wc -l)" -ge 270 ]
+"$AUDITLOG" -d "$T/v3/log" log --customer c5 --since 1970-01-01 -n 50 \
+    >"$T/v3/after.n" 2>&1
+check "...and the first 50 of one" cmp -s "$T/v3/before.n" "$T/v3/after.n"
+expect 0 "format 3 with a record missing: upgrade" "$AUDITLOG" -d "$T/v3/copy" upgrade
+expect 1 "...then verify still finds it missing" "$AUDITLOG" -d "$T/v3/copy" verify
+check "...naming the seq" out_has "seq 5000: missing from the customer index"
+
 done_testing

@@ -45,6 +45,8 @@ static const char usage_text[] =
     "                             to another block\n"
     "  index-v2                   make it a log of format 2: the customer\n"
     "                             index keyed by the customer alone\n"
+    "  index-v3                   make it a log of format 3: the customer\n"
+    "                             index in blocks of 4096 entries\n"
     "  head SEQ HEX               set the head metadata\n"
     "  meta-policy SEQ            set the active-policy metadata\n"
     "  policy-text SEQ TEXT       replace a policy entry's text, keep its\n"
@@ -197,15 +199,16 @@ done:
 }
 
 /*
- * The customer index as formats 1 and 2 kept it: key the customer alone.
- * Every record is read, the index emptied, and each written back.
+ * The customer index as formats 1 and 2 kept it (key the customer alone)
+ * or format 3 (blocks of 4096 entries, then the customer).  Every record
+ * is read, the index emptied, and each written back.
  */
 static int
 index_old(struct db *d, uint32_t version)
 {
 	MDB_cursor	*c = NULL;
 	MDB_val		 k, v;
-	uint8_t		*pairs = NULL, *p, ver[4];
+	uint8_t		*pairs = NULL, *p, ver[4], ck[CUST_KEY_MAX];
 	size_t		 n = 0, cap = 0, i, len;
 	int		 rc, ret = -1;
 
@@ -249,6 +252,14 @@ index_old(struct db *d, uint32_t version)
 		k.mv_data = pairs + i + 2;
 		v.mv_size = 8;
 		v.mv_data = pairs + i + 2 + len;
+		if (version == 3) {
+			/* Format 3: blocks of 4096 entries. */
+			put_be64(ck, get_be64(v.mv_data) >>
+			    CUST_BLOCK_SHIFT_V3);
+			memcpy(ck + 8, k.mv_data, len);
+			k.mv_size = 8 + len;
+			k.mv_data = ck;
+		}
 		if ((rc = mdb_put(d->txn, d->customer, &k, &v, 0)) != 0) {
 			lmdb_fail(rc, "write the customer index");
 			goto done;
@@ -280,6 +291,17 @@ op_index_v2(struct db *d, int argc, char **argv)
 		return -1;
 	}
 	return index_old(d, 2);
+}
+
+static int
+op_index_v3(struct db *d, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0) {
+		warnx("usage: index-v3");
+		return -1;
+	}
+	return index_old(d, 3);
 }
 
 /* tree-flip POS | tree-del POS | tree-add | tree-edge: the tree itself. */
@@ -1403,6 +1425,7 @@ static const struct {
 	{ "index-block", op_index_block },
 	{ "index-del",	 op_index_del },
 	{ "index-v2",	 op_index_v2 },
+	{ "index-v3",	 op_index_v3 },
 	{ "pindex-del",	 op_pindex_del },
 	{ "meta-policy", op_meta_policy },
 	{ "policy-text", op_policy_text },
