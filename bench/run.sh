@@ -8,9 +8,10 @@
 # replaces the table in bench/RESULTS.md (BENCH_RESULTS= to leave it alone).
 #
 # Knobs: BENCH_SPAWN_RUNS (300 a side), BENCH_N (entries in the big log,
-# 1000000), BENCH_VERIFY_RUNS (5 a side), BENCH_BIG_RUNS (2 a side for the
-# record --batch and export rows: one run of each of their 1M-entry sides
-# takes about two minutes on the 2-core machine).
+# 1000000), BENCH_VERIFY_RUNS (5 a side), BENCH_BATCH_RUNS (3 a side for
+# the record --batch rows: about 12 s a round), BENCH_BIG_RUNS (2 a side
+# for the export rows: one round of export, gzip and pigz takes about 35 s
+# on the 2-core machine).
 set -eu
 
 B=${1:-build}
@@ -23,6 +24,7 @@ SPAWN_RUNS=${BENCH_SPAWN_RUNS:-300}
 N=${BENCH_N:-1000000}
 VERIFY_RUNS=${BENCH_VERIFY_RUNS:-5}
 BIG_RUNS=${BENCH_BIG_RUNS:-2}
+BATCH_RUNS=${BENCH_BATCH_RUNS:-3}
 PM=$B/bench/peakmem
 
 export LC_ALL=C TZ=UTC
@@ -181,7 +183,7 @@ v5=$(verdict "$r5" ge 0.7)
 # record --batch; the big log's encoded entries for the raw appends and, as
 # SQL, for sqlite3.  Every side starts from an empty store on each run.
 say "record --batch vs raw LMDB appends vs sqlite3, $N entries" \
-    "($BIG_RUNS runs each)"
+    "($BATCH_RUNS runs each)"
 "$B/bench/mklog" -j "$N" > "$T/in.jsonl"
 "$B/bench/rawappend" -s "$T/big" 2>/dev/null > "$T/in.sql"
 mkdir "$T/raw"
@@ -194,7 +196,7 @@ set -- sh -c 'rm -rf "$1" && "$2" -d "$1" init >/dev/null &&
 [ $have_sqlite = yes ] &&
     set -- "$@" ::: sh -c 'rm -f "$1" && exec sqlite3 "$1" ".read $2"' \
 	sh "$T/b.db" "$T/in.sql"
-"$ST" -n "$BIG_RUNS" -b 1 -w 0 "$@" > "$T/batch"
+"$ST" -n "$BATCH_RUNS" -b 1 -w 0 "$@" > "$T/batch"
 # Each side stored every entry, or its time means nothing.
 bseq=$("$AL" -d "$T/blog" head | cut -d' ' -f1)
 [ "$bseq" = $((N + 1)) ] ||
@@ -369,11 +371,11 @@ fs=$(df -PT "$T" | awk 'NR == 2 { print $2 " on " $1 }')
 	    echo "The floor itself, the bare put, is $(ratio "$bare_ms" "$sq_ms")x the sqlite3 command in this run."
 	echo "$SPAWN_RUNS runs a side for one entry per process (three sides alternating"
 	echo "in blocks of 10), $VERIFY_RUNS a side for verify (alternating), after warm-up runs."
-	echo "**$BIG_RUNS runs a side** (alternating, no warm-up; the median of two is their mean)"
-	echo "for \`record --batch\` (default --batch-size 1000, from a file of $N JSON lines),"
-	echo "raw appends (\`bench/rawappend\`), sqlite3 (\`.read\` of one transaction of"
-	echo "$N INSERTs), export, gzip and pigz: one run of each of these 1M-entry sides takes"
-	echo "about two minutes here, and the whole bench must stay near 5 minutes."
+	echo "**$BATCH_RUNS runs a side** (alternating, no warm-up) for \`record --batch\`"
+	echo "(default --batch-size 1000, from a file of $N JSON lines), raw appends"
+	echo "(\`bench/rawappend\`) and sqlite3 (\`.read\` of one transaction of $N INSERTs);"
+	echo "**$BIG_RUNS a side** (the median of two is their mean) for export, gzip and"
+	echo "pigz: the whole bench must stay near 5 minutes."
 	echo "$((BIG_RUNS * 5)) runs of the customer export, 5 after each full export; export,"
 	echo "gzip and pigz ran under \`bench/peakmem\` (RssAnon of the process tree every 10 ms)."
 	echo "gzip's input: the $raw_bytes bytes of the bundle's members (\`tar -xzO\`)."

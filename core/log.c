@@ -1271,6 +1271,16 @@ struct prec {
 	struct al_decision	*d;
 };
 
+/* A NUL-terminated text into size bytes at dst, cut if it must be. */
+static void
+copy_text(char *dst, const char *src, size_t size)
+{
+	size_t	n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int
 prep_in(al_log *l, MDB_txn *txn, void *arg)
 {
@@ -1295,7 +1305,14 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 		if ((rc = append_bytes(l, txn, p->enc.p + pe->off, pe->len,
 		    &cust, &h)) != 0)
 			return rc;
-		r->d[i] = pe->d;
+		/* Not the whole struct: its texts are short, its arrays
+		 * 1.3 KiB, and copying them was 6% of record --batch (and
+		 * libbsd's strlcpy, a byte at a time, 3.5%). */
+		r->d[i].allow = pe->d.allow;
+		r->d[i].code = pe->d.code;
+		copy_text(r->d[i].rule, pe->d.rule, sizeof(r->d[i].rule));
+		copy_text(r->d[i].detail, pe->d.detail,
+		    sizeof(r->d[i].detail));
 		r->d[i].seq = h.seq;
 	}
 	return p->n > 0 ? head_store(l, txn, &h) : 0;
