@@ -12,6 +12,7 @@
 
 #define WHY_LEN		512	/* a reason is cut to this, as it always was */
 #define ARENA_CHUNK	(1024 * 1024)
+#define MAX_DEPTH	64	/* of objects and arrays in a line */
 #define ALIGN		_Alignof(max_align_t)
 
 struct chunk {
@@ -220,7 +221,10 @@ not_string(struct line_state *st, int opens)
 		st->other = 1;
 	else if (st->depth == 1 && st->object && st->cur >= 0)
 		st->notstr |= 1u << st->cur;
-	st->depth += opens;
+	/* An access needs one level: yajl has no limit of its own, and
+	 * grows its stack a step at a time. */
+	if ((st->depth += opens) > MAX_DEPTH)
+		return stop(st, "maximum parsing depth reached");
 	return 1;
 }
 
@@ -412,7 +416,7 @@ batch_parse(const char *line, size_t len, const char *service,
 	yajl_status		 ys;
 	unsigned char		*e;
 	size_t			 n;
-	int			 i, rc = -1;
+	int			 i, end = 0, rc = -1;
 
 	memset(a, 0, sizeof(*a));
 	memset(&st, 0, sizeof(st));
@@ -425,8 +429,11 @@ batch_parse(const char *line, size_t len, const char *service,
 		goto done;
 	}
 	if ((ys = yajl_parse(h, (const unsigned char *)line, len)) ==
-	    yajl_status_ok)
+	    yajl_status_ok) {
+		/* Its errors are at the end: its count is of its own. */
+		end = 1;
 		ys = yajl_complete_parse(h);
+	}
 	if (ys != yajl_status_ok) {
 		if (st.stopped)
 			goto done;
@@ -436,8 +443,13 @@ batch_parse(const char *line, size_t len, const char *service,
 		}
 		/* yajl ends its message with a newline. */
 		n = strcspn((char *)e, "\n");
-		why_set(why, whylen, "not a JSON object: %.*s at byte %zu",
-		    (int)n, (char *)e, yajl_get_bytes_consumed(h) + 1);
+		if (end)
+			why_set(why, whylen, "not a JSON object: %.*s at the "
+			    "end of the line", (int)n, (char *)e);
+		else
+			why_set(why, whylen, "not a JSON object: %.*s at byte "
+			    "%zu", (int)n, (char *)e,
+			    yajl_get_bytes_consumed(h) + 1);
 		yajl_free_error(h, e);
 		goto done;
 	}

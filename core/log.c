@@ -729,7 +729,9 @@ done:
  * Format 3 to 4: the customer index's blocks from 4096 entries to 1024,
  * record for record as upgrade_index does.  Old and new keys look alike
  * (a block number, then the customer), so the old blocks are rekeyed
- * from the last down: old block b becomes new blocks 4b to 4b + 3, none
+ * from the last down: old block b becomes new blocks 4b to 4b + 3 (4b
+ * and the quarter of b its seq is in, so that a record filed under the
+ * wrong block stays wrong, for verify to see), none
  * below b, so that while b is rekeyed every key below block b is still
  * old, and every key of block b is (4b = b only when b is 0, whose new
  * keys go in after its old ones are gone); the next block is the one of
@@ -757,13 +759,20 @@ upgrade_blocks(al_log *l, MDB_txn *txn)
 	}
 	b = get_be64(k.mv_data);
 	for (;;) {
+		/* No log has 2^62 blocks; a damaged key might say so. */
+		if (b > UINT64_MAX >> 2) {
+			rc = al_seterr(l, AL_ECORRUPT, "a customer index block "
+			    "of %llu: the index is damaged",
+			    (unsigned long long)b);
+			goto done;
+		}
 		/* Block b's records, as 2-byte length, customer, seq. */
 		put_be64(bk, b);
 		k.mv_size = 8;
 		k.mv_data = bk;
 		n = 0;
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
-		    memcmp(k.mv_data, bk, 8) == 0;
+		    k.mv_size >= 8 && memcmp(k.mv_data, bk, 8) == 0;
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			if ((len = k.mv_size) <= 8 || len > CUST_KEY_MAX ||
 			    v.mv_size != 8) {
@@ -802,6 +811,10 @@ upgrade_blocks(al_log *l, MDB_txn *txn)
 			len = (size_t)recs[i] << 8 | recs[i + 1];
 			k.mv_size = cust_key(ck, recs + i + 2 + 8, len - 8,
 			    get_be64(recs + i + 2 + len));
+			/* The old block's quarter its seq falls in: a record
+			 * filed under the wrong block stays wrong. */
+			put_be64(ck, b << 2 | (get_be64(recs + i + 2 + len) >>
+			    CUST_BLOCK_SHIFT & 3));
 			k.mv_data = ck;
 			v.mv_size = 8;
 			v.mv_data = recs + i + 2 + len;

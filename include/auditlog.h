@@ -212,9 +212,9 @@ int		 al_record_batch(al_log *, const struct al_access *, size_t n,
  * A batch prepared ahead of its commit, for a caller with a thread to
  * spare (auditlog record --batch parses and prepares on one thread and
  * commits on another).  al_prep_add checks an access as al_record does
- * (AL_EINVAL, with the reason in al_prep_errmsg(), and the access is not
- * added), decides it under the policy that was in force when the batch
- * was made, and encodes its entry.  al_record_prep then appends the
+ * (AL_EINVAL, or AL_ENOMEM, with the reason in al_prep_errmsg(), and the
+ * access is not added), decides it under the policy that was in force
+ * when the batch was made, and encodes its entry.  al_record_prep then appends the
  * batch's accesses as al_record_batch does, in one durable transaction,
  * all or none, filling d[0 .. al_prep_count() - 1]; when the active
  * policy changed meanwhile, it decides each access again under the new
@@ -222,7 +222,8 @@ int		 al_record_batch(al_log *, const struct al_access *, size_t n,
  * at its commit.  A committed batch stays as it is until al_prep_reset.
  *
  * al_prep_new and al_record_prep use the handle, under its rule of one
- * thread at a time; the other al_prep_ functions touch only the batch.
+ * thread at a time; the other al_prep_ functions touch only the batch
+ * (al_prep_add reads what al_open set: the host, pid and uid).
  * A batch is for one thread at a time too, which need not be the
  * handle's: al_prep_add may run while another thread uses the handle.
  * A batch belongs to the handle it was made with, and must be freed

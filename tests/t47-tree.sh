@@ -277,8 +277,12 @@ done
 "$AUDITLOG" -d "$T/v3/log" log --customer c5 --since 1970-01-01 -n 50 \
     >"$T/v3/before.n" 2>&1
 cp -r "$T/v3/log" "$T/v3/copy"
+cp -r "$T/v3/log" "$T/v3/moved"
 "$TAMPER" "$T/v3/copy" index-del 5000 >/dev/null 2>&1
 "$TAMPER" "$T/v3/copy" index-v3 >/dev/null 2>&1
+"$TAMPER" "$T/v3/moved" index-v3 >/dev/null 2>&1
+# seq 5000 is in old block 1 (seq >> 12): filed under 2 instead
+"$TAMPER" "$T/v3/moved" index-block 5000 2 >/dev/null 2>&1
 "$TAMPER" "$T/v3/log" index-v3 >/dev/null 2>&1
 expect 3 "format 3: log asks for an upgrade" "$AUDITLOG" -d "$T/v3/log" log --customer c0
 check "...and says how" err_has "format version 3, with its customer index in blocks of 4096 entries: upgrade it first with 'auditlog upgrade'"
@@ -298,6 +302,9 @@ check "...270 of them" [ "$(cat "$T/v3"/after.c* | wc -l)" -ge 270 ]
 check "...and the first 50 of one" cmp -s "$T/v3/before.n" "$T/v3/after.n"
 expect 0 "format 3 with a record missing: upgrade" "$AUDITLOG" -d "$T/v3/copy" upgrade
 expect 1 "...then verify still finds it missing" "$AUDITLOG" -d "$T/v3/copy" verify
+check "...naming the seq" out_has "seq 5000: missing from the customer index"
+expect 0 "format 3 with a record in the wrong block: upgrade" "$AUDITLOG" -d "$T/v3/moved" upgrade
+expect 1 "...then verify finds it: the rekeying moved it with its block" "$AUDITLOG" -d "$T/v3/moved" verify
 check "...naming the seq" out_has "seq 5000: missing from the customer index"
 
 done_testing

@@ -185,6 +185,9 @@ b='"actor":"svc:a","customer":"acme","purpose":"service-provision","action":"rea
 	printf '{%s,"ref":{"deep":["x",1]}}\n' "$b"
 	printf '[{%s}]\n' "$b"
 	printf '{%s}  \r\n' "$b"
+	python3 -c 'print("[" * 60000)'
+	printf '{%s,"ref":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\n' "$b"
+	printf '{"actor":"svc:a"\n'
 } > strict.jsonl
 expect 2 "strict JSON: a batch with lines yajl alone would take" sh -c "'$AUDITLOG' -d '$T/log' record --batch < strict.jsonl"
 check "...a lone high surrogate is refused, not made '?'" out_has '{"line":1,"error":"not a JSON object: a \\u escape of half a UTF-16 surrogate pair"}'
@@ -201,6 +204,9 @@ check "...a comment" out_has '{"line":11,"error":"not a JSON object: lexical err
 check "...a nested value" out_has '{"line":12,"error":"ref is not a string"}'
 check "...an array of the object" out_has '{"line":13,"error":"not a JSON object"}'
 check "...trailing white space is fine" out_has '{"line":14,"seq":'
+check "...60,000 nested arrays: a depth limit, not 60,000 steps of yajl's stack" out_has '{"line":15,"error":"not a JSON object: maximum parsing depth reached"}'
+check "...and 70 in a field" out_has '{"line":16,"error":"not a JSON object: maximum parsing depth reached"}'
+check "...a line cut short: at its end, not at yajl's own count" out_has '{"line":17,"error":"not a JSON object: parse error: premature EOF at the end of the line"}'
 expect 0 "...the recorded reason is the text, decoded" al log --json
 check "...byte for byte" out_has '"reason":"pair 😀, \\ud800 and é"'
 

@@ -512,11 +512,26 @@ set_head(struct db *d, uint64_t seq, const uint8_t hash[AL_HASH_LEN])
 	return meta_put(d, META_HEAD, hb, sizeof(hb));
 }
 
+/* Entry seq's customer index key, in the log's format (3 or later). */
+static size_t
+index_key(struct db *d, uint8_t *ck, const struct al_str *customer,
+    uint64_t seq)
+{
+	MDB_val	v;
+	size_t	n;
+
+	n = cust_key(ck, customer->p, customer->n, seq);
+	if (n != 0 && meta_get(d, META_VERSION, 4, &v) == 0 &&
+	    get_be32(v.mv_data) == 3)
+		put_be64(ck, seq >> CUST_BLOCK_SHIFT_V3);
+	return n;
+}
+
 static int
 index_op(struct db *d, const struct al_str *customer, uint64_t seq, int add)
 {
 	uint8_t	kb[8], ck[CUST_KEY_MAX];
-	MDB_val	k = { cust_key(ck, customer->p, customer->n, seq), ck };
+	MDB_val	k = { index_key(d, ck, customer, seq), ck };
 	MDB_val	v = seq_key(kb, seq);
 	int	rc;
 
@@ -1214,7 +1229,7 @@ index_move(struct db *d, int argc, char **argv, int moved)
 	if (index_op(d, &x.e.customer, seq, 0) != 0)
 		goto done;
 	if (moved) {
-		k.mv_size = cust_key(ck, x.e.customer.p, x.e.customer.n, seq);
+		k.mv_size = index_key(d, ck, &x.e.customer, seq);
 		k.mv_data = ck;
 		put_be64(ck, blk);
 		v = seq_key(kb, seq);
