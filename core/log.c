@@ -1185,15 +1185,18 @@ prep_put(struct buf *enc, struct buf *one, struct prep_ent *pe,
 {
 	int	rc;
 
-	if ((rc = entry_encode(e, one)) != 0)
-		return err_set(err, rc, "encode entry");
+	if ((rc = entry_encode(e, one)) != 0) {
+		rc = err_set(err, rc, "encode entry");
+		goto done;
+	}
 	pe->off = enc->n;
 	pe->len = one->n;
 	pe->coff = pe->off + entry_customer_at(e);
 	pe->clen = e->customer.n;
 	if (buf_add(enc, one->p, one->n) != 0)
-		return err_set(err, AL_ENOMEM, "out of memory");
-	return 0;
+		rc = err_set(err, AL_ENOMEM, "out of memory");
+done:
+	return rc;
 }
 
 int
@@ -1205,21 +1208,23 @@ al_prep_add(al_prep *p, const struct al_access *a)
 	int		 rc;
 
 	if ((rc = access_ok(p->err, a)) != 0)
-		return rc;
+		goto done;
 	if (p->n == p->cap) {
 		cap = p->cap ? p->cap * 2 : 64;
-		if ((ne = reallocarray(p->ent, cap, sizeof(*ne))) == NULL)
-			return err_set(p->err, AL_ENOMEM, "out of memory");
+		if ((ne = reallocarray(p->ent, cap, sizeof(*ne))) == NULL) {
+			rc = err_set(p->err, AL_ENOMEM, "out of memory");
+			goto done;
+		}
 		p->ent = ne;
 		p->cap = cap;
 	}
 	policy_eval(p->pc.pol, a, &p->ent[p->n].d);
 	access_entry(p->l, a, &p->ent[p->n].d, &p->pc.entry, &e);
 	if ((rc = prep_put(&p->enc, &p->one, &p->ent[p->n], &e,
-	    p->err)) != 0)
-		return rc;
-	p->n++;
-	return 0;
+	    p->err)) == 0)
+		p->n++;
+done:
+	return rc;
 }
 
 /*
@@ -1308,16 +1313,16 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 
 	if ((rc = get_head(l, txn, &h)) != 0 ||
 	    (rc = get_policy_seq(l, txn, &pseq)) != 0)
-		return rc;
+		goto done;
 	if (pseq != p->pc.seq && (rc = prep_redecide(l, txn, p, pseq)) != 0)
-		return rc;
+		goto done;
 	for (i = 0; i < p->n; i++) {
 		pe = &p->ent[i];
 		cust.p = (const char *)p->enc.p + pe->coff;
 		cust.n = pe->clen;
 		if ((rc = append_bytes(l, txn, p->enc.p + pe->off, pe->len,
 		    &cust, &h)) != 0)
-			return rc;
+			goto done;
 		/* Not the whole struct: its texts are short, its arrays
 		 * 1.3 KiB, and copying them was 6% of record --batch (and
 		 * libbsd's strlcpy, a byte at a time, 3.5%). */
@@ -1328,22 +1333,25 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 		    sizeof(r->d[i].detail));
 		r->d[i].seq = h.seq;
 	}
-	return p->n > 0 ? head_store(l, txn, &h) : 0;
+	rc = p->n > 0 ? head_store(l, txn, &h) : 0;
+done:
+	return rc;
 }
 
 int
 al_record_prep(al_log *l, al_prep *p, struct al_decision *d)
 {
 	struct prec	r = { p, d };
+	int		rc = 0;
 
 	if (l->flags & AL_RDONLY)
-		return al_seterr(l, AL_EINVAL, "the log is open read-only");
-	if (p->l != l)
-		return al_seterr(l, AL_EINVAL, "the batch was prepared for "
+		rc = al_seterr(l, AL_EINVAL, "the log is open read-only");
+	else if (p->l != l)
+		rc = al_seterr(l, AL_EINVAL, "the batch was prepared for "
 		    "another log handle");
-	if (p->n == 0)
-		return 0;
-	return write_txn(l, prep_in, &r);
+	else if (p->n > 0)
+		rc = write_txn(l, prep_in, &r);
+	return rc;
 }
 
 int
