@@ -655,6 +655,15 @@ done:
  * whole, deleted and written anew before the next.  Holds one
  * customer's seqs at a time.
  */
+/* One rekeyed customer index record: key (klen bytes), seq at s. */
+static int
+rekey_put(al_log *l, MDB_txn *txn, uint8_t *key, size_t klen, uint8_t *s)
+{
+	MDB_val	k = { klen, key }, v = { 8, s };
+
+	return put(l, txn, l->customer, &k, &v, 0, "rekey the customer index");
+}
+
 static int
 upgrade_index(al_log *l, MDB_txn *txn)
 {
@@ -704,16 +713,10 @@ upgrade_index(al_log *l, MDB_txn *txn)
 			goto lmdb;
 		if ((rc = mdb_cursor_del(c, MDB_NODUPDATA)) != 0)
 			goto lmdb;
-		for (i = 0; i < n; i++) {
-			k.mv_size = cust_key(ck, cust, cn,
-			    get_be64(seqs + 8 * i));
-			k.mv_data = ck;
-			v.mv_size = 8;
-			v.mv_data = seqs + 8 * i;
-			if ((rc = put(l, txn, l->customer, &k, &v, 0,
-			    "rekey the customer index")) != 0)
+		for (i = 0; i < n; i++)
+			if ((rc = rekey_put(l, txn, ck, cust_key(ck, cust, cn,
+			    get_be64(seqs + 8 * i)), seqs + 8 * i)) != 0)
 				goto done;
-		}
 	}
 	rc = 0;
 	goto done;
@@ -744,8 +747,8 @@ upgrade_blocks(al_log *l, MDB_txn *txn)
 	MDB_cursor	*c = NULL;
 	MDB_val		 k, v;
 	uint8_t		 bk[8], ck[CUST_KEY_MAX], *recs = NULL, *p;
-	uint64_t	 b;
-	size_t		 n, cap = 0, i, len;
+	uint64_t	 b, seq;
+	size_t		 n, cap = 0, i, len, klen;
 	int		 rc;
 
 	if ((rc = mdb_cursor_open(txn, l->customer, &c)) != 0)
@@ -809,17 +812,13 @@ upgrade_blocks(al_log *l, MDB_txn *txn)
 		}
 		for (i = 0; i < n; i += 2 + len + 8) {
 			len = (size_t)recs[i] << 8 | recs[i + 1];
-			k.mv_size = cust_key(ck, recs + i + 2 + 8, len - 8,
-			    get_be64(recs + i + 2 + len));
+			seq = get_be64(recs + i + 2 + len);
+			klen = cust_key(ck, recs + i + 2 + 8, len - 8, seq);
 			/* The old block's quarter its seq falls in: a record
 			 * filed under the wrong block stays wrong. */
-			put_be64(ck, b << 2 | (get_be64(recs + i + 2 + len) >>
-			    CUST_BLOCK_SHIFT & 3));
-			k.mv_data = ck;
-			v.mv_size = 8;
-			v.mv_data = recs + i + 2 + len;
-			if ((rc = put(l, txn, l->customer, &k, &v, 0,
-			    "rekey the customer index")) != 0)
+			put_be64(ck, b << 2 | (seq >> CUST_BLOCK_SHIFT & 3));
+			if ((rc = rekey_put(l, txn, ck, klen,
+			    recs + i + 2 + len)) != 0)
 				goto done;
 		}
 		/* The next block below b that holds a key: all below are
