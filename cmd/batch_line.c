@@ -454,11 +454,10 @@ batch_parse(const char *line, size_t len, const char *service,
 		goto done;
 	}
 	/* yajl misses a last token cut short: a lone '"', say. */
-	if (st.object && !st.other && len - st.end != strspn_n(line + st.end,
-	    len - st.end, " \t\r\n")) {
+	if (st.object && !st.other && (n = st.end + strspn_n(line + st.end,
+	    len - st.end, " \t\r\n")) != len) {
 		why_set(why, whylen, "not a JSON object: trailing garbage at "
-		    "byte %zu", st.end + strspn_n(line + st.end, len - st.end,
-		    " \t\r\n") + 1);
+		    "byte %zu", n + 1);
 		goto done;
 	}
 	/* yajl takes these for white space, which JSON does not: since it
