@@ -470,14 +470,18 @@ str(const char *s)
 	return r;
 }
 
-/* The origin fields every entry carries. */
+/*
+ * The origin fields every entry carries: the handle's own, or, for an
+ * access a daemon records for a peer, the pid and uid the kernel gave it.
+ */
 static void
-origin(const al_log *l, struct al_entry *e, const char *service)
+origin(const al_log *l, struct al_entry *e, const char *service,
+    const struct al_origin *o)
 {
 	e->service = str(service);
 	e->host = str(l->host);
-	e->pid = l->pid;
-	e->uid = l->uid;
+	e->pid = o != NULL ? o->pid : l->pid;
+	e->uid = o != NULL ? o->uid : l->uid;
 }
 
 struct head {
@@ -1004,15 +1008,18 @@ done:
 	return rc;
 }
 
-/* The entry of access a decided d under policy-change entry pe. */
+/*
+ * The entry of access a decided d under policy-change entry pe; o, when
+ * not NULL, is the attested origin that replaces the handle's pid and uid.
+ */
 static void
 access_entry(const al_log *l, const struct al_access *a,
-    const struct al_decision *d, const struct al_entry *pe,
-    struct al_entry *e)
+    const struct al_origin *o, const struct al_decision *d,
+    const struct al_entry *pe, struct al_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->kind = AL_KIND_ACCESS;
-	origin(l, e, a->service);
+	origin(l, e, a->service, o);
 	e->actor = str(a->actor);
 	e->customer = str(a->customer);
 	e->data = str(a->data ? a->data : "customer-data");
@@ -1054,7 +1061,7 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 		r->d[i].seq = 0;
 		if (!r->write)
 			continue;
-		access_entry(l, &r->a[i], &r->d[i], &l->pc.entry, &e);
+		access_entry(l, &r->a[i], NULL, &r->d[i], &l->pc.entry, &e);
 		if ((rc = append(l, txn, &e, &h)) != 0)
 			return rc;
 		r->d[i].seq = e.seq;
@@ -1201,6 +1208,13 @@ done:
 int
 al_prep_add(al_prep *p, const struct al_access *a)
 {
+	return al_prep_add_as(p, a, NULL);
+}
+
+int
+al_prep_add_as(al_prep *p, const struct al_access *a,
+    const struct al_origin *o)
+{
 	struct prep_ent	*ne;
 	struct al_entry	 e;
 	size_t		 cap;
@@ -1218,7 +1232,7 @@ al_prep_add(al_prep *p, const struct al_access *a)
 		p->cap = cap;
 	}
 	policy_eval(p->pc.pol, a, &p->ent[p->n].d);
-	access_entry(p->l, a, &p->ent[p->n].d, &p->pc.entry, &e);
+	access_entry(p->l, a, o, &p->ent[p->n].d, &p->pc.entry, &e);
 	if ((rc = prep_put(&p->enc, &p->one, &p->ent[p->n], &e,
 	    p->err)) == 0)
 		p->n++;
@@ -1453,7 +1467,7 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = AL_KIND_POLICY;
-	origin(l, &e, ps->service);
+	origin(l, &e, ps->service, NULL);
 	e.actor = str(ps->actor);
 	e.name = str(ps->name);
 	e.text.p = ps->text;
@@ -1695,7 +1709,7 @@ checkpoint_in(al_log *l, MDB_txn *txn, void *arg)
 		return al_seterr(l, rc, "cannot sign the checkpoint");
 	if (c->k == NULL || c->actor == NULL)
 		return 0;
-	origin(l, &e, NULL);
+	origin(l, &e, NULL, NULL);
 	e.actor = str(c->actor);
 	e.note.p = (const char *)c->note.p;
 	e.note.n = c->note.n;

@@ -232,6 +232,18 @@ int		 al_record_batch(al_log *, const struct al_access *, size_t n,
  */
 int		 al_prep_new(al_log *, al_prep **);
 int		 al_prep_add(al_prep *, const struct al_access *);
+/*
+ * An access asked for by another process, whose identity the caller (a
+ * daemon that owns the log) took from the kernel, e.g. SO_PEERCRED: the
+ * entry holds this pid and uid instead of the handle's own.  NULL is
+ * al_prep_add.  Nothing else about the access is trusted more for it.
+ */
+struct al_origin {
+	uint32_t	pid;
+	uint32_t	uid;
+};
+int		 al_prep_add_as(al_prep *, const struct al_access *,
+		    const struct al_origin *);
 size_t		 al_prep_count(const al_prep *);
 const char	*al_prep_errmsg(const al_prep *);
 void		 al_prep_reset(al_prep *);

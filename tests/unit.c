@@ -1614,6 +1614,28 @@ test_prep_reuse(const char *tmp)
 	    "reset after a commit, the batch is used again: only the new "
 	    "access, seq 8");
 	al_iter_close(it);
+	it = NULL;
+	/* An attested origin replaces the handle's pid and uid, and only them. */
+	al_prep_reset(p);
+	{
+		struct al_origin o = { 424242, 54321 };
+
+		rc = al_prep_add_as(p, &a[3], &o);
+		if (rc == 0)
+			rc = al_prep_add(p, &a[3]);
+		if (rc == 0)
+			rc = al_record_prep(l, p, d);
+		check(rc == 0 && d[0].seq == 9 && d[1].seq == 10 &&
+		    al_iter_open_reverse(l, NULL, &it) == 0 &&
+		    al_iter_next(it, &e) == 1 && e.seq == 10 &&
+		    e.pid == (uint32_t)getpid() && e.uid == (uint32_t)getuid() &&
+		    al_iter_next(it, &e) == 1 && e.seq == 9 &&
+		    e.pid == 424242 && e.uid == 54321 &&
+		    strcmp(e.customer.p, "second") == 0,
+		    "al_prep_add_as records the origin it is given; "
+		    "al_prep_add the handle's own");
+	}
+	al_iter_close(it);
 	check(verify_clean(l), "...and verify finds no problem");
 done:
 	al_prep_free(p);
