@@ -1,4 +1,4 @@
-/* log.c - the append-only log over LMDB: open, init, record, read */
+/* log.c - what the log does: open, init, record, check, head, policy, checkpoint */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -12,15 +12,13 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
-#include "al_int.h"
+#include "store.h"
 
-#define AL_EMAPFULL	(-100)	/* internal: grow the map and try again */
-#define DATA_MDB	"/data.mdb"
 #define MAX_TRIES	64
+#define DATA_MDB	"/data.mdb"
 
 extern const char	al_default_policy_text[];
 extern const size_t	al_default_policy_len;
-
 
 const char *
 al_default_policy(size_t *len)
@@ -49,8 +47,8 @@ al_set_clock(al_log *l, al_clock_fn fn, void *arg)
 	l->clock_arg = arg;
 }
 
-static al_log *
-handle_new(void)
+al_log *
+store_handle_new(void)
 {
 	al_log	*l;
 	size_t	 bad;
@@ -84,8 +82,8 @@ al_close(al_log *l)
 	free(l);
 }
 
-static int
-dbi_open(al_log *l, MDB_txn *txn, unsigned create)
+int
+store_dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 {
 	int	rc;
 
@@ -109,8 +107,8 @@ dbi_open(al_log *l, MDB_txn *txn, unsigned create)
  * files or the file system are read-only it reads without locks, which is
  * safe as nobody can write there either.
  */
-static int
-env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
+int
+store_env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 {
 	/* MDB_NOTLS: read transactions belong to the handle, not the
 	 * thread, so one thread may hold several (an export's passes). */
@@ -171,8 +169,8 @@ log_read_txn(al_log *l, MDB_txn **txn)
 	return 0;
 }
 
-static int
-get_meta(al_log *l, MDB_txn *txn, const char *key, size_t len, MDB_val *v)
+int
+store_get_meta(al_log *l, MDB_txn *txn, const char *key, size_t len, MDB_val *v)
 {
 	MDB_val	k = { strlen(key), (void *)(uintptr_t)key };
 	int	rc;
@@ -192,8 +190,8 @@ get_meta(al_log *l, MDB_txn *txn, const char *key, size_t len, MDB_val *v)
  * A data file cut shorter than the pages its meta page says are in use
  * would fault the first reader that touches them: refuse it up front.
  */
-static int
-check_size(al_log *l, const char *path)
+int
+store_check_size(al_log *l, const char *path)
 {
 	MDB_envinfo	 info;
 	MDB_stat	 st;
@@ -216,9 +214,6 @@ check_size(al_log *l, const char *path)
 	return 0;
 }
 
-static int	upgrade_in(al_log *, MDB_txn *, void *);
-static int	write_txn(al_log *, int (*)(al_log *, MDB_txn *, void *),
-		    void *);
 
 int
 al_open(const char *dir, int flags, al_log **out)
@@ -232,7 +227,7 @@ al_open(const char *dir, int flags, al_log **out)
 	size_t		 n;
 	int		 rc;
 
-	if ((*out = l = handle_new()) == NULL)
+	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
 	l->flags = flags;
 	/* Not snprintf: in a process that records once, its first call
@@ -252,15 +247,15 @@ al_open(const char *dir, int flags, al_log **out)
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return al_seterr(l, AL_ECORRUPT, "%s: the data file is empty "
 		    "or not a file: the log is damaged", path);
-	if ((rc = env_open(l, dir, flags & AL_RDONLY, 0)) != 0)
+	if ((rc = store_env_open(l, dir, flags & AL_RDONLY, 0)) != 0)
 		return rc;
-	if ((rc = check_size(l, path)) != 0)
+	if ((rc = store_check_size(l, path)) != 0)
 		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
-	if ((rc = dbi_open(l, txn, 0)) != 0)
+	if ((rc = store_dbi_open(l, txn, 0)) != 0)
 		goto abort;
-	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		goto abort;
 	ver = get_be32(v.mv_data);
 	if (ver == AL_FORMAT_VERSION) {
@@ -289,7 +284,7 @@ al_open(const char *dir, int flags, al_log **out)
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "open databases");
 	if (ver != AL_FORMAT_VERSION)
-		return write_txn(l, upgrade_in, NULL);
+		return store_write_txn(l, upgrade_in, NULL);
 	return 0;
 abort:
 	mdb_txn_abort(txn);
@@ -301,8 +296,8 @@ abort:
  * full the transaction is dropped, the map doubled and fn run again; when
  * another process has grown the map, its size is adopted.
  */
-static int
-write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
+int
+store_write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
 {
 	MDB_envinfo	 info;
 	MDB_txn		*txn;
@@ -341,8 +336,8 @@ write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
 	    "map", MAX_TRIES);
 }
 
-static int
-put(al_log *l, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+int
+store_put(al_log *l, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
     unsigned flags, const char *what)
 {
 	int	rc;
@@ -361,8 +356,8 @@ put(al_log *l, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
  * Load and parse the policy-change entry at seq into cache c, unless it
  * is there already.
  */
-static int
-policy_load(al_log *l, MDB_txn *txn, uint64_t seq, struct polcache *c)
+int
+store_policy_load(al_log *l, MDB_txn *txn, uint64_t seq, struct polcache *c)
 {
 	struct buf	 errs = { 0 };
 	struct policy	*p;
@@ -410,96 +405,16 @@ policy_load(al_log *l, MDB_txn *txn, uint64_t seq, struct polcache *c)
 int
 log_policy_at(al_log *l, MDB_txn *txn, uint64_t seq)
 {
-	return policy_load(l, txn, seq, &l->pc);
-}
-
-/* A field's text, checked; the reason goes to err (AL_ERRLEN bytes). */
-static int
-field_ok(char *err, const char *name, const char *v, int required,
-    size_t max)
-{
-	size_t	n, bad;
-
-	if (v == NULL) {
-		if (required)
-			return err_set(err, AL_EINVAL, "%s is required", name);
-		return 0;
-	}
-	if ((n = strlen(v)) == 0)
-		return err_set(err, AL_EINVAL, "%s is empty", name);
-	if (n > max)
-		return err_set(err, AL_EINVAL, "%s is longer than %zu bytes",
-		    name, max);
-	if (al_utf8_ok((const uint8_t *)v, n, &bad) != 0)
-		return err_set(err, AL_EINVAL, "%s holds a control character "
-		    "or invalid UTF-8 at byte %zu", name, bad + 1);
-	return 0;
-}
-
-static int
-access_ok(char *err, const struct al_access *a)
-{
-	int	rc;
-
-	if ((rc = field_ok(err, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(err, "customer", a->customer, 1,
-	    AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(err, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(err, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(err, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
-	    (rc = field_ok(err, "resource", a->resource, 0,
-	    AL_MAX_TEXT)) != 0 ||
-	    (rc = field_ok(err, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(err, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
-	    (rc = field_ok(err, "service", a->service, 0, AL_MAX_NAME)) != 0)
-		return rc;
-	return 0;
+	return store_policy_load(l, txn, seq, &l->pc);
 }
 
 int
-al_validate(al_log *l, const struct al_access *a)
-{
-	return access_ok(l->err, a);
-}
-
-static struct al_str
-str(const char *s)
-{
-	struct al_str	r = { s ? s : "", s ? strlen(s) : 0 };
-
-	return r;
-}
-
-/*
- * The origin fields every entry carries: the handle's own, or, for an
- * access a daemon records for a peer, the pid and uid the kernel gave it.
- */
-static void
-origin(const al_log *l, struct al_entry *e, const char *service,
-    const struct al_origin *o)
-{
-	e->service = str(service);
-	e->host = str(l->host);
-	e->pid = o != NULL ? o->pid : l->pid;
-	e->uid = o != NULL ? o->uid : l->uid;
-}
-
-struct head {
-	uint64_t	seq;
-	uint8_t		hash[AL_HASH_LEN];
-	uint64_t	time;		/* the head entry's time, once known */
-	int		have_time;
-	int		have_edge;
-	struct mt_edge	edge;		/* the tree's right edge, once read */
-};
-
-static int
-get_head(al_log *l, MDB_txn *txn, struct head *h)
+store_get_head(al_log *l, MDB_txn *txn, struct head *h)
 {
 	MDB_val	v;
 	int	rc;
 
-	if ((rc = get_meta(l, txn, META_HEAD, 8 + AL_HASH_LEN, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_HEAD, 8 + AL_HASH_LEN, &v)) != 0)
 		return rc;
 	h->seq = get_be64(v.mv_data);
 	memcpy(h->hash, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
@@ -514,7 +429,7 @@ log_get_edge(al_log *l, MDB_txn *txn, struct mt_edge *e)
 	MDB_val	v;
 	int	rc;
 
-	if ((rc = get_meta(l, txn, META_TREE, 0, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_TREE, 0, &v)) != 0)
 		return rc;
 	if (mt_edge_get(e, v.mv_data, v.mv_size) != 0)
 		return al_seterr(l, AL_ECORRUPT, "log metadata 'tree' has %zu "
@@ -522,26 +437,21 @@ log_get_edge(al_log *l, MDB_txn *txn, struct mt_edge *e)
 	return 0;
 }
 
-struct emit {
-	al_log	*l;
-	MDB_txn	*txn;
-};
-
 /* A tree node made by appending: stored at its post-order place. */
-static int
-put_node(void *arg, uint64_t pos, const uint8_t *hash)
+int
+tree_put_node(void *arg, uint64_t pos, const uint8_t *hash)
 {
 	struct emit	*x = arg;
 	uint8_t		 kb[8];
 	MDB_val		 k = { 8, kb }, v = { AL_HASH_LEN, (void *)(uintptr_t)hash };
 
 	put_be64(kb, pos);
-	return put(x->l, x->txn, x->l->tree, &k, &v, MDB_APPEND, "store a "
+	return store_put(x->l, x->txn, x->l->tree, &k, &v, MDB_APPEND, "store a "
 	    "tree node");
 }
 
 /* Add leaf to the tree of head h, storing the nodes it completes. */
-static int
+int
 tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
 {
 	struct emit	 x = { l, txn };
@@ -556,7 +466,7 @@ tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
 		return al_seterr(l, AL_ECORRUPT, "the tree has %llu leaves "
 		    "where the head is seq %llu", (unsigned long long)
 		    h->edge.size, (unsigned long long)(h->seq - 1));
-	if ((rc = mt_push(&h->edge, leaf, put_node, &x)) != 0)
+	if ((rc = mt_push(&h->edge, leaf, tree_put_node, &x)) != 0)
 		return rc == AL_EINVAL ? al_seterr(l, rc, "the tree is full") :
 		    rc;
 	return 0;
@@ -566,8 +476,8 @@ tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
  * Store head h and its tree edge in meta: once a transaction, after its
  * appends, however many there were.
  */
-static int
-head_store(al_log *l, MDB_txn *txn, const struct head *h)
+int
+store_head(al_log *l, MDB_txn *txn, const struct head *h)
 {
 	uint8_t	hb[8 + AL_HASH_LEN], eb[8 + 64 * AL_HASH_LEN];
 	MDB_val	k = { strlen(META_HEAD), (void *)(uintptr_t)META_HEAD };
@@ -576,14 +486,14 @@ head_store(al_log *l, MDB_txn *txn, const struct head *h)
 
 	put_be64(hb, h->seq);
 	memcpy(hb + 8, h->hash, AL_HASH_LEN);
-	if ((rc = put(l, txn, l->meta, &k, &v, 0, "move head")) != 0)
+	if ((rc = store_put(l, txn, l->meta, &k, &v, 0, "move head")) != 0)
 		return rc;
 	mt_edge_put(&h->edge, eb);
 	k.mv_size = strlen(META_TREE);
 	k.mv_data = (void *)(uintptr_t)META_TREE;
 	v.mv_size = mt_edge_len(h->edge.size);
 	v.mv_data = eb;
-	return put(l, txn, l->meta, &k, &v, 0, "move the tree edge");
+	return store_put(l, txn, l->meta, &k, &v, 0, "move the tree edge");
 }
 
 /* The checkpoint origin of the log: "auditlog/" and its log_id in hex. */
@@ -594,7 +504,7 @@ log_origin(al_log *l, MDB_txn *txn, char *out, size_t len)
 	char	hex[2 * 16 + 1];
 	int	rc, n;
 
-	if ((rc = get_meta(l, txn, META_LOGID, 16, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_LOGID, 16, &v)) != 0)
 		return rc;
 	al_hex(v.mv_data, 16, hex);
 	n = snprintf(out, len, "auditlog/%s", hex);
@@ -627,7 +537,7 @@ upgrade_tree(al_log *l, MDB_txn *txn, struct head *h)
 			goto done;
 		}
 		entry_hash(v.mv_data, v.mv_size, leaf);
-		if ((rc = mt_push(&h->edge, leaf, put_node, &x)) != 0)
+		if ((rc = mt_push(&h->edge, leaf, tree_put_node, &x)) != 0)
 			goto done;
 	}
 	if (rc != MDB_NOTFOUND) {
@@ -643,7 +553,7 @@ upgrade_tree(al_log *l, MDB_txn *txn, struct head *h)
 	mt_edge_put(&h->edge, eb);
 	v.mv_size = mt_edge_len(h->edge.size);
 	v.mv_data = eb;
-	rc = put(l, txn, l->meta, &mk, &v, 0, "store the tree edge");
+	rc = store_put(l, txn, l->meta, &mk, &v, 0, "store the tree edge");
 done:
 	mdb_cursor_close(c);
 	return rc;
@@ -665,7 +575,7 @@ rekey_put(al_log *l, MDB_txn *txn, uint8_t *key, size_t klen, uint8_t *s)
 {
 	MDB_val	k = { klen, key }, v = { 8, s };
 
-	return put(l, txn, l->customer, &k, &v, 0, "rekey the customer index");
+	return store_put(l, txn, l->customer, &k, &v, 0, "rekey the customer index");
 }
 
 static int
@@ -862,7 +772,7 @@ done:
  * Bring a log of format 1, 2 or 3 to the current format in one
  * transaction, so that a log is wholly of one format.
  */
-static int
+int
 upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 {
 	struct head	 h;
@@ -874,11 +784,11 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	(void)arg;
 	if ((rc = mdb_dbi_open(txn, "tree", MDB_CREATE, &l->tree)) != 0)
 		return al_lmdb_err(l, rc, "create the tree database");
-	if ((rc = get_meta(l, txn, META_VERSION, 4, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		return rc;
 	if ((from = get_be32(v.mv_data)) == AL_FORMAT_VERSION)
 		return 0;	/* another process was first */
-	if ((rc = get_head(l, txn, &h)) != 0)
+	if ((rc = store_get_head(l, txn, &h)) != 0)
 		return rc;
 	if (from == 1 && (rc = upgrade_tree(l, txn, &h)) != 0)
 		return rc;
@@ -890,16 +800,16 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	k.mv_data = (void *)(uintptr_t)META_VERSION;
 	v.mv_size = 4;
 	v.mv_data = ver;
-	return put(l, txn, l->meta, &k, &v, 0, "write metadata");
+	return store_put(l, txn, l->meta, &k, &v, 0, "write metadata");
 }
 
-static int
-get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
+int
+store_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
 {
 	MDB_val	v;
 	int	rc;
 
-	if ((rc = get_meta(l, txn, META_POLICY, 8, &v)) != 0)
+	if ((rc = store_get_meta(l, txn, META_POLICY, 8, &v)) != 0)
 		return rc;
 	*seq = get_be64(v.mv_data);
 	return 0;
@@ -908,9 +818,9 @@ get_policy_seq(al_log *l, MDB_txn *txn, uint64_t *seq)
 /*
  * Append the encoded entry p (n bytes; its seq, time and prev are set
  * here) with its customer index record (cust, when an access) and tree
- * nodes, and move head h in memory (head_store writes it).
+ * nodes, and move head h in memory (store_head writes it).
  */
-static int
+int
 append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
     const struct al_str *cust, struct head *h)
 {
@@ -947,7 +857,7 @@ append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
 	put_be64(kb, seq);
 	v.mv_size = n;
 	v.mv_data = p;
-	if ((rc = put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
+	if ((rc = store_put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
 	    "entry")) != 0)
 		goto done;
 	if (cust != NULL) {
@@ -957,7 +867,7 @@ append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
 			goto done;
 		}
 		mk.mv_data = ck;
-		if ((rc = put(l, txn, l->customer, &mk, &k, 0, "index "
+		if ((rc = store_put(l, txn, l->customer, &mk, &k, 0, "index "
 		    "customer")) != 0)
 			goto done;
 	}
@@ -971,8 +881,8 @@ done:
 }
 
 /* Append e as append_bytes does; its seq, prev and time are set here. */
-static int
-append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
+int
+append_entry(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 {
 	struct buf	*b = &l->ebuf;
 	uint8_t		 kb[8];
@@ -995,44 +905,17 @@ append(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		put_be64(kb, e->seq);
 		mv.mv_size = AL_HASH_LEN;
 		mv.mv_data = e->digest;
-		if ((rc = put(l, txn, l->policies, &k, &mv, MDB_APPEND,
+		if ((rc = store_put(l, txn, l->policies, &k, &mv, MDB_APPEND,
 		    "index policy")) != 0)
 			goto done;
 		mk.mv_size = strlen(META_POLICY);
 		mk.mv_data = (void *)(uintptr_t)META_POLICY;
 		mv.mv_size = 8;
 		mv.mv_data = kb;
-		rc = put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
+		rc = store_put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
 	}
 done:
 	return rc;
-}
-
-/*
- * The entry of access a decided d under policy-change entry pe; o, when
- * not NULL, is the attested origin that replaces the handle's pid and uid.
- */
-static void
-access_entry(const al_log *l, const struct al_access *a,
-    const struct al_origin *o, const struct al_decision *d,
-    const struct al_entry *pe, struct al_entry *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->kind = AL_KIND_ACCESS;
-	origin(l, e, a->service, o);
-	e->actor = str(a->actor);
-	e->customer = str(a->customer);
-	e->data = str(a->data ? a->data : "customer-data");
-	e->action = str(a->action);
-	e->resource = str(a->resource);
-	e->purpose = str(a->purpose);
-	e->ref = str(a->ref);
-	e->reason = str(a->reason);
-	e->allow = d->allow;
-	e->code = d->code;
-	e->rule = str(d->rule);
-	e->detail = str(d->detail);
-	memcpy(e->policy, pe->digest, AL_HASH_LEN);
 }
 
 struct rec {
@@ -1052,8 +935,8 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 	size_t			 i;
 	int			 rc;
 
-	if ((rc = get_head(l, txn, &h)) != 0 ||
-	    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
+	if ((rc = store_get_head(l, txn, &h)) != 0 ||
+	    (rc = store_policy_seq(l, txn, &pseq)) != 0 ||
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
 	for (i = 0; i < r->n; i++) {
@@ -1062,11 +945,11 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 		if (!r->write)
 			continue;
 		access_entry(l, &r->a[i], NULL, &r->d[i], &l->pc.entry, &e);
-		if ((rc = append(l, txn, &e, &h)) != 0)
+		if ((rc = append_entry(l, txn, &e, &h)) != 0)
 			return rc;
 		r->d[i].seq = e.seq;
 	}
-	return r->write && r->n > 0 ? head_store(l, txn, &h) : 0;
+	return r->write && r->n > 0 ? store_head(l, txn, &h) : 0;
 }
 
 int
@@ -1094,7 +977,7 @@ al_record_batch(al_log *l, const struct al_access *a, size_t n,
 			}
 			return rc;
 		}
-	return write_txn(l, decide_in, &r);
+	return store_write_txn(l, decide_in, &r);
 }
 
 /*
@@ -1139,8 +1022,8 @@ al_prep_new(al_log *l, al_prep **out)
 	}
 	p->l = l;
 	if ((rc = log_read_txn(l, &txn)) != 0 ||
-	    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
-	    (rc = policy_load(l, txn, pseq, &p->pc)) != 0) {
+	    (rc = store_policy_seq(l, txn, &pseq)) != 0 ||
+	    (rc = store_policy_load(l, txn, pseq, &p->pc)) != 0) {
 		al_prep_free(p);
 		goto done;
 	}
@@ -1257,7 +1140,7 @@ prep_redecide(al_log *l, MDB_txn *txn, al_prep *p, uint64_t pseq)
 	size_t		 i;
 	int		 rc;
 
-	if ((rc = policy_load(l, txn, pseq, &pc)) != 0)
+	if ((rc = store_policy_load(l, txn, pseq, &pc)) != 0)
 		goto done;
 	if ((ent = reallocarray(NULL, p->n, sizeof(*ent))) == NULL) {
 		rc = al_seterr(l, AL_ENOMEM, "out of memory");
@@ -1272,8 +1155,8 @@ prep_redecide(al_log *l, MDB_txn *txn, al_prep *p, uint64_t pseq)
 		policy_eval_entry(pc.pol, &e, &ent[i].d);
 		e.allow = ent[i].d.allow;
 		e.code = ent[i].d.code;
-		e.rule = str(ent[i].d.rule);
-		e.detail = str(ent[i].d.detail);
+		e.rule = str_of(ent[i].d.rule);
+		e.detail = str_of(ent[i].d.detail);
 		memcpy(e.policy, pc.entry.digest, AL_HASH_LEN);
 		if ((rc = prep_put(&enc, &p->one, &ent[i], &e, l->err)) != 0)
 			goto done;
@@ -1324,8 +1207,8 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 	size_t		 i;
 	int		 rc;
 
-	if ((rc = get_head(l, txn, &h)) != 0 ||
-	    (rc = get_policy_seq(l, txn, &pseq)) != 0)
+	if ((rc = store_get_head(l, txn, &h)) != 0 ||
+	    (rc = store_policy_seq(l, txn, &pseq)) != 0)
 		goto done;
 	if (pseq != p->pc.seq && (rc = prep_redecide(l, txn, p, pseq)) != 0)
 		goto done;
@@ -1346,7 +1229,7 @@ prep_in(al_log *l, MDB_txn *txn, void *arg)
 		    sizeof(r->d[i].detail));
 		r->d[i].seq = h.seq;
 	}
-	rc = p->n > 0 ? head_store(l, txn, &h) : 0;
+	rc = p->n > 0 ? store_head(l, txn, &h) : 0;
 done:
 	return rc;
 }
@@ -1363,7 +1246,7 @@ al_record_prep(al_log *l, al_prep *p, struct al_decision *d)
 		rc = al_seterr(l, AL_EINVAL, "the batch was prepared for "
 		    "another log handle");
 	else if (p->n > 0)
-		rc = write_txn(l, prep_in, &r);
+		rc = store_write_txn(l, prep_in, &r);
 	return rc;
 }
 
@@ -1392,7 +1275,7 @@ al_head(al_log *l, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
 
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
-	if ((rc = get_head(l, txn, &h)) == 0) {
+	if ((rc = store_get_head(l, txn, &h)) == 0) {
 		*seq = h.seq;
 		memcpy(hash, h.hash, AL_HASH_LEN);
 	}
@@ -1429,7 +1312,7 @@ policy_ok(al_log *l, const char *name, const char *text, size_t len)
 	size_t	 n;
 	int	 rc;
 
-	if ((rc = field_ok(l->err, "policy name", name, 1, AL_MAX_NAME)) != 0)
+	if ((rc = access_field_ok(l->err, "policy name", name, 1, AL_MAX_NAME)) != 0)
 		return rc;
 	if (strchr(name, '/') != NULL)
 		return al_seterr(l, AL_EINVAL, "policy name '%s' holds a '/'",
@@ -1467,9 +1350,9 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = AL_KIND_POLICY;
-	origin(l, &e, ps->service, NULL);
-	e.actor = str(ps->actor);
-	e.name = str(ps->name);
+	entry_origin(l, &e, ps->service, NULL);
+	e.actor = str_of(ps->actor);
+	e.name = str_of(ps->name);
 	e.text.p = ps->text;
 	e.text.n = ps->len;
 	sha256(ps->text, ps->len, e.digest);
@@ -1485,7 +1368,7 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		put_be32(ver, AL_FORMAT_VERSION);
 		v.mv_size = 4;
 		v.mv_data = ver;
-		if ((rc = put(l, txn, l->meta, &k, &v, MDB_NOOVERWRITE,
+		if ((rc = store_put(l, txn, l->meta, &k, &v, MDB_NOOVERWRITE,
 		    "write metadata")) != 0)
 			return rc;
 		{
@@ -1496,15 +1379,15 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 			k.mv_data = (void *)(uintptr_t)META_LOGID;
 			v.mv_size = sizeof(id);
 			v.mv_data = id;
-			if ((rc = put(l, txn, l->meta, &k, &v, 0,
+			if ((rc = store_put(l, txn, l->meta, &k, &v, 0,
 			    "write metadata")) != 0)
 				return rc;
 		}
 		memset(&h, 0, sizeof(h));
 		h.have_edge = 1;	/* the empty tree */
 	} else {
-		if ((rc = get_head(l, txn, &h)) != 0 ||
-		    (rc = get_policy_seq(l, txn, &pseq)) != 0 ||
+		if ((rc = store_get_head(l, txn, &h)) != 0 ||
+		    (rc = store_policy_seq(l, txn, &pseq)) != 0 ||
 		    (rc = log_policy_at(l, txn, pseq)) != 0)
 			return rc;
 		/* Setting the active policy again changes nothing. */
@@ -1512,8 +1395,8 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		    strcmp(l->pc.entry.name.p, ps->name) == 0)
 			return 0;
 	}
-	if ((rc = append(l, txn, &e, &h)) != 0 ||
-	    (rc = head_store(l, txn, &h)) != 0)
+	if ((rc = append_entry(l, txn, &e, &h)) != 0 ||
+	    (rc = store_head(l, txn, &h)) != 0)
 		return rc;
 	ps->seq = e.seq;
 	return 0;
@@ -1528,11 +1411,11 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
-	if ((rc = field_ok(l->err, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
+	if ((rc = access_field_ok(l->err, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = policy_ok(l, name, text, len)) != 0)
 		return rc;
-	if ((rc = write_txn(l, policy_in, &ps)) != 0)
+	if ((rc = store_write_txn(l, policy_in, &ps)) != 0)
 		return rc;
 	*seq = ps.seq;
 	return 0;
@@ -1547,7 +1430,7 @@ al_policy_get(al_log *l, struct al_entry *e)
 
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
-	if ((rc = get_policy_seq(l, txn, &pseq)) == 0 &&
+	if ((rc = store_policy_seq(l, txn, &pseq)) == 0 &&
 	    (rc = log_policy_at(l, txn, pseq)) == 0)
 		*e = l->pc.entry;
 	mdb_txn_abort(txn);
@@ -1555,8 +1438,8 @@ al_policy_get(al_log *l, struct al_entry *e)
 }
 
 /* Make sure the log's files are 0600 whatever the umask was. */
-static int
-tighten(al_log *l, const char *dir)
+int
+store_tighten(al_log *l, const char *dir)
 {
 	static const char	*files[] = { "data.mdb", "lock.mdb" };
 	char			 path[PATH_MAX];
@@ -1575,8 +1458,8 @@ tighten(al_log *l, const char *dir)
 	return 0;
 }
 
-static void
-remove_files(const char *dir)
+void
+store_remove_files(const char *dir)
 {
 	char	path[PATH_MAX];
 	int	n;
@@ -1599,7 +1482,7 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	al_log		*l;
 	int		 rc, n, made = 0;
 
-	if ((*out = l = handle_new()) == NULL)
+	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
 	al_set_clock(l, o->clock, o->clock_arg);
 	memset(&ps, 0, sizeof(ps));
@@ -1611,8 +1494,8 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	ps.len = o->policy_len;
 	if (ps.text == NULL)
 		ps.text = al_default_policy(&ps.len);
-	if ((rc = field_ok(l->err, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = field_ok(l->err, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
+	if ((rc = access_field_ok(l->err, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(l->err, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = policy_ok(l, ps.name, ps.text, ps.len)) != 0)
 		return rc;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -1637,14 +1520,14 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	/* There was no data file: whatever the open makes is ours to
 	 * remove if any step after it fails. */
 	made = 1;
-	if ((rc = env_open(l, dir, 0, o->mapsize ? o->mapsize :
+	if ((rc = store_env_open(l, dir, 0, o->mapsize ? o->mapsize :
 	    AL_MAPSIZE)) != 0)
 		goto fail;
 	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0) {
 		rc = al_lmdb_err(l, rc, "begin write transaction");
 		goto fail;
 	}
-	rc = dbi_open(l, txn, MDB_CREATE);
+	rc = store_dbi_open(l, txn, MDB_CREATE);
 	if (rc == 0)
 		rc = mdb_txn_commit(txn) ? al_seterr(l, AL_EIO,
 		    "create databases") : 0;
@@ -1652,9 +1535,9 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 		mdb_txn_abort(txn);
 	if (rc != 0)
 		goto fail;
-	if ((rc = write_txn(l, policy_in, &ps)) != 0)
+	if ((rc = store_write_txn(l, policy_in, &ps)) != 0)
 		goto fail;
-	if ((rc = tighten(l, dir)) != 0)
+	if ((rc = store_tighten(l, dir)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -1662,7 +1545,7 @@ fail:
 	if (made && rc != AL_EEXIST) {
 		mdb_env_close(l->env);
 		l->env = NULL;
-		remove_files(dir);
+		store_remove_files(dir);
 	}
 	return rc;
 }
@@ -1691,7 +1574,7 @@ checkpoint_in(al_log *l, MDB_txn *txn, void *arg)
 	int		 rc;
 
 	c->seq = 0;
-	if ((rc = get_head(l, txn, &h)) != 0 ||
+	if ((rc = store_get_head(l, txn, &h)) != 0 ||
 	    (rc = log_get_edge(l, txn, &h.edge)) != 0 ||
 	    (rc = log_origin(l, txn, orig, sizeof(orig))) != 0)
 		return rc;
@@ -1709,12 +1592,12 @@ checkpoint_in(al_log *l, MDB_txn *txn, void *arg)
 		return al_seterr(l, rc, "cannot sign the checkpoint");
 	if (c->k == NULL || c->actor == NULL)
 		return 0;
-	origin(l, &e, NULL, NULL);
-	e.actor = str(c->actor);
+	entry_origin(l, &e, NULL, NULL);
+	e.actor = str_of(c->actor);
 	e.note.p = (const char *)c->note.p;
 	e.note.n = c->note.n;
-	if ((rc = append(l, txn, &e, &h)) != 0 ||
-	    (rc = head_store(l, txn, &h)) != 0)
+	if ((rc = append_entry(l, txn, &e, &h)) != 0 ||
+	    (rc = store_head(l, txn, &h)) != 0)
 		return rc;
 	c->seq = e.seq;
 	return 0;
@@ -1740,7 +1623,7 @@ al_checkpoint(al_log *l, const char *skey, const char *actor, char **note,
 			return al_seterr(l, rc, "%s", err);
 		c.k = &k;
 		c.actor = actor;
-		if (actor != NULL && (rc = field_ok(l->err, "actor", actor, 1,
+		if (actor != NULL && (rc = access_field_ok(l->err, "actor", actor, 1,
 		    AL_MAX_NAME)) != 0)
 			goto done;
 	}
@@ -1750,7 +1633,7 @@ al_checkpoint(al_log *l, const char *skey, const char *actor, char **note,
 			    "read-only");
 			goto done;
 		}
-		rc = write_txn(l, checkpoint_in, &c);
+		rc = store_write_txn(l, checkpoint_in, &c);
 	} else {
 		if ((rc = log_read_txn(l, &txn)) != 0)
 			goto done;

@@ -1,0 +1,103 @@
+/* access.c - an access checked field by field, and the entry that records it */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+/* A field's text, checked; the reason goes to err (AL_ERRLEN bytes). */
+int
+access_field_ok(char *err, const char *name, const char *v, int required,
+    size_t max)
+{
+	size_t	n, bad;
+
+	if (v == NULL) {
+		if (required)
+			return err_set(err, AL_EINVAL, "%s is required", name);
+		return 0;
+	}
+	if ((n = strlen(v)) == 0)
+		return err_set(err, AL_EINVAL, "%s is empty", name);
+	if (n > max)
+		return err_set(err, AL_EINVAL, "%s is longer than %zu bytes",
+		    name, max);
+	if (al_utf8_ok((const uint8_t *)v, n, &bad) != 0)
+		return err_set(err, AL_EINVAL, "%s holds a control character "
+		    "or invalid UTF-8 at byte %zu", name, bad + 1);
+	return 0;
+}
+
+int
+access_ok(char *err, const struct al_access *a)
+{
+	int	rc;
+
+	if ((rc = access_field_ok(err, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(err, "customer", a->customer, 1,
+	    AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(err, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = access_field_ok(err, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
+	    (rc = access_field_ok(err, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
+	    (rc = access_field_ok(err, "resource", a->resource, 0,
+	    AL_MAX_TEXT)) != 0 ||
+	    (rc = access_field_ok(err, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(err, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
+	    (rc = access_field_ok(err, "service", a->service, 0, AL_MAX_NAME)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+al_validate(al_log *l, const struct al_access *a)
+{
+	return access_ok(l->err, a);
+}
+
+struct al_str
+str_of(const char *s)
+{
+	struct al_str	r = { s ? s : "", s ? strlen(s) : 0 };
+
+	return r;
+}
+
+/*
+ * The origin fields every entry carries: the handle's own, or, for an
+ * access a daemon records for a peer, the pid and uid the kernel gave it.
+ */
+void
+entry_origin(const al_log *l, struct al_entry *e, const char *service,
+    const struct al_origin *o)
+{
+	e->service = str_of(service);
+	e->host = str_of(l->host);
+	e->pid = o != NULL ? o->pid : l->pid;
+	e->uid = o != NULL ? o->uid : l->uid;
+}
+
+/*
+ * The entry of access a decided d under policy-change entry pe; o, when
+ * not NULL, is the attested origin that replaces the handle's pid and uid.
+ */
+void
+access_entry(const al_log *l, const struct al_access *a,
+    const struct al_origin *o, const struct al_decision *d,
+    const struct al_entry *pe, struct al_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = AL_KIND_ACCESS;
+	entry_origin(l, e, a->service, o);
+	e->actor = str_of(a->actor);
+	e->customer = str_of(a->customer);
+	e->data = str_of(a->data ? a->data : "customer-data");
+	e->action = str_of(a->action);
+	e->resource = str_of(a->resource);
+	e->purpose = str_of(a->purpose);
+	e->ref = str_of(a->ref);
+	e->reason = str_of(a->reason);
+	e->allow = d->allow;
+	e->code = d->code;
+	e->rule = str_of(d->rule);
+	e->detail = str_of(d->detail);
+	memcpy(e->policy, pe->digest, AL_HASH_LEN);
+}

@@ -1,0 +1,75 @@
+/* store.h - the layers of the log over LMDB, for the files of core/ above it */
+#ifndef STORE_H
+#define STORE_H
+
+#include "al_int.h"
+
+/*
+ * Layers, each calling only those below it:
+ *	log.c prep.c iter.c	what the log does; batches; readers
+ *	upgrade.c		older formats to the current one
+ *	append.c access.c	the one way in; an access's entry
+ *	tree.c			the stored Merkle tree
+ *	store.c			handle, environment, transactions, meta
+ */
+
+#define AL_EMAPFULL	(-100)	/* internal: grow the map and try again */
+
+/* The head as a transaction moves it (store_head writes it back). */
+struct head {
+	uint64_t	seq;
+	uint8_t		hash[AL_HASH_LEN];
+	uint64_t	time;		/* the head entry's time, once known */
+	int		have_time;
+	int		have_edge;
+	struct mt_edge	edge;		/* the tree's right edge, once read */
+};
+
+/* store.c */
+al_log	*store_handle_new(void);
+int	 store_env_open(al_log *, const char *dir, int rdonly, size_t mapsize);
+int	 store_check_size(al_log *, const char *path);
+int	 store_dbi_open(al_log *, MDB_txn *, unsigned create);
+int	 store_get_meta(al_log *, MDB_txn *, const char *key, size_t len,
+	    MDB_val *);
+/* Run fn in a write transaction, growing the map as it needs; durable. */
+int	 store_write_txn(al_log *, int (*fn)(al_log *, MDB_txn *, void *),
+	    void *);
+int	 store_put(al_log *, MDB_txn *, MDB_dbi, MDB_val *k, MDB_val *v,
+	    unsigned flags, const char *what);
+int	 store_policy_load(al_log *, MDB_txn *, uint64_t seq,
+	    struct polcache *);
+int	 store_policy_seq(al_log *, MDB_txn *, uint64_t *seq);
+int	 store_get_head(al_log *, MDB_txn *, struct head *);
+int	 store_head(al_log *, MDB_txn *, const struct head *);
+int	 store_tighten(al_log *, const char *dir);
+void	 store_remove_files(const char *dir);
+
+/* tree.c: the writing side of the tree. */
+struct emit {
+	al_log	*l;
+	MDB_txn	*txn;
+};
+int	 tree_put_node(void *emit, uint64_t pos, const uint8_t *hash);
+int	 tree_add(al_log *, MDB_txn *, struct head *, const uint8_t *leaf);
+
+/* append.c */
+int	 append_bytes(al_log *, MDB_txn *, uint8_t *p, size_t n,
+	    const struct al_str *cust, struct head *);
+int	 append_entry(al_log *, MDB_txn *, struct al_entry *, struct head *);
+
+/* access.c */
+int	 access_field_ok(char *err, const char *name, const char *v,
+	    int required, size_t max);
+int	 access_ok(char *err, const struct al_access *);
+struct al_str str_of(const char *);
+void	 entry_origin(const al_log *, struct al_entry *, const char *service,
+	    const struct al_origin *);
+void	 access_entry(const al_log *, const struct al_access *,
+	    const struct al_origin *, const struct al_decision *,
+	    const struct al_entry *pe, struct al_entry *);
+
+/* upgrade.c: a store_write_txn callback. */
+int	 upgrade_in(al_log *, MDB_txn *, void *);
+
+#endif /* STORE_H */
