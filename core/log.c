@@ -1797,28 +1797,6 @@ al_iter_close(al_iter *it)
 	free(it);
 }
 
-static int
-str_is(const struct al_str *s, const char *want)
-{
-	return want == NULL || (strlen(want) == s->n &&
-	    memcmp(s->p, want, s->n) == 0);
-}
-
-/* Whether e is one the filters select (seq range aside). */
-int
-filter_match(const struct al_filter *f, const struct al_entry *e)
-{
-	if (!str_is(&e->actor, f->actor) || e->time_ns < f->since_ns ||
-	    (f->until_ns && e->time_ns >= f->until_ns))
-		return 0;
-	if (e->kind != AL_KIND_ACCESS)
-		return f->customer == NULL && f->purpose == NULL &&
-		    f->decision == 0;
-	return str_is(&e->customer, f->customer) &&
-	    str_is(&e->purpose, f->purpose) &&
-	    (f->decision == 0 || (f->decision == 1) == (e->allow != 0));
-}
-
 /*
  * The next record of the customer's in the index, block by block
  * (docs/FORMAT.md section 8), within the seq range: each probe lands on
