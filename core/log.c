@@ -116,41 +116,6 @@ abort:
 	return rc;
 }
 
-/* A tree node made by appending: stored at its post-order place. */
-int
-tree_put_node(void *arg, uint64_t pos, const uint8_t *hash)
-{
-	struct emit	*x = arg;
-	uint8_t		 kb[8];
-	MDB_val		 k = { 8, kb }, v = { AL_HASH_LEN, (void *)(uintptr_t)hash };
-
-	put_be64(kb, pos);
-	return store_put(x->l, x->txn, x->l->tree, &k, &v, MDB_APPEND, "store a "
-	    "tree node");
-}
-
-/* Add leaf to the tree of head h, storing the nodes it completes. */
-int
-tree_add(al_log *l, MDB_txn *txn, struct head *h, const uint8_t *leaf)
-{
-	struct emit	 x = { l, txn };
-	int		 rc;
-
-	if (!h->have_edge) {
-		if ((rc = log_get_edge(l, txn, &h->edge)) != 0)
-			return rc;
-		h->have_edge = 1;
-	}
-	if (h->edge.size != h->seq - 1)
-		return al_seterr(l, AL_ECORRUPT, "the tree has %llu leaves "
-		    "where the head is seq %llu", (unsigned long long)
-		    h->edge.size, (unsigned long long)(h->seq - 1));
-	if ((rc = mt_push(&h->edge, leaf, tree_put_node, &x)) != 0)
-		return rc == AL_EINVAL ? al_seterr(l, rc, "the tree is full") :
-		    rc;
-	return 0;
-}
-
 /*
  * Format 1 to 2: build the tree over the entries there are.
  */
