@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
@@ -25,18 +24,6 @@ al_default_policy(size_t *len)
 	if (len != NULL)
 		*len = al_default_policy_len;
 	return al_default_policy_text;
-}
-
-static uint64_t
-now_ns(al_log *l)
-{
-	struct timespec	ts;
-
-	if (l->clock != NULL)
-		return l->clock(l->clock_arg);
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 
@@ -404,109 +391,6 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	v.mv_size = 4;
 	v.mv_data = ver;
 	return store_put(l, txn, l->meta, &k, &v, 0, "write metadata");
-}
-
-/*
- * Append the encoded entry p (n bytes; its seq, time and prev are set
- * here) with its customer index record (cust, when an access) and tree
- * nodes, and move head h in memory (store_head writes it).
- */
-int
-append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
-    const struct al_str *cust, struct head *h)
-{
-	uint8_t		 kb[8], ck[CUST_KEY_MAX];
-	MDB_val		 k = { 8, kb }, v, mk;
-	uint64_t	 seq = h->seq + 1, t;
-	int		 rc;
-
-	if ((t = now_ns(l)) == 0) {
-		rc = al_seterr(l, AL_EIO, "the clock is before 1970");
-		goto done;
-	}
-	/*
-	 * Times never go back along the chain, so that a period is a seq
-	 * range: when the clock has stepped back, the entry takes the time
-	 * of the one before it.
-	 */
-	if (h->seq > 0 && !h->have_time) {
-		put_be64(kb, h->seq);
-		if ((rc = mdb_get(txn, l->entries, &k, &v)) != 0) {
-			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
-			    "the head entry (seq %llu) is missing",
-			    (unsigned long long)h->seq) :
-			    al_lmdb_err(l, rc, "read the head entry");
-			goto done;
-		}
-		h->time = v.mv_size >= 18 ?
-		    get_be64((uint8_t *)v.mv_data + 10) : 0;
-		h->have_time = 1;
-	}
-	if (h->seq > 0 && h->time > t)
-		t = h->time;
-	entry_place(p, seq, t, h->hash);
-	put_be64(kb, seq);
-	v.mv_size = n;
-	v.mv_data = p;
-	if ((rc = store_put(l, txn, l->entries, &k, &v, MDB_APPEND, "append "
-	    "entry")) != 0)
-		goto done;
-	if (cust != NULL) {
-		if ((mk.mv_size = cust_key(ck, cust->p, cust->n, seq)) == 0) {
-			rc = al_seterr(l, AL_EINVAL, "customer of %zu bytes",
-			    cust->n);
-			goto done;
-		}
-		mk.mv_data = ck;
-		if ((rc = store_put(l, txn, l->customer, &mk, &k, 0, "index "
-		    "customer")) != 0)
-			goto done;
-	}
-	h->seq = seq;
-	h->time = t;
-	h->have_time = 1;
-	entry_hash(p, n, h->hash);
-	rc = tree_add(l, txn, h, h->hash);
-done:
-	return rc;
-}
-
-/* Append e as append_bytes does; its seq, prev and time are set here. */
-int
-append_entry(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
-{
-	struct buf	*b = &l->ebuf;
-	uint8_t		 kb[8];
-	MDB_val		 k = { 8, kb }, mk, mv;
-	int		 rc;
-
-	if ((rc = entry_encode(e, b)) != 0) {
-		rc = al_seterr(l, rc, "encode entry");
-		goto done;
-	}
-	if ((rc = append_bytes(l, txn, b->p, b->n, e->kind ==
-	    AL_KIND_ACCESS ? &e->customer : NULL, h)) != 0)
-		goto done;
-	e->seq = h->seq;
-	e->time_ns = h->time;
-	memcpy(e->prev, b->p + 18, AL_HASH_LEN);
-	if (e->kind == AL_KIND_POLICY) {
-		/* The policies index: seq -> digest, for the policy in force
-		 * at any seq without a scan. */
-		put_be64(kb, e->seq);
-		mv.mv_size = AL_HASH_LEN;
-		mv.mv_data = e->digest;
-		if ((rc = store_put(l, txn, l->policies, &k, &mv, MDB_APPEND,
-		    "index policy")) != 0)
-			goto done;
-		mk.mv_size = strlen(META_POLICY);
-		mk.mv_data = (void *)(uintptr_t)META_POLICY;
-		mv.mv_size = 8;
-		mv.mv_data = kb;
-		rc = store_put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
-	}
-done:
-	return rc;
 }
 
 struct rec {
