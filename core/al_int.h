@@ -77,6 +77,10 @@ size_t	entry_customer_at(const struct al_entry *);
 /* Set the seq, time and prev of an encoded entry. */
 void	entry_place(uint8_t *p, uint64_t seq, uint64_t time_ns,
 	    const uint8_t prev[AL_HASH_LEN]);
+/* The time of an encoded entry of n bytes: 0, or -1 when it is too short
+ * to hold one.  entry_prev: the prev of an entry at least that long. */
+int	entry_time(const uint8_t *p, size_t n, uint64_t *time_ns);
+const uint8_t *entry_prev(const uint8_t *p);
 /*
  * Decode n bytes at p into e.  Strings are copied into *store (realloc'd,
  * owned by the caller) so they are NUL-terminated and outlive the txn.
@@ -252,7 +256,7 @@ int	b64_hash(const char *, size_t, uint8_t *out);
 int	note_checkpoint(struct buf *, const char *origin, uint64_t size,
 	    const uint8_t *root, const struct skey *);
 
-/* Storage helpers in log.c used by verify.c. */
+/* Storage helpers in store.c (and tree.c) for readers above it. */
 int	log_read_txn(al_log *, MDB_txn **);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);
 int	log_get_edge(al_log *, MDB_txn *, struct mt_edge *);

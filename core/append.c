@@ -49,8 +49,8 @@ append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
 			    al_lmdb_err(l, rc, "read the head entry");
 			goto done;
 		}
-		h->time = v.mv_size >= 18 ?
-		    get_be64((uint8_t *)v.mv_data + 10) : 0;
+		if (entry_time(v.mv_data, v.mv_size, &h->time) != 0)
+			h->time = 0;
 		h->have_time = 1;
 	}
 	if (h->seq > 0 && h->time > t)
@@ -100,7 +100,7 @@ append_entry(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		goto done;
 	e->seq = h->seq;
 	e->time_ns = h->time;
-	memcpy(e->prev, b->p + 18, AL_HASH_LEN);
+	memcpy(e->prev, entry_prev(b->p), AL_HASH_LEN);
 	if (e->kind == AL_KIND_POLICY) {
 		/* The policies index: seq -> digest, for the policy in force
 		 * at any seq without a scan. */

@@ -63,13 +63,32 @@ put_u32(struct buf *b, uint32_t v)
 }
 
 /* The header's fields, as entry_encode lays them out. */
+#define HDR_SEQ		2
+#define HDR_TIME	10
+#define HDR_PREV	18
+
 void
 entry_place(uint8_t *p, uint64_t seq, uint64_t time_ns,
     const uint8_t prev[AL_HASH_LEN])
 {
-	put_be64(p + 2, seq);
-	put_be64(p + 10, time_ns);
-	memcpy(p + 18, prev, AL_HASH_LEN);
+	put_be64(p + HDR_SEQ, seq);
+	put_be64(p + HDR_TIME, time_ns);
+	memcpy(p + HDR_PREV, prev, AL_HASH_LEN);
+}
+
+int
+entry_time(const uint8_t *p, size_t n, uint64_t *time_ns)
+{
+	if (n < HDR_TIME + 8)
+		return -1;
+	*time_ns = get_be64(p + HDR_TIME);
+	return 0;
+}
+
+const uint8_t *
+entry_prev(const uint8_t *p)
+{
+	return p + HDR_PREV;
 }
 
 size_t

@@ -4,13 +4,11 @@
 
 #include "store.h"
 
-/* Readers. */
-
 /* The first seq whose time is t or later (the last seq + 1 if none). */
 static int
 seq_at(al_iter *it, uint64_t t, uint64_t *out)
 {
-	uint64_t	lo = 1, hi, mid;
+	uint64_t	lo = 1, hi, mid, et;
 	uint8_t		kb[8];
 	MDB_val		k, v;
 	int		rc;
@@ -33,10 +31,10 @@ seq_at(al_iter *it, uint64_t t, uint64_t *out)
 			    AL_ECORRUPT, "entry %llu is missing",
 			    (unsigned long long)mid) :
 			    al_lmdb_err(it->l, rc, "read entries");
-		if (v.mv_size < 18)
+		if (entry_time(v.mv_data, v.mv_size, &et) != 0)
 			return al_seterr(it->l, AL_ECORRUPT, "entry %llu is "
 			    "cut short", (unsigned long long)mid);
-		if (get_be64((uint8_t *)v.mv_data + 10) < t)
+		if (et < t)
 			lo = mid + 1;
 		else
 			hi = mid;
