@@ -17,6 +17,7 @@ void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
 extern const char *progverb;
+extern unsigned opt_timeout_ms;	/* --timeout, for al_set_timeout */
 
 /* Problems found by verify and verify-export, as text or JSON. */
 struct problems {
@@ -36,6 +37,7 @@ int	 help(const char *usage);
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
+int	 log_open(const char *dir, int flags, al_log **);
 int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);
 const char *whoami(void);

@@ -512,7 +512,7 @@ record_batch(const char *dir, const char *service, size_t max, int ms)
 		msg("out of memory");
 		goto done;
 	}
-	if ((rc = al_open(dir, 0, &c.l)) != 0 ||
+	if ((rc = log_open(dir, 0, &c.l)) != 0 ||
 	    (rc = al_prep_new(c.l, &p.b[0].prep)) != 0 ||
 	    (rc = al_prep_new(c.l, &p.b[1].prep)) != 0) {
 		status = lib_fail(rc, c.l, EX_UNAVAIL);

@@ -211,7 +211,7 @@ cmd_export(int argc, char **argv, const char *dir)
 	    &klen)) != EX_OK)
 		goto done;
 	status = EX_OK;
-	if ((rc = al_open(dir, a.sign != NULL ? 0 : AL_RDONLY, &l)) != 0)
+	if ((rc = log_open(dir, a.sign != NULL ? 0 : AL_RDONLY, &l)) != 0)
 		goto fail;
 	/* Signed: the head is published (recorded) and the bundle proven
 	 * in it; a checkpoint given: proven in that one. */
@@ -285,7 +285,7 @@ cmd_report(int argc, char **argv, const char *dir)
 
 	if ((status = parse(argc, argv, 0, &a)) != EX_OK)
 		return status < 0 ? EX_OK : status;
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (rc = al_report(l, &a.o, stdout, a.json, &r)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;

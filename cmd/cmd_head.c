@@ -19,7 +19,7 @@ cmd_head(int argc, char **argv, const char *dir)
 		return help(usage);
 	if (argc > 1)
 		return usage_arg(usage, "unexpected argument", argv[1]);
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (rc = al_head(l, &seq, hash)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;

@@ -93,7 +93,7 @@ cmd_log(int argc, char **argv, const char *dir)
 	if (filter_check(&f, usage) != EX_OK)
 		return EX_USAGE;
 
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (limit && (rc = newest(l, &f, n)) != 0) ||
 	    (rc = al_iter_open(l, &f, &it)) != 0)
 		goto fail;

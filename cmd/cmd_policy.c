@@ -18,7 +18,7 @@ show(const char *dir)
 	al_log		*l = NULL;
 	int		 rc, status;
 
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (rc = al_policy_get(l, &e)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
@@ -86,7 +86,7 @@ set(int argc, char **argv, const char *dir)
 		goto done;
 	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')
 		service = NULL;
-	if ((rc = al_open(dir, 0, &l)) != 0 ||
+	if ((rc = log_open(dir, 0, &l)) != 0 ||
 	    (rc = al_policy_set(l, name, text, len, actor, service,
 	    &seq)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);

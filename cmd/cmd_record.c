@@ -122,7 +122,7 @@ decide(int argc, char **argv, const char *dir, int write)
 		return record_batch(dir, a.service, bsize, bms);
 	}
 
-	if ((rc = al_open(dir, write ? 0 : AL_RDONLY, &l)) != 0) {
+	if ((rc = log_open(dir, write ? 0 : AL_RDONLY, &l)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}

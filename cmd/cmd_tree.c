@@ -315,7 +315,7 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 		return status;
 	if (keyfile != NULL && actor == NULL)
 		actor = whoami();
-	if ((rc = al_open(dir, keyfile != NULL ? 0 : AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, keyfile != NULL ? 0 : AL_RDONLY, &l)) != 0 ||
 	    (rc = al_checkpoint(l, skey, actor, &note, &nlen, &seq)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
@@ -429,7 +429,7 @@ cmd_prove(int argc, char **argv, const char *dir)
 			return status;
 		size = cp.size;
 	}
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0 ||
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
 	    (rc = al_log_origin(l, origin, sizeof(origin))) != 0)
 		goto fail;
 	if (from != 0) {
@@ -496,7 +496,7 @@ cmd_upgrade(int argc, char **argv, const char *dir)
 		return help(upgrade_usage);
 	if (argc > 1)
 		return usage_arg(upgrade_usage, "unexpected argument", argv[1]);
-	if ((rc = al_open(dir, 0, &l)) != 0)
+	if ((rc = log_open(dir, 0, &l)) != 0)
 		status = lib_fail(rc, l, EX_UNAVAIL);
 	else
 		status = finish(EX_OK);

@@ -116,7 +116,7 @@ run(const char *dir, struct al_verify_opts *o, int json)
 
 	o->problem = on_problem;
 	o->arg = &p;
-	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0) {
+	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0) {
 		status = lib_fail(rc, l, EX_NO);
 		if (json) {
 			printf("{\"ok\":false,\"problems\":[{\"seq\":null,"

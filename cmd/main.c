@@ -40,7 +40,7 @@ static const struct command {
 };
 
 static const char usage_text[] =
-    "usage: auditlog [-d DIR] COMMAND [ARGS]\n"
+    "usage: auditlog [-d DIR] [--timeout SECONDS] COMMAND [ARGS]\n"
     "       auditlog --help | --version | COMMAND --help\n";
 
 static void
@@ -350,6 +350,42 @@ done:
 	return status;
 }
 
+/* --timeout: how long a write waits for another writer (al_set_timeout). */
+unsigned	 opt_timeout_ms = 10000;
+
+static int
+timeout_arg(const char *arg)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
+	    v > 3600)
+		return -1;
+	opt_timeout_ms = (unsigned)v * 1000;
+	return 0;
+}
+
+/*
+ * al_open for the commands: the write lock's --timeout, and what the
+ * library found unsafe but not fatal, as a warning.
+ */
+int
+log_open(const char *dir, int flags, al_log **out)
+{
+	int	rc;
+
+	rc = al_open(dir, flags, out);
+	if (*out != NULL) {
+		al_set_timeout(*out, opt_timeout_ms);
+		if (rc == 0 && al_warning(*out) != NULL)
+			msg_term("warning: ", al_warning(*out));
+	}
+	return rc;
+}
+
 static int
 usage(FILE *fp, int status)
 {
@@ -382,7 +418,14 @@ main(int argc, char *argv[])
 			    AL_FORMAT_VERSION);
 			return finish(EX_OK);
 		}
-		if (strcmp(argv[i], "-d") == 0) {
+		if (strcmp(argv[i], "--timeout") == 0) {
+			if (++i == argc || timeout_arg(argv[i]) != 0) {
+				usage_arg(NULL, "--timeout needs whole seconds "
+				    "from 0 to 3600, not", i == argc ? "" :
+				    argv[i]);
+				return usage(stderr, EX_USAGE);
+			}
+		} else if (strcmp(argv[i], "-d") == 0) {
 			if (++i == argc) {
 				msg("-d needs a directory");
 				return usage(stderr, EX_USAGE);

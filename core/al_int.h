@@ -2,6 +2,9 @@
 #ifndef AL_INT_H
 #define AL_INT_H
 
+#include <sys/types.h>
+
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +54,15 @@ struct al_log {
 	/* al_verify's list of policy versions */
 	struct al_policy_ref *vpol;
 	size_t		 nvpol;
+	/* The writers' guard (store.c): an fd on data.mdb for flock, and
+	 * the identity of the lock.mdb the environment opened. */
+	int		 wfd;
+	int		 lk_known;
+	dev_t		 lk_dev;
+	ino_t		 lk_ino;
+	unsigned	 timeout_ms;	/* for the write lock */
+	char		 lockpath[PATH_MAX];
+	char		 warn[AL_ERRLEN];	/* al_warning() */
 	char		 err[AL_ERRLEN];
 };
 

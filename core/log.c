@@ -37,7 +37,7 @@ al_open(const char *dir, int flags, al_log **out)
 	al_log		*l;
 	uint32_t	 ver;
 	size_t		 n;
-	int		 rc;
+	int		 rc, rc2, held;
 
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
@@ -59,7 +59,14 @@ al_open(const char *dir, int flags, al_log **out)
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return al_seterr(l, AL_ECORRUPT, "%s: the data file is empty "
 		    "or not a file: the log is damaged", path);
-	if ((rc = store_env_open(l, dir, flags & AL_RDONLY, 0)) != 0)
+	if ((rc = store_modes(l, dir, flags & AL_RDONLY)) != 0 ||
+	    (rc = store_guard_open(l, dir, path, flags & AL_RDONLY,
+	    &held)) != 0)
+		return rc;
+	/* The guard's flock is let go whether or not the open succeeded. */
+	rc = store_env_open(l, dir, flags & AL_RDONLY, 0);
+	rc2 = store_guard_opened(l, (flags & AL_RDONLY) || rc != 0, held);
+	if (rc != 0 || (rc = rc2) != 0)
 		return rc;
 	if ((rc = store_check_size(l, path)) != 0)
 		return rc;
@@ -360,7 +367,7 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	char		 path[PATH_MAX];
 	MDB_txn		*txn = NULL;
 	al_log		*l;
-	int		 rc, n, made = 0;
+	int		 rc, n, held, made = 0;
 
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
@@ -381,13 +388,13 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return al_seterr(l, AL_EIO, "mkdir %s: %s", dir,
 		    strerror(errno));
-	if (stat(dir, &st) != 0)
+	if (lstat(dir, &st) != 0)
 		return al_seterr(l, AL_EIO, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
 		return al_seterr(l, AL_EINVAL, "%s: not a directory", dir);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return al_seterr(l, AL_EPERM, "%s: others can write to it; "
-		    "a log folder must be writable only by its owner", dir);
+	/* A link, another user's folder, or one others can write. */
+	if ((rc = store_modes(l, dir, 0)) != 0)
+		return rc;
 	n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return al_seterr(l, AL_EINVAL, "%s: path too long", dir);
@@ -402,6 +409,9 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	made = 1;
 	if ((rc = store_env_open(l, dir, 0, o->mapsize ? o->mapsize :
 	    AL_MAPSIZE)) != 0)
+		goto fail;
+	if ((rc = store_guard_open(l, dir, path, 0, &held)) != 0 ||
+	    (rc = store_guard_opened(l, 0, held)) != 0)
 		goto fail;
 	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0) {
 		rc = al_lmdb_err(l, rc, "begin write transaction");

@@ -1,16 +1,22 @@
 /* store.c - the log's LMDB ground floor: handle, environment, transactions, meta, head */
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
 
 #define MAX_TRIES	64
+#define MAX_READERS	1024	/* reader slots in a new lock file */
+#define TIMEOUT_MS	10000
 
 void
 al_set_clock(al_log *l, al_clock_fn fn, void *arg)
@@ -34,6 +40,8 @@ store_handle_new(void)
 	 * environment across fork), so these are read once. */
 	l->pid = (uint32_t)getpid();
 	l->uid = (uint32_t)getuid();
+	l->wfd = -1;
+	l->timeout_ms = TIMEOUT_MS;
 	/* The host name is text in every entry: hold it to the same rules. */
 	while (al_utf8_ok((uint8_t *)l->host, strlen(l->host), &bad) != 0)
 		l->host[bad] = '?';
@@ -47,11 +55,207 @@ al_close(al_log *l)
 		return;
 	if (l->env != NULL)
 		mdb_env_close(l->env);
+	if (l->wfd != -1)
+		(void)close(l->wfd);
 	policy_free(l->pc.pol);
 	free(l->pc.copy);
 	free(l->vpol);
 	buf_free(&l->ebuf);
 	free(l);
+}
+
+void
+al_set_timeout(al_log *l, unsigned ms)
+{
+	l->timeout_ms = ms;
+}
+
+const char *
+al_warning(const al_log *l)
+{
+	return l->warn[0] != '\0' ? l->warn : NULL;
+}
+
+/*
+ * The writers' guard.  LMDB keeps its writer mutex, its reader table and
+ * the newest transaction id in lock.mdb.  A lock file removed while the
+ * log is open splits the processes: those that open it afterwards make a
+ * new one, no longer serialised with the others, and a writer whose lock
+ * file holds a stale transaction id builds on an old root, overwriting
+ * what was committed (docs/RELIABILITY.md).  So each write transaction
+ * runs under an flock of the data file itself, checks that lock.mdb is
+ * still the file the environment opened, and that the newest meta page
+ * of the data file is the one LMDB is about to build on; otherwise it
+ * fails and nothing is written.
+ */
+
+/* Take the flock of fd (op: LOCK_SH or LOCK_EX) within l->timeout_ms. */
+static int
+guard_lock(al_log *l, int op)
+{
+	struct timespec	ts;
+	unsigned	waited = 0, step = 1;
+	int		rc = 0;
+
+	while (flock(l->wfd, op | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			rc = al_seterr(l, AL_EIO, "lock the data file: %s",
+			    strerror(errno));
+			goto done;
+		}
+		if (waited >= l->timeout_ms) {
+			rc = al_seterr(l, AL_EIO, "another writer has held the "
+			    "log's write lock for %u ms (a stopped or hung "
+			    "process?): nothing was written", waited);
+			goto done;
+		}
+		if (step > l->timeout_ms - waited)
+			step = l->timeout_ms - waited;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (long)(step % 1000) * 1000000L;
+		(void)nanosleep(&ts, NULL);
+		waited += step;
+		if (step < 32)
+			step *= 2;
+	}
+done:
+	return rc;
+}
+
+/*
+ * The newest meta page of the data file, read from the file as LMDB
+ * lays it out (lmdb.h's data version 1): the page header of 16 bytes,
+ * then the magic, the version, the map address and size, two database
+ * records of 48 bytes (the first's pad holding the page size), the last
+ * page and the transaction id.  The second meta page is one page in.
+ */
+#define META_MAGIC	0xBEEFC0DEU
+#define META_AT		16
+#define META_PSIZE	(META_AT + 24)
+#define META_MAPSIZE	(META_AT + 16)
+#define META_TXNID	(META_AT + 128)
+
+static int
+meta_page(int fd, off_t at, uint64_t *txnid, uint64_t *mapsize,
+    uint32_t *psize)
+{
+	uint8_t		b[META_TXNID + 8];
+	uint32_t	magic, ver;
+
+	if (pread(fd, b, sizeof(b), at) != (ssize_t)sizeof(b))
+		return -1;
+	memcpy(&magic, b + META_AT, 4);
+	memcpy(&ver, b + META_AT + 4, 4);
+	if (magic != META_MAGIC || ver != 1)
+		return -1;
+	memcpy(txnid, b + META_TXNID, 8);
+	memcpy(mapsize, b + META_MAPSIZE, 8);
+	memcpy(psize, b + META_PSIZE, 4);
+	return 0;
+}
+
+int
+store_meta(int fd, uint64_t *txnid, uint64_t *mapsize)
+{
+	uint64_t	t0, t1, m0, m1;
+	uint32_t	ps, ps1;
+
+	if (meta_page(fd, 0, &t0, &m0, &ps) != 0 || ps < 512 ||
+	    ps > 65536 || meta_page(fd, ps, &t1, &m1, &ps1) != 0)
+		return -1;
+	*txnid = t0 > t1 ? t0 : t1;
+	*mapsize = t0 > t1 ? m0 : m1;
+	return 0;
+}
+
+/*
+ * Before the environment opens: an fd on the data file at path, and, when
+ * there is no lock file (LMDB is about to make one from the meta pages),
+ * the flock, so that no write transaction is half done meanwhile.
+ */
+int
+store_guard_open(al_log *l, const char *dir, const char *path, int rdonly,
+    int *held)
+{
+	struct stat	st;
+	int		rc = 0, n;
+
+	*held = 0;
+	n = snprintf(l->lockpath, sizeof(l->lockpath), "%s/lock.mdb", dir);
+	if (n < 0 || (size_t)n >= sizeof(l->lockpath)) {
+		rc = al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+		goto done;
+	}
+	if ((l->wfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		rc = al_seterr(l, errno == ELOOP ? AL_EPERM : AL_EIO, "%s: %s",
+		    path, errno == ELOOP ? "a symbolic link: refused" :
+		    strerror(errno));
+		goto done;
+	}
+	if (lstat(l->lockpath, &st) != 0 && errno == ENOENT) {
+		if ((rc = guard_lock(l, rdonly ? LOCK_SH : LOCK_EX)) != 0)
+			goto done;
+		*held = 1;
+	}
+done:
+	return rc;
+}
+
+/* After it opened: a writer notes which lock file is its own (unless
+ * skip: a reader, or an open that failed); the flock is let go. */
+int
+store_guard_opened(al_log *l, int skip, int held)
+{
+	struct stat	st;
+	int		rc = 0;
+
+	if (!skip) {
+		if (stat(l->lockpath, &st) != 0) {
+			rc = al_seterr(l, AL_EIO, "%s: %s", l->lockpath,
+			    strerror(errno));
+			goto done;
+		}
+		l->lk_dev = st.st_dev;
+		l->lk_ino = st.st_ino;
+		l->lk_known = 1;
+	}
+done:
+	if (held)
+		(void)flock(l->wfd, LOCK_UN);
+	return rc;
+}
+
+/* Under the flock: is lock.mdb still ours, and txn on the newest meta? */
+static int
+guard_check(al_log *l, MDB_txn *txn)
+{
+	struct stat	st;
+	uint64_t	txnid, mapsize;
+	int		rc = 0;
+
+	if (!l->lk_known || stat(l->lockpath, &st) != 0 ||
+	    st.st_dev != l->lk_dev || st.st_ino != l->lk_ino) {
+		rc = al_seterr(l, AL_EIO, "%s was removed or replaced while "
+		    "the log was open: this process no longer shares its "
+		    "lock with the others, so it writes nothing (start it "
+		    "again)", l->lockpath);
+		goto done;
+	}
+	if (store_meta(l->wfd, &txnid, &mapsize) != 0) {
+		rc = al_seterr(l, AL_EIO, "the data file's meta pages cannot "
+		    "be read as LMDB's format 1");
+		goto done;
+	}
+	if (txnid + 1 != (uint64_t)mdb_txn_id(txn))
+		rc = al_seterr(l, AL_EIO, "the lock file's transaction %llu "
+		    "is not the data file's newest, %llu: a lock file was "
+		    "replaced while the log was open; nothing was written "
+		    "(start the writers again)", (unsigned long long)
+		    mdb_txn_id(txn) - 1, (unsigned long long)txnid);
+done:
+	return rc;
 }
 
 int
@@ -79,6 +283,86 @@ store_dbi_open(al_log *l, MDB_txn *txn, unsigned create)
  * files or the file system are read-only it reads without locks, which is
  * safe as nobody can write there either.
  */
+/* Who, besides the owner, the write bits of m let write. */
+static const char *
+writers(mode_t m)
+{
+	if ((m & S_IWGRP) && (m & S_IWOTH))
+		return "its group and everyone";
+	return (m & S_IWOTH) ? "everyone" : "its group";
+}
+
+/*
+ * As ssh's StrictModes: a writer refuses a log folder that is a link,
+ * another user's, or writable by anyone but its owner, a data file its
+ * group or anyone can write, and a lock file anyone can write (a group
+ * of readers needs to write the lock file: LMDB records readers there).
+ * A reader warns about the same files instead.
+ */
+int
+store_modes(al_log *l, const char *dir, int rdonly)
+{
+	static const char	*names[] = { "data.mdb", "lock.mdb" };
+	static const mode_t	 bad[] = { S_IWGRP | S_IWOTH, S_IWOTH };
+	struct stat		 st;
+	char			 path[PATH_MAX];
+	size_t			 i;
+	int			 rc = 0, n;
+
+	if (lstat(dir, &st) != 0) {
+		rc = al_seterr(l, AL_EIO, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (!rdonly && S_ISLNK(st.st_mode)) {
+		rc = al_seterr(l, AL_EPERM, "%s: a symbolic link: a writer "
+		    "opens a log folder by its own path only", dir);
+		goto done;
+	}
+	if (!rdonly && st.st_uid != geteuid()) {
+		rc = al_seterr(l, AL_EPERM, "%s: owned by uid %u, not by this "
+		    "user (uid %u): a log is written by its owner only (see "
+		    "auditlogd(8) for services)", dir, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto done;
+	}
+	if (!rdonly && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		rc = al_seterr(l, AL_EPERM, "%s: %s can write to it; a log "
+		    "folder must be writable only by its owner", dir,
+		    writers(st.st_mode));
+		goto done;
+	}
+	for (i = 0; i < 2; i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			rc = al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+			goto done;
+		}
+		if (lstat(path, &st) != 0 || !(st.st_mode & bad[i]))
+			continue;
+		if (!rdonly) {
+			rc = al_seterr(l, AL_EPERM, "%s: %s can write to it: "
+			    "whoever can write %s can rewrite the log (chmod "
+			    "%s)", path, writers(st.st_mode), names[i],
+			    i == 0 ? "0600, or 0640 for a group of readers" :
+			    "0600, or 0660 for a group of readers");
+			goto done;
+		}
+		if (l->warn[0] == '\0')
+			(void)err_set(l->warn, 0, "%s: %s can "
+			    "write to it, and so could have rewritten the log",
+			    path, writers(st.st_mode));
+	}
+done:
+	return rc;
+}
+
+/*
+ * Open the environment.  A reader without write access to the lock file
+ * may read without locks only where nobody can write the data file (a
+ * read-only file system, or a data file with no write bits): elsewhere a
+ * writer could reuse the pages it reads, and it would report damage that
+ * is not there.
+ */
 int
 store_env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 {
@@ -86,12 +370,16 @@ store_env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 	 * thread, so one thread may hold several (an export's passes). */
 	unsigned	flags = MDB_NORDAHEAD | MDB_NOTLS |
 			    (rdonly ? MDB_RDONLY : 0);
-	int		rc, attempt;
+	struct rlimit	rl;
+	struct stat	st;
+	uint64_t	txnid, msize;
+	int		rc, attempt, dead;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((rc = mdb_env_create(&l->env)) != 0)
 			return al_lmdb_err(l, rc, "create environment");
 		if ((rc = mdb_env_set_maxdbs(l->env, 8)) != 0 ||
+		    (rc = mdb_env_set_maxreaders(l->env, MAX_READERS)) != 0 ||
 		    (mapsize && (rc = mdb_env_set_mapsize(l->env,
 		    mapsize)) != 0)) {
 			mdb_env_close(l->env);
@@ -99,17 +387,37 @@ store_env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 			return al_lmdb_err(l, rc, "configure environment");
 		}
 		rc = mdb_env_open(l->env, dir, flags, 0600);
-		if (rc == 0)
+		if (rc == 0) {
+			/* Slots of readers that died: free them now. */
+			if ((rc = mdb_reader_check(l->env, &dead)) != 0)
+				return al_lmdb_err(l, rc, "clear stale "
+				    "readers");
 			return 0;
+		}
 		mdb_env_close(l->env);
 		l->env = NULL;
 		if (!rdonly || (rc != EACCES && rc != EROFS && rc != EPERM))
 			break;
+		if (rc != EROFS && (l->wfd == -1 || fstat(l->wfd, &st) != 0 ||
+		    (st.st_mode & 0222)))
+			return al_seterr(l, AL_EIO, "%s: %s: a reader of a log "
+			    "that can be written needs to write its lock file "
+			    "(LMDB records each reader there): grant it, e.g. "
+			    "group rw on lock.mdb (README, read access)",
+			    l->lockpath, mdb_strerror(rc));
 		flags |= MDB_NOLOCK;
 	}
 	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 		return al_seterr(l, AL_ECORRUPT, "%s: the data file is "
 		    "damaged or not an LMDB file: %s", dir, mdb_strerror(rc));
+	/* An address-space limit (ulimit -v) is not damage. */
+	if (rc == ENOMEM && getrlimit(RLIMIT_AS, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY)
+		return al_seterr(l, AL_ENOMEM, "%s: cannot map %llu bytes "
+		    "within the address-space limit of %llu bytes: raise the "
+		    "limit (ulimit -v)", dir, (unsigned long long)(l->wfd !=
+		    -1 && store_meta(l->wfd, &txnid, &msize) == 0 ? msize :
+		    mapsize), (unsigned long long)rl.rlim_cur);
 	/*
 	 * LMDB believes the map size, page size and last page of the meta
 	 * page; absurd ones fail the mapping.  In a file that exists (mapsize
@@ -126,10 +434,17 @@ store_env_open(al_log *l, const char *dir, int rdonly, size_t mapsize)
 int
 log_read_txn(al_log *l, MDB_txn **txn)
 {
-	int	rc, tries;
+	int	rc, tries, dead, checked = 0;
 
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+		if (rc == MDB_READERS_FULL && !checked) {
+			/* Slots of readers that died since: free them. */
+			checked = 1;
+			if ((rc = mdb_reader_check(l->env, &dead)) != 0)
+				break;
+			continue;
+		}
 		if (rc != MDB_MAP_RESIZED)
 			break;
 		/* Another process grew the map: adopt its size. */
@@ -198,37 +513,59 @@ store_write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
 	MDB_txn		*txn;
 	int		 rc, tries;
 
+	if (l->wfd == -1) {
+		rc = al_seterr(l, AL_EINVAL, "the log is not open for writing");
+		goto out;
+	}
+	if ((rc = guard_lock(l, LOCK_EX)) != 0)
+		goto out;
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		rc = mdb_txn_begin(l->env, NULL, 0, &txn);
 		if (rc == MDB_MAP_RESIZED) {
-			if ((rc = mdb_env_set_mapsize(l->env, 0)) != 0)
-				return al_lmdb_err(l, rc, "adopt map size");
+			if ((rc = mdb_env_set_mapsize(l->env, 0)) != 0) {
+				rc = al_lmdb_err(l, rc, "adopt map size");
+				goto done;
+			}
 			continue;
 		}
-		if (rc != 0)
-			return al_lmdb_err(l, rc, "begin write transaction");
-		if ((rc = fn(l, txn, arg)) == 0) {
-			rc = mdb_txn_commit(txn);
-			if (rc == 0)
-				return 0;
-			if (rc != MDB_MAP_FULL)
-				return al_lmdb_err(l, rc, "commit");
-		} else {
+		if (rc != 0) {
+			rc = al_lmdb_err(l, rc, "begin write transaction");
+			goto done;
+		}
+		if ((rc = guard_check(l, txn)) != 0 ||
+		    (rc = fn(l, txn, arg)) != 0) {
 			mdb_txn_abort(txn);
 			if (rc != AL_EMAPFULL)
-				return rc;
+				goto done;
+		} else {
+			if ((rc = mdb_txn_commit(txn)) == 0)
+				goto done;
+			if (rc != MDB_MAP_FULL) {
+				rc = al_lmdb_err(l, rc, "commit");
+				goto done;
+			}
 		}
-		if ((rc = mdb_env_info(l->env, &info)) != 0)
-			return al_lmdb_err(l, rc, "read map size");
-		if (info.me_mapsize > SIZE_MAX / 2)
-			return al_seterr(l, AL_EIO, "the map cannot grow past "
+		if ((rc = mdb_env_info(l->env, &info)) != 0) {
+			rc = al_lmdb_err(l, rc, "read map size");
+			goto done;
+		}
+		if (info.me_mapsize > SIZE_MAX / 2) {
+			rc = al_seterr(l, AL_EIO, "the map cannot grow past "
 			    "%zu bytes", info.me_mapsize);
+			goto done;
+		}
 		if ((rc = mdb_env_set_mapsize(l->env,
-		    info.me_mapsize * 2)) != 0)
-			return al_lmdb_err(l, rc, "grow the map");
+		    info.me_mapsize * 2)) != 0) {
+			rc = al_lmdb_err(l, rc, "grow the map");
+			goto done;
+		}
 	}
-	return al_seterr(l, AL_EIO, "gave up after %d attempts to grow the "
+	rc = al_seterr(l, AL_EIO, "gave up after %d attempts to grow the "
 	    "map", MAX_TRIES);
+done:
+	(void)flock(l->wfd, LOCK_UN);
+out:
+	return rc;
 }
 
 int

@@ -27,6 +27,15 @@ struct head {
 
 /* store.c */
 al_log	*store_handle_new(void);
+/* The writers' guard: before and after the environment opens. */
+int	 store_guard_open(al_log *, const char *dir, const char *path,
+	    int rdonly, int *held);
+int	 store_guard_opened(al_log *, int skip, int held);
+/* Refuse (a writer) or warn about (a reader) a folder or files others
+ * can write, or a folder that is a link or another user's. */
+int	 store_modes(al_log *, const char *dir, int rdonly);
+/* The data file's newest meta page: its txnid and map size; -1 if none. */
+int	 store_meta(int fd, uint64_t *txnid, uint64_t *mapsize);
 int	 store_env_open(al_log *, const char *dir, int rdonly, size_t mapsize);
 int	 store_check_size(al_log *, const char *path);
 int	 store_dbi_open(al_log *, MDB_txn *, unsigned create);

@@ -189,6 +189,15 @@ void		 al_close(al_log *);
 const char	*al_errmsg(const al_log *);
 const char	*al_strerror(int rc);
 void		 al_set_clock(al_log *, al_clock_fn, void *arg);
+/*
+ * How long a write waits for another writer's transaction to end, in
+ * milliseconds (default 10000), after which it fails with AL_EIO and
+ * nothing is recorded: a stopped writer must not stop every other.
+ */
+void		 al_set_timeout(al_log *, unsigned ms);
+/* What al_open found unsafe but not fatal (a reader's view of modes that
+ * let others write), or NULL. */
+const char	*al_warning(const al_log *);
 
 /* Create a new log in dir (made 0700 if missing); never overwrites one. */
 int		 al_init(const char *dir, const struct al_init_opts *,

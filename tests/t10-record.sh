@@ -13,7 +13,7 @@ check "...saying a log is there" err_has "a log already exists"
 mkdir -m 777 open
 chmod 777 open
 expect 3 "init refuses a folder others can write" "$AUDITLOG" -d open init
-check "...and says so" err_has "others can write to it"
+check "...and says so" err_has "everyone can write to it; a log folder must be writable only by its owner"
 check "...and leaves nothing there" [ ! -e open/data.mdb ]
 printf 'bogus\n' > bad.policy
 expect 2 "init refuses a bad policy" "$AUDITLOG" -d fresh init --policy bad.policy
