@@ -141,6 +141,7 @@ cpseq=$(sed -n 's/.*"seq":\([0-9]*\),.*"kind":"checkpoint".*/\1/p' log.jsonl)
 for spec in "1 1:kind 1 in version 2:entry kind 1 in format version 2" \
     "0 0:version 3:unknown format version 3"; do
 	rm -rf c && cp -R "$T/log" c
+	# shellcheck disable=SC2086
 	set -- ${spec%%:*}
 	"$TAMPER" "$T/c" flip "$cpseq" "$1" "$2" >/dev/null 2>&1 ||
 	    not_ok "tamper flip $cpseq $1 $2"
