@@ -15,7 +15,7 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] verify [--expect SEQ:HASH] "
+    "usage: auditlog [-d DIR] verify [--expect 'SEQ HASH'] "
     "[--checkpoint FILE [--key PUBFILE]]\n"
     "           [--json]\n";
 

@@ -11,7 +11,7 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog verify-export FILE.tar.gz [--expect SEQ:HASH] "
+    "usage: auditlog verify-export FILE.tar.gz [--expect 'SEQ HASH'] "
     "[--key PUBFILE]\n"
     "           [--checkpoint FILE] [--json]\n";
 

@@ -217,31 +217,38 @@ on_problem(void *arg, uint64_t seq, const char *text)
 	print_problem(arg, seq, text);
 }
 
-/* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
+/*
+ * An anchor as `auditlog head` prints it, SEQ HASH (one space), or as
+ * SEQ:HASH, the form older scripts used: a decimal seq from 1, then 64 hex
+ * digits.  Digits only before the separator: strtoull alone would also take
+ * leading blanks and a sign.
+ */
 static int
 parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
 {
-	const char		*colon = strchr(arg, ':');
 	char			*end;
 	unsigned long long	 n;
 
+	if (arg[0] < '0' || arg[0] > '9')
+		return -1;
 	errno = 0;
 	n = strtoull(arg, &end, 10);
-	if (colon == NULL || end != colon || errno || n == 0 || arg[0] == '-' ||
-	    al_unhex(colon + 1, hash, AL_HASH_LEN) != 0)
+	if (errno || n == 0 || (*end != ' ' && *end != ':') ||
+	    al_unhex(end + 1, hash, AL_HASH_LEN) != 0)
 		return -1;
 	*seq = n;
 	return 0;
 }
 
-/* --expect SEQ:HASH, for verify and verify-export. */
+/* --expect SEQ HASH (or SEQ:HASH), for verify and verify-export. */
 int
 expect_flag(const char *usage, const char *arg, uint64_t *seq,
     uint8_t hash[AL_HASH_LEN])
 {
 	if (parse_anchor(arg, seq, hash) != 0)
-		return usage_error(usage, "--expect takes SEQ:HASH as "
-		    "'auditlog head' prints it (with a colon)");
+		return usage_error(usage, "--expect takes the anchor as "
+		    "'auditlog head' prints it, SEQ HASH (or SEQ:HASH): a seq "
+		    "from 1, then 64 hex digits");
 	return EX_OK;
 }
 

@@ -20,7 +20,8 @@ of FORMAT.md 13.5, in one walk of the bundle, front to back:
      access decided again under the policy in force at its seq; every
      policy the manifest lists is exported or was in force;
   5. entries.csv and summary.txt regenerated from the entries and compared;
-  6. with --expect SEQ:HASH, the bundle against an anchor kept elsewhere;
+  6. with --expect "SEQ HASH" (or SEQ:HASH), the bundle against an anchor
+     kept elsewhere;
   7. format 2 (14.6): the checkpoint names this log and the manifest's
      head, and the multi-leaf proof makes every exported entry, its hash
      recomputed, a leaf of the checkpoint's tree, every hash used; with
@@ -32,7 +33,7 @@ Nothing is extracted: members are read in memory, forward only, within
 limits (see LIMITS below), so a hostile bundle cannot write anywhere or
 exhaust memory.
 
-usage: verify-export.py BUNDLE.tar.gz [--expect SEQ:HASH] [--key PUBFILE]
+usage: verify-export.py BUNDLE.tar.gz [--expect 'SEQ HASH'] [--key PUBFILE]
            [--checkpoint FILE] [--json]
 
 Exit 0 and "bundle verified: N entries (seq A to B), head SEQ HASH" when
@@ -2392,12 +2393,15 @@ def summary_lines(m, s):
 # ---------------------------------------------------------------------------
 
 def parse_expect(v):
-    m = re.fullmatch(r"([0-9]+):([0-9a-f]{64})", v)
+    """An anchor as 'auditlog head' prints it, "SEQ HASH" (one space), or
+    "SEQ:HASH": a decimal seq from 1, then 64 hex digits (either case, as
+    the C checker takes them)."""
+    m = re.fullmatch(r"([0-9]+)[ :]([0-9a-fA-F]{64})", v)
     if m is None or not 0 < int(m.group(1)) < 1 << 64:
         raise argparse.ArgumentTypeError(
-            "--expect takes SEQ:HASH as 'auditlog head' prints it (with a "
-            "colon)")
-    return int(m.group(1)), m.group(2)
+            "--expect takes the anchor as 'auditlog head' prints it, "
+            "SEQ HASH (or SEQ:HASH): a seq from 1, then 64 hex digits")
+    return int(m.group(1)), m.group(2).lower()
 
 
 class Parser(argparse.ArgumentParser):
@@ -2475,9 +2479,9 @@ def main(argv):
                 description="Check an auditlog export bundle "
                 "(docs/FORMAT.md, section 13).")
     ap.add_argument("bundle", metavar="BUNDLE.tar.gz")
-    ap.add_argument("--expect", metavar="SEQ:HASH", type=parse_expect,
+    ap.add_argument("--expect", metavar="'SEQ HASH'", type=parse_expect,
                     help="an anchor kept elsewhere, as 'auditlog head' "
-                    "printed it")
+                    "printed it (SEQ:HASH is taken too)")
     ap.add_argument("--key", metavar="PUBFILE",
                     help="a verifier key (auditlog keygen's NAME.pub): the "
                     "bundle's checkpoint must carry its valid signature")

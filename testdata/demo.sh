@@ -41,7 +41,7 @@ echo
 echo "== auditlog verify"
 "$al" -d "$dir" verify || exit 1
 echo
-echo "== auditlog head (keep it elsewhere: verify --expect SEQ:HASH)"
+echo "== auditlog head (keep it elsewhere: verify --expect "SEQ HASH")"
 "$al" -d "$dir" head
 echo
 echo "== auditlog checkpoint (the tree head to publish, signed with --sign KEY: verify --checkpoint FILE)"

@@ -3,8 +3,9 @@
 
 An independent check of docs/FORMAT.md, written from that document and not
 from the C: it reads JSON lines on stdin, re-encodes each entry to its
-version 1 bytes, hashes them as RFC 6962 leaves, and checks the hashes, the
-chain and the policy digests.  Only Python's standard library.  The
+bytes (version 1 for access and policy entries, 2 for checkpoints),
+hashes them as RFC 6962 leaves, and checks the hashes, the chain, the
+policy digests and each checkpoint's size.  Only Python's standard library.  The
 encoding itself (sections 3 and 4) is contrib/verify-export.py's, the one
 Python implementation of it.
 

@@ -43,13 +43,13 @@ check "...and nothing on stdout" [ ! -s "$T/out" ]
 expect 1 "a support access without a ticket is denied" al record \
     --actor alice --customer acme --purpose support-ticket --action read
 check "...naming the missing reference" err_has \
-    "denied (seq 5): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[0-9]+'"
+    "denied (seq 5): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[1-9][0-9]{0,9}'"
 expect 1 "selling is denied" al record --actor svc:billing --customer acme \
     --purpose service-provision --action sell
 check "...by the deny rule" err_has "forbidden by the deny rule at default.policy:20"
 expect 1 "a malformed ticket is denied" al record --actor bob --customer acme \
     --purpose support-ticket --ref 4711 --action read
-check "...naming the pattern" err_has "reference '4711' does not match 'SUP-[0-9]+'"
+check "...naming the pattern" err_has "reference '4711' does not match 'SUP-[1-9][0-9]{0,9}'"
 expect 0 "head after six entries" al head
 check "...is seq 7" sh -c "grep -Eq '^7 [0-9a-f]{64}\$' '$T/out'"
 head1=$(cat "$T/out")

@@ -83,10 +83,25 @@ ent_free(struct ent *x)
 	x->cap = 0;
 }
 
+/*
+ * An edit may need more room than the map the log was last written with:
+ * an op that runs out of it (MDB_MAP_FULL, in any put or the commit) sets
+ * map_full, and main drops the transaction, doubles the map and runs the
+ * op again from the start, as the library's writer does.  Nothing an op
+ * prints goes out before the commit (see out_line), so a second run
+ * prints it once.
+ */
+#define MAP_TRIES	12
+static int	map_full;
+static char	out_line[128];
+
 static int
 lmdb_fail(int rc, const char *what)
 {
-	warnx("%s: %s", what, mdb_strerror(rc));
+	if (rc == MDB_MAP_FULL)
+		map_full = 1;
+	else
+		warnx("%s: %s", what, mdb_strerror(rc));
 	return -1;
 }
 
@@ -115,14 +130,16 @@ seq_key(uint8_t kb[8], uint64_t seq)
 	return k;
 }
 
+/* Open the log for writing; mapsize 0 keeps the map it was written with. */
 static int
-db_open(struct db *d, const char *dir)
+db_open(struct db *d, const char *dir, size_t mapsize)
 {
 	int	rc;
 
 	if ((rc = mdb_env_create(&d->env)) != 0)
 		return lmdb_fail(rc, "create environment");
-	if ((rc = mdb_env_set_maxdbs(d->env, 8)) != 0)
+	if ((rc = mdb_env_set_maxdbs(d->env, 8)) != 0 ||
+	    (mapsize != 0 && (rc = mdb_env_set_mapsize(d->env, mapsize)) != 0))
 		return lmdb_fail(rc, "configure environment");
 	if ((rc = mdb_env_open(d->env, dir, 0, 0600)) != 0) {
 		warnx("%s: %s", dir, mdb_strerror(rc));
@@ -1185,8 +1202,9 @@ op_forge(struct db *d, int argc, char **argv)
 	    set_head(d, e.seq, h) != 0)
 		goto done;
 	al_hex(h, AL_HASH_LEN, hex);
-	if (printf("%llu %s\n", (unsigned long long)e.seq, hex) < 0) {
-		warn("stdout");
+	if ((size_t)snprintf(out_line, sizeof(out_line), "%llu %s\n",
+	    (unsigned long long)e.seq, hex) >= sizeof(out_line)) {
+		warnx("forge: the line to print is too long");
 		goto done;
 	}
 	rc = 0;
@@ -1460,14 +1478,28 @@ op_rechain(struct db *d, int argc, char **argv)
 	return op_field(d, argc, argv, 1);
 }
 
+/* One run of an op in its own transaction, committed; -1 on failure. */
+static int
+run_op(struct db *d, const char *op, int (*fn)(struct db *, int, char **),
+    int argc, char **argv)
+{
+	if (strncmp(op, "tree-", 5) == 0) {
+		if (op_tree(d, op, argc, argv) != 0)
+			return -1;
+	} else if (fn(d, argc, argv) != 0 || tree_rebuild(d) != 0)
+		return -1;
+	return db_commit(d);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct db	  d;
+	MDB_envinfo	  info;
 	int		(*fn)(struct db *, int, char **) = NULL;
 	const char	 *dir, *op;
-	size_t		  i;
-	int		  status = 1;
+	size_t		  i, mapsize = 0;
+	int		  rc, tries, status = 1;
 
 	memset(&d, 0, sizeof(d));
 	if (argc < 3) {
@@ -1492,16 +1524,34 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (db_open(&d, dir) != 0)
-		goto done;
-	if (strncmp(op, "tree-", 5) == 0) {
-		if (op_tree(&d, op, argc - 3, argv + 3) != 0)
+	for (tries = 0;; tries++) {
+		map_full = 0;
+		out_line[0] = '\0';
+		if (db_open(&d, dir, mapsize) != 0)
 			goto done;
-	} else if (fn(&d, argc - 3, argv + 3) != 0 || tree_rebuild(&d) != 0)
-		goto done;
-	if (db_commit(&d) != 0)
-		goto done;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (run_op(&d, op, fn, argc - 3, argv + 3) == 0)
+			break;
+		if (!map_full)
+			goto done;
+		if (tries + 1 == MAP_TRIES) {
+			warnx("the map is still full after %d tries", tries + 1);
+			goto done;
+		}
+		if ((rc = mdb_env_info(d.env, &info)) != 0) {
+			lmdb_fail(rc, "read the map size");
+			goto done;
+		}
+		if (info.me_mapsize > SIZE_MAX / 2) {
+			warnx("the map cannot grow past %zu bytes",
+			    info.me_mapsize);
+			goto done;
+		}
+		mapsize = info.me_mapsize * 2;
+		db_close(&d);
+		memset(&d, 0, sizeof(d));
+	}
+	if (fputs(out_line, stdout) == EOF || fflush(stdout) != 0 ||
+	    ferror(stdout)) {
 		warn("stdout");
 		goto done;
 	}
