@@ -16,16 +16,8 @@
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
+/* Messages on stderr, "auditlog: verb: ...", and exit statuses (msg.c). */
 extern const char *progverb;
-
-/* Problems found by verify and verify-export, as text or JSON. */
-struct problems {
-	int		 json;
-	size_t		 n;
-	const char	*whole;		/* "log" or "bundle" */
-};
-void	 print_problem(struct problems *, uint64_t seq, const char *);
-void	 on_problem(void *problems, uint64_t seq, const char *);
 void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 msg_term(const char *prefix, const char *text);
 int	 lib_fail(int rc, al_log *, int exit_if_corrupt);
@@ -36,6 +28,15 @@ int	 help(const char *usage);
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
+
+/* Problems found by verify and verify-export, as text or JSON. */
+struct problems {
+	int		 json;
+	size_t		 n;
+	const char	*whole;		/* "log" or "bundle" */
+};
+void	 print_problem(struct problems *, uint64_t seq, const char *);
+void	 on_problem(void *problems, uint64_t seq, const char *);
 int	 read_text(const char *path, int install, char **text, size_t *len,
 	    const char **name);
 const char *whoami(void);
