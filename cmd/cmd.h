@@ -29,6 +29,18 @@ int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
 
+/* Files read whole (files.c); failures are said, and statuses returned. */
+#define KEY_MAX		4096
+#define NOTE_MAX	(64 * 1024)
+int	 read_text(const char *path, int install, char **text, size_t *len,
+	    const char **name);
+int	 read_small(const char *path, size_t max, int secret, char **out,
+	    size_t *len);
+void	 free_secret(char *, size_t);
+int	 read_checkpoint(const char *file, const char *key,
+	    struct al_checkpoint *, char **text, size_t *len);
+int	 read_vkey(const char *file, char **key);
+
 /* Problems found by verify and verify-export, as text or JSON. */
 struct problems {
 	int		 json;
@@ -37,8 +49,6 @@ struct problems {
 };
 void	 print_problem(struct problems *, uint64_t seq, const char *);
 void	 on_problem(void *problems, uint64_t seq, const char *);
-int	 read_text(const char *path, int install, char **text, size_t *len,
-	    const char **name);
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);
@@ -64,11 +74,6 @@ int	 filter_check(const struct al_filter *, const char *usage);
 
 int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
-int	 read_small(const char *path, size_t max, int secret, char **out,
-	    size_t *len);
-int	 read_checkpoint(const char *file, const char *key,
-	    struct al_checkpoint *, char **text, size_t *len);
-int	 read_vkey(const char *file, char **key);
 int	 cmd_check(int, char **, const char *);
 int	 cmd_checkpoint(int, char **, const char *);
 int	 cmd_keygen(int, char **, const char *);
