@@ -30,12 +30,15 @@ int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
 
 /* Files read whole (files.c); failures are said, and statuses returned. */
-#define KEY_MAX		4096
-#define NOTE_MAX	(64 * 1024)
-int	 read_text(const char *path, int install, char **text, size_t *len,
-	    const char **name);
-int	 read_small(const char *path, size_t max, int secret, char **out,
-	    size_t *len);
+enum file_kind {
+	FILE_POLICY,		/* a policy to check; "-" is standard input */
+	FILE_POLICY_INSTALL,	/* a policy to install: its owner's to write */
+	FILE_CHECKPOINT,	/* a checkpoint note */
+	FILE_VKEY,		/* a verifier key */
+	FILE_SKEY,		/* a signer key: its owner's alone to read */
+};
+int	 read_file(const char *path, enum file_kind, char **out, size_t *len);
+const char *file_name(const char *path);
 void	 free_secret(char *, size_t);
 int	 read_checkpoint(const char *file, const char *key,
 	    struct al_checkpoint *, char **text, size_t *len);

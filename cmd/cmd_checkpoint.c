@@ -48,7 +48,7 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 	if (actor != NULL && keyfile == NULL)
 		return usage_error(checkpoint_usage, "--actor goes with "
 		    "--sign: only a signed checkpoint is recorded");
-	if (keyfile != NULL && (status = read_small(keyfile, KEY_MAX, 1,
+	if (keyfile != NULL && (status = read_file(keyfile, FILE_SKEY,
 	    &skey, &klen)) != EX_OK)
 		return status;
 	if (keyfile != NULL && actor == NULL)

@@ -204,10 +204,10 @@ cmd_export(int argc, char **argv, const char *dir)
 		}
 	}
 	a.o.scratch = scratch;
-	if (a.checkpoint != NULL && (status = read_small(a.checkpoint,
-	    64 * 1024, 0, &cptext, &len)) != EX_OK)
+	if (a.checkpoint != NULL && (status = read_file(a.checkpoint,
+	    FILE_CHECKPOINT, &cptext, &len)) != EX_OK)
 		goto done;
-	if (a.sign != NULL && (status = read_small(a.sign, 4096, 1, &skey,
+	if (a.sign != NULL && (status = read_file(a.sign, FILE_SKEY, &skey,
 	    &klen)) != EX_OK)
 		goto done;
 	status = EX_OK;
@@ -267,10 +267,7 @@ done:
 	free(tmp);
 	free(copy);
 	free(cptext);
-	if (skey != NULL) {
-		explicit_bzero(skey, klen);
-		free(skey);
-	}
+	free_secret(skey, klen);
 	al_close(l);
 	return status;
 }

@@ -50,9 +50,10 @@ cmd_init(int argc, char **argv, const char *dir)
 	if ((env = getenv("AUDITLOG_SERVICE")) != NULL && *env != '\0')
 		o.service = env;
 	if (file != NULL) {
-		if ((status = read_text(file, 1, &text, &o.policy_len,
-		    &o.policy_name)) != EX_OK)
+		if ((status = read_file(file, FILE_POLICY_INSTALL, &text,
+		    &o.policy_len)) != EX_OK)
 			return status;
+		o.policy_name = file_name(file);
 		o.policy_text = text;
 		if ((status = policy_errors(o.policy_name, text,
 		    o.policy_len)) != EX_OK)

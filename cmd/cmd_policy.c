@@ -38,8 +38,9 @@ check(const char *file)
 	size_t		 len;
 	int		 status;
 
-	if ((status = read_text(file, 0, &text, &len, &name)) != EX_OK)
+	if ((status = read_file(file, FILE_POLICY, &text, &len)) != EX_OK)
 		return status;
+	name = file_name(file);
 	status = policy_errors(name, text, len);
 	free(text);
 	return status == EX_OK ? finish(EX_OK) : status;
@@ -79,9 +80,10 @@ set(int argc, char **argv, const char *dir)
 	if (actor == NULL)
 		return usage_error(usage, "--actor is required: say who "
 		    "changes the policy");
-	if ((status = read_text(argv[optind], 1, &text, &len, &name)) !=
-	    EX_OK)
+	if ((status = read_file(argv[optind], FILE_POLICY_INSTALL, &text,
+	    &len)) != EX_OK)
 		return status;
+	name = file_name(argv[optind]);
 	if ((status = policy_errors(name, text, len)) != EX_OK)
 		goto done;
 	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')

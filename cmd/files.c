@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,114 +13,77 @@
 
 #include "cmd.h"
 
-/*
- * Read a policy file ("-": standard input) whole.  For installing, the
- * file must be a regular file that only its owner can write, as doas
- * demands of its configuration.
- */
-int
-read_text(const char *path, int install, char **text, size_t *len,
-    const char **name)
-{
-	struct stat	 st;
-	const char	*slash;
-	char		*buf = NULL, *nbuf;
-	size_t		 n = 0, cap = 0;
-	ssize_t		 r;
-	int		 fd, status = EX_USAGE;
+#define KEY_MAX		4096
+#define NOTE_MAX	(64 * 1024)
 
-	*text = NULL;
-	if (strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-		*name = "stdin";
+#define F_STDIN		0x01	/* "-" is standard input */
+#define F_INSTALL	0x02	/* group and others may not write it */
+#define F_SECRET	0x04	/* its owner's alone; wiped wherever freed */
+#define F_NONUL		0x08	/* a NUL byte in it is refused */
+
+/*
+ * What each kind of file may be.  A policy to install must be a file that
+ * only its owner can write, as doas demands of its configuration; a signer
+ * key one that only its owner can read, as ssh demands of its keys.
+ */
+static const struct {
+	size_t		 max;		/* bytes, at most */
+	int		 flags;		/* F_* */
+	const char	*what;		/* a directory is "not a WHAT" */
+} kinds[] = {
+	[FILE_POLICY] =		{ AL_MAX_POLICY, F_STDIN, "policy file" },
+	[FILE_POLICY_INSTALL] =	{ AL_MAX_POLICY, F_STDIN | F_INSTALL,
+				  "policy file" },
+	[FILE_CHECKPOINT] =	{ NOTE_MAX, F_NONUL, NULL },
+	[FILE_VKEY] =		{ KEY_MAX, F_NONUL, NULL },
+	[FILE_SKEY] =		{ KEY_MAX, F_NONUL | F_SECRET, NULL },
+};
+
+/* Make room for cap bytes and a NUL; a secret leaves no copy behind. */
+static int
+grow(char **buf, size_t n, size_t cap, int secret)
+{
+	char	*nbuf;
+
+	if (!secret) {
+		if ((nbuf = realloc(*buf, cap + 1)) == NULL)
+			return -1;
 	} else {
-		if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
-			msg("%s: %s", path, strerror(errno));
-			return errno == ENOENT || errno == EACCES ? EX_USAGE :
-			    EX_UNAVAIL;
+		if ((nbuf = malloc(cap + 1)) == NULL)
+			return -1;
+		if (*buf != NULL) {
+			memcpy(nbuf, *buf, n);
+			explicit_bzero(*buf, n);
+			free(*buf);
 		}
-		slash = strrchr(path, '/');
-		*name = slash ? slash + 1 : path;
 	}
-	if (fstat(fd, &st) != 0) {
-		msg("%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		msg("%s: is a directory, not a policy file", path);
-		goto done;
-	}
-	if (fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
-		msg("%s: not a regular file", path);
-		goto done;
-	}
-	if (install && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		msg("%s: others can write to it; refusing to install it "
-		    "(chmod go-w)", path);
-		goto done;
-	}
-	if (fd != STDIN_FILENO && fcntl(fd, F_SETFL, 0) == -1) {
-		msg("%s: %s", path, strerror(errno));
-		goto done;
-	}
-	for (;;) {
-		if (cap - n < 4096) {
-			if (cap > AL_MAX_POLICY) {
-				msg("%s: larger than %d bytes", path,
-				    AL_MAX_POLICY);
-				goto done;
-			}
-			cap = cap ? cap * 2 : 8192;
-			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
-				msg("out of memory");
-				status = EX_UNAVAIL;
-				goto done;
-			}
-			buf = nbuf;
-		}
-		if ((r = read(fd, buf + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			msg("%s: %s", path, strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > AL_MAX_POLICY) {
-		msg("%s: larger than %d bytes", path, AL_MAX_POLICY);
-		goto done;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	buf = NULL;
-	status = EX_OK;
-done:
-	free(buf);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return status;
+	*buf = nbuf;
+	return 0;
 }
 
 /*
- * Read a small file whole, NUL-terminated.  A signer key must be readable
- * by its owner only, as ssh demands of its keys; it is wiped when freed.
+ * Read a file of a kind whole, NUL-terminated, into *out (free() it;
+ * free_secret() a signer key).  Problems are said as "PATH: why"; the
+ * status is EX_USAGE for a file that is missing, unreadable by us or not
+ * of its kind, EX_UNAVAIL when reading it fails.
  */
 int
-read_small(const char *path, size_t max, int secret, char **out,
-    size_t *len)
+read_file(const char *path, enum file_kind kind, char **out, size_t *len)
 {
+	const size_t	 max = kinds[kind].max;
+	const int	 flags = kinds[kind].flags;
+	const int	 secret = (flags & F_SECRET) != 0;
 	struct stat	 st;
 	char		*buf = NULL;
-	size_t		 n = 0;
+	size_t		 n = 0, cap;
 	ssize_t		 r;
-	int		 fd = -1, status = EX_USAGE;
+	int		 fd, status = EX_USAGE;
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
+	if ((flags & F_STDIN) && strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
 		msg("%s: %s", path, strerror(errno));
 		return errno == ENOENT || errno == EACCES ? EX_USAGE :
 		    EX_UNAVAIL;
@@ -128,8 +92,17 @@ read_small(const char *path, size_t max, int secret, char **out,
 		msg("%s: %s", path, strerror(errno));
 		goto done;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && kinds[kind].what != NULL) {
+		msg("%s: is a directory, not a %s", path, kinds[kind].what);
+		goto done;
+	}
+	if (fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
 		msg("%s: not a regular file", path);
+		goto done;
+	}
+	if ((flags & F_INSTALL) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		msg("%s: others can write to it; refusing to install it "
+		    "(chmod go-w)", path);
 		goto done;
 	}
 	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
@@ -137,32 +110,46 @@ read_small(const char *path, size_t max, int secret, char **out,
 		    "it (chmod 600)", path);
 		goto done;
 	}
-	if ((size_t)st.st_size > max) {
+	if (fd != STDIN_FILENO && (uintmax_t)st.st_size > max) {
 		msg("%s: larger than %zu bytes", path, max);
 		goto done;
 	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		msg("out of memory");
-		status = EX_UNAVAIL;
+	/* Opened without blocking, for a FIFO; read it as any file. */
+	if (fd != STDIN_FILENO && fcntl(fd, F_SETFL, 0) == -1) {
+		msg("%s: %s", path, strerror(errno));
 		goto done;
 	}
-	while (n < max) {
-		if ((r = read(fd, buf + n, max - n)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
+	/* A file's own size, and one byte more to see its end; a pipe's
+	 * room grows.  Never more than max + 1: that byte is one too many. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ?
+	    (size_t)st.st_size + 1 : 8192;
+	for (;;) {
+		if (n == cap || buf == NULL) {
+			if (buf != NULL)
+				cap *= 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if (grow(&buf, n, cap, secret) != 0) {
+				msg("out of memory");
+				status = EX_UNAVAIL;
+				goto done;
+			}
+		}
+		if ((r = read(fd, buf + n, cap - n)) == -1) {
+			if (errno == EINTR)
 				continue;
 			msg("%s: %s", path, strerror(errno));
 			status = EX_UNAVAIL;
 			goto done;
 		}
-		if (r == 0)
+		if (r == 0 || (n += (size_t)r) > max)
 			break;
-		n += (size_t)r;
 	}
-	if (n == max) {
+	if (n > max) {
 		msg("%s: larger than %zu bytes", path, max);
 		goto done;
 	}
-	if (memchr(buf, '\0', n) != NULL) {
+	if ((flags & F_NONUL) && memchr(buf, '\0', n) != NULL) {
 		msg("%s: has a NUL byte", path);
 		goto done;
 	}
@@ -172,13 +159,24 @@ read_small(const char *path, size_t max, int secret, char **out,
 	buf = NULL;
 	status = EX_OK;
 done:
-	if (buf != NULL) {
-		explicit_bzero(buf, max + 1);
-		free(buf);
-	}
-	if (fd != -1)
+	if (secret && buf != NULL)
+		explicit_bzero(buf, n);
+	free(buf);
+	if (fd != STDIN_FILENO)
 		close(fd);
 	return status;
+}
+
+/* How messages name a file: its last part, or "stdin" for "-". */
+const char *
+file_name(const char *path)
+{
+	const char	*slash;
+
+	if (strcmp(path, "-") == 0)
+		return "stdin";
+	slash = strrchr(path, '/');
+	return slash != NULL ? slash + 1 : path;
 }
 
 void
@@ -203,7 +201,7 @@ read_checkpoint(const char *file, const char *key, struct al_checkpoint *cp,
 	size_t	 n;
 	int	 rc, status;
 
-	if ((status = read_small(file, NOTE_MAX, 0, &t, &n)) != EX_OK)
+	if ((status = read_file(file, FILE_CHECKPOINT, &t, &n)) != EX_OK)
 		return status;
 	if ((rc = al_checkpoint_parse(t, n, key, cp, err, sizeof(err))) != 0) {
 		if (snprintf(pre, sizeof(pre), "%s: ", file) < 0)
@@ -229,7 +227,7 @@ read_vkey(const char *file, char **key)
 	size_t	n;
 	int	status;
 
-	if ((status = read_small(file, KEY_MAX, 0, key, &n)) != EX_OK)
+	if ((status = read_file(file, FILE_VKEY, key, &n)) != EX_OK)
 		return status;
 	if (al_key_check(*key, err, sizeof(err)) != 0) {
 		if (snprintf(pre, sizeof(pre), "%s: ", file) < 0)
