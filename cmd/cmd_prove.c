@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "cmd.h"
 
 static int
@@ -17,7 +15,7 @@ b64_line(FILE *fp, const uint8_t *h)
 {
 	char	b[4 * ((AL_HASH_LEN + 2) / 3) + 1];
 
-	EVP_EncodeBlock((uint8_t *)b, h, AL_HASH_LEN);
+	al_base64(h, AL_HASH_LEN, b);
 	return fprintf(fp, "%s\n", b) < 0 ? -1 : 0;
 }
 
