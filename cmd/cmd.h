@@ -44,7 +44,7 @@ int	 read_checkpoint(const char *file, const char *key,
 	    struct al_checkpoint *, char **text, size_t *len);
 int	 read_vkey(const char *file, char **key);
 
-/* Problems found by verify and verify-export, as text or JSON. */
+/* What verify and verify-export print, as text or JSON (verify_out.c). */
 struct problems {
 	int		 json;
 	size_t		 n;
@@ -52,6 +52,10 @@ struct problems {
 };
 void	 print_problem(struct problems *, uint64_t seq, const char *);
 void	 on_problem(void *problems, uint64_t seq, const char *);
+void	 summary_text(const struct al_verify_summary *,
+	    const struct al_checkpoint *);
+void	 summary_json(const struct al_verify_summary *,
+	    const struct al_checkpoint *);
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);

@@ -41,38 +41,6 @@ static const char usage_text[] =
     "usage: auditlog [-d DIR] COMMAND [ARGS]\n"
     "       auditlog --help | --version | COMMAND --help\n";
 
-/*
- * One problem that verify or verify-export found: a line "seq N: ..." (or
- * "WHOLE: ..." for one about the whole), or an object of a JSON array.
- */
-void
-print_problem(struct problems *p, uint64_t seq, const char *text)
-{
-	if (p->json) {
-		fputs(p->n++ ? "," : "", stdout);
-		if (seq)
-			printf("{\"seq\":%" PRIu64 ",\"problem\":", seq);
-		else
-			fputs("{\"seq\":null,\"problem\":", stdout);
-		put_json(stdout, text, strlen(text));
-		putchar('}');
-		return;
-	}
-	p->n++;
-	if (seq)
-		printf("seq %" PRIu64 ": ", seq);
-	else
-		printf("%s: ", p->whole);
-	put_term(stdout, text, strlen(text), 0);
-	putchar('\n');
-}
-
-void
-on_problem(void *arg, uint64_t seq, const char *text)
-{
-	print_problem(arg, seq, text);
-}
-
 /* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
 static int
 parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
