@@ -45,17 +45,20 @@ int	 read_checkpoint(const char *file, const char *key,
 int	 read_vkey(const char *file, char **key);
 
 /* What verify and verify-export print, as text or JSON (verify_out.c). */
-struct problems {
+struct verdict {
 	int		 json;
-	size_t		 n;
+	size_t		 n;		/* problems printed */
 	const char	*whole;		/* "log" or "bundle" */
 };
-void	 print_problem(struct problems *, uint64_t seq, const char *);
-void	 on_problem(void *problems, uint64_t seq, const char *);
-void	 summary_text(const struct al_verify_summary *,
+void	 verdict_begin(struct verdict *);
+void	 on_problem(void *verdict, uint64_t seq, const char *);
+void	 verdict_log(struct verdict *, const struct al_verify_summary *,
 	    const struct al_checkpoint *);
-void	 summary_json(const struct al_verify_summary *,
-	    const struct al_checkpoint *);
+void	 verdict_bundle(struct verdict *, const struct al_bundle_summary *);
+void	 verdict_not_run(struct verdict *);
+void	 verdict_alone(struct verdict *, const char *problem);
+void	 verdict_error(struct verdict *, const char *why);
+
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);

@@ -33,36 +33,26 @@ static int
 run(const char *dir, struct al_verify_opts *o, int json)
 {
 	struct al_verify_summary s;
-	struct problems		 p = { json, 0, "log" };
+	struct verdict		 v = { json, 0, "log" };
 	al_log			*l = NULL;
 	int			 rc, status;
 
 	o->problem = on_problem;
-	o->arg = &p;
+	o->arg = &v;
 	if ((rc = al_open(dir, AL_RDONLY, &l)) != 0) {
 		status = lib_fail(rc, l, EX_NO);
-		if (json) {
-			printf("{\"ok\":false,\"problems\":[{\"seq\":null,"
-			    "\"problem\":");
-			put_json(stdout, al_errmsg(l), strlen(al_errmsg(l)));
-			printf("}]}\n");
-		}
+		verdict_alone(&v, al_errmsg(l));
 		goto done;
 	}
-	if (json)
-		fputs("{\"problems\":[", stdout);
+	verdict_begin(&v);
 	if ((rc = al_verify(l, o, &s)) != 0) {
 		status = lib_fail(rc, l, EX_NO);
-		if (json)
-			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+		verdict_not_run(&v);
 		if (status == EX_OK)
 			status = EX_UNAVAIL;
 		goto done;
 	}
-	if (json)
-		summary_json(&s, o->checkpoint);
-	else
-		summary_text(&s, o->checkpoint);
+	verdict_log(&v, &s, o->checkpoint);
 	status = s.problems ? EX_NO : EX_OK;
 	if (status == EX_NO)
 		msg("%" PRIu64 " problem%s found", s.problems,
@@ -135,9 +125,10 @@ cmd_verify(int argc, char **argv, const char *dir)
 {
 	struct al_verify_opts	 o;
 	struct al_checkpoint	 cp;
+	struct verdict		 v = { 0, 0, "log" };
 	const char		*cpfile = NULL, *keyfile = NULL;
 	pid_t			 pid;
-	char			*buf;
+	char			*buf, why[128];
 	size_t			 len = 0;
 	int			 ch, json = 0, wstatus, fds[2];
 	int			 status = EX_OK;
@@ -221,9 +212,10 @@ cmd_verify(int argc, char **argv, const char *dir)
 	free(buf);
 	msg("the log's data file is damaged: the reader died of signal %d "
 	    "(%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
-	if (json)
-		printf("{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":"
-		    "\"the data file is damaged: the reader died of signal "
-		    "%d\"}]}\n", WTERMSIG(wstatus));
+	if (snprintf(why, sizeof(why), "the data file is damaged: the reader "
+	    "died of signal %d", WTERMSIG(wstatus)) >= (int)sizeof(why))
+		why[0] = '\0';
+	v.json = json;
+	verdict_alone(&v, why);
 	return finish(EX_NO);
 }

@@ -1,6 +1,15 @@
 /*
  * verify_out.c - what verify and verify-export print: the problems as
  * they are found, then the summary, as text or as one JSON object
+ *
+ * With --json, standard output holds one object and nothing else.  A run
+ * that gets going writes {"problems":[ first (verdict_begin), an element
+ * a problem (on_problem), then the rest of the object: its summary
+ * (verdict_log, verdict_bundle) or that it could not run
+ * (verdict_not_run).  One that cannot start writes an object of its own
+ * (verdict_alone, verdict_error).  Without --json, the functions that
+ * only close or replace the object print nothing: the command's message
+ * on stderr says it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,12 +19,19 @@
 
 #include "cmd.h"
 
+void
+verdict_begin(struct verdict *v)
+{
+	if (v->json)
+		fputs("{\"problems\":[", stdout);
+}
+
 /*
  * One problem that verify or verify-export found: a line "seq N: ..." (or
  * "WHOLE: ..." for one about the whole), or an object of a JSON array.
  */
-void
-print_problem(struct problems *p, uint64_t seq, const char *text)
+static void
+print_problem(struct verdict *p, uint64_t seq, const char *text)
 {
 	if (p->json) {
 		fputs(p->n++ ? "," : "", stdout);
@@ -42,7 +58,7 @@ on_problem(void *arg, uint64_t seq, const char *text)
 	print_problem(arg, seq, text);
 }
 
-void
+static void
 summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 {
 	char	t1[40], t2[40], hex[2 * AL_HASH_LEN + 1];
@@ -84,7 +100,7 @@ summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 		    s->problems == 1 ? "" : "s");
 }
 
-void
+static void
 summary_json(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 {
 	char	t[40], hex[2 * AL_HASH_LEN + 1];
@@ -117,4 +133,85 @@ summary_json(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 		    "checked\":%s},", cp->size, cp->signed_by_key ? "true" :
 		    "false");
 	printf("\"problems_found\":%" PRIu64 "}\n", s->problems);
+}
+
+/* verify's summary, after its problems. */
+void
+verdict_log(struct verdict *v, const struct al_verify_summary *s,
+    const struct al_checkpoint *cp)
+{
+	if (v->json)
+		summary_json(s, cp);
+	else
+		summary_text(s, cp);
+}
+
+/* verify-export's summary, after its problems. */
+void
+verdict_bundle(struct verdict *v, const struct al_bundle_summary *s)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(s->head_hash, AL_HASH_LEN, hex);
+	if (v->json) {
+		printf("],\"ok\":%s,\"entries\":%" PRIu64,
+		    s->problems ? "false" : "true", s->entries);
+		if (s->entries)
+			printf(",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
+			    PRIu64, s->first_seq, s->last_seq);
+		else
+			printf(",\"first_seq\":null,\"last_seq\":null");
+		if (s->head_seq)
+			printf(",\"head\":{\"seq\":%" PRIu64 ",\"hash\":"
+			    "\"%s\"}", s->head_seq, hex);
+		else
+			printf(",\"head\":null");
+		if (s->tree_size)
+			printf(",\"tree\":{\"size\":%" PRIu64 ",\"signed\":"
+			    "%s}", s->tree_size, s->signed_by_key ? "true" :
+			    "false");
+		printf(",\"problems_found\":%" PRIu64 "}\n", s->problems);
+	} else if (s->problems == 0) {
+		printf("bundle verified: %" PRIu64 " entries", s->entries);
+		if (s->entries)
+			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s->first_seq,
+			    s->last_seq);
+		printf(", head %" PRIu64 " %s\n", s->head_seq, hex);
+		if (s->tree_size)
+			printf("proven in the log's tree of size %" PRIu64
+			    "%s\n", s->tree_size, s->signed_by_key ?
+			    ", whose head the key signed" : "");
+	} else
+		printf("FAILED: %" PRIu64 " problem%s\n", s->problems,
+		    s->problems == 1 ? "" : "s");
+}
+
+/* The run began but could not finish: close the object. */
+void
+verdict_not_run(struct verdict *v)
+{
+	if (v->json)
+		printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+}
+
+/* The run could not begin, for a problem with the whole: its object. */
+void
+verdict_alone(struct verdict *v, const char *problem)
+{
+	if (!v->json)
+		return;
+	printf("{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":");
+	put_json(stdout, problem, strlen(problem));
+	printf("}]}\n");
+}
+
+/* The run could not begin, for want of its input: its object. */
+void
+verdict_error(struct verdict *v, const char *why)
+{
+	if (!v->json)
+		return;
+	printf("{\"ok\":false,\"error\":");
+	put_json(stdout, why, strlen(why));
+	printf("}\n");
 }
