@@ -59,6 +59,7 @@ void	 verdict_not_run(struct verdict *);
 void	 verdict_alone(struct verdict *, const char *problem);
 void	 verdict_error(struct verdict *, const char *why);
 
+/* Options (opt.c). */
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);

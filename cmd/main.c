@@ -1,16 +1,7 @@
-/* main.c - auditlog: the command table and what every command shares */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <getopt.h>
-#include <pwd.h>
-#include <stdarg.h>
+/* main.c - auditlog: the command table and main() */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 
@@ -40,48 +31,6 @@ static const struct command {
 static const char usage_text[] =
     "usage: auditlog [-d DIR] COMMAND [ARGS]\n"
     "       auditlog --help | --version | COMMAND --help\n";
-
-/* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
-static int
-parse_anchor(const char *arg, uint64_t *seq, uint8_t hash[AL_HASH_LEN])
-{
-	const char		*colon = strchr(arg, ':');
-	char			*end;
-	unsigned long long	 n;
-
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (colon == NULL || end != colon || errno || n == 0 || arg[0] == '-' ||
-	    al_unhex(colon + 1, hash, AL_HASH_LEN) != 0)
-		return -1;
-	*seq = n;
-	return 0;
-}
-
-/* --expect SEQ:HASH, for verify and verify-export. */
-int
-expect_flag(const char *usage, const char *arg, uint64_t *seq,
-    uint8_t hash[AL_HASH_LEN])
-{
-	if (parse_anchor(arg, seq, hash) != 0)
-		return usage_error(usage, "--expect takes SEQ:HASH as "
-		    "'auditlog head' prints it (with a colon)");
-	return EX_OK;
-}
-
-/* The login name of whoever runs us, or uid:N. */
-const char *
-whoami(void)
-{
-	static char	 buf[32];
-	struct passwd	*pw;
-
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name[0] != '\0')
-		return pw->pw_name;
-	if (snprintf(buf, sizeof(buf), "uid:%u", (unsigned)getuid()) < 0)
-		return "uid:?";
-	return buf;
-}
 
 static int
 usage(FILE *fp, int status)
