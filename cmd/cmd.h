@@ -2,6 +2,7 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "auditlog.h"
@@ -59,7 +60,27 @@ void	 verdict_not_run(struct verdict *);
 void	 verdict_alone(struct verdict *, const char *problem);
 void	 verdict_error(struct verdict *, const char *why);
 
-/* Options (opt.c). */
+/*
+ * Options (opt.c): a command's loop is
+ *	while ((ch = opt_next(&op)) > 0) switch (ch) { ... }
+ *	if (ch == OPT_STOP) return op.status;
+ */
+struct opts {
+	int			 argc;
+	char			**argv;
+	const char		*shortopts;	/* ":" and any short ones */
+	const struct option	*longopts;	/* "help" gives 'h' */
+	const char		*usage;
+	int			 operands;	/* taken, and checked by the caller */
+	int			 index;		/* of the long option found */
+	int			 status;	/* with OPT_STOP: to return */
+	int			 started;
+};
+#define OPTS(argc, argv, shortopts, longopts, usage) \
+	{ (argc), (argv), (shortopts), (longopts), (usage), 0, 0, EX_OK, 0 }
+#define OPT_END		0
+#define OPT_STOP	(-1)
+int	 opt_next(struct opts *);
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);

@@ -24,11 +24,10 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 	size_t		 klen = 0, nlen = 0;
 	uint64_t	 seq;
 	al_log		*l = NULL;
+	struct opts	 op = OPTS(argc, argv, ":", longopts, checkpoint_usage);
 	int		 ch, rc, status;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 's':
 			keyfile = optarg;
@@ -36,15 +35,10 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 		case 'a':
 			actor = optarg;
 			break;
-		case 'h':
-			return help(checkpoint_usage);
-		default:
-			return bad_option(checkpoint_usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(checkpoint_usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (actor != NULL && keyfile == NULL)
 		return usage_error(checkpoint_usage, "--actor goes with "
 		    "--sign: only a signed checkpoint is recorded");

@@ -67,12 +67,11 @@ cmd_keygen(int argc, char **argv, const char *dir)
 	const char	*out = NULL, *name = NULL, *slash;
 	char		 err[256], kpath[4096], ppath[4096];
 	char		*skey = NULL, *vkey = NULL;
+	struct opts	 op = OPTS(argc, argv, ":o:", longopts, keygen_usage);
 	int		 ch, n1, n2, status;
 
 	(void)dir;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'o':
 			out = optarg;
@@ -80,15 +79,10 @@ cmd_keygen(int argc, char **argv, const char *dir)
 		case 'n':
 			name = optarg;
 			break;
-		case 'h':
-			return help(keygen_usage);
-		default:
-			return bad_option(keygen_usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(keygen_usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (out == NULL || *out == '\0')
 		return usage_error(keygen_usage, "-o NAME is required");
 	if (name == NULL) {

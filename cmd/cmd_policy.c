@@ -60,21 +60,19 @@ set(int argc, char **argv, const char *dir)
 	size_t		 len;
 	uint64_t	 seq;
 	al_log		*l = NULL;
+	struct opts	 op = OPTS(argc, argv, ":", setopts, usage);
 	int		 ch, rc, status;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", setopts, NULL)) != -1) {
+	op.operands = 1;
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'a':
 			actor = optarg;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
+	if (ch == OPT_STOP)
+		return op.status;
 	if (argc - optind != 1)
 		return usage_error(usage, "policy set takes one FILE");
 	if (actor == NULL)

@@ -56,11 +56,11 @@ cmd_prove(int argc, char **argv, const char *dir)
 	uint64_t		 seq = 0, size = 0, from = 0, to = 0;
 	size_t			 cplen = 0, i;
 	al_log			*l = NULL;
+	struct opts		 op = OPTS(argc, argv, ":", longopts,
+	    prove_usage);
 	int			 ch, rc, status;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'q':
 			if (size_arg("--seq", optarg, &seq) != EX_OK)
@@ -81,15 +81,10 @@ cmd_prove(int argc, char **argv, const char *dir)
 			if (size_arg("--to", optarg, &to) != EX_OK)
 				return EX_USAGE;
 			break;
-		case 'h':
-			return help(prove_usage);
-		default:
-			return bad_option(prove_usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(prove_usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if ((seq == 0) == (from == 0))
 		return usage_error(prove_usage, "give either --seq or --from");
 	if (seq != 0 && to != 0)

@@ -130,13 +130,12 @@ cmd_verify(int argc, char **argv, const char *dir)
 	pid_t			 pid;
 	char			*buf, why[128];
 	size_t			 len = 0;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, json = 0, wstatus, fds[2];
 	int			 status = EX_OK;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'e':
 			if (expect_flag(usage, optarg, &o.expect_seq,
@@ -153,15 +152,10 @@ cmd_verify(int argc, char **argv, const char *dir)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (keyfile != NULL && cpfile == NULL)
 		return usage_error(usage, "--key goes with --checkpoint");
 	if (cpfile != NULL) {

@@ -34,13 +34,13 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	char			 err[256];
 	char			*key = NULL;
 	const char		*file, *keyfile = NULL, *cpfile = NULL;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, fd, rc, status;
 
 	(void)dir;
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	op.operands = 1;
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'e':
 			if (expect_flag(usage, optarg, &o.expect_seq,
@@ -57,12 +57,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		case 'j':
 			out.json = 1;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
+	if (ch == OPT_STOP)
+		return op.status;
 	if (argc - optind != 1)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];

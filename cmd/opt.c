@@ -1,5 +1,9 @@
-/* opt.c - what the commands' options share: --expect, the default actor */
+/*
+ * opt.c - what the commands' options share: the getopt_long loop, --expect,
+ * the default actor
+ */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +11,45 @@
 #include <unistd.h>
 
 #include "cmd.h"
+
+/*
+ * The next option of a command, as getopt_long returns it, with what
+ * every command does alike done here: --help (getopt_long's 'h') prints
+ * the usage; an unknown option, one without its value, and an argument
+ * when the command takes none are usage errors.  Each of those ends the
+ * loop with OPT_STOP and the status to return in o->status; OPT_END is
+ * the end of the options.
+ */
+int
+opt_next(struct opts *o)
+{
+	int	ch;
+
+	if (!o->started) {
+		optind = 0;	/* glibc: start over, on a new argv */
+		opterr = 0;	/* its messages are ours to say */
+		o->started = 1;
+	}
+	ch = getopt_long(o->argc, o->argv, o->shortopts, o->longopts,
+	    &o->index);
+	switch (ch) {
+	case -1:
+		if (o->operands || optind >= o->argc)
+			return OPT_END;
+		o->status = usage_arg(o->usage, "unexpected argument",
+		    o->argv[optind]);
+		return OPT_STOP;
+	case 'h':
+		o->status = help(o->usage);
+		return OPT_STOP;
+	case ':':
+	case '?':
+		o->status = bad_option(o->usage, ch, o->argv);
+		return OPT_STOP;
+	default:
+		return ch;
+	}
+}
 
 /* An anchor as `auditlog head` prints it, with a colon: SEQ:HASH. */
 static int
