@@ -17,6 +17,11 @@
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
+/* An entry as a table row or a JSON object (entry_out.c). */
+void	 row_header(void);
+void	 row(const struct al_entry *);
+void	 json_entry(FILE *, const struct al_entry *);
+
 /* Messages on stderr, "auditlog: verb: ...", and exit statuses (msg.c). */
 extern const char *progverb;
 void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,7 +76,7 @@ struct opts {
 	const char		*shortopts;	/* ":" and any short ones */
 	const struct option	*longopts;	/* "help" gives 'h' */
 	const char		*usage;
-	int			 operands;	/* taken, and checked by the caller */
+	int			 operands;	/* the caller checks them */
 	int			 index;		/* of the long option found */
 	int			 status;	/* with OPT_STOP: to return */
 	int			 started;
@@ -81,6 +86,7 @@ struct opts {
 #define OPT_END		0
 #define OPT_STOP	(-1)
 int	 opt_next(struct opts *);
+
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);
@@ -104,20 +110,23 @@ int	 filter_flag(int ch, const char *arg, struct al_filter *,
 	    const char *usage);
 int	 filter_check(const struct al_filter *, const char *usage);
 
+/* record --batch (cmd_batch.c). */
 int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
-int	 cmd_check(int, char **, const char *);
+
+/* The commands, in main.c's table: cmd_<verb>.c each. */
+int	 cmd_check(int, char **, const char *);		/* cmd_record.c */
 int	 cmd_checkpoint(int, char **, const char *);
-int	 cmd_keygen(int, char **, const char *);
-int	 cmd_prove(int, char **, const char *);
-int	 cmd_upgrade(int, char **, const char *);
+int	 cmd_export(int, char **, const char *);
 int	 cmd_head(int, char **, const char *);
 int	 cmd_init(int, char **, const char *);
-int	 cmd_export(int, char **, const char *);
+int	 cmd_keygen(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
+int	 cmd_prove(int, char **, const char *);
 int	 cmd_record(int, char **, const char *);
-int	 cmd_report(int, char **, const char *);
+int	 cmd_report(int, char **, const char *);	/* cmd_export.c */
+int	 cmd_upgrade(int, char **, const char *);
 int	 cmd_verify(int, char **, const char *);
 int	 cmd_verify_export(int, char **, const char *);
 

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "entry_out.h"
 
 static const char usage[] =
     "usage: auditlog [-d DIR] log [--customer ID] [--actor WHO] "

@@ -174,8 +174,8 @@ verdict_bundle(struct verdict *v, const struct al_bundle_summary *s)
 	} else if (s->problems == 0) {
 		printf("bundle verified: %" PRIu64 " entries", s->entries);
 		if (s->entries)
-			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s->first_seq,
-			    s->last_seq);
+			printf(" (seq %" PRIu64 " to %" PRIu64 ")",
+			    s->first_seq, s->last_seq);
 		printf(", head %" PRIu64 " %s\n", s->head_seq, hex);
 		if (s->tree_size)
 			printf("proven in the log's tree of size %" PRIu64
