@@ -167,7 +167,7 @@ done:
 	return status;
 }
 
-/* How messages name a file: its last part, or "stdin" for "-". */
+/* The name the log gives a policy read from path: its last part, "stdin". */
 const char *
 file_name(const char *path)
 {
@@ -179,6 +179,7 @@ file_name(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
+/* Free a secret (a signer key) of len bytes, wiped first. */
 void
 free_secret(char *p, size_t len)
 {
