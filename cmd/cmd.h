@@ -2,6 +2,7 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "auditlog.h"
@@ -16,17 +17,13 @@
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
-extern const char *progverb;
-extern unsigned opt_timeout_ms;	/* --timeout, for al_set_timeout */
+/* An entry as a table row or a JSON object (entry_out.c). */
+void	 row_header(void);
+void	 row(const struct al_entry *);
+void	 json_entry(FILE *, const struct al_entry *);
 
-/* Problems found by verify and verify-export, as text or JSON. */
-struct problems {
-	int		 json;
-	size_t		 n;
-	const char	*whole;		/* "log" or "bundle" */
-};
-void	 print_problem(struct problems *, uint64_t seq, const char *);
-void	 on_problem(void *problems, uint64_t seq, const char *);
+/* Messages on stderr, "auditlog: verb: ...", and exit statuses (msg.c). */
+extern const char *progverb;
 void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 msg_term(const char *prefix, const char *text);
 int	 lib_fail(int rc, al_log *, int exit_if_corrupt);
@@ -37,9 +34,63 @@ int	 help(const char *usage);
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
+
+/* al_open, with --timeout and the library's warnings said (main.c). */
+extern unsigned opt_timeout_ms;
 int	 log_open(const char *dir, int flags, al_log **);
-int	 read_text(const char *path, int install, char **text, size_t *len,
-	    const char **name);
+
+/* Files read whole (files.c); failures are said, and statuses returned. */
+enum file_kind {
+	FILE_POLICY,		/* a policy to check; "-" is standard input */
+	FILE_POLICY_INSTALL,	/* a policy to install: its owner's to write */
+	FILE_CHECKPOINT,	/* a checkpoint note */
+	FILE_VKEY,		/* a verifier key */
+	FILE_SKEY,		/* a signer key: its owner's alone to read */
+};
+int	 read_file(const char *path, enum file_kind, char **out, size_t *len);
+const char *file_name(const char *path);
+void	 free_secret(char *, size_t);
+int	 read_checkpoint(const char *file, const char *key,
+	    struct al_checkpoint *, char **text, size_t *len);
+int	 read_vkey(const char *file, char **key);
+
+/* What verify and verify-export print, as text or JSON (verify_out.c). */
+struct verdict {
+	int		 json;
+	size_t		 n;		/* problems printed */
+	const char	*whole;		/* "log" or "bundle" */
+};
+void	 verdict_begin(struct verdict *);
+void	 on_problem(void *verdict, uint64_t seq, const char *);
+void	 verdict_log(struct verdict *, const struct al_verify_summary *,
+	    const struct al_checkpoint *);
+void	 verdict_bundle(struct verdict *, const struct al_bundle_summary *);
+void	 verdict_not_run(struct verdict *);
+void	 verdict_alone(struct verdict *, const char *problem);
+void	 verdict_error(struct verdict *, const char *why);
+
+/*
+ * Options (opt.c): a command's loop is
+ *	while ((ch = opt_next(&op)) > 0) switch (ch) { ... }
+ *	if (ch == OPT_STOP) return op.status;
+ */
+struct opts {
+	int			 argc;
+	char			**argv;
+	const char		*shortopts;	/* ":" and any short ones */
+	const struct option	*longopts;	/* "help" gives 'h' */
+	const char		*usage;
+	int			 operands;	/* the caller checks them */
+	int			 index;		/* of the long option found */
+	int			 status;	/* with OPT_STOP: to return */
+	int			 started;
+};
+#define OPTS(argc, argv, shortopts, longopts, usage) \
+	{ (argc), (argv), (shortopts), (longopts), (usage), 0, 0, EX_OK, 0 }
+#define OPT_END		0
+#define OPT_STOP	(-1)
+int	 opt_next(struct opts *);
+
 const char *whoami(void);
 int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 	    uint8_t hash[AL_HASH_LEN]);
@@ -63,25 +114,23 @@ int	 filter_flag(int ch, const char *arg, struct al_filter *,
 	    const char *usage);
 int	 filter_check(const struct al_filter *, const char *usage);
 
+/* record --batch (cmd_batch.c). */
 int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
-int	 read_small(const char *path, size_t max, int secret, char **out,
-	    size_t *len);
-int	 read_checkpoint(const char *file, const char *key,
-	    struct al_checkpoint *, char **text, size_t *len);
-int	 read_vkey(const char *file, char **key);
-int	 cmd_check(int, char **, const char *);
+
+/* The commands, in main.c's table: cmd_<verb>.c each. */
+int	 cmd_check(int, char **, const char *);		/* cmd_record.c */
 int	 cmd_checkpoint(int, char **, const char *);
-int	 cmd_keygen(int, char **, const char *);
-int	 cmd_prove(int, char **, const char *);
-int	 cmd_upgrade(int, char **, const char *);
+int	 cmd_export(int, char **, const char *);
 int	 cmd_head(int, char **, const char *);
 int	 cmd_init(int, char **, const char *);
-int	 cmd_export(int, char **, const char *);
+int	 cmd_keygen(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
+int	 cmd_prove(int, char **, const char *);
 int	 cmd_record(int, char **, const char *);
-int	 cmd_report(int, char **, const char *);
+int	 cmd_report(int, char **, const char *);	/* cmd_export.c */
+int	 cmd_upgrade(int, char **, const char *);
 int	 cmd_verify(int, char **, const char *);
 int	 cmd_verify_export(int, char **, const char *);
 

@@ -52,16 +52,15 @@ static int
 parse(int argc, char **argv, int export, struct args *a)
 {
 	const char	*usage = export ? export_usage : report_usage;
+	struct opts	 op = OPTS(argc, argv, export ? ":o:" : ":", longopts,
+	    usage);
 	const char	*sde;
 	char		*end;
 	long		 n;
 	int		 ch;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, export ? ":o:" : ":", longopts,
-	    NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'o':
 			if (!export)
@@ -94,18 +93,14 @@ parse(int argc, char **argv, int export, struct args *a)
 				return bad_option(usage, '?', argv);
 			a->json = 1;
 			break;
-		case 'h':
-			return help(usage) == EX_OK ? -1 : EX_UNAVAIL;
-		case ':':
-		case '?':
-			return bad_option(usage, ch, argv);
 		default:
 			if (filter_flag(ch, optarg, &a->o.f, usage) != EX_OK)
 				return EX_USAGE;
 		}
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument", argv[optind]);
+	/* -1: --help was printed, and the command is done. */
+	if (ch == OPT_STOP)
+		return op.status == EX_OK ? -1 : op.status;
 	if (export && a->out == NULL)
 		return usage_error(usage, "-o FILE is required (- for "
 		    "standard output)");
@@ -204,10 +199,10 @@ cmd_export(int argc, char **argv, const char *dir)
 		}
 	}
 	a.o.scratch = scratch;
-	if (a.checkpoint != NULL && (status = read_small(a.checkpoint,
-	    64 * 1024, 0, &cptext, &len)) != EX_OK)
+	if (a.checkpoint != NULL && (status = read_file(a.checkpoint,
+	    FILE_CHECKPOINT, &cptext, &len)) != EX_OK)
 		goto done;
-	if (a.sign != NULL && (status = read_small(a.sign, 4096, 1, &skey,
+	if (a.sign != NULL && (status = read_file(a.sign, FILE_SKEY, &skey,
 	    &klen)) != EX_OK)
 		goto done;
 	status = EX_OK;
@@ -267,10 +262,7 @@ done:
 	free(tmp);
 	free(copy);
 	free(cptext);
-	if (skey != NULL) {
-		explicit_bzero(skey, klen);
-		free(skey);
-	}
+	free_secret(skey, klen);
 	al_close(l);
 	return status;
 }

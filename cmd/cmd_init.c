@@ -23,12 +23,11 @@ cmd_init(int argc, char **argv, const char *dir)
 	const char		*file = NULL, *env;
 	char			*text = NULL;
 	al_log			*l = NULL;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, rc, status;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'p':
 			file = optarg;
@@ -36,23 +35,19 @@ cmd_init(int argc, char **argv, const char *dir)
 		case 'a':
 			o.actor = optarg;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (o.actor == NULL)
 		o.actor = whoami();
 	if ((env = getenv("AUDITLOG_SERVICE")) != NULL && *env != '\0')
 		o.service = env;
 	if (file != NULL) {
-		if ((status = read_text(file, 1, &text, &o.policy_len,
-		    &o.policy_name)) != EX_OK)
+		if ((status = read_file(file, FILE_POLICY_INSTALL, &text,
+		    &o.policy_len)) != EX_OK)
 			return status;
+		o.policy_name = file_name(file);
 		o.policy_text = text;
 		if ((status = policy_errors(o.policy_name, text,
 		    o.policy_len)) != EX_OK)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "entry_out.h"
 
 static const char usage[] =
     "usage: auditlog [-d DIR] log [--customer ID] [--actor WHO] "
@@ -57,12 +56,11 @@ cmd_log(int argc, char **argv, const char *dir)
 	al_log			*l = NULL;
 	unsigned long long	 n = 0;
 	char			*end;
+	struct opts		 op = OPTS(argc, argv, ":n:", longopts, usage);
 	int			 ch, rc, json = 0, status, limit = 0;
 
 	memset(&f, 0, sizeof(f));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case FILTER_CUSTOMER: case FILTER_ACTOR: case FILTER_PURPOSE:
 		case FILTER_DECISION: case FILTER_SINCE: case FILTER_UNTIL:
@@ -81,15 +79,10 @@ cmd_log(int argc, char **argv, const char *dir)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (filter_check(&f, usage) != EX_OK)
 		return EX_USAGE;
 

@@ -38,8 +38,9 @@ check(const char *file)
 	size_t		 len;
 	int		 status;
 
-	if ((status = read_text(file, 0, &text, &len, &name)) != EX_OK)
+	if ((status = read_file(file, FILE_POLICY, &text, &len)) != EX_OK)
 		return status;
+	name = file_name(file);
 	status = policy_errors(name, text, len);
 	free(text);
 	return status == EX_OK ? finish(EX_OK) : status;
@@ -59,29 +60,28 @@ set(int argc, char **argv, const char *dir)
 	size_t		 len;
 	uint64_t	 seq;
 	al_log		*l = NULL;
+	struct opts	 op = OPTS(argc, argv, ":", setopts, usage);
 	int		 ch, rc, status;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", setopts, NULL)) != -1) {
+	op.operands = 1;
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'a':
 			actor = optarg;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
+	if (ch == OPT_STOP)
+		return op.status;
 	if (argc - optind != 1)
 		return usage_error(usage, "policy set takes one FILE");
 	if (actor == NULL)
 		return usage_error(usage, "--actor is required: say who "
 		    "changes the policy");
-	if ((status = read_text(argv[optind], 1, &text, &len, &name)) !=
-	    EX_OK)
+	if ((status = read_file(argv[optind], FILE_POLICY_INSTALL, &text,
+	    &len)) != EX_OK)
 		return status;
+	name = file_name(argv[optind]);
 	if ((status = policy_errors(name, text, len)) != EX_OK)
 		goto done;
 	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')

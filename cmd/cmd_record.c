@@ -57,19 +57,18 @@ static int
 decide(int argc, char **argv, const char *dir, int write)
 {
 	const char		*usage = write ? record_usage : check_usage;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	struct al_access	 a;
 	struct al_decision	 d;
 	const char		**slot, *env;
 	al_log			*l = NULL;
-	int			 ch, rc, status, idx, batch = 0, bms = 10;
+	int			 ch, rc, status, batch = 0, bms = 10;
 	size_t			 bsize = 1000;
 	char			*end, num[24];
 	long			 n;
 
 	memset(&a, 0, sizeof(a));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, &idx)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'a': slot = &a.actor; break;
 		case 'c': slot = &a.customer; break;
@@ -98,19 +97,16 @@ decide(int argc, char **argv, const char *dir, int write)
 			else
 				bms = (int)n;
 			continue;
-		case 'h':
-			return help(usage);
 		default:
-			return bad_option(usage, ch, argv);
+			continue;
 		}
 		if (*slot != NULL)
 			return usage_error(usage, "--%s given twice",
-			    longopts[idx].name);
+			    longopts[op.index].name);
 		*slot = optarg;
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (a.service == NULL && (env = getenv("AUDITLOG_SERVICE")) != NULL &&
 	    *env != '\0')
 		a.service = env;

@@ -28,118 +28,31 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void
-summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
-{
-	char	t1[40], t2[40], hex[2 * AL_HASH_LEN + 1];
-	size_t	i;
-
-	if (al_format_time(s->first_ns, 0, t1, sizeof(t1)) != 0)
-		strlcpy(t1, "?", sizeof(t1));
-	if (al_format_time(s->last_ns, 0, t2, sizeof(t2)) != 0)
-		strlcpy(t2, "?", sizeof(t2));
-	printf("entries   %" PRIu64 " (seq %" PRIu64 " to %" PRIu64 ")\n",
-	    s->entries, s->first_seq, s->last_seq);
-	printf("time      %s to %s\n", t1, t2);
-	printf("accesses  %" PRIu64 ": %" PRIu64 " allowed, %" PRIu64
-	    " denied\n", s->accesses, s->allowed, s->denied);
-	printf("policies  %" PRIu64 "\n", s->policies);
-	if (s->checkpoints > 0)
-		printf("checkpoints %" PRIu64 "\n", s->checkpoints);
-	for (i = 0; i < s->npolicy; i++) {
-		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
-		printf("  seq %" PRIu64 " ", s->policy[i].seq);
-		put_term(stdout, s->policy[i].name, strlen(s->policy[i].name),
-		    AL_ESC_SPACE);
-		printf(" sha256:%s\n", hex);
-	}
-	al_hex(s->head, AL_HASH_LEN, hex);
-	printf("head      %" PRIu64 " %s\n", s->last_seq, hex);
-	al_hex(s->root, AL_HASH_LEN, hex);
-	printf("tree      %" PRIu64 " %s\n", s->entries, hex);
-	if (s->problems == 0 && cp != NULL)
-		printf("verified: the chain is intact, every decision follows "
-		    "from the policy in force, and the log extends the "
-		    "checkpoint of size %" PRIu64 "%s\n", cp->size,
-		    cp->signed_by_key ? " (signature checked)" : "");
-	else if (s->problems == 0)
-		puts("verified: the chain is intact and every decision "
-		    "follows from the policy in force");
-	else
-		printf("FAILED: %" PRIu64 " problem%s\n", s->problems,
-		    s->problems == 1 ? "" : "s");
-}
-
-static void
-summary_json(const struct al_verify_summary *s, const struct al_checkpoint *cp)
-{
-	char	t[40], hex[2 * AL_HASH_LEN + 1];
-	size_t	i;
-
-	printf("],\"ok\":%s,\"entries\":%" PRIu64 ",\"first_seq\":%" PRIu64
-	    ",\"last_seq\":%" PRIu64, s->problems ? "false" : "true",
-	    s->entries, s->first_seq, s->last_seq);
-	if (al_format_time(s->first_ns, 1, t, sizeof(t)) == 0)
-		printf(",\"first_time\":\"%s\"", t);
-	if (al_format_time(s->last_ns, 1, t, sizeof(t)) == 0)
-		printf(",\"last_time\":\"%s\"", t);
-	printf(",\"accesses\":%" PRIu64 ",\"allowed\":%" PRIu64 ",\"denied\":%"
-	    PRIu64 ",\"policies\":[", s->accesses, s->allowed, s->denied);
-	for (i = 0; i < s->npolicy; i++) {
-		al_hex(s->policy[i].digest, AL_HASH_LEN, hex);
-		printf("%s{\"seq\":%" PRIu64 ",\"name\":", i ? "," : "",
-		    s->policy[i].seq);
-		put_json(stdout, s->policy[i].name, strlen(s->policy[i].name));
-		printf(",\"digest\":\"%s\"}", hex);
-	}
-	al_hex(s->head, AL_HASH_LEN, hex);
-	printf("],\"head\":{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},",
-	    s->last_seq, hex);
-	al_hex(s->root, AL_HASH_LEN, hex);
-	printf("\"tree\":{\"size\":%" PRIu64 ",\"root\":\"%s\"},"
-	    "\"checkpoints\":%" PRIu64 ",", s->entries, hex, s->checkpoints);
-	if (cp != NULL)
-		printf("\"checkpoint\":{\"size\":%" PRIu64 ",\"signature_"
-		    "checked\":%s},", cp->size, cp->signed_by_key ? "true" :
-		    "false");
-	printf("\"problems_found\":%" PRIu64 "}\n", s->problems);
-}
-
 /* The verification itself; runs in the child. */
 static int
 run(const char *dir, struct al_verify_opts *o, int json)
 {
 	struct al_verify_summary s;
-	struct problems		 p = { json, 0, "log" };
+	struct verdict		 v = { json, 0, "log" };
 	al_log			*l = NULL;
 	int			 rc, status;
 
 	o->problem = on_problem;
-	o->arg = &p;
+	o->arg = &v;
 	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0) {
 		status = lib_fail(rc, l, EX_NO);
-		if (json) {
-			printf("{\"ok\":false,\"problems\":[{\"seq\":null,"
-			    "\"problem\":");
-			put_json(stdout, al_errmsg(l), strlen(al_errmsg(l)));
-			printf("}]}\n");
-		}
+		verdict_alone(&v, al_errmsg(l));
 		goto done;
 	}
-	if (json)
-		fputs("{\"problems\":[", stdout);
+	verdict_begin(&v);
 	if ((rc = al_verify(l, o, &s)) != 0) {
 		status = lib_fail(rc, l, EX_NO);
-		if (json)
-			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+		verdict_not_run(&v);
 		if (status == EX_OK)
 			status = EX_UNAVAIL;
 		goto done;
 	}
-	if (json)
-		summary_json(&s, o->checkpoint);
-	else
-		summary_text(&s, o->checkpoint);
+	verdict_log(&v, &s, o->checkpoint);
 	status = s.problems ? EX_NO : EX_OK;
 	if (status == EX_NO)
 		msg("%" PRIu64 " problem%s found", s.problems,
@@ -212,17 +125,17 @@ cmd_verify(int argc, char **argv, const char *dir)
 {
 	struct al_verify_opts	 o;
 	struct al_checkpoint	 cp;
+	struct verdict		 v = { 0, 0, "log" };
 	const char		*cpfile = NULL, *keyfile = NULL;
 	pid_t			 pid;
-	char			*buf;
+	char			*buf, why[128];
 	size_t			 len = 0;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, json = 0, wstatus, fds[2];
 	int			 status = EX_OK;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'e':
 			if (expect_flag(usage, optarg, &o.expect_seq,
@@ -239,15 +152,10 @@ cmd_verify(int argc, char **argv, const char *dir)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_arg(usage, "unexpected argument",
-		    argv[optind]);
+	if (ch == OPT_STOP)
+		return op.status;
 	if (keyfile != NULL && cpfile == NULL)
 		return usage_error(usage, "--key goes with --checkpoint");
 	if (cpfile != NULL) {
@@ -298,9 +206,10 @@ cmd_verify(int argc, char **argv, const char *dir)
 	free(buf);
 	msg("the log's data file is damaged: the reader died of signal %d "
 	    "(%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
-	if (json)
-		printf("{\"ok\":false,\"problems\":[{\"seq\":null,\"problem\":"
-		    "\"the data file is damaged: the reader died of signal "
-		    "%d\"}]}\n", WTERMSIG(wstatus));
+	if (snprintf(why, sizeof(why), "the data file is damaged: the reader "
+	    "died of signal %d", WTERMSIG(wstatus)) >= (int)sizeof(why))
+		why[0] = '\0';
+	v.json = json;
+	verdict_alone(&v, why);
 	return finish(EX_NO);
 }

@@ -29,18 +29,18 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 {
 	struct al_bundle_opts	 o;
 	struct al_bundle_summary s;
-	struct problems		 out = { 0, 0, "bundle" };
+	struct verdict		 out = { 0, 0, "bundle" };
 	struct al_checkpoint	 held;
-	char			 err[256], hex[2 * AL_HASH_LEN + 1];
+	char			 err[256];
 	char			*key = NULL;
 	const char		*file, *keyfile = NULL, *cpfile = NULL;
+	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, fd, rc, status;
 
 	(void)dir;
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	op.operands = 1;
+	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case 'e':
 			if (expect_flag(usage, optarg, &o.expect_seq,
@@ -57,12 +57,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		case 'j':
 			out.json = 1;
 			break;
-		case 'h':
-			return help(usage);
-		default:
-			return bad_option(usage, ch, argv);
 		}
 	}
+	if (ch == OPT_STOP)
+		return op.status;
 	if (argc - optind != 1)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];
@@ -85,60 +83,25 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	else if ((fd = open(file, O_RDONLY)) == -1) {
 		msg("%s: %s", file, strerror(errno));
 		if (out.json) {
-			printf("{\"ok\":false,\"error\":");
-			put_json(stdout, strerror(errno), strlen(strerror(errno)));
-			printf("}\n");
+			verdict_error(&out, strerror(errno));
 			(void)finish(EX_UNAVAIL);
 		}
 		return EX_UNAVAIL;
 	}
 	o.problem = on_problem;
 	o.arg = &out;
-	if (out.json)
-		fputs("{\"problems\":[", stdout);
+	verdict_begin(&out);
 	rc = al_verify_bundle(fd, &o, &s, err, sizeof(err));
 	free(key);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (rc != 0) {
 		msg("%s: %s", file, err);
-		if (out.json)
-			printf("],\"ok\":false,\"error\":\"could not run\"}\n");
+		verdict_not_run(&out);
 		(void)finish(EX_UNAVAIL);
 		return EX_UNAVAIL;
 	}
-	al_hex(s.head_hash, AL_HASH_LEN, hex);
-	if (out.json) {
-		printf("],\"ok\":%s,\"entries\":%" PRIu64,
-		    s.problems ? "false" : "true", s.entries);
-		if (s.entries)
-			printf(",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
-			    PRIu64, s.first_seq, s.last_seq);
-		else
-			printf(",\"first_seq\":null,\"last_seq\":null");
-		if (s.head_seq)
-			printf(",\"head\":{\"seq\":%" PRIu64 ",\"hash\":"
-			    "\"%s\"}", s.head_seq, hex);
-		else
-			printf(",\"head\":null");
-		if (s.tree_size)
-			printf(",\"tree\":{\"size\":%" PRIu64 ",\"signed\":"
-			    "%s}", s.tree_size, s.signed_by_key ? "true" :
-			    "false");
-		printf(",\"problems_found\":%" PRIu64 "}\n", s.problems);
-	} else if (s.problems == 0) {
-		printf("bundle verified: %" PRIu64 " entries", s.entries);
-		if (s.entries)
-			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s.first_seq,
-			    s.last_seq);
-		printf(", head %" PRIu64 " %s\n", s.head_seq, hex);
-		if (s.tree_size)
-			printf("proven in the log's tree of size %" PRIu64
-			    "%s\n", s.tree_size, s.signed_by_key ?
-			    ", whose head the key signed" : "");
-	} else
-		printf("FAILED: %" PRIu64 " problem%s\n", s.problems,
-		    s.problems == 1 ? "" : "s");
+	verdict_bundle(&out, &s);
 	status = s.problems ? EX_NO : EX_OK;
 	if (status == EX_NO)
 		msg("%s: %" PRIu64 " problem%s found", file, s.problems,

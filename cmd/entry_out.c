@@ -6,8 +6,6 @@
 
 #include "cmd.h"
 
-#include "entry_out.h"
-
 static void
 cell(const struct al_str *s, int width)
 {

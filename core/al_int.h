@@ -264,6 +264,9 @@ struct vkey {
 
 int	skey_parse(const char *, struct skey *, char *err, size_t errlen);
 int	vkey_parse(const char *, struct vkey *, char *err, size_t errlen);
+/* Base64 (b64.c): appended to a buffer; read back strictly. */
+int	b64_add(struct buf *, const uint8_t *, size_t);
+int	b64_get(const char *, size_t, uint8_t *out, size_t want);
 int	b64_hash(const char *, size_t, uint8_t *out);
 int	note_checkpoint(struct buf *, const char *origin, uint64_t size,
 	    const uint8_t *root, const struct skey *);

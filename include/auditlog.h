@@ -442,6 +442,7 @@ const char	*al_code_name(int code);	/* "deny-rule", ... */
 int		 al_parse_time(const char *s, int end_of_day, uint64_t *ns);
 int		 al_format_time(uint64_t ns, int frac, char *buf, size_t len);
 void		 al_hex(const uint8_t *in, size_t n, char *out);
+/* Base64, padded, NUL-terminated: out holds 4 * ((n + 2) / 3) + 1. */
 void		 al_base64(const uint8_t *in, size_t n, char *out);
 int		 al_unhex(const char *in, uint8_t *out, size_t n);
 
