@@ -201,6 +201,17 @@ struct al_iter {
 	char		*customer, *actor, *purpose;
 	uint8_t		*store;
 	size_t		 cap;
+	/*
+	 * Entries are read a chunk at a time in a short read transaction,
+	 * then served from the chunk with the transaction reset: a caller
+	 * blocked on its output holds no snapshot and no pages (iter.c).
+	 */
+	struct buf	 chunk;		/* seq (8), length (4), bytes; ... */
+	size_t		 cpos;		/* the next one to serve */
+	uint64_t	 last;		/* the cursor's last seq (or index
+					   record's), to pick up from */
+	int		 done;		/* nothing more after the chunk */
+	int		 pending;	/* an error found after the chunk */
 };
 
 int	filter_match(const struct al_filter *, const struct al_entry *);

@@ -92,6 +92,17 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 				it->f.to_seq = seq - 1;
 		}
 	}
+	/* The log only grows: what is below the head now stays as it is,
+	 * so reading up to it in short transactions is one snapshot. */
+	{
+		struct head	h;
+
+		if ((rc = store_get_head(l, it->txn, &h)) != 0)
+			goto fail;
+		if (it->f.to_seq == 0 || it->f.to_seq > h.seq)
+			it->f.to_seq = h.seq;
+	}
+	mdb_txn_reset(it->txn);
 	*out = it;
 	return 0;
 fail:
@@ -126,6 +137,7 @@ al_iter_close(al_iter *it)
 	free(it->actor);
 	free(it->purpose);
 	free(it->store);
+	buf_free(&it->chunk);
 	free(it);
 }
 
@@ -238,49 +250,172 @@ step(al_iter *it, MDB_val *k, MDB_val *v)
 	return mdb_cursor_get(it->cur, k, v, op);
 }
 
-int
-al_iter_next(al_iter *it, struct al_entry *e)
+#define CHUNK_BYTES	(1024 * 1024)
+#define CHUNK_ENTRIES	1024
+
+/* Renew the reset transaction and put the cursor back where it was. */
+static int
+iter_renew(al_iter *it)
+{
+	al_log		*l = it->l;
+	uint8_t		 kb[CUST_KEY_MAX], sb[8];
+	MDB_val		 k, v;
+	size_t		 cn;
+	int		 rc;
+
+	if ((rc = mdb_txn_renew(it->txn)) == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt it, in a new one. */
+		mdb_txn_abort(it->txn);
+		it->txn = NULL;
+		if ((rc = mdb_env_set_mapsize(l->env, 0)) == 0 &&
+		    (rc = log_read_txn(l, &it->txn)) != 0)
+			return rc;
+	}
+	if (rc != 0 || (rc = mdb_cursor_renew(it->txn, it->cur)) != 0 ||
+	    (it->ccur != NULL && (rc = mdb_cursor_renew(it->txn,
+	    it->ccur)) != 0))
+		return al_lmdb_err(l, rc, "read entries");
+	if (!it->started)
+		return 0;
+	put_be64(sb, it->last);
+	if (it->by_customer) {
+		if (!it->in_blk)
+			return 0;	/* cust_step probes from it->blk */
+		cn = strlen(it->customer);
+		put_be64(kb, it->blk);
+		memcpy(kb + 8, it->customer, cn);
+		k.mv_size = 8 + cn;
+		k.mv_data = kb;
+		v.mv_size = 8;
+		v.mv_data = sb;
+		rc = mdb_cursor_get(it->ccur, &k, &v, MDB_GET_BOTH);
+	} else {
+		k.mv_size = 8;
+		k.mv_data = sb;
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET);
+	}
+	if (rc == MDB_NOTFOUND)
+		return al_seterr(l, AL_ECORRUPT, "seq %llu, read a moment "
+		    "ago, is gone: the log is being rewritten",
+		    (unsigned long long)it->last);
+	return rc != 0 ? al_lmdb_err(l, rc, "read entries") : 0;
+}
+
+/* The next chunk of entries in the seq range, unfiltered, as copies. */
+static int
+iter_fill(al_iter *it)
 {
 	al_log		*l = it->l;
 	MDB_val		 k, v, ek;
+	uint8_t		 hdr[12];
 	uint64_t	 seq;
-	char		 why[256];
+	size_t		 n = 0;
 	int		 rc;
 
-	for (;;) {
-		if ((rc = step(it, &k, &v)) == MDB_NOTFOUND)
-			return 0;
-		if (rc != 0)
-			return al_lmdb_err(l, rc, "read entries");
+	it->chunk.n = 0;
+	it->cpos = 0;
+	if ((rc = iter_renew(it)) != 0)
+		goto done;
+	while (n < CHUNK_ENTRIES && it->chunk.n < CHUNK_BYTES) {
+		if ((rc = step(it, &k, &v)) == MDB_NOTFOUND) {
+			it->done = 1;
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = al_lmdb_err(l, rc, "read entries");
+			goto done;
+		}
 		if (it->by_customer) {
-			if (v.mv_size != 8)
-				return al_seterr(l, AL_ECORRUPT, "customer "
+			if (v.mv_size != 8) {
+				rc = al_seterr(l, AL_ECORRUPT, "customer "
 				    "index record of %zu bytes", v.mv_size);
+				goto done;
+			}
+			it->last = get_be64(v.mv_data);
 			ek = v;
-			if ((rc = mdb_get(it->txn, l->entries, &ek, &v)) != 0)
-				return rc == MDB_NOTFOUND ?
+			if ((rc = mdb_get(it->txn, l->entries, &ek, &v)) != 0) {
+				rc = rc == MDB_NOTFOUND ?
 				    al_seterr(l, AL_ECORRUPT, "customer index "
 				    "names seq %llu, which is missing",
 				    (unsigned long long)get_be64(ek.mv_data)) :
 				    al_lmdb_err(l, rc, "read entries");
+				goto done;
+			}
 			k = ek;
 		}
-		if (k.mv_size != 8)
-			return al_seterr(l, AL_ECORRUPT, "entry key of %zu "
+		if (k.mv_size != 8) {
+			rc = al_seterr(l, AL_ECORRUPT, "entry key of %zu "
 			    "bytes", k.mv_size);
+			goto done;
+		}
 		seq = get_be64(k.mv_data);
-		if (it->f.to_seq && seq > it->f.to_seq) {
-			if (!it->reverse)
-				return 0;
+		if (!it->by_customer)
+			it->last = seq;
+		if (seq > it->f.to_seq) {
+			if (!it->reverse) {
+				it->done = 1;
+				break;
+			}
 			continue;
 		}
 		if (seq < it->f.from_seq) {
-			if (it->reverse)
-				return 0;
+			if (it->reverse) {
+				it->done = 1;
+				break;
+			}
 			continue;
 		}
-		if (entry_decode(v.mv_data, v.mv_size, e, &it->store,
-		    &it->cap, why, sizeof(why)) != 0)
+		if (v.mv_size > UINT32_MAX) {
+			rc = al_seterr(l, AL_ECORRUPT, "seq %llu: an entry of "
+			    "%zu bytes", (unsigned long long)seq, v.mv_size);
+			goto done;
+		}
+		put_be64(hdr, seq);
+		put_be32(hdr + 8, (uint32_t)v.mv_size);
+		if (buf_add(&it->chunk, hdr, sizeof(hdr)) != 0 ||
+		    buf_add(&it->chunk, v.mv_data, v.mv_size) != 0) {
+			rc = al_seterr(l, AL_ENOMEM, "out of memory");
+			goto done;
+		}
+		n++;
+	}
+done:
+	if (it->txn != NULL)
+		mdb_txn_reset(it->txn);
+	return rc;
+}
+
+int
+al_iter_next(al_iter *it, struct al_entry *e)
+{
+	al_log		*l = it->l;
+	const uint8_t	*p;
+	uint64_t	 seq;
+	uint32_t	 len;
+	char		 why[256];
+	int		 rc;
+
+	for (;;) {
+		if (it->cpos == it->chunk.n) {
+			if (it->pending != 0 || it->done)
+				return it->pending;
+			/* An error after entries read before it: those
+			 * first, then the error, as one scan would. */
+			if ((rc = iter_fill(it)) != 0) {
+				it->pending = rc;
+				it->done = 1;
+				if (it->chunk.n == 0)
+					return rc;
+			}
+			continue;
+		}
+		p = it->chunk.p + it->cpos;
+		seq = get_be64(p);
+		len = get_be32(p + 8);
+		it->cpos += 12 + (size_t)len;
+		if (entry_decode(p + 12, len, e, &it->store, &it->cap, why,
+		    sizeof(why)) != 0)
 			return al_seterr(l, AL_ECORRUPT, "seq %llu: %s",
 			    (unsigned long long)seq, why);
 		if (filter_match(&it->f, e))

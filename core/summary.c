@@ -258,15 +258,19 @@ exp_policies(al_log *l, struct exp *x)
 {
 	struct al_entry	 e;
 	MDB_cursor	*cur = NULL;
+	MDB_txn		*txn = NULL;
 	MDB_val		 k, v;
 	al_iter		*it = NULL;
 	uint64_t	 lo = 1, hi = 0, pseq;
 	uint8_t		 kb[8];
 	int		 rc, mrc;
 
-	if ((rc = al_iter_open(l, &x->f, &it)) != 0)
-		return rc;
-	if ((mrc = mdb_cursor_open(it->txn, l->policies, &cur)) != 0) {
+	/* The iterator reads in short transactions of its own; the policies
+	 * are read in this one, of the same log below the iterator's head. */
+	if ((rc = al_iter_open(l, &x->f, &it)) != 0 ||
+	    (rc = log_read_txn(l, &txn)) != 0)
+		goto done;
+	if ((mrc = mdb_cursor_open(txn, l->policies, &cur)) != 0) {
 		rc = al_lmdb_err(l, mrc, "open cursor");
 		goto done;
 	}
@@ -293,12 +297,14 @@ exp_policies(al_log *l, struct exp *x)
 			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			hi = mrc == 0 ? get_be64(k.mv_data) : UINT64_MAX;
 		}
-		if ((rc = exp_add_policy(l, x, it->txn, pseq)) != 0)
+		if ((rc = exp_add_policy(l, x, txn, pseq)) != 0)
 			goto done;
 	}
 done:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
 	al_iter_close(it);
 	return rc < 0 ? rc : 0;
 }

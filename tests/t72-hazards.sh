@@ -162,4 +162,54 @@ else
 	n=$((n + 1))
 fi
 
+# 7. Readers blocked on their output hold no snapshot and no reader slot
+# of the writers' (a pager left open, a stuck pipe): 130 of them cost a
+# record nothing, and one stuck for 300 commits does not make the data
+# file grow by more than twice what it grows without it.
+"$AUDITLOG" -d r init --actor alice >/dev/null 2>&1
+i=0
+while [ $i -lt 30 ]; do
+	echo "$line"
+	i=$((i + 1))
+done > lines
+i=0
+while [ $i -lt 40 ]; do
+	"$AUDITLOG" -d r record --batch < lines > /dev/null || break
+	i=$((i + 1))
+done
+mkfifo stuck
+exec 5<> stuck
+grow() {	# grow N: data.mdb's growth in bytes over N single records
+	_b=$(stat -c %s r/data.mdb)
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		"$AUDITLOG" -d r record $acc > /dev/null || return 1
+		_i=$((_i + 1))
+	done
+	echo $(($(stat -c %s r/data.mdb) - _b))
+}
+base=$(grow 300)
+"$AUDITLOG" -d r log > stuck 2>/dev/null &
+sp=$!
+sleep 0.5
+stuckg=$(grow 300)
+check "one reader stuck on a pipe for 300 commits: growth $stuckg bytes, without it $base" \
+    [ "${stuckg:-999999999}" -le $((2 * base + 65536)) ]
+kill $sp 2>/dev/null
+wait $sp 2>/dev/null
+pids=""
+i=0
+while [ $i -lt 130 ]; do
+	"$AUDITLOG" -d r log > stuck 2>/dev/null &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+sleep 1
+expect 0 "with 130 readers blocked on a pipe, a record commits" \
+    "$AUDITLOG" -d r record $acc
+kill $pids 2>/dev/null
+wait 2>/dev/null
+exec 5<&-
+expect 0 "...and verify passes" "$AUDITLOG" -d r verify
+
 done_testing
