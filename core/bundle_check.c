@@ -14,7 +14,7 @@
 #include <bsd/string.h>
 
 #include "al_int.h"
-#include "export.h"
+#include "bundle.h"
 
 #define CHUNK		(64 * 1024)
 #define MAX_MANIFEST	(16 * 1024 * 1024)

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "al_int.h"
-#include "export.h"
+#include "bundle.h"
 
 #define MAX_LISTED	100	/* problems spelled out in a summary */
 

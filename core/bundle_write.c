@@ -16,7 +16,7 @@
 #include <bsd/string.h>
 
 #include "al_int.h"
-#include "export.h"
+#include "bundle.h"
 #include "gz.h"
 
 #define CHUNK	(64 * 1024)
