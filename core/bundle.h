@@ -46,12 +46,8 @@ struct exp {
 	struct buf	 whole;		/* the whole-log line */
 };
 
-int	exp_init(al_log *, struct exp *, const struct al_export_opts *);
-int	exp_add_policy(al_log *, struct exp *, MDB_txn *, uint64_t seq);
-int	exp_policies(al_log *, struct exp *);
 int	filters_json(struct buf *, const struct al_filter *);
 int	exp_entry(al_log *, struct exp *, const struct al_entry *);
-int	exp_finish(al_log *, struct exp *);
 void	exp_result(const struct exp *, struct al_export_result *);
 void	exp_free(struct exp *);
 int	summary_head(struct buf *, const struct exp *);
@@ -59,6 +55,8 @@ int	denied_line(struct buf *, const struct al_entry *);
 int	summary_tail(struct buf *, const struct exp *);
 int	filters_text(struct buf *, const struct al_filter *);
 int	policies_json(struct buf *, const struct exp *);
+int	report_denied_json(struct buf *, const struct al_entry *);
+int	report_json(struct buf *, const struct exp *, const struct buf *);
 int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
