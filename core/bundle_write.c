@@ -162,16 +162,6 @@ tar_pad(struct bundle *bd, uint64_t size)
 	return pad ? gz_write(bd->l, &bd->gz, zero, pad) : 0;
 }
 
-void
-policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
-{
-	char	hex[2 * AL_HASH_LEN + 1];
-
-	al_hex(digest, AL_HASH_LEN, hex);
-	if (snprintf(name, len, "policies/%s.policy", hex) >= (int)len)
-		name[0] = '\0';
-}
-
 static int
 add_member(struct bundle *bd, const char *name, uint64_t size,
     const uint8_t sha[AL_HASH_LEN])
@@ -264,102 +254,6 @@ tar_end(struct bundle *bd)
 			return rc;
 	} while (bd->gz.in % 10240 != 0);
 	return gz_finish(bd->l, &bd->gz);
-}
-
-/* CSV (RFC 4180, with the OWASP guard against formulas). */
-static int
-csv_cell(struct buf *b, const char *p, size_t n, int comma)
-{
-	size_t	i, j;
-	int	rc, quote = 0;
-
-	if (comma && (rc = buf_add(b, ",", 1)) != 0)
-		return rc;
-	for (i = 0; i < n; i++)
-		if (p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n')
-			quote = 1;
-	if (quote && (rc = buf_add(b, "\"", 1)) != 0)
-		return rc;
-	if (n > 0 && (p[0] == '=' || p[0] == '+' || p[0] == '-' ||
-	    p[0] == '@' || p[0] == '\t' || p[0] == '\r') &&
-	    (rc = buf_add(b, "'", 1)) != 0)
-		return rc;
-	/* The text in runs, each up to and with a '"', which is doubled. */
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && p[j] != '"'; j++)
-			;
-		if (j < n)
-			j++;
-		if ((rc = buf_add(b, p + i, j - i)) != 0 ||
-		    (p[j - 1] == '"' && (rc = buf_add(b, "\"", 1)) != 0))
-			return rc;
-	}
-	return quote ? buf_add(b, "\"", 1) : 0;
-}
-
-static int
-csv_str(struct buf *b, const struct al_str *s)
-{
-	return csv_cell(b, s->p, s->n, 1);
-}
-
-static int
-csv_hex(struct buf *b, const uint8_t *h)
-{
-	char	hex[2 * AL_HASH_LEN + 1];
-
-	al_hex(h, AL_HASH_LEN, hex);
-	return csv_cell(b, hex, 2 * AL_HASH_LEN, 1);
-}
-
-static const char csv_head[] = "seq,time,kind,actor,customer,purpose,action,"
-    "data,resource,ref,reason,decision,code,rule,detail,policy,name,service,"
-    "host,pid,uid,prev,hash\r\n";
-
-int
-csv_row(struct buf *b, const struct al_entry *e)
-{
-	static const struct al_str none = { "", 0 };
-	const int	 acc = e->kind == AL_KIND_ACCESS;
-	const int	 cpt = e->kind == AL_KIND_CHECKPOINT;
-	const char	*dec = acc ? (e->allow ? "allow" : "deny") : "";
-	const char	*code = acc ? al_code_name(e->code) : "";
-	char		 t[40];
-	int		 rc;
-
-	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
-		strlcpy(t, "?", sizeof(t));
-	if ((rc = buf_printf(b, "%" PRIu64 ",%s,%s", e->seq, t,
-	    acc ? "access" : cpt ? "checkpoint" : "policy")) != 0 ||
-	    (rc = csv_str(b, &e->actor)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->customer : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->purpose : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->action : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->data : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->resource : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->ref : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->reason : &none)) != 0 ||
-	    (rc = csv_cell(b, dec, strlen(dec), 1)) != 0 ||
-	    (rc = csv_cell(b, code, strlen(code), 1)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->rule : &none)) != 0 ||
-	    (rc = csv_str(b, acc ? &e->detail : &none)) != 0 ||
-	    (rc = csv_hex(b, acc ? e->policy : cpt ? e->tree_root :
-	    e->digest)) != 0 ||
-	    (rc = csv_str(b, acc ? &none : &e->name)) != 0 ||
-	    (rc = csv_str(b, &e->service)) != 0 ||
-	    (rc = csv_str(b, &e->host)) != 0 ||
-	    (rc = buf_printf(b, ",%u,%u", e->pid, e->uid)) != 0 ||
-	    (rc = csv_hex(b, e->prev)) != 0 ||
-	    (rc = csv_hex(b, e->hash)) != 0)
-		return rc;
-	return buf_add(b, "\r\n", 2);
-}
-
-const char *
-csv_header(size_t *len)
-{
-	*len = sizeof(csv_head) - 1;
-	return csv_head;
 }
 
 static int
