@@ -1,6 +1,10 @@
-/* export.h - what export.c, summary.c and bundle.c share */
+/* bundle.h - what the bundle files share: the writer, the checker, the rest */
 #ifndef EXPORT_H
 #define EXPORT_H
+
+#include <sys/types.h>
+
+#include <zlib.h>
 
 #include "al_int.h"
 
@@ -60,5 +64,36 @@ int	report_json(struct buf *, const struct exp *, const struct buf *);
 int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
+int	member_name_ok(const char *);
+
+/* The container, tar in gzip (bundle_tar.c). */
+#define TAR_CHUNK	(64 * 1024)
+#define TAR_MAX_MEMBER	((uint64_t)1 << 40)
+
+struct gz;
+int	tar_header(al_log *, struct gz *, const char *, uint64_t size,
+	    uint64_t mtime);
+int	tar_pad(al_log *, struct gz *, uint64_t size);
+int	tar_end(al_log *, struct gz *);
+
+struct tar_in {			/* a bundle read */
+	int		 fd;
+	z_stream	 z;
+	int		 zopen, zend;
+	uint8_t		 in[TAR_CHUNK];
+	uint64_t	 out;		/* bytes of tar read */
+	char		*err;		/* why it cannot be read */
+	size_t		 errlen;
+	void		(*bad)(void *, const char *);	/* a problem */
+	void		*arg;
+};
+
+int	tar_open(struct tar_in *, int fd, char *err, size_t errlen,
+	    void (*bad)(void *, const char *), void *arg);
+ssize_t	tar_read(struct tar_in *, uint8_t *, size_t);
+int	tar_next(struct tar_in *, char *name, uint64_t *size);
+int	tar_skip_pad(struct tar_in *, uint64_t size);
+int	tar_drain(struct tar_in *);
+void	tar_close(struct tar_in *);
 
 #endif

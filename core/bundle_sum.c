@@ -557,6 +557,28 @@ policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 		name[0] = '\0';
 }
 
+/* Member names: the five kinds, and nothing that could lead elsewhere. */
+int
+member_name_ok(const char *name)
+{
+	size_t	i;
+
+	if (strcmp(name, "manifest.json") == 0 ||
+	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||
+	    strcmp(name, "entries.jsonl") == 0 ||
+	    strcmp(name, "entries.csv") == 0 ||
+	    strcmp(name, "summary.txt") == 0)
+		return 1;
+	if (strlen(name) != 9 + 64 + 7 || strncmp(name, "policies/", 9) != 0 ||
+	    strcmp(name + 73, ".policy") != 0)
+		return 0;
+	for (i = 9; i < 73; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 /* CSV (RFC 4180, with the OWASP guard against formulas). */
 static int
 csv_cell(struct buf *b, const char *p, size_t n, int comma)

@@ -114,55 +114,6 @@ struct bundle {
 };
 
 static int
-octal(char *field, size_t len, uint64_t v)
-{
-	int	n;
-
-	/* len - 1 digits and a NUL; leading zeros, as tar writes them. */
-	n = snprintf(field, len, "%0*" PRIo64, (int)len - 1, v);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static int
-tar_header(struct bundle *bd, const char *name, uint64_t size)
-{
-	uint8_t		h[512];
-	unsigned	sum = 0;
-	size_t		i;
-
-	memset(h, 0, sizeof(h));
-	if (strlen(name) > 100)
-		return al_seterr(bd->l, AL_EINVAL, "member name too long");
-	memcpy(h, name, strlen(name));
-	if (octal((char *)h + 100, 8, 0644) || octal((char *)h + 108, 8, 0) ||
-	    octal((char *)h + 116, 8, 0) || octal((char *)h + 124, 12, size) ||
-	    octal((char *)h + 136, 12, bd->mtime))
-		return al_seterr(bd->l, AL_EINVAL, "member %s is too large",
-		    name);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	if (octal((char *)h + 329, 8, 0) || octal((char *)h + 337, 8, 0))
-		return al_seterr(bd->l, AL_EINVAL, "tar header");
-	memset(h + 148, ' ', 8);
-	for (i = 0; i < sizeof(h); i++)
-		sum += h[i];
-	if (snprintf((char *)h + 148, 8, "%06o", sum) != 6)
-		return al_seterr(bd->l, AL_EINVAL, "tar header");
-	h[155] = ' ';
-	return gz_write(bd->l, &bd->gz, h, sizeof(h));
-}
-
-static int
-tar_pad(struct bundle *bd, uint64_t size)
-{
-	static const uint8_t	zero[512];
-	size_t			pad = (size_t)((512 - size % 512) % 512);
-
-	return pad ? gz_write(bd->l, &bd->gz, zero, pad) : 0;
-}
-
-static int
 add_member(struct bundle *bd, const char *name, uint64_t size,
     const uint8_t sha[AL_HASH_LEN])
 {
@@ -184,10 +135,10 @@ emit_mem(struct bundle *bd, const char *name, const void *p, size_t n)
 {
 	int	rc;
 
-	if ((rc = tar_header(bd, name, n)) != 0 ||
+	if ((rc = tar_header(bd->l, &bd->gz, name, n, bd->mtime)) != 0 ||
 	    (rc = gz_write(bd->l, &bd->gz, p, n)) != 0)
 		return rc;
-	return tar_pad(bd, n);
+	return tar_pad(bd->l, &bd->gz, n);
 }
 
 /* Flush a scratch file and take its digest, before it is emitted. */
@@ -214,14 +165,15 @@ emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
 	if (lseek(s->fd, 0, SEEK_SET) == -1)
 		return al_seterr(bd->l, AL_EIO, "scratch file: %s",
 		    strerror(errno));
-	if ((rc = tar_header(bd, name, s->size)) != 0)
+	if ((rc = tar_header(bd->l, &bd->gz, name, s->size,
+	    bd->mtime)) != 0)
 		return rc;
 	if (s->z != NULL) {		/* deflated already */
 		if ((rc = gz_splice(bd->l, &bd->gz, s->z)) != 0)
 			return rc;
 		if (bd->o->progress != NULL)
 			bd->o->progress(bd->o->arg, bd->gz.in, 0);
-		return tar_pad(bd, s->size);
+		return tar_pad(bd->l, &bd->gz, s->size);
 	}
 	while (left > 0) {
 		r = read(s->fd, buf, left < sizeof(buf) ? (size_t)left :
@@ -237,23 +189,7 @@ emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
 		if (bd->o->progress != NULL)
 			bd->o->progress(bd->o->arg, bd->gz.in, 0);
 	}
-	return tar_pad(bd, s->size);
-}
-
-static int
-tar_end(struct bundle *bd)
-{
-	static const uint8_t	zero[512];
-	int			rc;
-
-	/* Two zero blocks, then zero blocks up to a 10240-byte record. */
-	if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
-		return rc;
-	do {
-		if ((rc = gz_write(bd->l, &bd->gz, zero, sizeof(zero))) != 0)
-			return rc;
-	} while (bd->gz.in % 10240 != 0);
-	return gz_finish(bd->l, &bd->gz);
+	return tar_pad(bd->l, &bd->gz, s->size);
 }
 
 static int
@@ -733,7 +669,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	if ((rc = emit_scratch(&bd, "entries.jsonl", &jl)) != 0 ||
 	    (rc = emit_scratch(&bd, "entries.csv", &csv)) != 0 ||
 	    (rc = emit_scratch(&bd, "summary.txt", &sum)) != 0 ||
-	    (rc = tar_end(&bd)) != 0)
+	    (rc = tar_end(l, &bd.gz)) != 0)
 		goto done;
 	exp_result(&x, res);
 done:
