@@ -1,4 +1,4 @@
-/* bundle.h - what the bundle files share: the writer, the checker, the rest */
+/* bundle.h - what the bundle files share: bundle_sum.c, bundle_tar.c */
 #ifndef EXPORT_H
 #define EXPORT_H
 

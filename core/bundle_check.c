@@ -1,4 +1,4 @@
-/* bundle.c - check an export bundle front to back, trusting nothing in it */
+/* bundle_check.c - check a bundle front to back, trusting nothing in it */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

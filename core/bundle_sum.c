@@ -1,4 +1,4 @@
-/* summary.c - what an export holds: checks, tallies, the summary, reports */
+/* bundle_sum.c - what writer and checker share: tallies, summary, CSV */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* export.c - report bundles: entries, policies, summary and manifest, tar.gz */
+/* bundle_write.c - write a bundle: entries, policies, summary, manifest */
 #include <sys/stat.h>
 
 #include <errno.h>
