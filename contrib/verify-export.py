@@ -52,7 +52,6 @@ import binascii
 import datetime
 import errno
 import fnmatch
-import gzip
 import hashlib
 import json
 import os
@@ -1281,6 +1280,13 @@ MAX_MANIFEST = 64 << 20
 MAX_JSONL_LINE = 4 << 20
 MAX_TEXT_LINE = 1 << 20
 MAX_TRAILER = 1 << 20               # zero padding after the end of the tar
+# What the gzip data may inflate to, the same in auditlog's own checker
+# (core/bundle.h, FORMAT.md 13.1): a bundle of a million entries holds
+# about 1.3 GB of tar, and the tool's bundles inflate less than 10 to 1
+# (every entry holds two hashes, which do not compress).
+MAX_TAR = 16 << 30                  # bytes of tar in all
+MAX_RATIO = 100                     # bytes of tar per byte of gzip read...
+RATIO_FROM = 16 << 20               # ...once past this many
 BLOCK = 512
 
 POLICY_NAME_RE = re.compile(r"policies/([0-9a-f]{64})\.policy")
@@ -1331,31 +1337,88 @@ class PreadFile:
         pass
 
 
+class GzipStream:
+    """The bytes a gzip file inflates to: any number of members one after
+    another, each one's CRC-32 and length checked, nothing before, between
+    or after them (not even the zero bytes gzip(1) skips), and no more than
+    the limits above.  read(n) returns n bytes, fewer only at the end."""
+
+    def __init__(self, fd):
+        self.f = PreadFile(fd)
+        self.z = None               # the member being inflated
+        self.pending = b""          # gzip bytes not yet given to it
+        self.buf = bytearray()      # inflated, not yet returned
+        self.end = False
+        self.gz = 0                 # bytes of the file read
+        self.out = 0                # bytes inflated
+
+    def _more(self):
+        b = self.f.read(1 << 16)
+        self.gz += len(b)
+        return b
+
+    def _member(self):
+        """At the end of a member (or before the first): start the next
+        one, or see the end of the file."""
+        first = self.z is None
+        if not first:
+            self.pending = self.z.unused_data + self.pending
+        while len(self.pending) < 2:
+            b = self._more()
+            if not b:
+                break
+            self.pending += b
+        if not self.pending:
+            self.end = True
+            return
+        if self.pending[:2] != b"\x1f\x8b":
+            raise Refused("not a gzip file: a bundle is a .tar.gz" if first
+                          else "bytes after the end of the gzip data that "
+                          "are not gzip")
+        self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def read(self, n):
+        while len(self.buf) < n and not self.end:
+            if self.z is None or self.z.eof:
+                self._member()
+                continue
+            if not self.pending:
+                self.pending = self._more()
+                if not self.pending:
+                    raise Refused("truncated: the gzip data ends before its "
+                                  "end marker")
+            try:
+                b = self.z.decompress(self.pending, 1 << 16)
+            except zlib.error as x:
+                raise Refused("the gzip data is corrupt (%s)" % x) from None
+            self.pending = self.z.unconsumed_tail
+            self.out += len(b)
+            self.buf += b
+            used = self.gz - len(self.pending) - len(self.z.unused_data)
+            if self.out > MAX_TAR:
+                raise Refused("the archive inflates to more than %d bytes, "
+                              "the most a bundle may hold" % MAX_TAR)
+            if self.out > RATIO_FROM and self.out > MAX_RATIO * used:
+                raise Refused("the gzip data inflates more than %d to 1 (%d "
+                              "bytes from %d), more than a bundle does" %
+                              (MAX_RATIO, self.out, used))
+        b = bytes(self.buf[:n])
+        del self.buf[:n]
+        return b
+
+
 class Archive:
     """Walk the members of a bundle: gzip (any number of members, CRCs
     checked), then ustar headers, every check of 13.1 made as it goes."""
 
     def __init__(self, fd):
-        self.gz = gzip.GzipFile(fileobj=PreadFile(fd), mode="rb")
+        self.gz = GzipStream(fd)
         self.offset = 0         # bytes of tar read so far
 
     def _read(self, n):
         """Up to n bytes of the decompressed stream."""
         try:
             b = self.gz.read(n)
-        except gzip.BadGzipFile as x:
-            if self.offset == 0 and "Not a gzipped file" in str(x):
-                raise Refused("not a gzip file: a bundle is a .tar.gz") \
-                    from None
-            if "Not a gzipped file" in str(x):
-                raise Refused("bytes after the end of the gzip data that "
-                              "are not gzip") from None
-            raise Refused("the gzip data is corrupt (%s)" % x) from None
-        except EOFError:
-            raise Refused("truncated: the gzip data ends before its end "
-                          "marker") from None
-        except zlib.error as x:
-            raise Refused("the gzip data is corrupt (%s)" % x) from None
         except OSError as x:
             raise Unreadable(str(x)) from None
         self.offset += len(b)

@@ -69,6 +69,18 @@ int	member_name_ok(const char *);
 /* The container, tar in gzip (bundle_tar.c). */
 #define TAR_CHUNK	(64 * 1024)
 #define TAR_MAX_MEMBER	((uint64_t)1 << 40)
+/*
+ * What a bundle may make a reader do (docs/FORMAT.md 13.1), the same in
+ * contrib/verify-export.py: zero padding after the end blocks (the tool
+ * writes at most 19 blocks, to its 10240-byte record); tar bytes in all
+ * (a bundle of a million entries holds about 1.3 GB); and tar bytes per
+ * byte of gzip read, once past TAR_RATIO_FROM (the tool's bundles stay
+ * under 10 to 1: every entry holds two hashes, which do not compress).
+ */
+#define TAR_MAX_PAD	(1024 * 1024)
+#define TAR_MAX_BYTES	((uint64_t)16 << 30)
+#define TAR_MAX_RATIO	100
+#define TAR_RATIO_FROM	((uint64_t)16 << 20)
 
 struct gz;
 int	tar_header(al_log *, struct gz *, const char *, uint64_t size,
@@ -82,6 +94,8 @@ struct tar_in {			/* a bundle read */
 	int		 zopen, zend;
 	uint8_t		 in[TAR_CHUNK];
 	uint64_t	 out;		/* bytes of tar read */
+	uint64_t	 read;		/* bytes of the file read */
+	uint64_t	 max_bytes;	/* TAR_MAX_BYTES; less in a test */
 	char		*err;		/* why it cannot be read */
 	size_t		 errlen;
 	void		(*bad)(void *, const char *);	/* a problem */

@@ -119,6 +119,7 @@ tar_open(struct tar_in *t, int fd, char *err, size_t errlen,
 	t->errlen = errlen;
 	t->bad = bad;
 	t->arg = arg;
+	t->max_bytes = TAR_MAX_BYTES;
 	/* 15 + 16: gzip only, with its header and trailer checked. */
 	if (inflateInit2(&t->z, 15 + 16) != Z_OK)
 		return -1;
@@ -165,17 +166,33 @@ tar_read(struct tar_in *t, uint8_t *out, size_t n)
 			}
 			t->z.next_in = t->in;
 			t->z.avail_in = (uInt)r;
+			t->read += (uint64_t)r;
 		}
 		t->z.next_out = out + got;
 		t->z.avail_out = (uInt)(n - got);
 		zrc = inflate(&t->z, Z_NO_FLUSH);
 		got = n - t->z.avail_out;
+		/* The limits hold however the bytes were made (bundle.h). */
+		if (t->out + got > t->max_bytes) {
+			tar_bad(t, "the archive inflates to more than %" PRIu64
+			    " bytes, the most a bundle may hold", t->max_bytes);
+			return -1;
+		}
+		if (t->out + got > TAR_RATIO_FROM && t->out + got >
+		    TAR_MAX_RATIO * (t->read - t->z.avail_in)) {
+			tar_bad(t, "the gzip data inflates more than %d to 1 "
+			    "(%" PRIu64 " bytes from %" PRIu64 "), more than a "
+			    "bundle does", TAR_MAX_RATIO, t->out + got,
+			    t->read - t->z.avail_in);
+			return -1;
+		}
 		if (zrc == Z_STREAM_END) {
 			/* Another gzip member may follow. */
 			if (t->z.avail_in == 0 &&
 			    (r = read(t->fd, t->in, sizeof(t->in))) > 0) {
 				t->z.next_in = t->in;
 				t->z.avail_in = (uInt)r;
+				t->read += (uint64_t)r;
 			}
 			if (t->z.avail_in == 0)
 				t->zend = 1;
@@ -281,16 +298,17 @@ tar_skip_pad(struct tar_in *t, uint64_t size)
 
 /*
  * After the first zero block: a second one, then only zeros (tar pads to
- * its record size) to the end of the gzip stream, whose trailer is read
- * and checked.  Anything else, such as another bundle appended, is
- * refused.
+ * its record size), at most TAR_MAX_PAD of them, to the end of the gzip
+ * stream, whose trailer is read and checked.  Anything else, such as
+ * another bundle appended, is refused.
  */
 int
 tar_drain(struct tar_in *t)
 {
-	uint8_t	buf[TAR_CHUNK];
-	ssize_t	r;
-	size_t	i, blocks = 1;
+	uint8_t		buf[TAR_CHUNK];
+	uint64_t	zeros = 0;
+	ssize_t		r;
+	size_t		i, blocks = 1;
 
 	for (;;) {
 		if ((r = tar_read(t, buf, sizeof(buf))) < 0)
@@ -303,6 +321,13 @@ tar_drain(struct tar_in *t)
 				return -1;
 			}
 		blocks += (size_t)r / 512;
+		/* The padding: what follows the second zero block. */
+		zeros += (uint64_t)r;
+		if (zeros > 512 + TAR_MAX_PAD) {
+			tar_bad(t, "more than %d bytes of padding after the "
+			    "end of the archive", TAR_MAX_PAD);
+			return -1;
+		}
 	}
 	if (blocks < 2) {
 		tar_bad(t, "the archive ends with one zero block, not two");

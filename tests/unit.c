@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "al_int.h"
+#include "bundle.h"
 #include "tap.h"
 
 static void
@@ -1761,6 +1763,62 @@ done:
 	free(dp);
 }
 
+static void
+tar_limit_bad(void *arg, const char *msg)
+{
+	if (snprintf(arg, 256, "%s", msg) >= 256)
+		((char *)arg)[0] = '\0';
+}
+
+/*
+ * The bundle reader's cap on the bytes a bundle inflates to (16 GiB,
+ * FORMAT.md 13.1), lowered to 8192 here: the reading stops past it, with
+ * the cap's own message, and a stream of exactly the cap is read whole.
+ */
+static void
+test_tar_limits(const char *tmp)
+{
+	struct tar_in	t;
+	char		path[256], why[256], err[256];
+	uint8_t		b[4096];
+	gzFile		g;
+	uint64_t	max;
+	ssize_t		r;
+	int		fd, i;
+
+	for (max = 8192; max <= 16384; max += 8192) {
+		why[0] = '\0';
+		if (snprintf(path, sizeof(path), "%s/limit.gz", tmp) >=
+		    (int)sizeof(path) || (g = gzopen(path, "wb")) == NULL) {
+			check(0, "tar limits: cannot write %s", path);
+			return;
+		}
+		memset(b, 'x', sizeof(b));
+		for (i = 0; i < 4; i++)
+			(void)gzwrite(g, b, sizeof(b));
+		if (gzclose(g) != Z_OK || (fd = open(path, O_RDONLY)) == -1 ||
+		    tar_open(&t, fd, err, sizeof(err), tar_limit_bad,
+		    why) != 0) {
+			check(0, "tar limits: cannot read %s", path);
+			return;
+		}
+		t.max_bytes = max;
+		while ((r = tar_read(&t, b, 1000)) == 1000)
+			;
+		if (max < 16384)
+			check(r == -1 && strcmp(why, "the archive inflates to "
+			    "more than 8192 bytes, the most a bundle may hold")
+			    == 0, "bundle reader: 16384 bytes past a cap of "
+			    "8192 are refused, the cap named (%s)", why);
+		else
+			check(r == 384 && t.out == 16384 && why[0] == '\0',
+			    "bundle reader: 16384 bytes at a cap of 16384 are "
+			    "read whole (%s)", why);
+		tar_close(&t);
+		close(fd);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1791,6 +1849,7 @@ main(int argc, char **argv)
 	test_prep_reuse(tmp);
 	test_prep_handles(tmp);
 	test_prep_mapfull(tmp);
+	test_tar_limits(tmp);
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
