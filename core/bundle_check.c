@@ -201,6 +201,59 @@ filters_from(struct bv *v, json_t *f)
 	return 0;
 }
 
+/*
+ * The members the manifest lists, in the one order of 13.1: for format
+ * 2 the checkpoint and the proof, the policies in the order of the
+ * manifest's policies (a digest at its first seq), then entries.jsonl,
+ * entries.csv and summary.txt, each there once.  Anything else is
+ * refused: the archive is read in the manifest's order.
+ */
+static int
+members_in_order(struct bv *v)
+{
+	static const char *const last[] = { "entries.jsonl", "entries.csv",
+	    "summary.txt" };
+	struct buf	  got = { 0 }, exp = { 0 };
+	char		(*want)[128];
+	size_t		  i, n = 0;
+	int		  rc = 0, same;
+
+	if ((want = calloc(v->x.npol + 5, sizeof(*want))) == NULL)
+		return -2;
+	if (v->fmt >= 2) {
+		strlcpy(want[n++], "checkpoint", sizeof(*want));
+		strlcpy(want[n++], "proof", sizeof(*want));
+	}
+	for (i = 0; i < v->x.npol; i++)
+		if (v->x.pol[i].first)
+			policy_member(want[n++], sizeof(*want),
+			    v->x.pol[i].e.digest);
+	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		strlcpy(want[n++], last[i], sizeof(*want));
+	same = n == v->nw;
+	for (i = 0; same && i < n; i++)
+		same = strcmp(want[i], v->w[i].name) == 0;
+	if (same)
+		goto done;
+	for (i = 0; rc == 0 && i < v->nw; i++)
+		if (buf_printf(&got, "%s%s", i ? ", " : "", v->w[i].name) != 0)
+			rc = -2;
+	for (i = 0; rc == 0 && i < n; i++)
+		if (buf_printf(&exp, "%s%s", i ? ", " : "", want[i]) != 0)
+			rc = -2;
+	if (rc == 0) {
+		bad(v, 0, "manifest.json: members lists %.480s, but a bundle "
+		    "of these policies holds %.480s", got.n ? (char *)got.p :
+		    "nothing", (char *)exp.p);
+		rc = -1;
+	}
+done:
+	buf_free(&exp);
+	buf_free(&got);
+	free(want);
+	return rc;
+}
+
 /* The manifest: read whole (it is small), kept for the checks after it. */
 static int
 manifest(struct bv *v, json_t *m)
@@ -212,6 +265,7 @@ manifest(struct bv *v, json_t *m)
 	struct xpol	*xp;
 	size_t		 i, k;
 	const char	*name;
+	int		 rc;
 
 	if (!json_is_object(m) || keys_only(m, keys) != 0 ||
 	    !json_is_string(json_object_get(m, "format")) ||
@@ -313,6 +367,8 @@ manifest(struct bv *v, json_t *m)
 		    "checkpoint and proof");
 		return -1;
 	}
+	if ((rc = members_in_order(v)) != 0)
+		return rc;
 	{
 		char	hex[33];
 

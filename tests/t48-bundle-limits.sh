@@ -1,11 +1,13 @@
 #!/bin/sh
-# t48-bundle-limits.sh - what a bundle may make a checker do: both checkers
-# alike (FORMAT.md 13.1, issue 15 item 7)
+# t48-bundle-limits.sh - what a bundle may make a checker do, and the order
+# of its members: both checkers alike (FORMAT.md 13.1, issue 15 item 7)
 #
 # A valid bundle followed by GiBs of zeros that compress a thousandfold,
 # zero bytes after the gzip data, a member that inflates more than 100 to
 # 1: both `auditlog verify-export` and contrib/verify-export.py refuse
-# each, early, naming the limit.
+# each, early, naming the limit.  A manifest that lists the members in
+# another order than 13.1's (and an archive that follows it), or leaves
+# one out, is refused by both.
 
 # lib.sh moves to a temporary folder: find our files first.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -156,5 +158,17 @@ expect 1 "verify-export.py, its tar cap at 8 KiB: the bundle is refused" \
     python3 cap.py "$VX" 8192 good.tgz
 check "...saying so" out_has \
     "the archive inflates to more than 8192 bytes, the most a bundle may hold"
+
+# 13.1's order, which the manifest's members list and the archive follow.
+expect 0 "auditlog verify-export accepts the bundle repacked" \
+    al verify-export same.tgz
+expect 0 "verify-export.py accepts the bundle repacked" vx same.tgz
+refused "the policies the other way round" swap.tgz \
+    "manifest.json: members lists checkpoint, proof, $(tar tzf swap.tgz |
+    sed -n 4p), "
+refused "a policy after entries.jsonl" late.tgz \
+    "entries.jsonl, policies/"
+refused "summary.txt left out" nosummary.tgz \
+    "entries.jsonl, entries.csv, but a bundle of these policies holds "
 
 done_testing
