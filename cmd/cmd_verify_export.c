@@ -13,12 +13,13 @@
 static const char usage[] =
     "usage: auditlog verify-export FILE.tar.gz [--expect SEQ:HASH] "
     "[--key PUBFILE]\n"
-    "           [--checkpoint FILE] [--json]\n";
+    "           [--checkpoint FILE [--no-key]] [--json]\n";
 
 static const struct option longopts[] = {
 	{ "expect",	required_argument,	NULL, 'e' },
 	{ "key",	required_argument,	NULL, 'k' },
 	{ "checkpoint",	required_argument,	NULL, 'c' },
+	{ "no-key",	no_argument,		NULL, 'n' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -34,7 +35,7 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	char			 err[256], hex[2 * AL_HASH_LEN + 1];
 	char			*key = NULL;
 	const char		*file, *keyfile = NULL, *cpfile = NULL;
-	int			 ch, fd, rc, status;
+	int			 ch, fd, rc, status, nokey = 0, authentic;
 
 	(void)dir;
 	memset(&o, 0, sizeof(o));
@@ -54,6 +55,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		case 'c':
 			cpfile = optarg;
 			break;
+		case 'n':
+			nokey = 1;
+			break;
 		case 'j':
 			out.json = 1;
 			break;
@@ -66,6 +70,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	if (argc - optind != 1)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];
+	if (nokey && (cpfile == NULL || keyfile != NULL))
+		return usage_error(usage, "--no-key goes with --checkpoint, "
+		    "without --key");
 	if (keyfile != NULL) {
 		/* The key's own form is checked here, not in the bundle. */
 		if ((status = read_vkey(keyfile, &key)) != EX_OK)
@@ -78,8 +85,15 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			free(key);
 			return status;
 		}
+		/* A signature left unchecked must be meant. */
+		if (held.has_sig && key == NULL && !nokey)
+			return usage_error(usage, "%s: the checkpoint is signed: "
+			    "check its signature with --key PUBFILE, or give "
+			    "--no-key", cpfile);
 		o.checkpoint = &held;
 	}
+	/* Without either, nothing ties the bundle to the log's holder. */
+	authentic = o.key != NULL || o.checkpoint != NULL;
 	if (strcmp(file, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(file, O_RDONLY)) == -1) {
@@ -109,8 +123,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	}
 	al_hex(s.head_hash, AL_HASH_LEN, hex);
 	if (out.json) {
-		printf("],\"ok\":%s,\"entries\":%" PRIu64,
-		    s.problems ? "false" : "true", s.entries);
+		printf("],\"ok\":%s,\"authenticated\":%s,\"entries\":%" PRIu64,
+		    s.problems ? "false" : "true", !s.problems && authentic ?
+		    "true" : "false", s.entries);
 		if (s.entries)
 			printf(",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
 			    PRIu64, s.first_seq, s.last_seq);
@@ -127,7 +142,8 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			    "false");
 		printf(",\"problems_found\":%" PRIu64 "}\n", s.problems);
 	} else if (s.problems == 0) {
-		printf("bundle verified: %" PRIu64 " entries", s.entries);
+		printf("bundle %s: %" PRIu64 " entries", authentic ?
+		    "verified" : "consistent", s.entries);
 		if (s.entries)
 			printf(" (seq %" PRIu64 " to %" PRIu64 ")", s.first_seq,
 			    s.last_seq);
@@ -136,6 +152,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			printf("proven in the log's tree of size %" PRIu64
 			    "%s\n", s.tree_size, s.signed_by_key ?
 			    ", whose head the key signed" : "");
+		if (!authentic)
+			printf("NOT AUTHENTICATED: without --key or --checkpoint "
+			    "this shows only that the bundle is consistent in "
+			    "itself, not that it is the log's\n");
 	} else
 		printf("FAILED: %" PRIu64 " problem%s\n", s.problems,
 		    s.problems == 1 ? "" : "s");

@@ -33,14 +33,17 @@ limits (see LIMITS below), so a hostile bundle cannot write anywhere or
 exhaust memory.
 
 usage: verify-export.py BUNDLE.tar.gz [--expect SEQ:HASH] [--key PUBFILE]
-           [--checkpoint FILE] [--json]
+           [--checkpoint FILE [--no-key]] [--json]
 
 Exit 0 and "bundle verified: N entries (seq A to B), head SEQ HASH" when
 every check passes (for format 2, then "proven in the log's tree of size
 N", and ", whose head the key signed" with --key: the lines `auditlog
 verify-export` prints); 1 and one line per problem when one fails; 2 on a
-usage error (a key that is not a verifier key, say); 3 when the file
-cannot be read at all.
+usage error (a key that is not a verifier key, say, or a signed
+--checkpoint without --key or --no-key); 3 when the file cannot be read
+at all.  Without --key or --checkpoint nothing ties the bundle to the
+log: it says "bundle consistent: ..." and, last, "NOT AUTHENTICATED: ..."
+(and "authenticated": false in JSON), and still exits 0.
 
 The entry encoding here (encode(), leaf_hash()) is the one implementation
 of FORMAT.md sections 3 and 4 in Python; tests/recompute.py imports it.
@@ -1139,7 +1142,7 @@ def parse_checkpoint(text, vkey=None):
         if not ext:
             raise NoteError("the checkpoint text does not end in a newline")
     cp = {"origin": origin.decode("utf-8"), "size": size, "root": root,
-          "signed": False}
+          "signed": False, "has_sig": split >= 0}
     if vkey is None:
         return cp
     name, khash, pub = vkey
@@ -2547,9 +2550,14 @@ def main(argv):
     ap.add_argument("--checkpoint", metavar="FILE",
                     help="a checkpoint you hold: the bundle must be proven "
                     "in that very tree head")
+    ap.add_argument("--no-key", action="store_true",
+                    help="with --checkpoint: leave its signature unchecked "
+                    "(a signed checkpoint needs --key or this)")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object")
     a = ap.parse_args(argv[1:])
+    if a.no_key and (a.checkpoint is None or a.key is not None):
+        ap.error("--no-key goes with --checkpoint, without --key")
 
     vkey = held = None
     if a.key is not None:
@@ -2572,6 +2580,13 @@ def main(argv):
         except NoteError as x:
             say(a.checkpoint, x)
             return 1 if x.corrupt else 2
+        # A signature left unchecked must be meant.
+        if held["has_sig"] and vkey is None and not a.no_key:
+            say(a.checkpoint, "the checkpoint is signed: check its "
+                "signature with --key PUBFILE, or give --no-key")
+            return 2
+    # Without either, nothing ties the bundle to the log's holder.
+    authentic = vkey is not None or held is not None
 
     try:
         fd = os.open(a.bundle, os.O_RDONLY | os.O_NONBLOCK |
@@ -2596,19 +2611,25 @@ def main(argv):
     head = c.manifest["head"] if c.manifest is not None else None
     if head is None and not c.problems:
         c.problem("bundle: no manifest was checked")
-    summary = {"entries": c.entries, "first_seq": c.first,
+    summary = {"authenticated": authentic and not c.problems,
+               "entries": c.entries, "first_seq": c.first,
                "last_seq": c.last, "head": head}
     if c.tree_size:
         summary["tree"] = {"size": c.tree_size, "signed": c.tree_signed}
     status = report(c.problems, a.json, summary)
     if status == 0 and not a.json:
-        print("bundle verified: %d entries%s, head %d %s" % (
-            c.entries, " (seq %d to %d)" % (c.first, c.last)
-            if c.entries else "", head["seq"], head["hash"]))
+        print("bundle %s: %d entries%s, head %d %s" % (
+            "verified" if authentic else "consistent", c.entries,
+            " (seq %d to %d)" % (c.first, c.last) if c.entries else "",
+            head["seq"], head["hash"]))
         if c.tree_size:
             print("proven in the log's tree of size %d%s" % (
                 c.tree_size, ", whose head the key signed"
                 if c.tree_signed else ""))
+        if not authentic:
+            print("NOT AUTHENTICATED: without --key or --checkpoint this "
+                  "shows only that the bundle is consistent in itself, not "
+                  "that it is the log's")
     elif status:
         sys.stderr.write("verify-export.py: %s: %d problem%s found\n" % (
             esc_term(a.bundle), len(c.problems),

@@ -1,13 +1,15 @@
 #!/bin/sh
-# t48-bundle-limits.sh - what a bundle may make a checker do, and the order
-# of its members: both checkers alike (FORMAT.md 13.1, issue 15 item 7)
+# t48-bundle-limits.sh - what a bundle may make a checker do, the order of
+# its members, and what proves it the log's: both checkers alike (FORMAT.md
+# 13.1, issue 15 item 7)
 #
 # A valid bundle followed by GiBs of zeros that compress a thousandfold,
 # zero bytes after the gzip data, a member that inflates more than 100 to
 # 1: both `auditlog verify-export` and contrib/verify-export.py refuse
 # each, early, naming the limit.  A manifest that lists the members in
 # another order than 13.1's (and an archive that follows it), or leaves
-# one out, is refused by both.
+# one out, is refused by both.  A bundle checked without --key or
+# --checkpoint is said to be NOT AUTHENTICATED, in text and in JSON.
 
 # lib.sh moves to a temporary folder: find our files first.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -170,5 +172,32 @@ refused "a policy after entries.jsonl" late.tgz \
     "entries.jsonl, policies/"
 refused "summary.txt left out" nosummary.tgz \
     "entries.jsonl, entries.csv, but a bundle of these policies holds "
+
+# Authentication: only a key or a held checkpoint ties a bundle to the log.
+expect 0 "keygen" "$AUDITLOG" keygen -o k
+expect 0 "export --sign" al export --sign k.key -o signed.tgz
+for x in "al verify-export" vx; do
+	expect 0 "$x: no --key, no --checkpoint: exit 0" $x signed.tgz
+	check "...'bundle consistent', not 'verified'" out_has \
+	    "bundle consistent: "
+	check "...and NOT AUTHENTICATED, last" sh -c "tail -n 1 '$T/out' |
+	    grep -qx 'NOT AUTHENTICATED: without --key or --checkpoint this shows only that the bundle is consistent in itself, not that it is the log.s'"
+	expect 0 "$x --json: no --key, no --checkpoint" $x --json signed.tgz
+	check "...says \"authenticated\":false" out_has \
+	    '"ok":true,"authenticated":false,'
+	cp "$T/out" "json-$x"
+	expect 0 "$x --key: verified" $x signed.tgz --key k.pub
+	check "...'bundle verified', and nothing of NOT AUTHENTICATED" sh -c \
+	    "grep -q '^bundle verified: ' '$T/out' &&
+	    ! grep -q AUTHENTICATED '$T/out'"
+	expect 0 "$x --json --key" $x --json signed.tgz --key k.pub
+	check "...says \"authenticated\":true" out_has \
+	    '"ok":true,"authenticated":true,'
+done
+check "both print the same JSON object" cmp -s "json-al verify-export" json-vx
+expect 1 "a bundle with a problem is not authenticated either" \
+    al verify-export --json --key k.pub swap.tgz
+check "...\"ok\":false,\"authenticated\":false" out_has \
+    '"ok":false,"authenticated":false,'
 
 done_testing
