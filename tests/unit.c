@@ -1763,6 +1763,43 @@ done:
 	free(dp);
 }
 
+/*
+ * The CSV formula guard (OWASP): a cell that starts with =, +, -, @, a tab
+ * or a CR gets a leading apostrophe, so that no spreadsheet runs it; tab
+ * and CR cannot be recorded, but a bundle's entries come from anywhere.
+ */
+static void
+test_csv_guard(void)
+{
+	static const char *const cell[] = { "=1+1", "+1", "-1", "@SUM(A1)",
+	    "\tx", "\rx", "x=1" };
+	static const char *const want[] = { ",'=1+1,", ",'+1,", ",'-1,",
+	    ",'@SUM(A1),", ",'\tx,", ",\"'\rx\",", ",x=1," };
+	struct al_entry	e;
+	struct buf	b = { 0 };
+	size_t		i;
+
+	for (i = 0; i < sizeof(cell) / sizeof(cell[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.kind = AL_KIND_ACCESS;
+		e.seq = 2;
+		e.allow = 1;
+		e.actor.p = e.customer.p = e.purpose.p = e.action.p = "a";
+		e.actor.n = e.customer.n = e.purpose.n = e.action.n = 1;
+		e.data = e.resource = e.ref = e.rule = e.detail =
+		    e.service = e.host = e.customer;
+		e.reason.p = cell[i];
+		e.reason.n = strlen(cell[i]);
+		b.n = 0;
+		check(csv_row(&b, &e) == 0 && buf_add(&b, "", 1) == 0 &&
+		    strstr((char *)b.p, want[i]) != NULL,
+		    "csv_row: reason %zu is written %s", i, i == 6 ?
+		    "as it is (no leading formula character)" :
+		    "after an apostrophe");
+	}
+	buf_free(&b);
+}
+
 static void
 tar_limit_bad(void *arg, const char *msg)
 {
@@ -1850,6 +1887,7 @@ main(int argc, char **argv)
 	test_prep_handles(tmp);
 	test_prep_mapfull(tmp);
 	test_tar_limits(tmp);
+	test_csv_guard();
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
