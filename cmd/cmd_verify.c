@@ -261,9 +261,9 @@ cmd_verify(int argc, char **argv, const char *dir)
 			return status;
 		/* A signature left unchecked must be meant. */
 		if (cp.has_sig && keyfile == NULL && !nokey)
-			return usage_error(usage, "%s: the checkpoint is signed: "
-			    "check its signature with --key PUBFILE, or give "
-			    "--no-key", cpfile);
+			return usage_error(usage, "%s: the checkpoint is "
+			    "signed: check its signature with --key PUBFILE, "
+			    "or give --no-key", cpfile);
 		o.checkpoint = &cp;
 	}
 

@@ -87,9 +87,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		}
 		/* A signature left unchecked must be meant. */
 		if (held.has_sig && key == NULL && !nokey)
-			return usage_error(usage, "%s: the checkpoint is signed: "
-			    "check its signature with --key PUBFILE, or give "
-			    "--no-key", cpfile);
+			return usage_error(usage, "%s: the checkpoint is "
+			    "signed: check its signature with --key PUBFILE, "
+			    "or give --no-key", cpfile);
 		o.checkpoint = &held;
 	}
 	/* Without either, nothing ties the bundle to the log's holder. */
@@ -153,9 +153,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			    "%s\n", s.tree_size, s.signed_by_key ?
 			    ", whose head the key signed" : "");
 		if (!authentic)
-			printf("NOT AUTHENTICATED: without --key or --checkpoint "
-			    "this shows only that the bundle is consistent in "
-			    "itself, not that it is the log's\n");
+			printf("NOT AUTHENTICATED: without --key or "
+			    "--checkpoint this shows only that the bundle is "
+			    "consistent in itself, not that it is the log's\n");
 	} else
 		printf("FAILED: %" PRIu64 " problem%s\n", s.problems,
 		    s.problems == 1 ? "" : "s");
