@@ -1285,7 +1285,7 @@ MAX_TEXT_LINE = 1 << 20
 MAX_TRAILER = 1 << 20               # zero padding after the end of the tar
 # What the gzip data may inflate to, the same in auditlog's own checker
 # (core/bundle.h, FORMAT.md 13.1): a bundle of a million entries holds
-# about 1.3 GB of tar, and the tool's bundles inflate less than 10 to 1
+# about 1 GB of tar, and the tool's bundles inflate less than 10 to 1
 # (every entry holds two hashes, which do not compress).
 MAX_TAR = 16 << 30                  # bytes of tar in all
 MAX_RATIO = 100                     # bytes of tar per byte of gzip read...

@@ -73,7 +73,7 @@ int	member_name_ok(const char *);
  * What a bundle may make a reader do (docs/FORMAT.md 13.1), the same in
  * contrib/verify-export.py: zero padding after the end blocks (the tool
  * writes at most 19 blocks, to its 10240-byte record); tar bytes in all
- * (a bundle of a million entries holds about 1.3 GB); and tar bytes per
+ * (a bundle of a million entries holds about 1 GB); and tar bytes per
  * byte of gzip read, once past TAR_RATIO_FROM (the tool's bundles stay
  * under 10 to 1: every entry holds two hashes, which do not compress).
  */
