@@ -64,7 +64,8 @@ void	 verdict_begin(struct verdict *);
 void	 on_problem(void *verdict, uint64_t seq, const char *);
 void	 verdict_log(struct verdict *, const struct al_verify_summary *,
 	    const struct al_checkpoint *);
-void	 verdict_bundle(struct verdict *, const struct al_bundle_summary *);
+void	 verdict_bundle(struct verdict *, const struct al_bundle_summary *,
+	    int authentic);
 void	 verdict_not_run(struct verdict *);
 void	 verdict_alone(struct verdict *, const char *problem);
 void	 verdict_error(struct verdict *, const char *why);

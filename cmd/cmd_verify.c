@@ -15,14 +15,14 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] verify [--expect 'SEQ HASH'] "
-    "[--checkpoint FILE [--key PUBFILE]]\n"
-    "           [--json]\n";
+    "usage: auditlog [-d DIR] verify [--expect 'SEQ HASH']\n"
+    "           [--checkpoint FILE [--key PUBFILE | --no-key]] [--json]\n";
 
 static const struct option longopts[] = {
 	{ "expect",	required_argument,	NULL, 'e' },
 	{ "checkpoint",	required_argument,	NULL, 'c' },
 	{ "key",	required_argument,	NULL, 'k' },
+	{ "no-key",	no_argument,		NULL, 'n' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -131,7 +131,7 @@ cmd_verify(int argc, char **argv, const char *dir)
 	char			*buf, why[128];
 	size_t			 len = 0;
 	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
-	int			 ch, json = 0, wstatus, fds[2];
+	int			 ch, json = 0, nokey = 0, wstatus, fds[2];
 	int			 status = EX_OK;
 
 	memset(&o, 0, sizeof(o));
@@ -149,6 +149,9 @@ cmd_verify(int argc, char **argv, const char *dir)
 		case 'k':
 			keyfile = optarg;
 			break;
+		case 'n':
+			nokey = 1;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -158,9 +161,17 @@ cmd_verify(int argc, char **argv, const char *dir)
 		return op.status;
 	if (keyfile != NULL && cpfile == NULL)
 		return usage_error(usage, "--key goes with --checkpoint");
+	if (nokey && (cpfile == NULL || keyfile != NULL))
+		return usage_error(usage, "--no-key goes with --checkpoint, "
+		    "without --key");
 	if (cpfile != NULL) {
 		if ((status = load_checkpoint(cpfile, keyfile, &cp)) != EX_OK)
 			return status;
+		/* A signature left unchecked must be meant. */
+		if (cp.has_sig && keyfile == NULL && !nokey)
+			return usage_error(usage, "%s: the checkpoint is "
+			    "signed: check its signature with --key PUBFILE, "
+			    "or give --no-key", cpfile);
 		o.checkpoint = &cp;
 	}
 

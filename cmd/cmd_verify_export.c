@@ -13,12 +13,13 @@
 static const char usage[] =
     "usage: auditlog verify-export FILE.tar.gz [--expect 'SEQ HASH'] "
     "[--key PUBFILE]\n"
-    "           [--checkpoint FILE] [--json]\n";
+    "           [--checkpoint FILE [--no-key]] [--json]\n";
 
 static const struct option longopts[] = {
 	{ "expect",	required_argument,	NULL, 'e' },
 	{ "key",	required_argument,	NULL, 'k' },
 	{ "checkpoint",	required_argument,	NULL, 'c' },
+	{ "no-key",	no_argument,		NULL, 'n' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
@@ -35,7 +36,7 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	char			*key = NULL;
 	const char		*file, *keyfile = NULL, *cpfile = NULL;
 	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
-	int			 ch, fd, rc, status;
+	int			 ch, fd, rc, status, nokey = 0, authentic;
 
 	(void)dir;
 	memset(&o, 0, sizeof(o));
@@ -54,6 +55,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		case 'c':
 			cpfile = optarg;
 			break;
+		case 'n':
+			nokey = 1;
+			break;
 		case 'j':
 			out.json = 1;
 			break;
@@ -64,6 +68,9 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	if (argc - optind != 1)
 		return usage_error(usage, "verify-export takes one FILE");
 	file = argv[optind];
+	if (nokey && (cpfile == NULL || keyfile != NULL))
+		return usage_error(usage, "--no-key goes with --checkpoint, "
+		    "without --key");
 	if (keyfile != NULL) {
 		/* The key's own form is checked here, not in the bundle. */
 		if ((status = read_vkey(keyfile, &key)) != EX_OK)
@@ -76,8 +83,15 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 			free(key);
 			return status;
 		}
+		/* A signature left unchecked must be meant. */
+		if (held.has_sig && key == NULL && !nokey)
+			return usage_error(usage, "%s: the checkpoint is "
+			    "signed: check its signature with --key PUBFILE, "
+			    "or give --no-key", cpfile);
 		o.checkpoint = &held;
 	}
+	/* Without either, nothing ties the bundle to the log's holder. */
+	authentic = o.key != NULL || o.checkpoint != NULL;
 	if (strcmp(file, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(file, O_RDONLY)) == -1) {
@@ -101,7 +115,7 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 		(void)finish(EX_UNAVAIL);
 		return EX_UNAVAIL;
 	}
-	verdict_bundle(&out, &s);
+	verdict_bundle(&out, &s, authentic);
 	status = s.problems ? EX_NO : EX_OK;
 	if (status == EX_NO)
 		msg("%s: %" PRIu64 " problem%s found", file, s.problems,

@@ -148,14 +148,16 @@ verdict_log(struct verdict *v, const struct al_verify_summary *s,
 
 /* verify-export's summary, after its problems. */
 void
-verdict_bundle(struct verdict *v, const struct al_bundle_summary *s)
+verdict_bundle(struct verdict *v, const struct al_bundle_summary *s,
+    int authentic)
 {
 	char	hex[2 * AL_HASH_LEN + 1];
 
 	al_hex(s->head_hash, AL_HASH_LEN, hex);
 	if (v->json) {
-		printf("],\"ok\":%s,\"entries\":%" PRIu64,
-		    s->problems ? "false" : "true", s->entries);
+		printf("],\"ok\":%s,\"authenticated\":%s,\"entries\":%"
+		    PRIu64, s->problems ? "false" : "true", !s->problems &&
+		    authentic ? "true" : "false", s->entries);
 		if (s->entries)
 			printf(",\"first_seq\":%" PRIu64 ",\"last_seq\":%"
 			    PRIu64, s->first_seq, s->last_seq);
@@ -172,7 +174,8 @@ verdict_bundle(struct verdict *v, const struct al_bundle_summary *s)
 			    "false");
 		printf(",\"problems_found\":%" PRIu64 "}\n", s->problems);
 	} else if (s->problems == 0) {
-		printf("bundle verified: %" PRIu64 " entries", s->entries);
+		printf("bundle %s: %" PRIu64 " entries", authentic ?
+		    "verified" : "consistent", s->entries);
 		if (s->entries)
 			printf(" (seq %" PRIu64 " to %" PRIu64 ")",
 			    s->first_seq, s->last_seq);
@@ -181,6 +184,10 @@ verdict_bundle(struct verdict *v, const struct al_bundle_summary *s)
 			printf("proven in the log's tree of size %" PRIu64
 			    "%s\n", s->tree_size, s->signed_by_key ?
 			    ", whose head the key signed" : "");
+		if (!authentic)
+			printf("NOT AUTHENTICATED: without --key or "
+			    "--checkpoint this shows only that the bundle is "
+			    "consistent in itself, not that it is the log's\n");
 	} else
 		printf("FAILED: %" PRIu64 " problem%s\n", s->problems,
 		    s->problems == 1 ? "" : "s");

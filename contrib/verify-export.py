@@ -34,14 +34,17 @@ limits (see LIMITS below), so a hostile bundle cannot write anywhere or
 exhaust memory.
 
 usage: verify-export.py BUNDLE.tar.gz [--expect 'SEQ HASH'] [--key PUBFILE]
-           [--checkpoint FILE] [--json]
+           [--checkpoint FILE [--no-key]] [--json]
 
 Exit 0 and "bundle verified: N entries (seq A to B), head SEQ HASH" when
 every check passes (for format 2, then "proven in the log's tree of size
 N", and ", whose head the key signed" with --key: the lines `auditlog
 verify-export` prints); 1 and one line per problem when one fails; 2 on a
-usage error (a key that is not a verifier key, say); 3 when the file
-cannot be read at all.
+usage error (a key that is not a verifier key, say, or a signed
+--checkpoint without --key or --no-key); 3 when the file cannot be read
+at all.  Without --key or --checkpoint nothing ties the bundle to the
+log: it says "bundle consistent: ..." and, last, "NOT AUTHENTICATED: ..."
+(and "authenticated": false in JSON), and still exits 0.
 
 The entry encoding here (encode(), leaf_hash()) is the one implementation
 of FORMAT.md sections 3 and 4 in Python; tests/recompute.py imports it.
@@ -53,7 +56,6 @@ import binascii
 import datetime
 import errno
 import fnmatch
-import gzip
 import hashlib
 import json
 import os
@@ -1141,7 +1143,7 @@ def parse_checkpoint(text, vkey=None):
         if not ext:
             raise NoteError("the checkpoint text does not end in a newline")
     cp = {"origin": origin.decode("utf-8"), "size": size, "root": root,
-          "signed": False}
+          "signed": False, "has_sig": split >= 0}
     if vkey is None:
         return cp
     name, khash, pub = vkey
@@ -1282,6 +1284,13 @@ MAX_MANIFEST = 64 << 20
 MAX_JSONL_LINE = 4 << 20
 MAX_TEXT_LINE = 1 << 20
 MAX_TRAILER = 1 << 20               # zero padding after the end of the tar
+# What the gzip data may inflate to, the same in auditlog's own checker
+# (core/bundle.h, FORMAT.md 13.1): a bundle of a million entries holds
+# about 1 GB of tar, and the tool's bundles inflate less than 10 to 1
+# (every entry holds two hashes, which do not compress).
+MAX_TAR = 16 << 30                  # bytes of tar in all
+MAX_RATIO = 100                     # bytes of tar per byte of gzip read...
+RATIO_FROM = 16 << 20               # ...once past this many
 BLOCK = 512
 
 POLICY_NAME_RE = re.compile(r"policies/([0-9a-f]{64})\.policy")
@@ -1332,31 +1341,88 @@ class PreadFile:
         pass
 
 
+class GzipStream:
+    """The bytes a gzip file inflates to: any number of members one after
+    another, each one's CRC-32 and length checked, nothing before, between
+    or after them (not even the zero bytes gzip(1) skips), and no more than
+    the limits above.  read(n) returns n bytes, fewer only at the end."""
+
+    def __init__(self, fd):
+        self.f = PreadFile(fd)
+        self.z = None               # the member being inflated
+        self.pending = b""          # gzip bytes not yet given to it
+        self.buf = bytearray()      # inflated, not yet returned
+        self.end = False
+        self.gz = 0                 # bytes of the file read
+        self.out = 0                # bytes inflated
+
+    def _more(self):
+        b = self.f.read(1 << 16)
+        self.gz += len(b)
+        return b
+
+    def _member(self):
+        """At the end of a member (or before the first): start the next
+        one, or see the end of the file."""
+        first = self.z is None
+        if not first:
+            self.pending = self.z.unused_data + self.pending
+        while len(self.pending) < 2:
+            b = self._more()
+            if not b:
+                break
+            self.pending += b
+        if not self.pending:
+            self.end = True
+            return
+        if self.pending[:2] != b"\x1f\x8b":
+            raise Refused("not a gzip file: a bundle is a .tar.gz" if first
+                          else "bytes after the end of the gzip data that "
+                          "are not gzip")
+        self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def read(self, n):
+        while len(self.buf) < n and not self.end:
+            if self.z is None or self.z.eof:
+                self._member()
+                continue
+            if not self.pending:
+                self.pending = self._more()
+                if not self.pending:
+                    raise Refused("truncated: the gzip data ends before its "
+                                  "end marker")
+            try:
+                b = self.z.decompress(self.pending, 1 << 16)
+            except zlib.error as x:
+                raise Refused("the gzip data is corrupt (%s)" % x) from None
+            self.pending = self.z.unconsumed_tail
+            self.out += len(b)
+            self.buf += b
+            used = self.gz - len(self.pending) - len(self.z.unused_data)
+            if self.out > MAX_TAR:
+                raise Refused("the archive inflates to more than %d bytes, "
+                              "the most a bundle may hold" % MAX_TAR)
+            if self.out > RATIO_FROM and self.out > MAX_RATIO * used:
+                raise Refused("the gzip data inflates more than %d to 1 (%d "
+                              "bytes from %d), more than a bundle does" %
+                              (MAX_RATIO, self.out, used))
+        b = bytes(self.buf[:n])
+        del self.buf[:n]
+        return b
+
+
 class Archive:
     """Walk the members of a bundle: gzip (any number of members, CRCs
     checked), then ustar headers, every check of 13.1 made as it goes."""
 
     def __init__(self, fd):
-        self.gz = gzip.GzipFile(fileobj=PreadFile(fd), mode="rb")
+        self.gz = GzipStream(fd)
         self.offset = 0         # bytes of tar read so far
 
     def _read(self, n):
         """Up to n bytes of the decompressed stream."""
         try:
             b = self.gz.read(n)
-        except gzip.BadGzipFile as x:
-            if self.offset == 0 and "Not a gzipped file" in str(x):
-                raise Refused("not a gzip file: a bundle is a .tar.gz") \
-                    from None
-            if "Not a gzipped file" in str(x):
-                raise Refused("bytes after the end of the gzip data that "
-                              "are not gzip") from None
-            raise Refused("the gzip data is corrupt (%s)" % x) from None
-        except EOFError:
-            raise Refused("truncated: the gzip data ends before its end "
-                          "marker") from None
-        except zlib.error as x:
-            raise Refused("the gzip data is corrupt (%s)" % x) from None
         except OSError as x:
             raise Unreadable(str(x)) from None
         self.offset += len(b)
@@ -2488,9 +2554,14 @@ def main(argv):
     ap.add_argument("--checkpoint", metavar="FILE",
                     help="a checkpoint you hold: the bundle must be proven "
                     "in that very tree head")
+    ap.add_argument("--no-key", action="store_true",
+                    help="with --checkpoint: leave its signature unchecked "
+                    "(a signed checkpoint needs --key or this)")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object")
     a = ap.parse_args(argv[1:])
+    if a.no_key and (a.checkpoint is None or a.key is not None):
+        ap.error("--no-key goes with --checkpoint, without --key")
 
     vkey = held = None
     if a.key is not None:
@@ -2513,6 +2584,13 @@ def main(argv):
         except NoteError as x:
             say(a.checkpoint, x)
             return 1 if x.corrupt else 2
+        # A signature left unchecked must be meant.
+        if held["has_sig"] and vkey is None and not a.no_key:
+            say(a.checkpoint, "the checkpoint is signed: check its "
+                "signature with --key PUBFILE, or give --no-key")
+            return 2
+    # Without either, nothing ties the bundle to the log's holder.
+    authentic = vkey is not None or held is not None
 
     try:
         fd = os.open(a.bundle, os.O_RDONLY | os.O_NONBLOCK |
@@ -2537,19 +2615,25 @@ def main(argv):
     head = c.manifest["head"] if c.manifest is not None else None
     if head is None and not c.problems:
         c.problem("bundle: no manifest was checked")
-    summary = {"entries": c.entries, "first_seq": c.first,
+    summary = {"authenticated": authentic and not c.problems,
+               "entries": c.entries, "first_seq": c.first,
                "last_seq": c.last, "head": head}
     if c.tree_size:
         summary["tree"] = {"size": c.tree_size, "signed": c.tree_signed}
     status = report(c.problems, a.json, summary)
     if status == 0 and not a.json:
-        print("bundle verified: %d entries%s, head %d %s" % (
-            c.entries, " (seq %d to %d)" % (c.first, c.last)
-            if c.entries else "", head["seq"], head["hash"]))
+        print("bundle %s: %d entries%s, head %d %s" % (
+            "verified" if authentic else "consistent", c.entries,
+            " (seq %d to %d)" % (c.first, c.last) if c.entries else "",
+            head["seq"], head["hash"]))
         if c.tree_size:
             print("proven in the log's tree of size %d%s" % (
                 c.tree_size, ", whose head the key signed"
                 if c.tree_signed else ""))
+        if not authentic:
+            print("NOT AUTHENTICATED: without --key or --checkpoint this "
+                  "shows only that the bundle is consistent in itself, not "
+                  "that it is the log's")
     elif status:
         sys.stderr.write("verify-export.py: %s: %d problem%s found\n" % (
             esc_term(a.bundle), len(c.problems),

@@ -466,6 +466,7 @@ al_checkpoint_parse(const char *text, size_t len, const char *vkeytext,
 		if ((s = line(&p, &left, &n)) == NULL || n == 0)
 			return fail(err, errlen, AL_EINVAL, "the checkpoint "
 			    "text does not end in a newline");
+	cp->has_sig = split != NULL;
 	if (vkeytext == NULL)
 		return 0;
 	if ((rc = vkey_parse(vkeytext, &vk, err, errlen)) != 0)

@@ -418,6 +418,7 @@ struct al_checkpoint {
 	uint64_t	size;
 	uint8_t		root[AL_HASH_LEN];
 	int		signed_by_key;	/* al_checkpoint_parse: checked */
+	int		has_sig;	/* it carries signatures, checked or not */
 };
 
 int		 al_keygen(const char *name, char **skey, char **vkey,

@@ -88,13 +88,27 @@ accepted() {	# accepted FILE [ARGS]: both checkers accept FILE
 	cp "$T/out" c.out
 	expect 0 "verify-export.py accepts $_f" vx "$_f" "$@"
 	check "both say the same of $_f" cmp -s c.out "$T/out"
-	check "verify-export.py says it is verified" out_has "bundle verified: "
+	# Only a key or a held checkpoint ties a bundle to the log.
+	case " $* " in
+	*" --key "*|*" --checkpoint "*)
+		check "verify-export.py says it is verified" \
+		    out_has "bundle verified: "
+		check "...and does not say it is not authenticated" \
+		    sh -c "! grep -q AUTHENTICATED '$T/out'"
+		;;
+	*)
+		check "verify-export.py says it is consistent, not verified" \
+		    out_has "bundle consistent: "
+		check "...and, last, that it is NOT AUTHENTICATED" sh -c \
+		    "tail -n 1 '$T/out' | grep -q '^NOT AUTHENTICATED: without --key or --checkpoint this shows only that the bundle is consistent in itself'"
+		;;
+	esac
 }
 
 bundle whole
 accepted whole.tar.gz
 check "the whole log: every entry" out_has \
-    "bundle verified: $(wc -l <log.jsonl | tr -d ' ') entries (seq 1 to"
+    "bundle consistent: $(wc -l <log.jsonl | tr -d ' ') entries (seq 1 to"
 bundle customer --customer acme
 accepted customer.tar.gz
 bundle period --since "$since" --until "$until"
@@ -105,7 +119,7 @@ bundle range --from-seq 3 --to-seq 19
 accepted range.tar.gz
 bundle nobody --customer nobody
 accepted nobody.tar.gz
-check "an empty export" out_has "bundle verified: 0 entries, head"
+check "an empty export" out_has "bundle consistent: 0 entries, head"
 
 expect 0 "auditlog verify-export --json" al verify-export --json whole.tar.gz
 cp "$T/out" c.json
@@ -565,16 +579,28 @@ expect 0 "record: the log grows past the checkpoint" \
     al record --actor svc:billing --customer acme \
     --purpose service-provision --action read --data billing
 bundle pinned --customer acme --checkpoint held.cp
-accepted pinned.tar.gz --checkpoint held.cp
+for x in "al verify-export" vx; do
+	expect 2 "$x: a signed held checkpoint, neither --key nor --no-key" \
+	    $x pinned.tar.gz --checkpoint held.cp
+	check "...a usage error that says what to give" err_has \
+	    "held.cp: the checkpoint is signed: check its signature with --key PUBFILE, or give --no-key"
+	expect 2 "$x: --no-key with --key" \
+	    $x pinned.tar.gz --checkpoint held.cp --key k.pub --no-key
+	expect 2 "$x: --no-key without --checkpoint" $x pinned.tar.gz --no-key
+	check "...says so" err_has "--no-key goes with --checkpoint, without --key"
+done
+accepted pinned.tar.gz --checkpoint held.cp --no-key
 accepted pinned.tar.gz --checkpoint held.cp --key k.pub
 check "...signed, as the held one is" out_has "whose head the key signed"
 accepted pinned.tar.gz --checkpoint plain.cp
 bundle now --customer acme
 accepted now.tar.gz
 refused_alike "a bundle of a later head, given the held checkpoint" \
-    now.tar.gz "not in the checkpoint you hold (size " --checkpoint held.cp
+    now.tar.gz "not in the checkpoint you hold (size " --checkpoint held.cp \
+    --no-key
 refused_alike "a bundle of format 1, given a checkpoint" t-format1-$c \
-    "a bundle of format 1 has no checkpoint to check" --checkpoint held.cp
+    "a bundle of format 1 has no checkpoint to check" --checkpoint held.cp \
+    --no-key
 expect 1 "auditlog verify-export: an unsigned held checkpoint and a key" \
     al verify-export pinned.tar.gz --checkpoint plain.cp --key k.pub
 expect 1 "verify-export.py: an unsigned held checkpoint and a key" \

@@ -92,7 +92,16 @@ expect 0 "verify --checkpoint --key: the log extends it" \
     al verify --checkpoint "$T/cp8" --key "$T/k.pub"
 check "...and says so" out_has "extends the checkpoint of size 8 (signature checked)"
 check "...counting one checkpoint entry" out_has "checkpoints 1"
-expect 0 "verify --checkpoint without --key" al verify --checkpoint "$T/cp8"
+expect 2 "verify --checkpoint of a signed one without --key: a usage error" \
+    al verify --checkpoint "$T/cp8"
+check "...that says what to give" err_has \
+    "cp8: the checkpoint is signed: check its signature with --key PUBFILE, or give --no-key"
+expect 2 "verify --no-key with --key" \
+    al verify --checkpoint "$T/cp8" --key "$T/k.pub" --no-key
+expect 2 "verify --no-key without --checkpoint" al verify --no-key
+check "...says so" err_has "--no-key goes with --checkpoint, without --key"
+expect 0 "verify --checkpoint --no-key: its signature left unchecked" \
+    al verify --checkpoint "$T/cp8" --no-key
 check "...says the signature was not checked" \
     sh -c "! grep -q 'signature checked' '$T/out'"
 expect 0 "verify --checkpoint of the current size" al verify --checkpoint "$T/cp0"
@@ -132,13 +141,15 @@ cp -r "$T/log" "$T/saved"
 restore() { rm -rf "$T/log"; cp -r "$T/saved" "$T/log"; }
 "$TAMPER" "$T/log" truncate 5 >/dev/null 2>&1
 expect 0 "truncated to 7 entries: verify alone passes" al verify
-expect 1 "...verify --checkpoint of size 8 fails" al verify --checkpoint "$T/cp8"
+expect 1 "...verify --checkpoint of size 8 fails" \
+    al verify --checkpoint "$T/cp8" --no-key
 check "...fewer entries than the checkpoint's" out_has "the log has 7 entries, fewer than the checkpoint's 8: it was truncated or replaced"
 restore
 "$TAMPER" "$T/log" rechain 4 actor svc:mallory >/dev/null 2>&1
 expect 1 "entry 4 rewritten, chain and tree rebuilt: the recorded checkpoint catches it" al verify
 check "...its root is not the tree's" out_has "seq 9: the checkpoint's root is not the tree's"
-expect 1 "...and so does verify --checkpoint" al verify --checkpoint "$T/cp8"
+expect 1 "...and so does verify --checkpoint" \
+    al verify --checkpoint "$T/cp8" --no-key
 check "...the tree of the first 8 entries has another root" \
     out_has "seq 8: the tree of the first 8 entries does not have the checkpoint's root"
 # A log with no checkpoint entry: only the checkpoint held elsewhere.
@@ -151,7 +162,7 @@ expect 1 "...verify --checkpoint fails" al verify --checkpoint "$T/cp0"
 restore
 "$TAMPER" "$T/log" rechain 11 actor svc:mallory >/dev/null 2>&1
 expect 0 "an entry after the checkpoint rewritten: --checkpoint passes (the next one catches it)" \
-    al verify --checkpoint "$T/cp8"
+    al verify --checkpoint "$T/cp8" --no-key
 restore
 al checkpoint --sign "$T/k.key" >"$T/cp12"
 rm -rf "$T/log"
@@ -164,7 +175,8 @@ restore
 mv "$T/log" "$T/keep"
 newlog
 for c in a b c d e f g h i j k; do rec $c; done
-expect 1 "another log in its place: --checkpoint fails" al verify --checkpoint "$T/cp8"
+expect 1 "another log in its place: --checkpoint fails" \
+    al verify --checkpoint "$T/cp8" --no-key
 check "...it names another log" out_has "the checkpoint names another log"
 rm -rf "$T/log"
 mv "$T/keep" "$T/log"

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "al_int.h"
+#include "bundle.h"
 #include "tap.h"
 
 static void
@@ -1783,6 +1785,99 @@ done:
 	free(dp);
 }
 
+/*
+ * The CSV formula guard (OWASP): a cell that starts with =, +, -, @, a tab
+ * or a CR gets a leading apostrophe, so that no spreadsheet runs it; tab
+ * and CR cannot be recorded, but a bundle's entries come from anywhere.
+ */
+static void
+test_csv_guard(void)
+{
+	static const char *const cell[] = { "=1+1", "+1", "-1", "@SUM(A1)",
+	    "\tx", "\rx", "x=1" };
+	static const char *const want[] = { ",'=1+1,", ",'+1,", ",'-1,",
+	    ",'@SUM(A1),", ",'\tx,", ",\"'\rx\",", ",x=1," };
+	struct al_entry	e;
+	struct buf	b = { 0 };
+	size_t		i;
+
+	for (i = 0; i < sizeof(cell) / sizeof(cell[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.kind = AL_KIND_ACCESS;
+		e.seq = 2;
+		e.allow = 1;
+		e.actor.p = e.customer.p = e.purpose.p = e.action.p = "a";
+		e.actor.n = e.customer.n = e.purpose.n = e.action.n = 1;
+		e.data = e.resource = e.ref = e.rule = e.detail =
+		    e.service = e.host = e.customer;
+		e.reason.p = cell[i];
+		e.reason.n = strlen(cell[i]);
+		b.n = 0;
+		check(csv_row(&b, &e) == 0 && buf_add(&b, "", 1) == 0 &&
+		    strstr((char *)b.p, want[i]) != NULL,
+		    "csv_row: reason %zu is written %s", i, i == 6 ?
+		    "as it is (no leading formula character)" :
+		    "after an apostrophe");
+	}
+	buf_free(&b);
+}
+
+static void
+tar_limit_bad(void *arg, const char *msg)
+{
+	if (snprintf(arg, 256, "%s", msg) >= 256)
+		((char *)arg)[0] = '\0';
+}
+
+/*
+ * The bundle reader's cap on the bytes a bundle inflates to (16 GiB,
+ * FORMAT.md 13.1), lowered to 8192 here: the reading stops past it, with
+ * the cap's own message, and a stream of exactly the cap is read whole.
+ */
+static void
+test_tar_limits(const char *tmp)
+{
+	struct tar_in	t;
+	char		path[256], why[256], err[256];
+	uint8_t		b[4096];
+	gzFile		g;
+	uint64_t	max;
+	ssize_t		r;
+	int		fd, i;
+
+	for (max = 8192; max <= 16384; max += 8192) {
+		why[0] = '\0';
+		if (snprintf(path, sizeof(path), "%s/limit.gz", tmp) >=
+		    (int)sizeof(path) || (g = gzopen(path, "wb")) == NULL) {
+			check(0, "tar limits: cannot write %s", path);
+			return;
+		}
+		memset(b, 'x', sizeof(b));
+		for (i = 0; i < 4; i++)
+			(void)gzwrite(g, b, sizeof(b));
+		if (gzclose(g) != Z_OK || (fd = open(path, O_RDONLY)) == -1 ||
+		    tar_open(&t, fd, err, sizeof(err), tar_limit_bad,
+		    why) != 0) {
+			check(0, "tar limits: cannot read %s", path);
+			return;
+		}
+		t.max_bytes = max;
+		while ((r = tar_read(&t, b, 1000)) == 1000)
+			;
+		if (max < 16384)
+			check(r == -1 && strcmp(why, "the archive inflates to "
+			    "more than 8192 bytes, the most a bundle may hold")
+			    == 0, "bundle reader: 16384 bytes past a cap of "
+			    "8192 are refused, the cap named (%s)", why);
+		else
+			check(r == 384 && t.out == 16384 && why[0] == '\0',
+			    "bundle reader: 16384 bytes at a cap of 16384 are "
+			    "read whole (%s)", why);
+		tar_close(&t);
+		close(fd);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1813,6 +1908,8 @@ main(int argc, char **argv)
 	test_prep_reuse(tmp);
 	test_prep_handles(tmp);
 	test_prep_mapfull(tmp);
+	test_tar_limits(tmp);
+	test_csv_guard();
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);

@@ -1,12 +1,14 @@
-/* summary.c - what an export holds: checks, tallies, the summary, reports */
+/* bundle_sum.c - what writer and checker share: tallies, summary, CSV */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <bsd/string.h>
+
 #include "al_int.h"
-#include "export.h"
+#include "bundle.h"
 
 #define MAX_LISTED	100	/* problems spelled out in a summary */
 
@@ -107,43 +109,6 @@ tally_sorted(const struct tally *t)
 	return v;
 }
 
-int
-exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
-{
-	struct timespec	 ts;
-	MDB_txn		*txn;
-	MDB_val		 k = { 6, "log_id" }, v;
-	int		 rc;
-
-	memset(x, 0, sizeof(*x));
-	x->f = x->shown = o->f;
-	x->unfiltered = !o->f.customer && !o->f.actor && !o->f.purpose &&
-	    !o->f.decision && !o->f.since_ns && !o->f.until_ns &&
-	    !o->f.from_seq && !o->f.to_seq;
-	if ((x->created_ns = o->created_ns) == 0) {
-		if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
-			return al_seterr(l, AL_EIO, "the clock is unreadable");
-		x->created_ns = (uint64_t)ts.tv_sec * 1000000000ULL;
-	}
-	/* Whole seconds: the bundle's creation time is its tar mtime. */
-	x->created_ns -= x->created_ns % 1000000000ULL;
-	/* Entries up to the head are fixed: every pass reads the same. */
-	if ((rc = al_head(l, &x->head_seq, x->head_hash)) != 0)
-		return rc;
-	if (x->f.to_seq == 0 || x->f.to_seq > x->head_seq)
-		x->f.to_seq = x->head_seq;
-	if ((rc = log_read_txn(l, &txn)) != 0)
-		return rc;
-	rc = mdb_get(txn, l->meta, &k, &v);
-	if (rc == 0 && v.mv_size == sizeof(x->log_id))
-		memcpy(x->log_id, v.mv_data, sizeof(x->log_id));
-	mdb_txn_abort(txn);
-	if (rc != 0 || v.mv_size != sizeof(x->log_id))
-		return al_seterr(l, AL_ECORRUPT, "the log_id metadata is "
-		    "missing or malformed");
-	return 0;
-}
-
 void
 exp_result(const struct exp *x, struct al_export_result *res)
 {
@@ -196,117 +161,6 @@ found(struct exp *x, uint64_t seq, const char *fmt, ...)
 	(void)buf_printf(&x->found, "    seq %" PRIu64 ": ", seq);
 	(void)esc_term(&x->found, msg, strlen(msg), 0);
 	(void)buf_add(&x->found, "\n", 1);
-}
-
-/* Add the policy entry at seq, keeping the list in seq order. */
-int
-exp_add_policy(al_log *l, struct exp *x, MDB_txn *txn, uint64_t seq)
-{
-	struct xpol	 p, *np;
-	uint8_t		 kb[8];
-	MDB_val		 k = { 8, kb }, v;
-	char		 why[256];
-	size_t		 i, cap = 0;
-	int		 rc;
-
-	for (i = 0; i < x->npol; i++)
-		if (x->pol[i].e.seq == seq)
-			return 0;
-	memset(&p, 0, sizeof(p));
-	put_be64(kb, seq);
-	if ((rc = mdb_get(txn, l->entries, &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT, "policy "
-		    "entry %" PRIu64 " is missing", seq) :
-		    al_lmdb_err(l, rc, "read a policy entry");
-	if (entry_decode(v.mv_data, v.mv_size, &p.e, &p.store, &cap, why,
-	    sizeof(why)) != 0 || p.e.kind != AL_KIND_POLICY) {
-		free(p.store);
-		return al_seterr(l, AL_ECORRUPT, "seq %" PRIu64 ": not a "
-		    "policy entry%s%s", seq, why[0] ? ": " : "", why);
-	}
-	p.p = policy_parse(p.e.name.p, p.e.text.p, p.e.text.n, NULL);
-	if ((np = realloc(x->pol, (x->npol + 1) * sizeof(*np))) == NULL) {
-		policy_free(p.p);
-		free(p.store);
-		return al_seterr(l, AL_ENOMEM, "out of memory");
-	}
-	x->pol = np;
-	for (i = x->npol; i > 0 && x->pol[i - 1].e.seq > seq; i--)
-		x->pol[i] = x->pol[i - 1];
-	x->pol[i] = p;
-	x->npol++;
-	/* Which of them is the first with its digest. */
-	for (i = 0; i < x->npol; i++) {
-		size_t	j;
-
-		x->pol[i].first = 1;
-		for (j = 0; j < i; j++)
-			if (memcmp(x->pol[j].e.digest, x->pol[i].e.digest,
-			    AL_HASH_LEN) == 0)
-				x->pol[i].first = 0;
-	}
-	return 0;
-}
-
-/*
- * The policies of an export: every policy entry that put an exported
- * access's policy in force, or is itself exported.  The policies index
- * finds the one in force at a seq: the last key at or before it.
- */
-int
-exp_policies(al_log *l, struct exp *x)
-{
-	struct al_entry	 e;
-	MDB_cursor	*cur = NULL;
-	MDB_txn		*txn = NULL;
-	MDB_val		 k, v;
-	al_iter		*it = NULL;
-	uint64_t	 lo = 1, hi = 0, pseq;
-	uint8_t		 kb[8];
-	int		 rc, mrc;
-
-	/* The iterator reads in short transactions of its own; the policies
-	 * are read in this one, of the same log below the iterator's head. */
-	if ((rc = al_iter_open(l, &x->f, &it)) != 0 ||
-	    (rc = log_read_txn(l, &txn)) != 0)
-		goto done;
-	if ((mrc = mdb_cursor_open(txn, l->policies, &cur)) != 0) {
-		rc = al_lmdb_err(l, mrc, "open cursor");
-		goto done;
-	}
-	while ((rc = al_iter_next(it, &e)) == 1) {
-		if (e.kind == AL_KIND_POLICY) {
-			pseq = e.seq;
-		} else if (e.seq >= lo && e.seq < hi && hi != 0) {
-			continue;	/* the same policy as the last one */
-		} else {
-			put_be64(kb, e.seq);
-			k.mv_size = 8;
-			k.mv_data = kb;
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			if (mrc == MDB_NOTFOUND)
-				mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-			else if (mrc == 0 && get_be64(k.mv_data) > e.seq)
-				mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-			if (mrc != 0 || k.mv_size != 8) {
-				rc = al_seterr(l, AL_ECORRUPT, "seq %" PRIu64
-				    ": no policy in force", e.seq);
-				goto done;
-			}
-			pseq = lo = get_be64(k.mv_data);
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			hi = mrc == 0 ? get_be64(k.mv_data) : UINT64_MAX;
-		}
-		if ((rc = exp_add_policy(l, x, txn, pseq)) != 0)
-			goto done;
-	}
-done:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	al_iter_close(it);
-	return rc < 0 ? rc : 0;
 }
 
 int
@@ -447,32 +301,6 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 	return 0;
 }
 
-/* For an export of the whole log, the whole log is verified too. */
-int
-exp_finish(al_log *l, struct exp *x)
-{
-	struct al_verify_opts	 o;
-	struct al_verify_summary s;
-	char			 hex[2 * AL_HASH_LEN + 1];
-	int			 rc;
-
-	x->whole.n = 0;
-	if (!x->unfiltered)
-		return buf_printf(&x->whole, "not checked here (a filtered "
-		    "export); run auditlog verify");
-	memset(&o, 0, sizeof(o));
-	if ((rc = al_verify(l, &o, &s)) != 0)
-		return rc;
-	al_hex(s.head, AL_HASH_LEN, hex);
-	if (s.problems) {
-		x->problems += s.problems;
-		return buf_printf(&x->whole, "FAILED: %" PRIu64 " problems; "
-		    "run auditlog verify", s.problems);
-	}
-	return buf_printf(&x->whole, "verified (%" PRIu64 " entries, head %"
-	    PRIu64 " %s)", s.entries, s.last_seq, hex);
-}
-
 static int
 fmt_time(struct buf *b, uint64_t ns)
 {
@@ -607,7 +435,7 @@ jstr(struct buf *b, const char *key, const struct al_str *s)
 	return esc_json(b, s->p, s->n);
 }
 
-static int
+int
 report_denied_json(struct buf *b, const struct al_entry *e)
 {
 	char	t[40];
@@ -675,7 +503,7 @@ policies_json(struct buf *b, const struct exp *x)
 }
 
 /* The report as one JSON object. */
-static int
+int
 report_json(struct buf *b, const struct exp *x, const struct buf *den)
 {
 	char	t[40], hex[2 * AL_HASH_LEN + 1];
@@ -719,54 +547,130 @@ report_json(struct buf *b, const struct exp *x, const struct buf *den)
 	return buf_add(b, "}}\n", 3);
 }
 
-/* The summary alone, as text or JSON; one pass, the denied lines held. */
-int
-al_report(al_log *l, const struct al_export_opts *o, FILE *fp, int json,
-    struct al_export_result *res)
+void
+policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 {
-	struct exp	 x;
-	struct buf	 b = { 0 }, den = { 0 };
-	struct al_entry	 e;
-	al_iter		*it = NULL;
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(digest, AL_HASH_LEN, hex);
+	if (snprintf(name, len, "policies/%s.policy", hex) >= (int)len)
+		name[0] = '\0';
+}
+
+/* Member names: the five kinds, and nothing that could lead elsewhere. */
+int
+member_name_ok(const char *name)
+{
+	size_t	i;
+
+	if (strcmp(name, "manifest.json") == 0 ||
+	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||
+	    strcmp(name, "entries.jsonl") == 0 ||
+	    strcmp(name, "entries.csv") == 0 ||
+	    strcmp(name, "summary.txt") == 0)
+		return 1;
+	if (strlen(name) != 9 + 64 + 7 || strncmp(name, "policies/", 9) != 0 ||
+	    strcmp(name + 73, ".policy") != 0)
+		return 0;
+	for (i = 9; i < 73; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* CSV (RFC 4180, with the OWASP guard against formulas). */
+static int
+csv_cell(struct buf *b, const char *p, size_t n, int comma)
+{
+	size_t	i, j;
+	int	rc, quote = 0;
+
+	if (comma && (rc = buf_add(b, ",", 1)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n')
+			quote = 1;
+	if (quote && (rc = buf_add(b, "\"", 1)) != 0)
+		return rc;
+	if (n > 0 && (p[0] == '=' || p[0] == '+' || p[0] == '-' ||
+	    p[0] == '@' || p[0] == '\t' || p[0] == '\r') &&
+	    (rc = buf_add(b, "'", 1)) != 0)
+		return rc;
+	/* The text in runs, each up to and with a '"', which is doubled. */
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && p[j] != '"'; j++)
+			;
+		if (j < n)
+			j++;
+		if ((rc = buf_add(b, p + i, j - i)) != 0 ||
+		    (p[j - 1] == '"' && (rc = buf_add(b, "\"", 1)) != 0))
+			return rc;
+	}
+	return quote ? buf_add(b, "\"", 1) : 0;
+}
+
+static int
+csv_str(struct buf *b, const struct al_str *s)
+{
+	return csv_cell(b, s->p, s->n, 1);
+}
+
+static int
+csv_hex(struct buf *b, const uint8_t *h)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(h, AL_HASH_LEN, hex);
+	return csv_cell(b, hex, 2 * AL_HASH_LEN, 1);
+}
+
+static const char csv_head[] = "seq,time,kind,actor,customer,purpose,action,"
+    "data,resource,ref,reason,decision,code,rule,detail,policy,name,service,"
+    "host,pid,uid,prev,hash\r\n";
+
+int
+csv_row(struct buf *b, const struct al_entry *e)
+{
+	static const struct al_str none = { "", 0 };
+	const int	 acc = e->kind == AL_KIND_ACCESS;
+	const int	 cpt = e->kind == AL_KIND_CHECKPOINT;
+	const char	*dec = acc ? (e->allow ? "allow" : "deny") : "";
+	const char	*code = acc ? al_code_name(e->code) : "";
+	char		 t[40];
 	int		 rc;
 
-	memset(res, 0, sizeof(*res));
-	if ((rc = exp_init(l, &x, o)) != 0 ||
-	    (rc = exp_policies(l, &x)) != 0 ||
-	    (rc = al_iter_open(l, &x.f, &it)) != 0)
-		goto done;
-	while ((rc = al_iter_next(it, &e)) == 1) {
-		if ((rc = exp_entry(l, &x, &e)) != 0)
-			goto done;
-		if (e.kind == AL_KIND_ACCESS && !e.allow &&
-		    (rc = json ? report_denied_json(&den, &e) :
-		    denied_line(&den, &e)) != 0)
-			goto done;
-	}
-	if (rc < 0)
-		goto done;
-	al_iter_close(it);
-	it = NULL;
-	if ((rc = exp_finish(l, &x)) != 0)
-		goto done;
-	if (json)
-		rc = report_json(&b, &x, &den);
-	else if ((rc = summary_head(&b, &x)) == 0 &&
-	    (rc = buf_add(&b, den.p, den.n)) == 0)
-		rc = summary_tail(&b, &x);
-	if (rc != 0) {
-		rc = al_seterr(l, rc, "out of memory");
-		goto done;
-	}
-	if (fwrite(b.p, 1, b.n, fp) != b.n) {
-		rc = al_seterr(l, AL_EIO, "write the report");
-		goto done;
-	}
-	exp_result(&x, res);
-done:
-	al_iter_close(it);
-	buf_free(&b);
-	buf_free(&den);
-	exp_free(&x);
-	return rc < 0 ? rc : 0;
+	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	if ((rc = buf_printf(b, "%" PRIu64 ",%s,%s", e->seq, t,
+	    acc ? "access" : cpt ? "checkpoint" : "policy")) != 0 ||
+	    (rc = csv_str(b, &e->actor)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->customer : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->purpose : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->action : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->data : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->resource : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->ref : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->reason : &none)) != 0 ||
+	    (rc = csv_cell(b, dec, strlen(dec), 1)) != 0 ||
+	    (rc = csv_cell(b, code, strlen(code), 1)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->rule : &none)) != 0 ||
+	    (rc = csv_str(b, acc ? &e->detail : &none)) != 0 ||
+	    (rc = csv_hex(b, acc ? e->policy : cpt ? e->tree_root :
+	    e->digest)) != 0 ||
+	    (rc = csv_str(b, acc ? &none : &e->name)) != 0 ||
+	    (rc = csv_str(b, &e->service)) != 0 ||
+	    (rc = csv_str(b, &e->host)) != 0 ||
+	    (rc = buf_printf(b, ",%u,%u", e->pid, e->uid)) != 0 ||
+	    (rc = csv_hex(b, e->prev)) != 0 ||
+	    (rc = csv_hex(b, e->hash)) != 0)
+		return rc;
+	return buf_add(b, "\r\n", 2);
+}
+
+const char *
+csv_header(size_t *len)
+{
+	*len = sizeof(csv_head) - 1;
+	return csv_head;
 }

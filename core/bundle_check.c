@@ -1,5 +1,4 @@
-/* bundle.c - check an export bundle front to back, trusting nothing in it */
-#include <errno.h>
+/* bundle_check.c - check a bundle front to back, trusting nothing in it */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,17 +8,15 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 #include <jansson.h>
-#include <zlib.h>
 
 #include <bsd/string.h>
 
 #include "al_int.h"
-#include "export.h"
+#include "bundle.h"
 
 #define CHUNK		(64 * 1024)
 #define MAX_MANIFEST	(16 * 1024 * 1024)
 #define MAX_LINE	(8 * 1024 * 1024)	/* a policy entry's JSON line */
-#define MAX_MEMBER	((uint64_t)1 << 40)
 #define MAX_TAIL	(64 * 1024)
 #define MAX_PROOF	((uint64_t)64 * 1024 * 1024)	/* 1.4M hashes */
 
@@ -33,14 +30,7 @@ struct want {			/* a member the manifest lists */
 struct bv {
 	const struct al_bundle_opts *o;
 	struct al_bundle_summary *s;
-	char		*err;
-	size_t		 errlen;
-	/* gzip input */
-	int		 fd;
-	z_stream	 z;
-	int		 zopen, zend;
-	uint8_t		 in[CHUNK];
-	uint64_t	 out;		/* bytes of tar read */
+	struct tar_in	 t;		/* the tar.gz read */
 	/* what the manifest says */
 	json_t		*mj;
 	int		 have_manifest;
@@ -87,162 +77,18 @@ bad(struct bv *v, uint64_t seq, const char *fmt, ...)
 	v->o->problem(v->o->arg, seq, msg);
 }
 
-/* The problems exp_entry() finds go the same way. */
+/* The problems the container's reader finds go the same way... */
+static void
+tar_problem(void *arg, const char *msg)
+{
+	bad(arg, 0, "%s", msg);
+}
+
+/* ...and so do those exp_entry() finds. */
 static void
 exp_problem(void *arg, uint64_t seq, const char *msg)
 {
 	bad(arg, seq, "%s", msg);
-}
-
-/*
- * Read exactly n bytes of the tar stream (fewer only at its end).
- * Returns the count, or -1 when the input is not gzip or cannot be read
- * (after reporting it).
- */
-static ssize_t
-gz_read(struct bv *v, uint8_t *out, size_t n)
-{
-	ssize_t	r;
-	size_t	got = 0;
-	int	zrc;
-
-	while (got < n && !v->zend) {
-		if (v->z.avail_in == 0) {
-			if ((r = read(v->fd, v->in, sizeof(v->in))) == -1) {
-				if (errno == EINTR)
-					continue;
-				snprintf(v->err, v->errlen, "read: %s",
-				    strerror(errno));
-				return -2;
-			}
-			if (r == 0) {
-				if (v->out + got > 0 || v->z.total_in > 0)
-					bad(v, 0, "the bundle is cut short: "
-					    "its gzip stream does not end");
-				else
-					bad(v, 0, "the file is empty");
-				return -1;
-			}
-			v->z.next_in = v->in;
-			v->z.avail_in = (uInt)r;
-		}
-		v->z.next_out = out + got;
-		v->z.avail_out = (uInt)(n - got);
-		zrc = inflate(&v->z, Z_NO_FLUSH);
-		got = n - v->z.avail_out;
-		if (zrc == Z_STREAM_END) {
-			/* Another gzip member may follow. */
-			if (v->z.avail_in == 0 &&
-			    (r = read(v->fd, v->in, sizeof(v->in))) > 0) {
-				v->z.next_in = v->in;
-				v->z.avail_in = (uInt)r;
-			}
-			if (v->z.avail_in == 0)
-				v->zend = 1;
-			else if (inflateReset(&v->z) != Z_OK)
-				return -1;
-		} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-			bad(v, 0, "not a gzip file, or a damaged one: %s",
-			    v->z.msg ? v->z.msg : "inflate failed");
-			return -1;
-		}
-	}
-	v->out += got;
-	return (ssize_t)got;
-}
-
-/* Member names: the five kinds, and nothing that could lead elsewhere. */
-static int
-name_ok(const char *name)
-{
-	size_t	i;
-
-	if (strcmp(name, "manifest.json") == 0 ||
-	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||
-	    strcmp(name, "entries.jsonl") == 0 ||
-	    strcmp(name, "entries.csv") == 0 ||
-	    strcmp(name, "summary.txt") == 0)
-		return 1;
-	if (strlen(name) != 9 + 64 + 7 || strncmp(name, "policies/", 9) != 0 ||
-	    strcmp(name + 73, ".policy") != 0)
-		return 0;
-	for (i = 9; i < 73; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-static int
-octal_field(const uint8_t *p, size_t len, uint64_t *v)
-{
-	size_t	i = 0;
-
-	*v = 0;
-	while (i < len && p[i] == ' ')
-		i++;
-	if (i == len || p[i] < '0' || p[i] > '7')
-		return -1;
-	for (; i < len && p[i] >= '0' && p[i] <= '7'; i++) {
-		if (*v > (UINT64_MAX >> 3))
-			return -1;
-		*v = (*v << 3) | (uint64_t)(p[i] - '0');
-	}
-	for (; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\0')
-			return -1;
-	return 0;
-}
-
-/*
- * One tar header: checksum, name, kind and size.  Returns 1 for a member
- * (name and size filled in), 0 at the end of the archive, -1 when bad.
- */
-static int
-header(struct bv *v, char *name, uint64_t *size)
-{
-	uint8_t		h[512];
-	uint64_t	sum, want = 0;
-	ssize_t		r;
-	size_t		i;
-
-	if ((r = gz_read(v, h, sizeof(h))) < 0)
-		return (int)r;
-	if (r != (ssize_t)sizeof(h)) {
-		bad(v, 0, "the archive is cut short: it ends %s",
-		    r ? "inside a header" : "without its end blocks");
-		return -1;
-	}
-	for (i = 0; i < sizeof(h) && h[i] == 0; i++)
-		;
-	if (i == sizeof(h))
-		return 0;
-	for (i = 0; i < sizeof(h); i++)
-		want += (i >= 148 && i < 156) ? ' ' : h[i];
-	if (octal_field(h + 148, 8, &sum) != 0 || sum != want) {
-		bad(v, 0, "a tar header's checksum is wrong: not a tar "
-		    "archive, or a damaged one");
-		return -1;
-	}
-	if (memchr(h, '\0', 100) == NULL || h[345] != '\0') {
-		bad(v, 0, "a member's name is not one a bundle holds");
-		return -1;
-	}
-	strlcpy(name, (char *)h, 101);
-	if (!name_ok(name)) {
-		bad(v, 0, "member '%.100s' is not one a bundle holds (refused, "
-		    "nothing is extracted)", name);
-		return -1;
-	}
-	if (h[156] != '0' && h[156] != '\0') {
-		bad(v, 0, "member %s is not a regular file", name);
-		return -1;
-	}
-	if (octal_field(h + 124, 12, size) != 0 || *size > MAX_MEMBER) {
-		bad(v, 0, "member %s has an impossible size", name);
-		return -1;
-	}
-	return 1;
 }
 
 static int
@@ -355,6 +201,59 @@ filters_from(struct bv *v, json_t *f)
 	return 0;
 }
 
+/*
+ * The members the manifest lists, in the one order of 13.1: for format
+ * 2 the checkpoint and the proof, the policies in the order of the
+ * manifest's policies (a digest at its first seq), then entries.jsonl,
+ * entries.csv and summary.txt, each there once.  Anything else is
+ * refused: the archive is read in the manifest's order.
+ */
+static int
+members_in_order(struct bv *v)
+{
+	static const char *const last[] = { "entries.jsonl", "entries.csv",
+	    "summary.txt" };
+	struct buf	  got = { 0 }, exp = { 0 };
+	char		(*want)[128];
+	size_t		  i, n = 0;
+	int		  rc = 0, same;
+
+	if ((want = calloc(v->x.npol + 5, sizeof(*want))) == NULL)
+		return -2;
+	if (v->fmt >= 2) {
+		strlcpy(want[n++], "checkpoint", sizeof(*want));
+		strlcpy(want[n++], "proof", sizeof(*want));
+	}
+	for (i = 0; i < v->x.npol; i++)
+		if (v->x.pol[i].first)
+			policy_member(want[n++], sizeof(*want),
+			    v->x.pol[i].e.digest);
+	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		strlcpy(want[n++], last[i], sizeof(*want));
+	same = n == v->nw;
+	for (i = 0; same && i < n; i++)
+		same = strcmp(want[i], v->w[i].name) == 0;
+	if (same)
+		goto done;
+	for (i = 0; rc == 0 && i < v->nw; i++)
+		if (buf_printf(&got, "%s%s", i ? ", " : "", v->w[i].name) != 0)
+			rc = -2;
+	for (i = 0; rc == 0 && i < n; i++)
+		if (buf_printf(&exp, "%s%s", i ? ", " : "", want[i]) != 0)
+			rc = -2;
+	if (rc == 0) {
+		bad(v, 0, "manifest.json: members lists %.480s, but a bundle "
+		    "of these policies holds %.480s", got.n ? (char *)got.p :
+		    "nothing", (char *)exp.p);
+		rc = -1;
+	}
+done:
+	buf_free(&exp);
+	buf_free(&got);
+	free(want);
+	return rc;
+}
+
 /* The manifest: read whole (it is small), kept for the checks after it. */
 static int
 manifest(struct bv *v, json_t *m)
@@ -366,6 +265,7 @@ manifest(struct bv *v, json_t *m)
 	struct xpol	*xp;
 	size_t		 i, k;
 	const char	*name;
+	int		 rc;
 
 	if (!json_is_object(m) || keys_only(m, keys) != 0 ||
 	    !json_is_string(json_object_get(m, "format")) ||
@@ -435,7 +335,7 @@ manifest(struct bv *v, json_t *m)
 
 		if (!json_is_object(h) ||
 		    (name = json_string_value(json_object_get(h,
-		    "name"))) == NULL || !name_ok(name) ||
+		    "name"))) == NULL || !member_name_ok(name) ||
 		    strcmp(name, "manifest.json") == 0 ||
 		    u64field(h, "size", &w->size) ||
 		    hexfield(h, "sha256", w->sha, AL_HASH_LEN)) {
@@ -467,6 +367,8 @@ manifest(struct bv *v, json_t *m)
 		    "checkpoint and proof");
 		return -1;
 	}
+	if ((rc = members_in_order(v)) != 0)
+		return rc;
 	{
 		char	hex[33];
 
@@ -923,7 +825,7 @@ member(struct bv *v, const char *name, uint64_t size)
 	SHA256_Init(&sha);
 	while (left > 0) {
 		k = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
-		if ((r = gz_read(v, chunk, k)) < 0) {
+		if ((r = tar_read(&v->t, chunk, k)) < 0) {
 			rc = (int)r;
 			goto done;
 		}
@@ -1116,38 +1018,6 @@ finish(struct bv *v)
 	}
 }
 
-/*
- * After the first zero block: a second one, then only zeros (tar pads to
- * its record size) to the end of the gzip stream, whose trailer is read
- * and checked.  Anything else, such as another bundle appended, is
- * refused.
- */
-static int
-drain(struct bv *v)
-{
-	uint8_t	buf[CHUNK];
-	ssize_t	r;
-	size_t	i, blocks = 1;
-
-	for (;;) {
-		if ((r = gz_read(v, buf, sizeof(buf))) < 0)
-			return (int)r;
-		if (r == 0)
-			break;
-		for (i = 0; i < (size_t)r; i++)
-			if (buf[i] != 0) {
-				bad(v, 0, "data after the end of the archive");
-				return -1;
-			}
-		blocks += (size_t)r / 512;
-	}
-	if (blocks < 2) {
-		bad(v, 0, "the archive ends with one zero block, not two");
-		return -1;
-	}
-	return 0;
-}
-
 int
 al_verify_bundle(int fd, const struct al_bundle_opts *o,
     struct al_bundle_summary *s, char *err, size_t errlen)
@@ -1161,9 +1031,6 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	memset(&v, 0, sizeof(v));
 	v.o = o;
 	v.s = s;
-	v.err = err;
-	v.errlen = errlen;
-	v.fd = fd;
 	err[0] = '\0';
 	v.x.problem = exp_problem;
 	v.x.problem_arg = &v;
@@ -1176,31 +1043,21 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 		SHA256_Update(&v.csv_sha, h, n);
 		v.csv_size = n;
 	}
-	/* 15 + 16: gzip only, with its header and trailer checked. */
-	if (inflateInit2(&v.z, 15 + 16) != Z_OK) {
+	if (tar_open(&v.t, fd, err, errlen, tar_problem, &v) != 0) {
 		snprintf(err, errlen, "zlib: inflateInit2 failed");
 		return AL_ENOMEM;
 	}
-	v.zopen = 1;
 	for (;;) {
-		if ((rc = header(&v, name, &size)) <= 0)
+		if ((rc = tar_next(&v.t, name, &size)) <= 0)
 			break;
 		if ((rc = member(&v, name, size)) != 0)
 			break;
 		/* Skip the padding to the next 512-byte block. */
-		if (size % 512) {
-			uint8_t	pad[512];
-
-			if (gz_read(&v, pad, (size_t)(512 - size % 512)) !=
-			    (ssize_t)(512 - size % 512)) {
-				bad(&v, 0, "the archive is cut short");
-				rc = -1;
-				break;
-			}
-		}
+		if ((rc = tar_skip_pad(&v.t, size)) != 0)
+			break;
 	}
 	if (rc == 0)
-		rc = drain(&v);
+		rc = tar_drain(&v.t);
 	if (rc == 0) {
 		if (!v.have_manifest)
 			bad(&v, 0, "not a bundle: it has no manifest.json");
@@ -1215,8 +1072,7 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	free(v.ph);
 	buf_free(&v.line);
 	buf_free(&v.row);
-	if (v.zopen)
-		inflateEnd(&v.z);
+	tar_close(&v.t);
 	if (rc == -2)
 		return err[0] && strncmp(err, "read", 4) == 0 ? AL_EIO :
 		    AL_ENOMEM;
