@@ -58,6 +58,9 @@ one crash crash.sh
 one tamper tamper.sh
 one damage damage.sh
 one fulldisk fulldisk.sh
+one lockfile lockfile.sh
+one readers readers.sh
+one stopped stopped.sh
 hostile
 end=$(date +%s)
 
