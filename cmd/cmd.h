@@ -31,9 +31,15 @@ int	 policy_errors(const char *name, const char *text, size_t len);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);
+void	 help_options(FILE *);		/* help.c */
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
+
+/* "did you mean" (suggest.c). */
+size_t	 nearest(const char *word, const char *const *cand, size_t n,
+	    const char **near);
+void	 say_nearest(const char *const *near, size_t n);
 
 /* al_open, with --timeout and the library's warnings said (main.c). */
 extern unsigned opt_timeout_ms;

@@ -135,6 +135,7 @@ int
 help(const char *usage)
 {
 	fputs(usage, stdout);
+	help_options(stdout);
 	return finish(EX_OK);
 }
 

@@ -44,6 +44,7 @@ struct exp {
 	void		(*problem)(void *, uint64_t, const char *);
 	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
+	int		 report;	/* al_report's summary, not a bundle's */
 };
 
 int	exp_init(al_log *, struct exp *, const struct al_export_opts *);

@@ -280,6 +280,14 @@ int		 al_policy_get(al_log *, struct al_entry *);
  */
 int		 al_policy_check(const char *name, const char *text, size_t len,
 		    char **errors);
+/*
+ * The purposes a policy's text declares, one name a line, in its order
+ * (*names malloc'd and NUL-terminated, for free()): for a caller that
+ * suggests one when an access names another.  AL_EINVAL when the text
+ * does not parse, AL_ENOMEM.
+ */
+int		 al_policy_purposes(const char *text, size_t len,
+		    char **names);
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
 
