@@ -41,6 +41,11 @@ size_t	 nearest(const char *word, const char *const *cand, size_t n,
 	    const char **near);
 void	 say_nearest(const char *const *near, size_t n);
 
+/* A progress line on a terminal's stderr (progress.c). */
+int	 progress_start(uint64_t total, int fd);
+void	 progress_cb(void *arg, uint64_t bytes, uint64_t entries);
+void	 progress_end(void);
+
 /* al_open, with --timeout and the library's warnings said (main.c). */
 extern unsigned opt_timeout_ms;
 int	 log_open(const char *dir, int flags, al_log **);
