@@ -5,8 +5,8 @@
 # PATH and a scratch HOME; the folder holds build/auditlog and the demo's
 # log, build/demo, as `make demo` leaves them.  A block fenced ```sh-notest
 # (building or installing the tool itself) is skipped, and counted.
-. "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 readme=$top/README.md
 
 mkdir -p work/build home blocks

@@ -3,8 +3,8 @@
 # and COMMAND --help describe every option, a mistyped command or purpose
 # gets "did you mean", bash completes commands and options, and the long
 # checks show progress on a terminal and nowhere else
-. "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 
 cmds="check checkpoint export head help init keygen log policy prove record
     report upgrade verify verify-export"

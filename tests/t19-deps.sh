@@ -2,8 +2,8 @@
 # t19-deps.sh - tools/deps.sh waits for the package lock with a bound and
 # says so, shows apt's errors, and names every package, as .ci/run and
 # README.md do (issue 16, item 1)
-. "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 
 # A machine where nothing is installed, apt is locked for two seconds,
 # and then apt-get fails: fake pkg-config, id, lslocks and apt-get.
