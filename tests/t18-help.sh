@@ -141,6 +141,15 @@ if command -v script >/dev/null 2>&1; then
 	    grep -q "auditlog: verify-export: 4096 entries (" ve.tty
 	check "...and clears it before the verdict" sh -c \
 	    "tr -d '\n' < ve.tty | grep -Eq \"$(printf '\r') +$(printf '\r')bundle verified\""
+	# 70001 entries: a call every 4096 entries, 17 in all, in about a
+	# second; shown at most four times a second.
+	"$AUDITLOG" -d "$big" export -o all.tar.gz >/dev/null 2>&1
+	start=$(date +%s)
+	tty_run all.tty "'$AUDITLOG' verify-export all.tar.gz"
+	took=$(($(date +%s) - start))
+	shown=$(tr '\r' '\n' < all.tty | grep -c '^auditlog: verify-export: ')
+	check "...at most four times a second ($shown in about $took s)" \
+	    sh -c "[ $shown -ge 1 ] && [ $shown -le $((4 * (took + 1) + 1)) ]"
 	tty_run py.tty "python3 '$top/contrib/verify-export.py' big.tar.gz"
 	check "verify-export.py on a terminal shows progress" \
 	    grep -q "verify-export.py: 4096 of 9000 entries (45%)" py.tty
