@@ -134,19 +134,6 @@ parse(int argc, char **argv, int export, struct args *a)
 	return EX_OK;
 }
 
-static void
-progress(void *arg, uint64_t bytes, uint64_t entries)
-{
-	(void)arg;
-	if (bytes)
-		fprintf(stderr, "\rauditlog: export: %" PRIu64 " MB packed",
-		    bytes >> 20);
-	else
-		fprintf(stderr, "\rauditlog: export: %" PRIu64 " entries read",
-		    entries);
-	fputs("   ", stderr);
-}
-
 /* Without --force, a bundle already there is kept: say so. */
 static int
 exists(const char *out)
@@ -202,8 +189,8 @@ cmd_export(int argc, char **argv, const char *dir)
 
 	if ((status = parse(argc, argv, 1, &a)) != EX_OK)
 		return status < 0 ? EX_OK : status;
-	if (isatty(STDERR_FILENO))
-		a.o.progress = progress;
+	if (progress_start(0, -1))
+		a.o.progress = progress_cb;
 	if (strcmp(a.out, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
 			msg("refusing to write a compressed bundle to a "
@@ -267,13 +254,11 @@ cmd_export(int argc, char **argv, const char *dir)
 	a.o.checkpoint_len = cptext != NULL ? len : 0;
 	if ((rc = al_export(l, &a.o, fd, &r)) != 0) {
 fail:
-		if (a.o.progress)
-			fputc('\n', stderr);
+		progress_end();
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	if (a.o.progress)
-		fputc('\n', stderr);
+	progress_end();
 	if (fd != STDOUT_FILENO) {
 		if (fsync(fd) != 0 || close(fd) != 0) {
 			fd = -1;

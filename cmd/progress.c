@@ -57,7 +57,7 @@ progress_start(uint64_t total, int fd)
 	return pr.on;
 }
 
-/* The library's callback (al_verify_opts, al_bundle_opts). */
+/* The library's callback (al_verify_opts, al_bundle_opts, al_export_opts). */
 void
 progress_cb(void *arg, uint64_t bytes, uint64_t entries)
 {
@@ -66,11 +66,13 @@ progress_cb(void *arg, uint64_t bytes, uint64_t entries)
 	int		n;
 
 	(void)arg;
-	(void)bytes;
 	if (!pr.on || t - pr.last_ns < EVERY_NS)
 		return;
 	pr.last_ns = t;
-	if (pr.total > 0 && entries <= pr.total)
+	if (bytes > 0)		/* al_export, packing */
+		n = fprintf(stderr, "\rauditlog: %s: %" PRIu64 " MB packed",
+		    progverb, bytes >> 20);
+	else if (pr.total > 0 && entries <= pr.total)
 		n = fprintf(stderr, "\rauditlog: %s: %" PRIu64 " of %" PRIu64
 		    " entries (%d%%)", progverb, entries, pr.total,
 		    (int)(entries * 100 / pr.total));
