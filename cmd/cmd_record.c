@@ -54,8 +54,9 @@ seq_line(uint64_t seq, char *buf, size_t size)
 }
 
 /*
- * A purpose the policy does not declare: the nearest it does, on stderr.
- * The denied access is recorded as it was; this is for the person.
+ * A purpose the policy does not declare: the nearest it does (of its
+ * first 64), on stderr.  The denied access is recorded as it was; this
+ * is for the person.
  */
 static void
 purpose_hint(al_log *l, const char *purpose)

@@ -1979,7 +1979,8 @@ class Checker:
             t_ns = time_ns(e["time"])
             self.entries += 1
             if self.entries % 4096 == 0:
-                self.progress.show(self.entries, self.manifest["entries"])
+                self.progress.show(self.entries,
+                                   (self.manifest or {}).get("entries"))
             got = leaf_hash(enc)
             if got != e["hash"]:
                 self.problem("hash is %s, but the fields hash to %s" %
