@@ -31,6 +31,7 @@ int	 policy_errors(const char *name, const char *text, size_t len);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);
+extern void (*help_more)(FILE *);	/* NULL, or help_options */
 void	 help_options(FILE *);		/* help.c */
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);

@@ -119,6 +119,9 @@ main(int argc, char *argv[])
 	int		 i;
 	size_t		 c;
 
+	/* Each command's --help describes its options (help.c); another
+	 * program built on msg.c need not link them. */
+	help_more = help_options;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
