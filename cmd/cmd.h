@@ -31,9 +31,21 @@ int	 policy_errors(const char *name, const char *text, size_t len);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);
+extern void (*help_more)(FILE *);	/* NULL, or help_options */
+void	 help_options(FILE *);		/* help.c */
 int	 usage_arg(const char *usage, const char *what, const char *arg);
 int	 bad_option(const char *usage, int ch, char **argv);
 int	 finish(int status);
+
+/* "did you mean" (suggest.c). */
+size_t	 nearest(const char *word, const char *const *cand, size_t n,
+	    const char **near);
+void	 say_nearest(const char *const *near, size_t n);
+
+/* A progress line on a terminal's stderr (progress.c). */
+int	 progress_start(uint64_t total, int fd);
+void	 progress_cb(void *arg, uint64_t bytes, uint64_t entries);
+void	 progress_end(void);
 
 /* al_open, with --timeout and the library's warnings said (main.c). */
 extern unsigned opt_timeout_ms;

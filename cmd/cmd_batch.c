@@ -133,6 +133,18 @@ close_batch(struct pipeline *p, struct batch **b)
 	return rc;
 }
 
+/* Nothing but JSON's white space (RFC 8259: space, tab, CR). */
+static int
+blank(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
 /* The parser: one line into the batch.  -1: stop. */
 static int
 take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
@@ -144,6 +156,10 @@ take(struct pipeline *p, struct batch **bp, const char *text, size_t len,
 	char			 why[WHY_LEN];
 	int			 rc = 0;
 
+	/* A blank line is no access: skipped, as JSON Lines readers do,
+	 * with no result line (the results name their lines). */
+	if (!too_long && blank(text, len))
+		return 0;
 	ln->lineno = lineno;
 	ln->error = NULL;
 	if (too_long)

@@ -8,13 +8,15 @@
 #include "cmd.h"
 
 static const char checkpoint_usage[] =
-    "usage: auditlog [-d DIR] checkpoint [--sign KEYFILE [--actor NAME]]\n";
+    "usage: auditlog [-d DIR] checkpoint [--sign KEYFILE [--signer WHO]]\n";
 
 int
 cmd_checkpoint(int argc, char **argv, const char *dir)
 {
 	static const struct option longopts[] = {
 		{ "sign",	required_argument,	NULL, 's' },
+		{ "signer",	required_argument,	NULL, 'a' },
+		/* its name before 0.2, as deprecated as export's */
 		{ "actor",	required_argument,	NULL, 'a' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -40,7 +42,7 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 	if (ch == OPT_STOP)
 		return op.status;
 	if (actor != NULL && keyfile == NULL)
-		return usage_error(checkpoint_usage, "--actor goes with "
+		return usage_error(checkpoint_usage, "--signer goes with "
 		    "--sign: only a signed checkpoint is recorded");
 	if (keyfile != NULL && (status = read_file(keyfile, FILE_SKEY,
 	    &skey, &klen)) != EX_OK)

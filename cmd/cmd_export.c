@@ -16,12 +16,12 @@
 #include "cmd.h"
 
 static const char export_usage[] =
-    "usage: auditlog [-d DIR] export -o FILE.tar.gz [--customer ID] "
-    "[--actor WHO]\n"
+    "usage: auditlog [-d DIR] export -o FILE.tar.gz [--force] "
+    "[--customer ID] [--actor WHO]\n"
     "           [--purpose P] [--decision allow|deny] [--since TIME] "
     "[--until TIME]\n"
     "           [--from-seq N] [--to-seq N] [--level 1-9]\n"
-    "           [--sign KEYFILE [--actor-sign WHO] | --checkpoint FILE]\n";
+    "           [--sign KEYFILE [--signer WHO] | --checkpoint FILE]\n";
 static const char report_usage[] =
     "usage: auditlog [-d DIR] report [--customer ID] [--actor WHO] "
     "[--purpose P]\n"
@@ -34,7 +34,10 @@ static const struct option longopts[] = {
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "level",	required_argument,	NULL, 'l' },
 	{ "sign",	required_argument,	NULL, 's' },
+	{ "signer",	required_argument,	NULL, 'a' },
+	/* its name before 0.2: a deprecated alias of --signer */
 	{ "actor-sign",	required_argument,	NULL, 'a' },
+	{ "force",	no_argument,		NULL, 'f' },
 	{ "checkpoint",	required_argument,	NULL, 'c' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -45,7 +48,7 @@ struct args {
 	struct al_export_opts	 o;
 	const char		*out;
 	const char		*sign, *signer, *checkpoint;
-	int			 json;
+	int			 json, force;
 };
 
 static int
@@ -88,6 +91,11 @@ parse(int argc, char **argv, int export, struct args *a)
 			else
 				a->checkpoint = optarg;
 			break;
+		case 'f':
+			if (!export)
+				return bad_option(usage, '?', argv);
+			a->force = 1;
+			break;
 		case 'j':
 			if (export)
 				return bad_option(usage, '?', argv);
@@ -108,7 +116,7 @@ parse(int argc, char **argv, int export, struct args *a)
 		return usage_error(usage, "give --sign or --checkpoint, not "
 		    "both");
 	if (a->signer != NULL && a->sign == NULL)
-		return usage_error(usage, "--actor-sign goes with --sign");
+		return usage_error(usage, "--signer goes with --sign");
 	if (filter_check(&a->o.f, usage) != EX_OK)
 		return EX_USAGE;
 	/* Reproducible bundles: the creation time from the environment. */
@@ -126,17 +134,44 @@ parse(int argc, char **argv, int export, struct args *a)
 	return EX_OK;
 }
 
-static void
-progress(void *arg, uint64_t bytes, uint64_t entries)
+/* Without --force, a bundle already there is kept: say so. */
+static int
+exists(const char *out)
 {
-	(void)arg;
-	if (bytes)
-		fprintf(stderr, "\rauditlog: export: %" PRIu64 " MB packed",
-		    bytes >> 20);
-	else
-		fprintf(stderr, "\rauditlog: export: %" PRIu64 " entries read",
-		    entries);
-	fputs("   ", stderr);
+	struct stat	st;
+
+	if (lstat(out, &st) != 0)
+		return 0;
+	msg("%s exists: give --force to replace it", out);
+	return 1;
+}
+
+/*
+ * The finished bundle into place: renamed over anything with --force;
+ * else linked, which refuses a file made there meanwhile (a file system
+ * without links gets a rename, after the check made at the start).
+ */
+static int
+put_in_place(const char *tmp, const char *out, int force)
+{
+	if (!force && link(tmp, out) == 0) {
+		(void)unlink(tmp);
+		return EX_OK;
+	}
+	if (!force && errno == EEXIST) {
+		(void)exists(out);
+		return EX_USAGE;
+	}
+	if (!force && errno != EPERM && errno != EOPNOTSUPP &&
+	    errno != ENOSYS) {
+		msg("%s: %s", out, strerror(errno));
+		return EX_UNAVAIL;
+	}
+	if (rename(tmp, out) != 0) {
+		msg("%s: %s", out, strerror(errno));
+		return EX_UNAVAIL;
+	}
+	return EX_OK;
 }
 
 int
@@ -154,8 +189,8 @@ cmd_export(int argc, char **argv, const char *dir)
 
 	if ((status = parse(argc, argv, 1, &a)) != EX_OK)
 		return status < 0 ? EX_OK : status;
-	if (isatty(STDERR_FILENO))
-		a.o.progress = progress;
+	if (progress_start(0, -1))
+		a.o.progress = progress_cb;
 	if (strcmp(a.out, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
 			msg("refusing to write a compressed bundle to a "
@@ -167,6 +202,8 @@ cmd_export(int argc, char **argv, const char *dir)
 		if (scratch == NULL || *scratch == '\0')
 			scratch = "/tmp";
 	} else {
+		if (!a.force && exists(a.out))
+			return EX_USAGE;
 		/*
 		 * Write a temporary file beside the bundle and rename it
 		 * into place: a failed export leaves no partial bundle.
@@ -217,13 +254,11 @@ cmd_export(int argc, char **argv, const char *dir)
 	a.o.checkpoint_len = cptext != NULL ? len : 0;
 	if ((rc = al_export(l, &a.o, fd, &r)) != 0) {
 fail:
-		if (a.o.progress)
-			fputc('\n', stderr);
+		progress_end();
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	if (a.o.progress)
-		fputc('\n', stderr);
+	progress_end();
 	if (fd != STDOUT_FILENO) {
 		if (fsync(fd) != 0 || close(fd) != 0) {
 			fd = -1;
@@ -232,11 +267,8 @@ fail:
 			goto done;
 		}
 		fd = -1;
-		if (rename(tmp, a.out) != 0) {
-			msg("%s: %s", a.out, strerror(errno));
-			status = EX_UNAVAIL;
+		if ((status = put_in_place(tmp, a.out, a.force)) != EX_OK)
 			goto done;
-		}
 		free(tmp);
 		tmp = NULL;
 		if (r.entries)

@@ -53,6 +53,31 @@ seq_line(uint64_t seq, char *buf, size_t size)
 	return p;
 }
 
+/*
+ * A purpose the policy does not declare: the nearest it does (of its
+ * first 64), on stderr.  The denied access is recorded as it was; this
+ * is for the person.
+ */
+static void
+purpose_hint(al_log *l, const char *purpose)
+{
+	struct al_entry	 e;
+	const char	*cand[64], *near[64];
+	char		*names = NULL, *s, *nl;
+	size_t		 n = 0, k;
+
+	if (al_policy_get(l, &e) != 0 ||
+	    al_policy_purposes(e.text.p, e.text.n, &names) != 0)
+		return;
+	for (s = names; n < 64 && (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+		*nl = '\0';
+		cand[n++] = s;
+	}
+	if ((k = nearest(purpose, cand, n, near)) > 0)
+		say_nearest(near, k);
+	free(names);
+}
+
 static int
 decide(int argc, char **argv, const char *dir, int write)
 {
@@ -138,10 +163,11 @@ decide(int argc, char **argv, const char *dir, int write)
 		}
 		fputs(seq_line(d.seq, num, sizeof(num)), stdout);
 	} else if (write) {
-		char prefix[64];
+		char prefix[96];
 
-		if (snprintf(prefix, sizeof(prefix), "denied (seq %llu): ",
-		    (unsigned long long)d.seq) >= (int)sizeof(prefix))
+		if (snprintf(prefix, sizeof(prefix), "deny %s (seq %llu): ",
+		    al_code_name(d.code), (unsigned long long)d.seq) >=
+		    (int)sizeof(prefix))
 			prefix[0] = '\0';
 		msg_term(prefix, d.detail);
 	} else if (d.allow) {
@@ -154,6 +180,8 @@ decide(int argc, char **argv, const char *dir, int write)
 		put_term(stdout, d.detail, strlen(d.detail), 0);
 		putchar('\n');
 	}
+	if (d.code == AL_UNKNOWN_PURPOSE)
+		purpose_hint(l, a.purpose);
 	status = finish(d.allow ? EX_OK : EX_NO);
 done:
 	al_close(l);

@@ -6,21 +6,35 @@
 
 static const char upgrade_usage[] = "usage: auditlog [-d DIR] upgrade\n";
 
-/* Opening a log for writing brings it to the current format. */
+/*
+ * Opening a log for writing brings it to the current format.  A reader
+ * opens only a log of the current format: when one can, there is nothing
+ * to do, and that is said rather than nothing.
+ */
 int
 cmd_upgrade(int argc, char **argv, const char *dir)
 {
 	al_log	*l = NULL;
-	int	 rc, status;
+	int	 rc, status, current;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		return help(upgrade_usage);
 	if (argc > 1)
 		return usage_arg(upgrade_usage, "unexpected argument", argv[1]);
+	current = al_open(dir, AL_RDONLY, &l) == 0;
+	al_close(l);
+	l = NULL;
+	if (current) {
+		printf("the log is already in format %d; nothing to do\n",
+		    AL_FORMAT_VERSION);
+		return finish(EX_OK);
+	}
 	if ((rc = log_open(dir, 0, &l)) != 0)
 		status = lib_fail(rc, l, EX_UNAVAIL);
-	else
+	else {
+		printf("the log is now in format %d\n", AL_FORMAT_VERSION);
 		status = finish(EX_OK);
+	}
 	al_close(l);
 	return status;
 }

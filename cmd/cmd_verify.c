@@ -34,6 +34,8 @@ run(const char *dir, struct al_verify_opts *o, int json)
 {
 	struct al_verify_summary s;
 	struct verdict		 v = { json, 0, "log" };
+	uint8_t			 hash[AL_HASH_LEN];
+	uint64_t		 head;
 	al_log			*l = NULL;
 	int			 rc, status;
 
@@ -45,7 +47,11 @@ run(const char *dir, struct al_verify_opts *o, int json)
 		goto done;
 	}
 	verdict_begin(&v);
-	if ((rc = al_verify(l, o, &s)) != 0) {
+	if (progress_start(al_head(l, &head, hash) == 0 ? head : 0, -1))
+		o->progress = progress_cb;
+	rc = al_verify(l, o, &s);
+	progress_end();
+	if (rc != 0) {
 		status = lib_fail(rc, l, EX_NO);
 		verdict_not_run(&v);
 		if (status == EX_OK)

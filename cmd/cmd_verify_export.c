@@ -105,7 +105,10 @@ cmd_verify_export(int argc, char **argv, const char *dir)
 	o.problem = on_problem;
 	o.arg = &out;
 	verdict_begin(&out);
+	if (progress_start(0, fd))
+		o.progress = progress_cb;
 	rc = al_verify_bundle(fd, &o, &s, err, sizeof(err));
+	progress_end();
 	free(key);
 	if (fd != STDIN_FILENO)
 		close(fd);

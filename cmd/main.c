@@ -8,6 +8,8 @@
 
 #define DEFAULT_DIR	"/var/lib/auditlog"
 
+static int	help_command(int, char **, const char *);
+
 static const struct command {
 	const char	*name;
 	int		(*fn)(int, char **, const char *);
@@ -17,6 +19,7 @@ static const struct command {
 	{ "checkpoint",	cmd_checkpoint,	"print (and sign) the tree head" },
 	{ "export",	cmd_export,	"write a bundle for auditors" },
 	{ "head",	cmd_head,	"print the newest entry's seq and hash" },
+	{ "help",	help_command,	"describe a command and its options" },
 	{ "init",	cmd_init,	"create a new log" },
 	{ "keygen",	cmd_keygen,	"make an Ed25519 key pair for signing" },
 	{ "log",	cmd_log,	"list entries" },
@@ -28,10 +31,11 @@ static const struct command {
 	{ "verify",	cmd_verify,	"prove the log intact" },
 	{ "verify-export", cmd_verify_export, "check a bundle without the log" },
 };
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static const char usage_text[] =
     "usage: auditlog [-d DIR] [--timeout SECONDS] COMMAND [ARGS]\n"
-    "       auditlog --help | --version | COMMAND --help\n";
+    "       auditlog --help | --version | help [COMMAND] | COMMAND --help\n";
 
 /* --timeout: how long a write waits for another writer (al_set_timeout). */
 unsigned	 opt_timeout_ms = 10000;
@@ -58,12 +62,54 @@ usage(FILE *fp, int status)
 
 	fputs(usage_text, fp);
 	fputs("\ncommands:\n", fp);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-14s %s\n", commands[i].name,
 		    commands[i].summary);
 	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
 	    DEFAULT_DIR ".\nSee auditlog(1).\n", fp);
 	return fp == stdout ? finish(status) : status;
+}
+
+/* A mistyped command: the nearest names, as git offers them. */
+static int
+unknown_command(const char *word)
+{
+	const char	*names[NCOMMANDS], *near[NCOMMANDS];
+	size_t		 c, n;
+
+	for (c = 0; c < NCOMMANDS; c++)
+		names[c] = commands[c].name;
+	usage_arg(NULL, "unknown command", word);
+	if ((n = nearest(word, names, NCOMMANDS, near)) == 0)
+		return usage(stderr, EX_USAGE);
+	say_nearest(near, n);
+	return EX_USAGE;
+}
+
+/*
+ * auditlog help [COMMAND]: the overview, or the command's own --help,
+ * which describes each of its options.
+ */
+static int
+help_command(int argc, char **argv, const char *dir)
+{
+	char	*args[3];
+	size_t	 c;
+
+	if (argc == 1 || strcmp(argv[1], "--help") == 0)
+		return usage(stdout, EX_OK);
+	if (argc > 2)
+		return usage_arg(NULL, "help takes one COMMAND, not",
+		    argv[2]);
+	for (c = 0; c < NCOMMANDS; c++)
+		if (strcmp(argv[1], commands[c].name) == 0) {
+			progverb = commands[c].name;
+			args[0] = argv[1];
+			args[1] = (char *)"--help";
+			args[2] = NULL;
+			return commands[c].fn(2, args, dir);
+		}
+	return unknown_command(argv[1]);
 }
 
 int
@@ -73,6 +119,9 @@ main(int argc, char *argv[])
 	int		 i;
 	size_t		 c;
 
+	/* Each command's --help describes its options (help.c); another
+	 * program built on msg.c need not link them. */
+	help_more = help_options;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
@@ -115,11 +164,10 @@ main(int argc, char *argv[])
 		msg("the log directory is empty");
 		return EX_USAGE;
 	}
-	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+	for (c = 0; c < NCOMMANDS; c++)
 		if (strcmp(argv[i], commands[c].name) == 0) {
 			progverb = commands[c].name;
 			return commands[c].fn(argc - i, argv + i, dir);
 		}
-	usage_arg(NULL, "unknown command", argv[i]);
-	return usage(stderr, EX_USAGE);
+	return unknown_command(argv[i]);
 }

@@ -9,6 +9,8 @@
 #include "cmd.h"
 
 const char	*progverb = NULL;
+/* What help() says after a usage: main.c sets it to help.c's options. */
+void		(*help_more)(FILE *) = NULL;
 
 static void
 vmsg(const char *fmt, va_list ap)
@@ -135,6 +137,8 @@ int
 help(const char *usage)
 {
 	fputs(usage, stdout);
+	if (help_more != NULL)
+		help_more(stdout);
 	return finish(EX_OK);
 }
 

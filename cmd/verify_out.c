@@ -55,6 +55,8 @@ print_problem(struct verdict *p, uint64_t seq, const char *text)
 void
 on_problem(void *arg, uint64_t seq, const char *text)
 {
+	/* The problems are what matter: no progress line among them. */
+	progress_end();
 	print_problem(arg, seq, text);
 }
 

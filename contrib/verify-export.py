@@ -64,6 +64,7 @@ import signal
 import stat
 import sys
 import tarfile
+import time
 import zlib
 
 # ---------------------------------------------------------------------------
@@ -1632,8 +1633,10 @@ class Checker:
         self.period = {}                # since, until: nanoseconds
         self.policy_bytes = 0           # of all policy members
         self.unchecked = set()          # broken manifest policies, by seq
+        self.progress = Progress()
 
     def problem(self, text, seq=None):
+        self.progress.end()
         self.problems.append((seq, text))
 
     def run(self):
@@ -2041,6 +2044,9 @@ class Checker:
                 del e["version"]
             t_ns = time_ns(e["time"])
             self.entries += 1
+            if self.entries % 4096 == 0:
+                self.progress.show(self.entries,
+                                   (self.manifest or {}).get("entries"))
             got = leaf_hash(enc)
             if got != e["hash"]:
                 self.problem("hash is %s, but the fields hash to %s" %
@@ -2308,6 +2314,38 @@ class Checker:
         else:
             self.problem("--expect: entry %d is not in the bundle and is not "
                          "its head: the bundle cannot show the anchor" % seq)
+
+
+class Progress:
+    """A line on a terminal's standard error, updated in place at most four
+    times a second and cleared at the end; nothing when it is no terminal."""
+
+    def __init__(self):
+        self.on = sys.stderr.isatty()
+        self.last = None
+        self.width = 0
+
+    def show(self, done, total):
+        now = time.monotonic()
+        if not self.on or (self.last is not None and now - self.last < 0.25):
+            return
+        self.last = now
+        if isinstance(total, int) and 0 < total and done <= total:
+            line = "verify-export.py: %d of %d entries (%d%%)" % (
+                done, total, done * 100 // total)
+        else:
+            line = "verify-export.py: %d entries" % done
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = max(self.width, len(line))
+
+    def end(self):
+        """Clear the line, and show no more."""
+        if self.on and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+        self.on = False
+        self.width = 0
 
 
 def is_seq(v):
@@ -2610,6 +2648,7 @@ def main(argv):
         traceback.print_exc()
         c.problem("the checker failed: %s: %s" % (type(x).__name__, x))
     finally:
+        c.progress.end()
         os.close(fd)
 
     head = c.manifest["head"] if c.manifest is not None else None

@@ -48,6 +48,7 @@ struct exp {
 	void		(*problem)(void *, uint64_t, const char *);
 	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
+	int		 report;	/* al_report's summary, not a bundle's */
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

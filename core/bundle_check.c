@@ -680,6 +680,8 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 	}
 	if (v->s->entries++ == 0)
 		v->s->first_seq = e.seq;
+	if (v->o->progress != NULL && v->s->entries % 4096 == 0)
+		v->o->progress(v->o->arg, 0, v->s->entries);
 	v->s->last_seq = v->seen_last = e.seq;
 	memcpy(v->last_hash, h, AL_HASH_LEN);
 	if ((rc = exp_entry(NULL, &v->x, &e)) != 0)

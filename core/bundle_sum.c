@@ -340,7 +340,8 @@ summary_head(struct buf *b, const struct exp *x)
 	char	hex[2 * AL_HASH_LEN + 1];
 	int	rc;
 
-	if ((rc = buf_printf(b, "auditlog export summary\ncreated   ")) ||
+	if ((rc = buf_printf(b, "%s\ncreated   ", x->report ?
+	    "auditlog report" : "auditlog export summary")) ||
 	    (rc = fmt_time(b, x->created_ns)))
 		return rc;
 	al_hex(x->log_id, sizeof(x->log_id), hex);
@@ -411,8 +412,9 @@ summary_tail(struct buf *b, const struct exp *x)
 		    (rc = fmt_time(b, e->time_ns)) || (rc = buf_add(b, "\n", 1)))
 			return rc;
 	}
-	rc = buf_printf(b, "\nverification at export time\n  exported "
-	    "entries: %" PRIu64 " checked: ", x->n);
+	rc = buf_printf(b, x->report ? "\nverification\n  reported "
+	    "entries: %" PRIu64 " checked: " : "\nverification at export "
+	    "time\n  exported entries: %" PRIu64 " checked: ", x->n);
 	if (rc == 0 && x->problems == 0)
 		rc = buf_printf(b, "OK\n");
 	else if (rc == 0)

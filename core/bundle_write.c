@@ -708,8 +708,10 @@ al_report(al_log *l, const struct al_export_opts *o, FILE *fp, int json,
 	int		 rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = exp_init(l, &x, o)) != 0 ||
-	    (rc = exp_policies(l, &x)) != 0 ||
+	if ((rc = exp_init(l, &x, o)) != 0)
+		goto done;
+	x.report = 1;
+	if ((rc = exp_policies(l, &x)) != 0 ||
 	    (rc = al_iter_open(l, &x.f, &it)) != 0)
 		goto done;
 	while ((rc = al_iter_next(it, &e)) == 1) {

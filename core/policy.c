@@ -1073,3 +1073,31 @@ policy_follows(const struct policy *p, const struct al_entry *e,
 	eval(p, &a, d, NULL);
 	return 0;
 }
+
+/*
+ * The purposes a policy declares, one name a line, in the order of its
+ * text: for a caller that suggests one when an access names another.
+ */
+int
+al_policy_purposes(const char *text, size_t len, char **names)
+{
+	struct policy	*p;
+	struct buf	 b = { 0 };
+	size_t		 i;
+	int		 rc = 0;
+
+	*names = NULL;
+	if ((p = policy_parse_stored("policy", text, len, NULL)) == NULL)
+		return AL_EINVAL;
+	for (i = 0; rc == 0 && i < p->npur; i++)
+		rc = buf_printf(&b, "%s\n", p->pur[i].name);
+	if (rc == 0)
+		rc = buf_add(&b, "", 1);
+	policy_free(p);
+	if (rc != 0) {
+		buf_free(&b);
+		return AL_ENOMEM;
+	}
+	*names = (char *)b.p;
+	return 0;
+}

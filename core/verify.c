@@ -568,6 +568,8 @@ walk_entry(struct vstate *v, const MDB_val *k, const MDB_val *val,
 		    "entries %" PRIu64 " to %" PRIu64 " are missing",
 		    v->expect, seq - 1);
 	s->entries++;
+	if (v->o->progress != NULL && s->entries % 65536 == 0)
+		v->o->progress(v->o->arg, 0, s->entries);
 	if (s->entries == 1)
 		s->first_seq = seq;
 	s->last_seq = seq;

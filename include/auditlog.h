@@ -148,6 +148,10 @@ struct al_verify_opts {
 	void		*arg;
 	/* a tree head held elsewhere that the log must extend, or NULL */
 	const struct al_checkpoint *checkpoint;
+	/* called with arg now and then (every 65536 entries) with the
+	   entries walked so far (bytes is 0), on the caller's thread; a
+	   scan that found problems walks again, from 0, to list them */
+	void		(*progress)(void *arg, uint64_t bytes, uint64_t entries);
 };
 
 struct al_policy_ref {
@@ -280,6 +284,14 @@ int		 al_policy_get(al_log *, struct al_entry *);
  */
 int		 al_policy_check(const char *name, const char *text, size_t len,
 		    char **errors);
+/*
+ * The purposes a policy's text declares, one name a line, in its order
+ * (*names malloc'd and NUL-terminated, for free()): for a caller that
+ * suggests one when an access names another.  AL_EINVAL when the text
+ * does not parse, AL_ENOMEM.
+ */
+int		 al_policy_purposes(const char *text, size_t len,
+		    char **names);
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
 
@@ -362,6 +374,8 @@ struct al_bundle_opts {
 					   checkpoint must be signed by it */
 	const struct al_checkpoint *checkpoint;	/* one held: the bundle
 					   must be proven in that tree */
+	/* called with arg every 4096 entries checked (bytes is 0) */
+	void		(*progress)(void *arg, uint64_t bytes, uint64_t entries);
 };
 
 struct al_bundle_summary {

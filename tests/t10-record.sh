@@ -38,12 +38,12 @@ check "...as seq 3" out_is 3
 expect 1 "marketing is denied" al record --actor alice --customer acme \
     --purpose marketing --action read
 check "...with the reason on stderr" [ "$(cat "$T/err")" = \
-    "auditlog: record: denied (seq 4): forbidden by the deny rule at default.policy:21" ]
+    "auditlog: record: deny deny-rule (seq 4): forbidden by the deny rule at default.policy:21" ]
 check "...and nothing on stdout" [ ! -s "$T/out" ]
 expect 1 "a support access without a ticket is denied" al record \
     --actor alice --customer acme --purpose support-ticket --action read
 check "...naming the missing reference" err_has \
-    "denied (seq 5): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[1-9][0-9]{0,9}'"
+    "deny missing-ref (seq 5): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[1-9][0-9]{0,9}'"
 expect 1 "selling is denied" al record --actor svc:billing --customer acme \
     --purpose service-provision --action sell
 check "...by the deny rule" err_has "forbidden by the deny rule at default.policy:20"

@@ -15,7 +15,7 @@ expect 0 "make install into a fresh prefix" make -s -C "$top" \
     BUILD="${build#"$top"/}" PREFIX="$T/prefix" install
 for f in bin/auditlog lib/libauditlog.a lib/libauditlog.so.0 lib/libauditlog.so \
     include/auditlog.h lib/pkgconfig/auditlog.pc share/man/man1/auditlog.1 \
-    share/man/man5/auditlog-policy.5; do
+    share/man/man5/auditlog-policy.5 share/bash-completion/completions/auditlog; do
 	check "installed $f" [ -e "prefix/$f" ]
 done
 check "the shared library has its soname" sh -c \
@@ -28,21 +28,40 @@ check "...at the prefix" out_has "-I$T/prefix/include"
 expect 0 "contrib/example.c builds with pkg-config" cc -std=c11 -Wall -Wextra \
     -Werror -o example "$top/contrib/example.c" $(pkg-config --cflags --libs auditlog)
 newlog
+# A private prefix is no folder the loader searches: as README.md says,
+# the program carries it (-Wl,-rpath), or LD_LIBRARY_PATH names it.
+libdir=$(pkg-config --variable=libdir auditlog)
+check "pkg-config's libdir is the prefix's" [ "$libdir" = "$T/prefix/lib" ]
+# shellcheck disable=SC2046
+expect 0 "contrib/example.c builds as README.md says, with -Wl,-rpath" \
+    cc -std=c11 -Wall -Wextra -Werror -o example-rpath \
+    "$top/contrib/example.c" $(pkg-config --cflags --libs auditlog) \
+    -Wl,-rpath,"$libdir"
+expect 0 "...and runs with no LD_LIBRARY_PATH" env -u LD_LIBRARY_PATH \
+    ./example-rpath "$T/log" svc:a acme service-provision read
+check "...recording the access" out_is 2
+expect 0 "...through the installed library" sh -c \
+    "env -u LD_LIBRARY_PATH ldd ./example-rpath | grep -F 'libauditlog.so.0 => $T/prefix/lib/libauditlog.so.0'"
+expect 127 "without either, it does not start" env -u LD_LIBRARY_PATH \
+    ./example "$T/log" svc:a acme service-provision read
+check "...for want of the library" err_has \
+    "libauditlog.so.0: cannot open shared object file"
 LD_LIBRARY_PATH="$T/prefix/lib"
 export LD_LIBRARY_PATH
 expect 0 "the example records an allowed access" ./example "$T/log" svc:a acme \
     service-provision read
-check "...and prints its seq" out_is 2
+check "...and prints its seq" out_is 3
 expect 1 "the example is refused a denied one" ./example "$T/log" alice acme \
     marketing read
 expect 3 "the example fails closed on a missing log" ./example "$T/nolog" svc:a \
     acme service-provision read
 expect 0 "what it recorded verifies" al verify
 check "...its entries name its service" sh -c \
-    "'$AUDITLOG' -d '$T/log' log --json | grep -c '\"service\":\"example\"' | grep -qx 2"
+    "'$AUDITLOG' -d '$T/log' log --json | grep -c '\"service\":\"example\"' | grep -qx 3"
 expect 0 "make uninstall" make -s -C "$top" BUILD="${build#"$top"/}" \
     PREFIX="$T/prefix" uninstall
-check "...removes what install put there" [ ! -e prefix/bin/auditlog ] && \
-    [ ! -e prefix/lib/libauditlog.so.0 ] && [ ! -e prefix/include/auditlog.h ]
+check "...removes what install put there" sh -c '[ ! -e prefix/bin/auditlog ] &&
+    [ ! -e prefix/lib/libauditlog.so.0 ] && [ ! -e prefix/include/auditlog.h ] &&
+    [ ! -e prefix/share/bash-completion/completions/auditlog ]'
 
 done_testing

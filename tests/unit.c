@@ -493,6 +493,36 @@ test_default_policy(void)
 	policy_free(p);
 }
 
+/* al_policy_purposes: the declared purposes, in order; none for junk. */
+static void
+test_policy_purposes(void)
+{
+	static const char	 two[] = "purpose b \"B\"\npurpose a \"A\" "
+				    "ref \"X-[0-9]+\"\nallow any purpose a\n";
+	const char		*text;
+	char			*names = NULL;
+	size_t			 len;
+	int			 rc;
+
+	text = al_default_policy(&len);
+	rc = al_policy_purposes(text, len, &names);
+	check(rc == 0 && names != NULL && strcmp(names, "service-provision\n"
+	    "technical-fix\nsupport-ticket\nlegal-requirement\n") == 0,
+	    "al_policy_purposes: the default policy's four, in order");
+	free(names);
+	rc = al_policy_purposes(two, sizeof(two) - 1, &names);
+	check(rc == 0 && names != NULL && strcmp(names, "b\na\n") == 0,
+	    "al_policy_purposes: in the order of the text");
+	free(names);
+	rc = al_policy_purposes("allow", 5, &names);
+	check(rc == AL_EINVAL && names == NULL,
+	    "al_policy_purposes: a text that does not parse is AL_EINVAL");
+	rc = al_policy_purposes("", 0, &names);
+	check(rc == 0 && names != NULL && names[0] == '\0',
+	    "al_policy_purposes: none declared is an empty list");
+	free(names);
+}
+
 static void
 set_str(struct al_str *s, const char *p)
 {
@@ -1897,6 +1927,7 @@ main(int argc, char **argv)
 	test_entry();
 	test_policy_errors();
 	test_default_policy();
+	test_policy_purposes();
 	test_follows();
 	test_library(tmp);
 	test_periods(tmp);

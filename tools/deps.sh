@@ -27,12 +27,41 @@ if [ "${1:-}" = check ]; then
 	tool openssl openssl
 fi
 [ -z "$pkgs" ] && exit 0
+
+# Another apt or dpkg run (unattended-upgrades, a second make) may hold
+# the package locks: wait for it, a bounded time (AUDITLOG_LOCK_WAIT
+# seconds, default 120), and say so.
+LOCK_WAIT=${AUDITLOG_LOCK_WAIT:-120}
+held() {
+	command -v lslocks >/dev/null 2>&1 || return 1
+	lslocks -n -o PATH 2>/dev/null | grep -qxF \
+	    -e /var/lib/dpkg/lock-frontend -e /var/lib/dpkg/lock \
+	    -e /var/lib/apt/lists/lock
+}
+wait_locks() {
+	waited=0
+	if held; then
+		echo "auditlog: another apt or dpkg run holds the package" \
+		    "lock: waiting up to $LOCK_WAIT s" >&2
+	fi
+	while held && [ "$waited" -lt "$LOCK_WAIT" ]; do
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "auditlog: installing dependencies with apt-get:$pkgs" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null &&
-	    apt-get install -y -qq $pkgs >/dev/null && exit 0
-	echo "auditlog: apt-get could not install:$pkgs" >&2
+	wait_locks
+	# apt's own errors go to stderr, as they are; its chatter does not.
+	if apt-get -o DPkg::Lock::Timeout="$LOCK_WAIT" update -qq >/dev/null &&
+	    apt-get -o DPkg::Lock::Timeout="$LOCK_WAIT" install -y -qq \
+	    $pkgs >/dev/null; then
+		exit 0
+	fi
+	echo "auditlog: apt-get could not install:$pkgs (its errors are" \
+	    "above)" >&2
 	exit 1
 fi
 echo "auditlog: missing dependencies; on Debian install:$pkgs" >&2

@@ -1,0 +1,176 @@
+/*
+ * help.c - what `auditlog help COMMAND` and `COMMAND --help` say after the
+ * usage: every option, what it does, and its default
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#define TIMES \
+    "\n" \
+    "A TIME is RFC 3339 (2026-11-29T10:00:00Z, with an optional fraction\n" \
+    "and a Z or +hh:mm/-hh:mm offset) or a date (2026-11-29: midnight UTC;\n" \
+    "for --until, the midnight at its end, so the day is included).\n" \
+    "--since is inclusive, --until exclusive.  The formats are listed in\n" \
+    "auditlog(1), Times.\n"
+
+#define FILTERS \
+    "  --customer ID       entries of this customer only (default: all)\n" \
+    "  --actor WHO         entries by this actor only (default: all)\n" \
+    "  --purpose P         accesses for this purpose only (default: all)\n" \
+    "  --decision D        allow or deny: accesses so decided only\n" \
+    "                      (default: both, and policy changes)\n" \
+    "  --since TIME        entries at or after TIME (default: the first)\n" \
+    "  --until TIME        entries before TIME (default: the newest)\n"
+
+#define SEQS \
+    "  --from-seq N        entries from seq N (default: 1)\n" \
+    "  --to-seq N          entries up to seq N (default: the head)\n"
+
+#define ACCESS \
+    "  --actor WHO         who accesses the data: a person or svc:NAME\n" \
+    "                      (required)\n" \
+    "  --customer ID       whose data (required)\n" \
+    "  --purpose P         why: a purpose the policy declares (required)\n" \
+    "  --action A          what is done: read, write, export... (required)\n" \
+    "  --data CATEGORY     the category of data (default: customer-data,\n" \
+    "                      the broadest: give the narrowest that fits)\n" \
+    "  --resource R        what exactly is accessed (default: none)\n" \
+    "  --ref REF           the reference the purpose needs: SUP-4711...\n" \
+    "                      (default: none)\n" \
+    "  --reason TEXT       free text for the reader (default: none)\n" \
+    "  --service NAME      the recording service (default:\n" \
+    "                      $AUDITLOG_SERVICE, else none)\n"
+
+#define HELP \
+    "  --help              print this help and exit 0\n"
+
+static const struct {
+	const char	*verb;
+	const char	*text;
+} helps[] = {
+	{ "check",
+	    "Decide an access under the active policy; record nothing.\n"
+	    "Prints \"allow RULE\" (exit 0) or \"deny CODE: reason\" (exit 1).\n"
+	    "\noptions:\n" ACCESS HELP },
+	{ "checkpoint",
+	    "Print the tree head as a C2SP checkpoint; signed, it is also\n"
+	    "recorded in the log.\n"
+	    "\noptions:\n"
+	    "  --sign KEYFILE      sign it with this signer key, and record it\n"
+	    "                      (default: unsigned, not recorded)\n"
+	    "  --signer WHO        who publishes it, recorded with it (default:\n"
+	    "                      the user running auditlog); --actor is a\n"
+	    "                      deprecated name for it\n" HELP },
+	{ "export",
+	    "Write a bundle of the matching entries for auditors.\n"
+	    "\noptions:\n"
+	    "  -o, --output FILE   the bundle to write; - for standard output\n"
+	    "                      (required); an existing file is refused\n"
+	    "  --force             replace an existing FILE\n"
+	    FILTERS SEQS
+	    "  --level N           gzip level, 1 to 9 (default: 6)\n"
+	    "  --sign KEYFILE      sign the tree head with this signer key and\n"
+	    "                      record it (default: an unsigned head)\n"
+	    "  --signer WHO        who publishes the signed head (default: the\n"
+	    "                      user running auditlog); --actor-sign is a\n"
+	    "                      deprecated name for it\n"
+	    "  --checkpoint FILE   prove the entries in this checkpoint instead\n"
+	    HELP TIMES },
+	{ "head",
+	    "Print the newest entry's seq and hash: an anchor for\n"
+	    "verify --expect.\n"
+	    "\noptions:\n" HELP },
+	{ "init",
+	    "Create a new log (its folder made 0700 when missing).\n"
+	    "\noptions:\n"
+	    "  --policy FILE       the first policy (default: the built-in\n"
+	    "                      default.policy)\n"
+	    "  --actor WHO         who creates the log (default: the user\n"
+	    "                      running auditlog)\n" HELP },
+	{ "keygen",
+	    "Make an Ed25519 key pair: NAME.key (0600) and NAME.pub (0644).\n"
+	    "Neither may exist; the folder must.\n"
+	    "\noptions:\n"
+	    "  -o NAME             the files' path without .key/.pub (required)\n"
+	    "  --name KEYNAME      the key's name in signatures (default: the\n"
+	    "                      last component of NAME)\n" HELP },
+	{ "log",
+	    "List entries, oldest first, as a table.\n"
+	    "\noptions:\n" FILTERS
+	    "  -n N                the newest N matches only (default: all)\n"
+	    "  --json              one JSON object a line (JSON Lines) instead\n"
+	    "                      of the table\n" HELP TIMES },
+	{ "policy",
+	    "Show the active policy, check a policy file, or make one active.\n"
+	    "\noptions of policy set:\n"
+	    "  --actor WHO         who changes the policy (required)\n" HELP },
+	{ "prove",
+	    "Print an inclusion proof (--seq) or a consistency proof (--from).\n"
+	    "\noptions:\n"
+	    "  --seq N             prove that entry N is in the tree\n"
+	    "  --size M            ...of size M (default: the head)\n"
+	    "  --checkpoint FILE   ...of this published checkpoint\n"
+	    "  --from SIZE1        prove the tree of SIZE2 extends that of SIZE1\n"
+	    "  --to SIZE2          (default: the head)\n" HELP },
+	{ "record",
+	    "Decide an access under the active policy and record it.  Allowed:\n"
+	    "its seq on stdout, exit 0.  Denied: recorded all the same, the\n"
+	    "reason on stderr, exit 1.  Go ahead only on exit 0.\n"
+	    "\noptions:\n" ACCESS
+	    "  --batch             read JSON lines on stdin, one result line\n"
+	    "                      each on stdout; blank lines are skipped\n"
+	    "  --batch-size N      commit at most N entries at once, 1 to\n"
+	    "                      100000 (default: 1000)\n"
+	    "  --batch-ms MS       commit what waited MS milliseconds, 1 to\n"
+	    "                      60000 (default: 10)\n" HELP },
+	{ "report",
+	    "Print the summary of the matching entries that a bundle holds.\n"
+	    "\noptions:\n" FILTERS SEQS
+	    "  --json              one JSON object instead of text\n"
+	    HELP TIMES },
+	{ "upgrade",
+	    "Bring a log of an older format to the current one.\n"
+	    "\noptions:\n" HELP },
+	{ "verify",
+	    "Prove the log intact: chain, tree, indexes, every decision.\n"
+	    "\noptions:\n"
+	    "  --expect 'SEQ HASH' the anchor 'auditlog head' printed must\n"
+	    "                      still be there (default: none)\n"
+	    "  --checkpoint FILE   the log must extend this checkpoint\n"
+	    "  --key PUBFILE       ...signed by this verifier key\n"
+	    "  --no-key            a signed checkpoint, its signature left\n"
+	    "                      unchecked on purpose (default: a signed\n"
+	    "                      checkpoint needs --key)\n"
+	    "  --json              one JSON object instead of text\n" HELP },
+	{ "verify-export",
+	    "Check a bundle without the log.\n"
+	    "\noptions:\n"
+	    "  --expect 'SEQ HASH' the bundle must prove this anchor\n"
+	    "  --key PUBFILE       its checkpoint must be signed by this key\n"
+	    "  --checkpoint FILE   it must be proven in this checkpoint\n"
+	    "  --no-key            a signed --checkpoint, its signature left\n"
+	    "                      unchecked on purpose (default: a signed\n"
+	    "                      checkpoint needs --key); without --key or\n"
+	    "                      --checkpoint the bundle is consistent but\n"
+	    "                      NOT AUTHENTICATED\n"
+	    "  --json              one JSON object instead of text\n" HELP },
+};
+
+/* The help of the command running (progverb): its usage, then this. */
+void
+help_options(FILE *fp)
+{
+	size_t	i;
+
+	for (i = 0; progverb != NULL && i < sizeof(helps) / sizeof(helps[0]);
+	    i++)
+		if (strcmp(helps[i].verb, progverb) == 0) {
+			fputc('\n', fp);
+			fputs(helps[i].text, fp);
+			break;
+		}
+	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
+	    "/var/lib/auditlog.\nSee auditlog(1).\n", fp);
+}
