@@ -27,24 +27,49 @@ access_field_ok(char *err, const char *name, const char *v, int required,
 	return 0;
 }
 
+/*
+ * A customer id names one customer: one that holds a glob character
+ * ("acme*", "acme-[12]") would read as a pattern wherever customers are
+ * matched (a filter, a report, a reviewer's eye), so it is refused.
+ */
+static int
+customer_ok(char *err, const char *c)
+{
+	size_t	at;
+	int	rc = 0;
+
+	if (c != NULL && (at = strcspn(c, "*?[]")) != strlen(c))
+		rc = err_set(err, AL_EINVAL, "customer holds the glob "
+		    "character '%c' at byte %zu: a customer id names one "
+		    "customer", c[at], at + 1);
+	return rc;
+}
+
 int
 access_ok(char *err, const struct al_access *a)
 {
 	int	rc;
 
-	if ((rc = access_field_ok(err, "actor", a->actor, 1, AL_MAX_NAME)) != 0 ||
+	if ((rc = access_field_ok(err, "actor", a->actor, 1,
+	    AL_MAX_NAME)) != 0 ||
 	    (rc = access_field_ok(err, "customer", a->customer, 1,
 	    AL_MAX_NAME)) != 0 ||
-	    (rc = access_field_ok(err, "purpose", a->purpose, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = access_field_ok(err, "action", a->action, 1, AL_MAX_WORD)) != 0 ||
-	    (rc = access_field_ok(err, "data", a->data, 0, AL_MAX_WORD)) != 0 ||
+	    (rc = customer_ok(err, a->customer)) != 0 ||
+	    (rc = access_field_ok(err, "purpose", a->purpose, 1,
+	    AL_MAX_WORD)) != 0 ||
+	    (rc = access_field_ok(err, "action", a->action, 1,
+	    AL_MAX_WORD)) != 0 ||
+	    (rc = access_field_ok(err, "data", a->data, 0,
+	    AL_MAX_WORD)) != 0 ||
 	    (rc = access_field_ok(err, "resource", a->resource, 0,
 	    AL_MAX_TEXT)) != 0 ||
 	    (rc = access_field_ok(err, "ref", a->ref, 0, AL_MAX_NAME)) != 0 ||
-	    (rc = access_field_ok(err, "reason", a->reason, 0, AL_MAX_TEXT)) != 0 ||
-	    (rc = access_field_ok(err, "service", a->service, 0, AL_MAX_NAME)) != 0)
-		return rc;
-	return 0;
+	    (rc = access_field_ok(err, "reason", a->reason, 0,
+	    AL_MAX_TEXT)) != 0)
+		goto done;
+	rc = access_field_ok(err, "service", a->service, 0, AL_MAX_NAME);
+done:
+	return rc;
 }
 
 int

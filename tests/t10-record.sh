@@ -89,6 +89,17 @@ for field in actor customer reason resource ref; do
 	    "--$field" "x${nl}y"
 	check "...naming the field" err_has "$field holds a control character or invalid UTF-8 at byte 2"
 done
+al head > glob.before
+for c in 'acme*' 'acme?' 'acme-[12]' 'ac]me'; do
+	expect 2 "a customer id with a glob character ($c) is refused" \
+	    al record --actor a --customer "$c" --purpose service-provision \
+	    --action read
+	check "...saying which" err_has "customer holds the glob character"
+done
+check "...and nothing was recorded" sh -c "[ \"\$('$AUDITLOG' -d '$T/log' head)\" = \"\$(cat glob.before)\" ]"
+expect 2 "check refuses it too" al check --actor a --customer 'acme*' \
+    --purpose service-provision --action read
+check "...at its byte" err_has "customer holds the glob character '*' at byte 5"
 expect 2 "a hostile stray argument is refused" al record --actor a \
     --customer c --purpose p --action r "$(printf 'x\033[2Jy')"
 check "...and echoed escaped" err_has "unexpected argument 'x\\033[2Jy'"
