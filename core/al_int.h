@@ -78,6 +78,21 @@ int	esc_term(struct buf *, const char *, size_t, int flags);
 int	esc_json(struct buf *, const char *, size_t);
 int	entry_json(struct buf *, const struct al_entry *);
 
+/*
+ * The writing systems of an identifier's letters (scripts.c): a bit set,
+ * bit (AL_SCRIPT_x - 1) for each; al_scripts_mixed says whether there
+ * are two or more, and names them ("Latin+Cyrillic") in out.
+ */
+#define AL_SCRIPT_LATIN		1
+#define AL_SCRIPT_GREEK		2
+#define AL_SCRIPT_CYRILLIC	3
+#define AL_SCRIPT_ARMENIAN	4
+#define AL_SCRIPT_HEBREW	5
+#define AL_SCRIPT_ARABIC	6
+#define AL_SCRIPT_CJK		7
+unsigned al_scripts(const char *, size_t);
+int	al_scripts_mixed(const char *, size_t, char *out, size_t len);
+
 /* Text checks: 0 when s (n bytes) is valid UTF-8 without control chars. */
 size_t	utf8_decode(const uint8_t *, size_t, uint32_t *cp);
 int	al_utf8_ok(const uint8_t *s, size_t n, size_t *bad);

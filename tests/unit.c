@@ -14,6 +14,39 @@
 #include "tap.h"
 
 static void
+test_scripts(void)
+{
+	static const struct {
+		const char	*id;
+		int		 mixed;
+		const char	*names;
+	} c[] = {
+		{ "svc:billing", 0, "" },
+		{ "svc:b\xd1\x96lling", 1, "Latin+Cyrillic" },	/* U+0456 */
+		{ "\xd0\xb0" "cme", 1, "Latin+Cyrillic" },		/* U+0430 */
+		{ "\xce\x91lpha", 1, "Latin+Greek" },		/* U+0391 */
+		{ "\xe5\xb1\xb1\xe7\x94\xb0taro", 1, "Latin+CJK" },
+		{ "\xe3\x82\x84\xe3\x81\xbe\xe5\xb1\xb1", 0, "" },	/* kana, Han */
+		{ "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd-42", 0, "" },	/* Cyrillic, digits */
+		{ "caf\xc3\xa9:1", 0, "" },			/* Latin-1 */
+		{ "12-34_:.", 0, "" },
+	};
+	char	out[64];
+	size_t	i;
+	int	m;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		m = al_scripts_mixed(c[i].id, strlen(c[i].id), out,
+		    sizeof(out));
+		check(m == c[i].mixed && strcmp(out, c[i].names) == 0,
+		    "scripts of identifier %zu: mixed %d '%s'", i, m, out);
+	}
+	m = al_scripts_mixed("\xd0\xb0" "cme", 4, out, 6);
+	check(m == 1 && strcmp(out, "Latin") == 0, "a short buffer holds the "
+	    "names that fit whole");
+}
+
+static void
 test_utf8(void)
 {
 	static const struct {
@@ -1922,6 +1955,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	test_utf8();
+	test_scripts();
 	test_utf8_fast();
 	test_time();
 	test_entry();
