@@ -153,6 +153,7 @@ ocsf_entry(FILE *fp, const struct al_entry *e)
 	const struct activity	*a = NULL;
 	const int		 acc = e->kind == AL_KIND_ACCESS;
 	const char		*aname;
+	size_t			 alen;
 	char			 t[40], msg[FMT_MESSAGE];
 	size_t			 i;
 	int			 aid = OTHER, n = 0, sev;
@@ -169,13 +170,14 @@ ocsf_entry(FILE *fp, const struct al_entry *e)
 	} else
 		aname = acc ? e->action.p : e->kind == AL_KIND_POLICY ?
 		    "policy" : "checkpoint";
+	alen = acc && a == NULL ? e->action.n : strlen(aname);
 	sev = acc && !e->allow ? 2 : 1;		/* Low; Informational */
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
 		t[0] = '\0';
 	fputc('{', fp);
 	key(fp, &n, "activity_id");
 	fprintf(fp, "%d", aid);
-	str(fp, &n, "activity_name", aname, strlen(aname));
+	str(fp, &n, "activity_name", aname, alen);
 	key(fp, &n, "category_uid");
 	fprintf(fp, "%d,\"category_name\":\"Application Activity\"",
 	    CATEGORY_UID);

@@ -14,7 +14,6 @@
 
 #define BATCH		512		/* entries read a read transaction */
 #define POLL_NS		200000000L	/* -f: how often the head is read */
-#define PAGER		"less -FRX"
 
 static volatile sig_atomic_t stop;
 
@@ -236,7 +235,26 @@ follow(al_log *l, const struct al_filter *base, uint64_t head,
 	return 0;
 }
 
-/* $PAGER, else less -FRX, reading what we write to stdout; its pid. */
+/* The pager's side: $PAGER through sh, else less -FRX; without less, cat. */
+static void
+pager_exec(const char *cmd)
+{
+	char	buf[8192];
+	ssize_t	n;
+
+	if (cmd != NULL)
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	else
+		execlp("less", "less", "-FRX", (char *)NULL);
+	if (cmd != NULL)
+		_exit(127);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		if (write(STDOUT_FILENO, buf, (size_t)n) != n)
+			_exit(1);
+	_exit(n == 0 ? 0 : 1);
+}
+
+/* A pager reading what we write to stdout: its pid, or -1 for none. */
 static pid_t
 pager_start(void)
 {
@@ -244,9 +262,9 @@ pager_start(void)
 	int		 fd[2];
 	pid_t		 pid;
 
-	if (cmd == NULL)
-		cmd = PAGER;
-	if (*cmd == '\0' || strcmp(cmd, "cat") == 0 || pipe(fd) != 0)
+	if (cmd != NULL && (*cmd == '\0' || strcmp(cmd, "cat") == 0))
+		return -1;
+	if (pipe(fd) != 0)
 		return -1;
 	if ((pid = fork()) == -1) {
 		(void)close(fd[0]);
@@ -258,8 +276,7 @@ pager_start(void)
 			_exit(127);
 		(void)close(fd[0]);
 		(void)close(fd[1]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		pager_exec(cmd);
 	}
 	(void)close(fd[0]);
 	if (dup2(fd[1], STDOUT_FILENO) == -1) {

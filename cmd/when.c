@@ -17,13 +17,20 @@ when_now(void)
 	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
 }
 
-/* Seconds since the epoch to nanoseconds; -1 outside what they hold. */
+/*
+ * Seconds since the epoch to nanoseconds; -1 before the epoch.  Past what
+ * 64 bits of nanoseconds hold (the year 2554) is the end of time, as
+ * al_parse_time has it: --since then takes none, --until all.
+ */
 static int
 to_ns(time_t t, uint64_t frac, uint64_t *ns)
 {
-	if (t < 0 || (uint64_t)t > UINT64_MAX / NS - 1)
+	if (t < 0)
 		return -1;
-	*ns = (uint64_t)t * NS + frac;
+	if ((uint64_t)t > (UINT64_MAX - frac) / NS)
+		*ns = UINT64_MAX;
+	else
+		*ns = (uint64_t)t * NS + frac;
 	return 0;
 }
 
