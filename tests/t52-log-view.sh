@@ -312,11 +312,11 @@ print(" ".join(str(json.loads(l)["unmapped"]["seq"]) for l in open(sys.argv[1]))
 check "...the cursor" [ "$(cat f2.err)" = "auditlog: log: last seq 17" ]
 "$AUDITLOG" -d "$T/log" log -f --after-seq 17 > f3.out 2> f3.err &
 fpid=$!
-sleep 0.5
+wait_lines f3.out 1	# the header: it is waiting now
 kill -INT $fpid
 wait $fpid
-check "-f with nothing new: the cursor given back" \
-    [ "$(cat f3.err)" = "auditlog: log: last seq 17" ]
+check "-f with nothing new: the header alone, the cursor given back" \
+    [ "$(wc -l < f3.out) $(cat f3.err)" = "1 auditlog: log: last seq 17" ]
 "$AUDITLOG" -d "$T/log" log -f > f4.out 2> f4.err &
 fpid=$!
 wait_lines f4.out 11
@@ -324,5 +324,25 @@ kill -INT $fpid
 wait $fpid
 check "-f alone: a header and the newest ten, as tail -f" \
     [ "$(awk 'NR > 1 { printf "%s ", $1 }' f4.out)" = "8 9 10 11 12 13 14 15 16 17 " ]
+
+# -f whose reader goes away: a write error, exit 3, the cursor all the same
+( "$AUDITLOG" -d "$T/log" log -f --format json --after-seq 17 2> f5.err
+  echo $? > f5.rc ) | head -c 1 > /dev/null &
+_i=0
+while [ ! -s f5.rc ] && [ $_i -lt 50 ]; do
+	r --actor alice --customer acme --purpose support-ticket --ref SUP-9 --action read
+	sleep 0.2
+	_i=$((_i + 1))
+done
+wait
+check "-f, its reader gone: exit 3" [ "$(cat f5.rc 2>/dev/null)" = 3 ]
+check "...a write error said, then the last seq written whole" python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+assert lines[0].startswith("auditlog: log: write error on standard output: Broken pipe"), lines
+m = re.fullmatch(r"auditlog: log: last seq (\d+)", lines[1])
+assert m and int(m.group(1)) >= 18, lines
+' f5.err
 
 done_testing
