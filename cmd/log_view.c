@@ -150,7 +150,7 @@ print_all(al_log *l, struct al_filter *f, int reverse, struct out *o)
 			return rc;
 		if (o->v->follow)
 			put_header(o);
-		if (out_write(o) != 0)
+		if (out_write(o) != 0 || stop)
 			return 1;
 		if (rc == 0)
 			return 0;
@@ -439,6 +439,15 @@ view_run(const char *dir, struct view *v)
 		msg("out of memory");
 		return EX_UNAVAIL;
 	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (v->follow) {
+		/* From the start, so that the cursor is always said.  No
+		 * SA_RESTART: a blocked write or sleep returns. */
+		sa.sa_handler = on_stop;
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGTERM, &sa, NULL);
+	}
 	o->v = v;
 	o->last = v->after;
 	o->header = v->fmt == FMT_TABLE || v->fmt == FMT_CSV;
@@ -456,14 +465,7 @@ view_run(const char *dir, struct view *v)
 	if ((v->limit && (rc = newest(l, &f, v->n)) != 0) ||
 	    (v->fmt == FMT_TABLE && (rc = measure(l, &f, &o->t)) != 0))
 		goto done;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	if (v->follow) {
-		/* No SA_RESTART: a blocked write or sleep returns. */
-		sa.sa_handler = on_stop;
-		(void)sigaction(SIGINT, &sa, NULL);
-		(void)sigaction(SIGTERM, &sa, NULL);
-	} else if (v->pager && isatty(STDOUT_FILENO) &&
+	if (!v->follow && v->pager && isatty(STDOUT_FILENO) &&
 	    (pager = pager_start()) > 0)
 		o->paged = 1;
 	if (v->follow || o->paged) {
