@@ -55,7 +55,8 @@ int
 cmd_log(int argc, char **argv, const char *dir)
 {
 	struct view		 v;
-	struct opts		 op = OPTS(argc, argv, ":n:rf", longopts, usage);
+	struct opts		 op = OPTS(argc, argv, ":n:rf", longopts,
+				    usage);
 	unsigned long long	 after = 0;
 	int			 ch, fmt, json = 0, have_format = 0;
 	int			 have_after = 0;

@@ -48,13 +48,13 @@ filter_flag(int ch, const char *arg, struct al_filter *f, const char *usage)
 		break;
 	case FILTER_SINCE:
 		if (when_parse(arg, 0, when_now(), &f->since_ns) != 0)
-			return usage_arg(usage, "--since: not a time (auditlog(1)"
-			    ", TIME FORMATS):", arg);
+			return usage_arg(usage, "--since: not a time "
+			    "(auditlog(1), TIME FORMATS):", arg);
 		break;
 	case FILTER_UNTIL:
 		if (when_parse(arg, 1, when_now(), &f->until_ns) != 0)
-			return usage_arg(usage, "--until: not a time (auditlog(1)"
-			    ", TIME FORMATS):", arg);
+			return usage_arg(usage, "--until: not a time "
+			    "(auditlog(1), TIME FORMATS):", arg);
 		break;
 	case FILTER_REF:
 		f->ref = arg;

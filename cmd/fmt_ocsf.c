@@ -1,4 +1,4 @@
-/* fmt_ocsf.c - an entry as an OCSF 1.3 Datastore Activity event (docs/SIEM.md) */
+/* fmt_ocsf.c - an entry as an OCSF 1.3 Datastore Activity event (SIEM.md) */
 #include <stdio.h>
 #include <string.h>
 

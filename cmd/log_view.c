@@ -1,4 +1,4 @@
-/* log_view.c - log's listing in batches, paged or followed; no read held over output */
+/* log_view.c - log's listing in batches: paged, followed, never read over output */
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -99,7 +99,8 @@ out_write(struct out *o)
 	}
 	len = (size_t)at;
 	while (done < len) {
-		if ((w = write(STDOUT_FILENO, o->buf + done, len - done)) >= 0) {
+		w = write(STDOUT_FILENO, o->buf + done, len - done);
+		if (w >= 0) {
 			done += (size_t)w;
 			continue;
 		}

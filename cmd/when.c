@@ -1,4 +1,4 @@
-/* when.c - times as people write them (today, -1h, a local time) and read them */
+/* when.c - times as people write them (today, -1h, a local time) and read */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -219,6 +219,7 @@ when_format(uint64_t ns, int utc, char *buf, size_t len)
 		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c"
 		    "%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
 		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+		    off < 0 ? '-' : '+', labs(off) / 3600,
+		    labs(off) % 3600 / 60);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -1,4 +1,4 @@
-/* esc.c - untrusted text made safe: for a terminal, for JSON; entry JSON, CSV */
+/* esc.c - untrusted text made safe for a terminal, JSON; entry JSON, CSV */
 #include <stdio.h>
 #include <string.h>
 
