@@ -1,4 +1,4 @@
-/* log_view.c - log's listing in batches: paged, followed, never read over output */
+/* log_view.c - log's listing in batches, paged or followed */
 #include <sys/types.h>
 #include <sys/wait.h>
 
