@@ -43,6 +43,11 @@ check "...refused" err_has "--since: not a time (auditlog(1), TIME FORMATS): '-1
 expect 2 "a bare number" al log --until 10
 check "...refused" err_has "--until: not a time (auditlog(1), TIME FORMATS): '10'"
 
+expect 0 "report takes them too" al report --since today --until tomorrow
+check "...its filters in UTC" out_has "since=$(date -u +%Y-%m-%d)T00:00:00.000000000Z, until=$(date -u -d tomorrow +%Y-%m-%d)T00:00:00.000000000Z"
+expect 0 "export takes them too" al export --since -1h -o recent.tar.gz
+check "...the bundle's manifest in UTC" sh -c "tar xzOf recent.tar.gz manifest.json | grep -q '\"since\":\"$(date -u -d '-1 hour' +%Y-%m-%d)T'"
+
 # A time without an offset is in the local zone of TZ.
 al log --json -n 1 > last.json
 s=$(python3 -c '
