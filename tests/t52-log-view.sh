@@ -169,6 +169,17 @@ check "...refused" err_has "--json is --format json"
 expect 2 "--sd-id without syslog" al log --sd-id a@1
 check "...refused" err_has "--sd-id is for --format syslog"
 
+# verify --json and report --json: one JSON object each, not JSON Lines
+for c in verify report; do
+	al $c --json > one.json 2>/dev/null
+	check "$c --json prints one JSON object" python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+assert isinstance(json.loads(text), dict)
+assert text.count("\n") == 1 and text.endswith("}\n"), text[-40:]
+' one.json
+done
+
 # csv: the bundle's CSV, row for row
 r --actor mallory --customer acme --purpose support-ticket --ref SUP-9 \
     --action read --reason '=HYPERLINK("http://evil")'
@@ -349,5 +360,20 @@ assert lines[0].startswith("auditlog: log: write error on standard output: Broke
 m = re.fullmatch(r"auditlog: log: last seq (\d+)", lines[1])
 assert m and int(m.group(1)) >= 18, lines
 ' f5.err
+
+# -f never pages, even on a terminal
+if command -v script >/dev/null 2>&1; then
+	PAGER='sed s/^/paged:/' script -qfec "sh -c 'echo \$\$ > f6.pid; \
+	    exec \"$AUDITLOG\" -d \"$T/log\" log -f -n 1'" tty6.out \
+	    > /dev/null 2>&1 < /dev/null &
+	spid=$!
+	wait_lines tty6.out 2
+	[ -s f6.pid ] && kill -INT "$(cat f6.pid)"
+	wait $spid
+	check "-f on a terminal: no pager" sh -c \
+	    "grep -q '^SEQ ' tty6.out && ! grep -q paged: tty6.out"
+else
+	ok "# SKIP no script(1) for a terminal"
+fi
 
 done_testing
