@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	4	/* of the log as a whole: docs/FORMAT.md */
+#define AL_FORMAT_VERSION	5	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*
@@ -156,6 +156,27 @@ struct al_policy_ref {
 	char		name[AL_MAX_NAME + 1];
 };
 
+/*
+ * A clock anomaly al_verify found: a warning, not a problem (the log is
+ * intact; a writer's clock was wrong).  An entry's time is what its
+ * writer's clock read, so times may go back along the chain.
+ */
+#define AL_CLOCK_BACK		1	/* before the entry before it */
+#define AL_CLOCK_AHEAD		2	/* after the next one's, or the clock */
+#define AL_CLOCK_JUMP_NS	(3600ULL * 1000000000ULL)	/* an hour */
+#define AL_CLOCK_FUTURE_NS	(300ULL * 1000000000ULL)	/* 5 minutes */
+#define AL_CLOCK_LISTED		1000	/* at most this many are kept */
+
+struct al_clock_note {
+	uint64_t	seq;
+	int		kind;		/* AL_CLOCK_BACK or AL_CLOCK_AHEAD */
+	uint64_t	time_ns;	/* the entry's */
+	/* The entry it was compared with: the one before (back), the next
+	 * (ahead); 0 when it is later than the verifying clock by more
+	 * than AL_CLOCK_FUTURE_NS, whose reading other_ns then is. */
+	uint64_t	other_seq, other_ns;
+};
+
 struct al_verify_summary {
 	uint64_t	entries, first_seq, last_seq;
 	uint64_t	first_ns, last_ns;
@@ -167,6 +188,11 @@ struct al_verify_summary {
 	uint8_t		root[AL_HASH_LEN];	/* the tree's, recomputed */
 	struct al_policy_ref *policy;		/* policies of them, in order */
 	size_t		npolicy;		/* (owned by the handle) */
+	/* Clock anomalies, in seq order: the first AL_CLOCK_LISTED of
+	 * clock_total (owned by the handle).  Not counted in problems. */
+	struct al_clock_note *clock;
+	size_t		nclock;
+	uint64_t	clock_total;
 };
 
 /*
