@@ -48,6 +48,11 @@ struct exp {
 	void		(*problem)(void *, uint64_t, const char *);
 	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
+	/* Clock anomalies among the exported entries (docs/FORMAT.md
+	 * 13.4): the time of the one before, how many, the first ones. */
+	uint64_t	 prev_ns;
+	uint64_t	 nclock;
+	struct al_clock_note clock[100];	/* MAX_LISTED */
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

@@ -396,6 +396,9 @@ struct al_bundle_summary {
 	uint8_t		head_hash[AL_HASH_LEN];
 	uint64_t	tree_size;	/* proven in the tree of that size */
 	int		signed_by_key;	/* ...whose head the key signed */
+	/* Clock anomalies among the entries, as summary.txt lists them:
+	 * warnings, not problems. */
+	uint64_t	clock_anomalies;
 };
 
 int		 al_verify_bundle(int fd, const struct al_bundle_opts *,
