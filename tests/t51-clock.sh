@@ -124,6 +124,8 @@ restore() { rm -rf "$T/log"; cp -r "$T/good" "$T/log"; }
 expect 1 "a time index record removed: verify fails" al verify
 check "...naming the seq" out_has "seq 6: has no time index record (at $today"
 check "...and only that" out_has "FAILED: 1 problem"
+check "...and a period is read through the index: seq 6 is not in it" \
+    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5" ]
 restore
 "$TAMPER" "$T/log" time-add 1000 3 >/dev/null 2>&1 || echo "# tamper time-add failed"
 expect 1 "a time index record for a time not the entry's: verify fails" al verify
