@@ -309,7 +309,12 @@ int		 al_policy_check(const char *name, const char *text, size_t len,
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
 
-/* Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0. */
+/*
+ * Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0.
+ * A period (since_ns, until_ns) selects each entry by its own time,
+ * through the time index; the entries still come in seq order (times may
+ * go back along the log: each is its writer's clock).
+ */
 int		 al_iter_open(al_log *, const struct al_filter *, al_iter **);
 int		 al_iter_next(al_iter *, struct al_entry *);
 /* Newest first; the same filters. */
