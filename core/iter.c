@@ -168,8 +168,8 @@ al_iter_close(al_iter *it)
 	free(it->actor);
 	free(it->purpose);
 	free(it->store);
-	free(it->tseq);
 	buf_free(&it->chunk);
+	free(it->tseq);
 	free(it);
 }
 
