@@ -44,7 +44,7 @@ struct polcache {
 struct al_log {
 	MDB_env		*env;
 	MDB_dbi		 entries, customer, policies, meta, tree;
-	MDB_dbi		 time;		/* the time index (format 5) */
+	MDB_dbi		 time;		/* the time index */
 	int		 flags;
 	al_clock_fn	 clock;
 	void		*clock_arg;

@@ -159,17 +159,20 @@ struct al_policy_ref {
 /*
  * A clock anomaly al_verify found: a warning, not a problem (the log is
  * intact; a writer's clock was wrong).  An entry's time is what its
- * writer's clock read, so times may go back along the chain.
+ * writer's clock read, so times may go back along the chain.  Back: an
+ * entry before the entry before it; ahead: after the next one's time by
+ * more than AL_CLOCK_JUMP_NS, or after the verifying clock by more than
+ * AL_CLOCK_FUTURE_NS.  At most AL_CLOCK_LISTED are kept.
  */
-#define AL_CLOCK_BACK		1	/* before the entry before it */
-#define AL_CLOCK_AHEAD		2	/* after the next one's, or the clock */
-#define AL_CLOCK_JUMP_NS	(3600ULL * 1000000000ULL)	/* an hour */
-#define AL_CLOCK_FUTURE_NS	(300ULL * 1000000000ULL)	/* 5 minutes */
-#define AL_CLOCK_LISTED		1000	/* at most this many are kept */
+#define AL_CLOCK_BACK		1
+#define AL_CLOCK_AHEAD		2
+#define AL_CLOCK_JUMP_NS	(3600ULL * 1000000000ULL)
+#define AL_CLOCK_FUTURE_NS	(300ULL * 1000000000ULL)
+#define AL_CLOCK_LISTED		1000
 
 struct al_clock_note {
 	uint64_t	seq;
-	int		kind;		/* AL_CLOCK_BACK or AL_CLOCK_AHEAD */
+	int		kind;		/* AL_CLOCK_BACK, AL_CLOCK_AHEAD */
 	uint64_t	time_ns;	/* the entry's */
 	/* The entry it was compared with: the one before (back), the next
 	 * (ahead); 0 when it is later than the verifying clock by more

@@ -21,8 +21,8 @@
  * insider would repair (the chain, the head, the index) so that only the
  * check under test can notice.  Every op but the tree-* ones then makes
  * the Merkle tree anew from the entries as they are, so that it is not
- * what gives the damage away: only a checkpoint held elsewhere does.  They make the
- * time index anew too; the time-* ones alter it.
+ * what gives the damage away: only a checkpoint held elsewhere does.  They
+ * make the time index anew too; the time-* ones alter it.
  */
 
 static const char usage_text[] =

@@ -720,7 +720,8 @@ test_library(const char *tmp)
 	}
 
 	memset(&vo, 0, sizeof(vo));
-	t = 1795946400000100007ULL + 600000000000ULL;	/* verify's clock */
+	/* verify's clock, 10 minutes after seq 3002 */
+	t = 1795946400000100007ULL + 600000000000ULL;
 	rc = al_verify(l, &vo, &s);
 	check(rc == 0 && s.problems == 0 && s.entries == 3503 &&
 	    s.accesses == 3502 && s.denied == 400 && s.policies == 1,
