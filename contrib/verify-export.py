@@ -45,7 +45,10 @@ usage error (a key that is not a verifier key, say, or a signed
 --checkpoint without --key or --no-key); 3 when the file cannot be read
 at all.  Without --key or --checkpoint nothing ties the bundle to the
 log: it says "bundle consistent: ..." and, last, "NOT AUTHENTICATED: ..."
-(and "authenticated": false in JSON), and still exits 0.
+(and "authenticated": false in JSON), and still exits 0.  Entries whose
+times go back are accepted (FORMAT.md 3.1); the clock anomalies the
+summary lists are counted in a line "clock: N anomalies among the entries
+..." before that ("clock_anomalies": N in JSON), a warning.
 
 The entry encoding here (encode(), leaf_hash()) is the one implementation
 of FORMAT.md sections 3 and 4 in Python; tests/recompute.py imports it.
