@@ -8,6 +8,9 @@
 
 #include "al_int.h"
 
+/* Problems and clock anomalies spelled out in a summary (FORMAT.md 13.4). */
+#define MAX_LISTED	100
+
 /* One policy version of an export, parsed. */
 struct xpol {
 	struct al_entry	 e;
@@ -52,7 +55,7 @@ struct exp {
 	 * 13.4): the time of the one before, how many, the first ones. */
 	uint64_t	 prev_ns;
 	uint64_t	 nclock;
-	struct al_clock_note clock[100];	/* MAX_LISTED */
+	struct al_clock_note clock[MAX_LISTED];
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

@@ -10,7 +10,6 @@
 #include "al_int.h"
 #include "bundle.h"
 
-#define MAX_LISTED	100	/* problems spelled out in a summary */
 
 static uint64_t
 fnv(const char *p, size_t n)

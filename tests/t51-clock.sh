@@ -174,4 +174,30 @@ expect 0 "format 3: upgrade" al upgrade
 expect 0 "...then verify passes" al verify
 check "...and the index finds 2101" [ "$(seqs --since 2100-01-01)" = "4" ]
 
+# More anomalies than a summary spells out: 111 (seq 1 ahead of seq 2,
+# which is back, then every even seq from 4 to 220 back by 1 ns).
+rm -rf "$T/log"
+al init >/dev/null 2>&1
+awk 'BEGIN { for (i = 0; i < 220; i++) printf "{\"actor\":\"svc:x\",\"customer\":\"c\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n" }' |
+    al record --batch >/dev/null 2>&1
+base=1767225600000000000	# 2026-01-01T00:00:00Z
+s=2
+while [ $s -le 221 ]; do
+	if [ $((s % 2)) -eq 0 ]; then t=$((base + s - 2)); else t=$((base + s)); fi
+	"$TAMPER" "$T/log" rechain $s time $t >/dev/null 2>&1 ||
+	    echo "# tamper rechain $s failed"
+	s=$((s + 1))
+done
+expect 0 "111 anomalies: verify passes" al verify
+check "...listing all 111" sh -c "[ \$(grep -c '^  seq [0-9]*  .*  \(back\|ahead\): ' '$T/out') -eq 111 ]"
+expect 0 "...export" al export -o "$T/many.tar.gz"
+tar -xzOf "$T/many.tar.gz" summary.txt >"$T/many.txt"
+check "...the summary counts 111" grep -qx "clock anomalies: 111" "$T/many.txt"
+check "...spells out 100" sh -c "[ \$(grep -c '^  seq [0-9]*  .*  \(back: before\|ahead: more than an hour after\) seq [0-9]*.s time\$' '$T/many.txt') -eq 100 ]"
+check "...then says there are more" grep -qx "  (more not listed)" "$T/many.txt"
+expect 0 "...verify-export accepts it" al verify-export "$T/many.tar.gz"
+check "...counting 111" out_has "clock: 111 anomalies among the entries"
+py "...and so does verify-export.py" \
+    sh -c "python3 '$VX' '$T/many.tar.gz' | grep -q 'clock: 111 anomalies among the entries'"
+
 done_testing
