@@ -60,6 +60,10 @@ run(const char *dir, struct al_verify_opts *o, int json)
 	}
 	verdict_log(&v, &s, o->checkpoint);
 	status = s.problems ? EX_NO : EX_OK;
+	if (s.clock_total > 0)
+		msg("warning: %" PRIu64 " clock anomal%s: a writer's clock "
+		    "was wrong (entries are in seq order)", s.clock_total,
+		    s.clock_total == 1 ? "y" : "ies");
 	if (status == EX_NO)
 		msg("%" PRIu64 " problem%s found", s.problems,
 		    s.problems == 1 ? "" : "s");

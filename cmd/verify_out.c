@@ -60,6 +60,81 @@ on_problem(void *arg, uint64_t seq, const char *text)
 	print_problem(arg, seq, text);
 }
 
+/* Why a clock anomaly is one, in words: "back: before seq 5's time". */
+static void
+clock_why(const struct al_clock_note *c, char *buf, size_t len)
+{
+	char	t[40];
+	int	n;
+
+	if (al_format_time(c->other_ns, 0, t, sizeof(t)) != 0)
+		strlcpy(t, "?", sizeof(t));
+	if (c->kind == AL_CLOCK_BACK)
+		n = snprintf(buf, len, "back: before seq %" PRIu64 "'s time "
+		    "(%s)", c->other_seq, t);
+	else if (c->other_seq)
+		n = snprintf(buf, len, "ahead: more than an hour after seq %"
+		    PRIu64 "'s time (%s)", c->other_seq, t);
+	else
+		n = snprintf(buf, len, "ahead: more than 5 minutes past this "
+		    "machine's clock (%s)", t);
+	if (n < 0 || (size_t)n >= len)
+		strlcpy(buf, "?", len);
+}
+
+/*
+ * Clock anomalies are warnings: the log is intact, a writer's clock was
+ * wrong, and the entries it stamped are where their seqs put them.
+ */
+static void
+clock_text(const struct al_verify_summary *s)
+{
+	char	t[40], why[160];
+	size_t	i;
+
+	if (s->clock_total == 0)
+		return;
+	printf("clock     %" PRIu64 " warning%s: a writer's clock was wrong "
+	    "(order is by seq)\n", s->clock_total,
+	    s->clock_total == 1 ? "" : "s");
+	for (i = 0; i < s->nclock; i++) {
+		if (al_format_time(s->clock[i].time_ns, 0, t, sizeof(t)) != 0)
+			strlcpy(t, "?", sizeof(t));
+		clock_why(&s->clock[i], why, sizeof(why));
+		printf("  seq %" PRIu64 "  %s  %s\n", s->clock[i].seq, t, why);
+	}
+	if (s->clock_total > s->nclock)
+		printf("  (%" PRIu64 " more not listed)\n",
+		    s->clock_total - s->nclock);
+}
+
+static void
+clock_json(const struct al_verify_summary *s)
+{
+	char	t[40];
+	size_t	i;
+
+	printf(",\"clock\":[");
+	for (i = 0; i < s->nclock; i++) {
+		const struct al_clock_note *c = &s->clock[i];
+
+		if (al_format_time(c->time_ns, 1, t, sizeof(t)) != 0)
+			strlcpy(t, "?", sizeof(t));
+		printf("%s{\"seq\":%" PRIu64 ",\"kind\":\"%s\",\"time\":"
+		    "\"%s\"", i ? "," : "", c->seq, c->kind == AL_CLOCK_BACK ?
+		    "back" : "ahead", t);
+		if (al_format_time(c->other_ns, 1, t, sizeof(t)) != 0)
+			strlcpy(t, "?", sizeof(t));
+		if (c->other_seq)
+			printf(",\"than_seq\":%" PRIu64 ",\"than_time\":"
+			    "\"%s\"}", c->other_seq, t);
+		else
+			printf(",\"than_seq\":null,\"than_time\":\"%s\"}",
+			    t);
+	}
+	printf("],\"clock_warnings\":%" PRIu64, s->clock_total);
+}
+
 static void
 summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 {
@@ -89,6 +164,7 @@ summary_text(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 	printf("head      %" PRIu64 " %s\n", s->last_seq, hex);
 	al_hex(s->root, AL_HASH_LEN, hex);
 	printf("tree      %" PRIu64 " %s\n", s->entries, hex);
+	clock_text(s);
 	if (s->problems == 0 && cp != NULL)
 		printf("verified: the chain is intact, every decision follows "
 		    "from the policy in force, and the log extends the "
@@ -134,7 +210,9 @@ summary_json(const struct al_verify_summary *s, const struct al_checkpoint *cp)
 		printf("\"checkpoint\":{\"size\":%" PRIu64 ",\"signature_"
 		    "checked\":%s},", cp->size, cp->signed_by_key ? "true" :
 		    "false");
-	printf("\"problems_found\":%" PRIu64 "}\n", s->problems);
+	printf("\"problems_found\":%" PRIu64, s->problems);
+	clock_json(s);
+	printf("}\n");
 }
 
 /* verify's summary, after its problems. */
@@ -174,6 +252,9 @@ verdict_bundle(struct verdict *v, const struct al_bundle_summary *s,
 			printf(",\"tree\":{\"size\":%" PRIu64 ",\"signed\":"
 			    "%s}", s->tree_size, s->signed_by_key ? "true" :
 			    "false");
+		if (s->clock_anomalies)
+			printf(",\"clock_anomalies\":%" PRIu64,
+			    s->clock_anomalies);
 		printf(",\"problems_found\":%" PRIu64 "}\n", s->problems);
 	} else if (s->problems == 0) {
 		printf("bundle %s: %" PRIu64 " entries", authentic ?
@@ -186,6 +267,11 @@ verdict_bundle(struct verdict *v, const struct al_bundle_summary *s,
 			printf("proven in the log's tree of size %" PRIu64
 			    "%s\n", s->tree_size, s->signed_by_key ?
 			    ", whose head the key signed" : "");
+		if (s->clock_anomalies)
+			printf("clock: %" PRIu64 " anomal%s among the entries "
+			    "(summary.txt lists them): a writer's clock was "
+			    "wrong\n", s->clock_anomalies,
+			    s->clock_anomalies == 1 ? "y" : "ies");
 		if (!authentic)
 			printf("NOT AUTHENTICATED: without --key or "
 			    "--checkpoint this shows only that the bundle is "

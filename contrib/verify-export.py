@@ -12,7 +12,8 @@ of FORMAT.md 13.5, in one walk of the bundle, front to back:
      two zero blocks that end the archive;
   2. every member's size and SHA-256 against manifest.json;
   3. every entry of entries.jsonl: its hash recomputed from its fields, seqs
-     increasing, times never going back, links between consecutive seqs,
+     increasing, links between consecutive seqs (times may go back:
+     each is its writer's clock, FORMAT.md 3.1; the summary lists them),
      the manifest's first and last seq and count, the head; every entry
      one that the manifest's filters select; and for an export with no
      filters but a seq range, every seq of the range;
@@ -44,7 +45,10 @@ usage error (a key that is not a verifier key, say, or a signed
 --checkpoint without --key or --no-key); 3 when the file cannot be read
 at all.  Without --key or --checkpoint nothing ties the bundle to the
 log: it says "bundle consistent: ..." and, last, "NOT AUTHENTICATED: ..."
-(and "authenticated": false in JSON), and still exits 0.
+(and "authenticated": false in JSON), and still exits 0.  Entries whose
+times go back are accepted (FORMAT.md 3.1); the clock anomalies the
+summary lists are counted in a line "clock: N anomalies among the entries
+..." before that ("clock_anomalies": N in JSON), a warning.
 
 The entry encoding here (encode(), leaf_hash()) is the one implementation
 of FORMAT.md sections 3 and 4 in Python; tests/recompute.py imports it.
@@ -2010,7 +2014,7 @@ class Checker:
         self.csv_add(csv_row(CSV_COLUMNS))
         k = 0                       # the next manifest policy
         in_force = None
-        last_seq = last_hash = last_time = None
+        last_seq = last_hash = None
         lines = LineReader(r, MAX_JSONL_LINE)
         lineno = 0
         clean = True                # every line decoded
@@ -2063,13 +2067,10 @@ class Checker:
                     e["prev"] != last_hash:
                 self.problem("prev %s is not the hash of seq %d (%s)" %
                              (e["prev"], last_seq, last_hash), seq)
-            if last_time is not None and t_ns < last_time:
-                self.problem("its time is before the time of seq %d" %
-                             last_seq, seq)
             if self.first is None:
                 self.first = seq
             self.last = seq
-            last_seq, last_hash, last_time = seq, e["hash"], t_ns
+            last_seq, last_hash = seq, e["hash"]
             why = self.unselected(e, f, t_ns)
             if why is not None:
                 self.problem("the filters do not select it: %s" % why, seq)
@@ -2411,6 +2412,12 @@ def csv_values(e):
 # summary.txt (13.4)
 # ---------------------------------------------------------------------------
 
+# Clock anomalies (FORMAT.md 13.4): an entry more than an hour after the
+# next one is ahead; the summary spells out the first MAX_LISTED.
+CLOCK_JUMP_NS = 3600 * 10**9
+MAX_LISTED = 100
+
+
 class Stats:
     """What the summary counts, gathered as the entries stream past."""
 
@@ -2421,11 +2428,26 @@ class Stats:
         self.first_ns = self.last_ns = None
         self.anchor_seq = anchor_seq
         self.anchor = None          # the anchor entry's hash, if exported
+        self.prev = None            # (seq, time) of the entry before
+        self.clock = []             # clock anomalies: (seq, kind, time, than)
 
     def seen(self, e, t_ns):
-        if self.first_ns is None:
+        # The period: the earliest time to the latest, in whatever order
+        # the writers' clocks stamped them (FORMAT.md 13.4).
+        if self.first_ns is None or t_ns < self.first_ns:
             self.first_ns = t_ns
-        self.last_ns = t_ns
+        if self.last_ns is None or t_ns > self.last_ns:
+            self.last_ns = t_ns
+        # Clock anomalies, one entry after another (13.4): the one
+        # before is ahead when more than an hour after this one; this
+        # one is back when before the one before.
+        if self.prev is not None:
+            pseq, pns = self.prev
+            if pns - t_ns > CLOCK_JUMP_NS:
+                self.clock.append((pseq, "ahead", pns, e["seq"]))
+            if t_ns < pns:
+                self.clock.append((e["seq"], "back", t_ns, pseq))
+        self.prev = (e["seq"], t_ns)
         if e["seq"] == self.anchor_seq:
             self.anchor = e["hash"]
 
@@ -2483,6 +2505,15 @@ def summary_lines(m, s):
             out.append("  %8d %8d  %s" % (a, d, esc_term(name)))
     out += ["", "denied attempts: %d" % s.denied]
     out += s.denials
+    if s.clock:
+        out += ["", "clock anomalies: %d" % len(s.clock)]
+        for seq, kind, t_ns, than in s.clock[:MAX_LISTED]:
+            out.append("  seq %d  %s  %s seq %d's time" % (
+                seq, format_time(t_ns, False),
+                "back: before" if kind == "back" else
+                "ahead: more than an hour after", than))
+        if len(s.clock) > MAX_LISTED:
+            out.append("  (more not listed)")
     out += ["", "policies"]
     for p in m["policies"]:
         out.append("  seq %d  %s  sha256:%s  set by %s at %s" % (
@@ -2659,6 +2690,9 @@ def main(argv):
                "last_seq": c.last, "head": head}
     if c.tree_size:
         summary["tree"] = {"size": c.tree_size, "signed": c.tree_signed}
+    nclock = len(c.stats.clock) if c.stats is not None else 0
+    if nclock:
+        summary["clock_anomalies"] = nclock
     status = report(c.problems, a.json, summary)
     if status == 0 and not a.json:
         print("bundle %s: %d entries%s, head %d %s" % (
@@ -2669,6 +2703,10 @@ def main(argv):
             print("proven in the log's tree of size %d%s" % (
                 c.tree_size, ", whose head the key signed"
                 if c.tree_signed else ""))
+        if nclock:
+            print("clock: %d anomal%s among the entries (summary.txt lists "
+                  "them): a writer's clock was wrong" % (
+                      nclock, "y" if nclock == 1 else "ies"))
         if not authentic:
             print("NOT AUTHENTICATED: without --key or --checkpoint this "
                   "shows only that the bundle is consistent in itself, not "

@@ -44,6 +44,7 @@ struct polcache {
 struct al_log {
 	MDB_env		*env;
 	MDB_dbi		 entries, customer, policies, meta, tree;
+	MDB_dbi		 time;		/* the time index */
 	int		 flags;
 	al_clock_fn	 clock;
 	void		*clock_arg;
@@ -54,6 +55,9 @@ struct al_log {
 	/* al_verify's list of policy versions */
 	struct al_policy_ref *vpol;
 	size_t		 nvpol;
+	/* ...and of clock anomalies */
+	struct al_clock_note *vclock;
+	size_t		 nvclock;
 	/* The writers' guard (store.c): an fd on data.mdb for flock, and
 	 * the identity of the lock.mdb the environment opened. */
 	int		 wfd;
@@ -204,6 +208,20 @@ cust_key(uint8_t *out, const void *cust, size_t n, uint64_t seq)
 	return 8 + n;
 }
 
+/*
+ * The time index (docs/FORMAT.md section 8, format 5): one record an
+ * entry, key the entry's time then its seq (16 bytes), value empty.  A
+ * period is a range of keys whatever order the writers' clocks ran in.
+ */
+#define TIME_KEY_LEN	16
+
+static inline void
+time_key(uint8_t *out, uint64_t t, uint64_t seq)
+{
+	put_be64(out, t);
+	put_be64(out + 8, seq);
+}
+
 struct al_iter {
 	al_log		*l;
 	MDB_txn		*txn;
@@ -228,6 +246,11 @@ struct al_iter {
 					   record's), to pick up from */
 	int		 done;		/* nothing more after the chunk */
 	int		 pending;	/* an error found after the chunk */
+	/* A period (by_time): the seqs stamped in it, sorted (iter.c). */
+	int		 by_time;
+	uint64_t	*tseq;
+	size_t		 tn, tpos;
+	uint8_t		 tkb[8];
 };
 
 int	filter_match(const struct al_filter *, const struct al_entry *);
@@ -300,6 +323,8 @@ int	note_checkpoint(struct buf *, const char *origin, uint64_t size,
 
 /* Storage helpers in store.c (and tree.c) for readers above it. */
 int	log_read_txn(al_log *, MDB_txn **);
+/* The clock (al_set_clock's, else CLOCK_REALTIME) in ns; 0 before 1970. */
+uint64_t al_now_ns(al_log *);
 int	log_policy_at(al_log *, MDB_txn *, uint64_t seq);
 int	log_get_edge(al_log *, MDB_txn *, struct mt_edge *);
 int	log_origin(al_log *, MDB_txn *, char *out, size_t len);

@@ -5,8 +5,8 @@
 
 #include "store.h"
 
-static uint64_t
-now_ns(al_log *l)
+uint64_t
+al_now_ns(al_log *l)
 {
 	struct timespec	ts;
 
@@ -26,35 +26,21 @@ int
 append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
     const struct al_str *cust, struct head *h)
 {
-	uint8_t		 kb[8], ck[CUST_KEY_MAX];
+	uint8_t		 kb[8], ck[CUST_KEY_MAX], tk[TIME_KEY_LEN];
 	MDB_val		 k = { 8, kb }, v, mk;
 	uint64_t	 seq = h->seq + 1, t;
 	int		 rc;
 
-	if ((t = now_ns(l)) == 0) {
+	/*
+	 * The time is what this writer's clock reads, even when it is
+	 * before the entry before (format 5): order is by seq, and a
+	 * period is found through the time index, so one wrong clock
+	 * misdates its own entries and no others.  verify warns of it.
+	 */
+	if ((t = al_now_ns(l)) == 0) {
 		rc = al_seterr(l, AL_EIO, "the clock is before 1970");
 		goto done;
 	}
-	/*
-	 * Times never go back along the chain, so that a period is a seq
-	 * range: when the clock has stepped back, the entry takes the time
-	 * of the one before it.
-	 */
-	if (h->seq > 0 && !h->have_time) {
-		put_be64(kb, h->seq);
-		if ((rc = mdb_get(txn, l->entries, &k, &v)) != 0) {
-			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
-			    "the head entry (seq %llu) is missing",
-			    (unsigned long long)h->seq) :
-			    al_lmdb_err(l, rc, "read the head entry");
-			goto done;
-		}
-		if (entry_time(v.mv_data, v.mv_size, &h->time) != 0)
-			h->time = 0;
-		h->have_time = 1;
-	}
-	if (h->seq > 0 && h->time > t)
-		t = h->time;
 	entry_place(p, seq, t, h->hash);
 	put_be64(kb, seq);
 	v.mv_size = n;
@@ -73,6 +59,13 @@ append_bytes(al_log *l, MDB_txn *txn, uint8_t *p, size_t n,
 		    "customer")) != 0)
 			goto done;
 	}
+	time_key(tk, t, seq);
+	mk.mv_size = sizeof(tk);
+	mk.mv_data = tk;
+	v.mv_size = 0;
+	v.mv_data = tk;
+	if ((rc = store_put(l, txn, l->time, &mk, &v, 0, "index time")) != 0)
+		goto done;
 	h->seq = seq;
 	h->time = t;
 	h->have_time = 1;

@@ -8,6 +8,9 @@
 
 #include "al_int.h"
 
+/* Problems and clock anomalies spelled out in a summary (FORMAT.md 13.4). */
+#define MAX_LISTED	100
+
 /* One policy version of an export, parsed. */
 struct xpol {
 	struct al_entry	 e;
@@ -49,6 +52,11 @@ struct exp {
 	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
 	int		 report;	/* al_report's summary, not a bundle's */
+	/* Clock anomalies among the exported entries (docs/FORMAT.md
+	 * 13.4): the time of the one before, how many, the first ones. */
+	uint64_t	 prev_ns;
+	uint64_t	 nclock;
+	struct al_clock_note clock[MAX_LISTED];
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

@@ -686,6 +686,7 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 	memcpy(v->last_hash, h, AL_HASH_LEN);
 	if ((rc = exp_entry(NULL, &v->x, &e)) != 0)
 		goto done;
+	v->s->clock_anomalies = v->x.nclock;
 	/* What entries.csv and the summary must say of it. */
 	v->row.n = 0;
 	if ((rc = csv_row(&v->row, &e)) != 0)

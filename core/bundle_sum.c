@@ -10,7 +10,6 @@
 #include "al_int.h"
 #include "bundle.h"
 
-#define MAX_LISTED	100	/* problems spelled out in a summary */
 
 static uint64_t
 fnv(const char *p, size_t n)
@@ -235,6 +234,43 @@ filters_text(struct buf *b, const struct al_filter *f)
 	return n == 0 ? buf_add(b, "none", 4) : 0;
 }
 
+static void
+clock_note(struct exp *x, uint64_t seq, int kind, uint64_t t, uint64_t oseq,
+    uint64_t ot)
+{
+	struct al_clock_note	*c;
+
+	if (x->nclock++ >= sizeof(x->clock) / sizeof(x->clock[0]))
+		return;
+	c = &x->clock[x->nclock - 1];
+	c->seq = seq;
+	c->kind = kind;
+	c->time_ns = t;
+	c->other_seq = oseq;
+	c->other_ns = ot;
+}
+
+static int	fmt_time(struct buf *, uint64_t);
+
+/*
+ * Clock anomalies among the exported entries, one after another in seq
+ * order: the one before is ahead when it is more than an hour after this
+ * one, and this one is back when it is before the one before.  Not
+ * against any clock, so that a bundle checks the same on any day.
+ */
+static void
+clock_step(struct exp *x, const struct al_entry *e)
+{
+	if (x->n > 0 && x->prev_ns > e->time_ns &&
+	    x->prev_ns - e->time_ns > AL_CLOCK_JUMP_NS)
+		clock_note(x, x->prev_seq, AL_CLOCK_AHEAD, x->prev_ns, e->seq,
+		    e->time_ns);
+	if (x->n > 0 && e->time_ns < x->prev_ns)
+		clock_note(x, e->seq, AL_CLOCK_BACK, e->time_ns, x->prev_seq,
+		    x->prev_ns);
+	x->prev_ns = e->time_ns;
+}
+
 /*
  * The checks at export time, on what is exported: links between
  * consecutive seqs, each policy's digest, each decision re-derived.
@@ -250,12 +286,16 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 	if (x->n > 0 && e->seq == x->prev_seq + 1 &&
 	    memcmp(e->prev, x->prev_hash, AL_HASH_LEN) != 0)
 		found(x, e->seq, "does not link to the entry before it");
-	if (x->n++ == 0) {
-		x->first_seq = e->seq;
+	clock_step(x, e);
+	/* The period: the earliest time to the latest, in whatever order
+	 * the writers' clocks stamped them. */
+	if (x->n++ == 0 || e->time_ns < x->first_ns)
 		x->first_ns = e->time_ns;
-	}
+	if (x->n == 1)
+		x->first_seq = e->seq;
+	if (x->n == 1 || e->time_ns > x->last_ns)
+		x->last_ns = e->time_ns;
 	x->last_seq = e->seq;
-	x->last_ns = e->time_ns;
 	x->prev_seq = e->seq;
 	memcpy(x->prev_hash, e->hash, AL_HASH_LEN);
 	if (e->kind == AL_KIND_CHECKPOINT)
@@ -390,7 +430,61 @@ denied_line(struct buf *b, const struct al_entry *e)
 	return buf_add(b, "\n", 1);
 }
 
-/* The policies and the verification, after the denied attempts. */
+/* The clock anomalies, when there are any (docs/FORMAT.md 13.4). */
+static int
+clock_text(struct buf *b, const struct exp *x)
+{
+	const struct al_clock_note	*c;
+	size_t				 i;
+	int				 rc;
+
+	if (x->nclock == 0)
+		return 0;
+	if ((rc = buf_printf(b, "\nclock anomalies: %" PRIu64 "\n",
+	    x->nclock)))
+		return rc;
+	for (i = 0; i < x->nclock && i < MAX_LISTED; i++) {
+		c = &x->clock[i];
+		if ((rc = buf_printf(b, "  seq %" PRIu64 "  ", c->seq)) ||
+		    (rc = fmt_time(b, c->time_ns)) ||
+		    (rc = buf_printf(b, "  %s seq %" PRIu64 "'s time\n",
+		    c->kind == AL_CLOCK_BACK ? "back: before" :
+		    "ahead: more than an hour after", c->other_seq)))
+			return rc;
+	}
+	return x->nclock > MAX_LISTED ? buf_printf(b, "  (more not listed)\n") :
+	    0;
+}
+
+/* The clock anomalies as a JSON array, for report --json. */
+static int
+clock_json(struct buf *b, const struct exp *x)
+{
+	const struct al_clock_note	*c;
+	char				 t[40], o[40];
+	size_t				 i;
+	int				 rc;
+
+	if ((rc = buf_printf(b, ",\"clock_anomalies\":%" PRIu64 ",\"clock\":[",
+	    x->nclock)))
+		return rc;
+	for (i = 0; i < x->nclock && i < MAX_LISTED; i++) {
+		c = &x->clock[i];
+		if (al_format_time(c->time_ns, 1, t, sizeof(t)) ||
+		    al_format_time(c->other_ns, 1, o, sizeof(o)))
+			return AL_EINVAL;
+		if ((rc = buf_printf(b, "%s{\"seq\":%" PRIu64 ",\"kind\":"
+		    "\"%s\",\"time\":\"%s\",\"than_seq\":%" PRIu64
+		    ",\"than_time\":\"%s\"}", i ? "," : "", c->seq,
+		    c->kind == AL_CLOCK_BACK ? "back" : "ahead", t,
+		    c->other_seq, o)))
+			return rc;
+	}
+	return buf_add(b, "]", 1);
+}
+
+/* The clock anomalies, the policies and the verification, after the
+ * denied attempts. */
 int
 summary_tail(struct buf *b, const struct exp *x)
 {
@@ -398,7 +492,7 @@ summary_tail(struct buf *b, const struct exp *x)
 	size_t	i;
 	int	rc;
 
-	if ((rc = buf_printf(b, "\npolicies\n")))
+	if ((rc = clock_text(b, x)) || (rc = buf_printf(b, "\npolicies\n")))
 		return rc;
 	for (i = 0; i < x->npol; i++) {
 		const struct al_entry *e = &x->pol[i].e;
@@ -538,7 +632,7 @@ report_json(struct buf *b, const struct exp *x, const struct buf *den)
 	    (rc = buf_printf(b, ",\"denied_attempts\":[")) ||
 	    (den->n && (rc = buf_add(b, den->p, den->n))) ||
 	    (rc = buf_printf(b, "],\"policies\":")) ||
-	    (rc = policies_json(b, x)))
+	    (rc = policies_json(b, x)) || (rc = clock_json(b, x)))
 		return rc;
 	if ((rc = buf_printf(b, ",\"verification\":{\"checked\":%" PRIu64
 	    ",\"problems\":%" PRIu64 ",\"whole_log\":", x->n,

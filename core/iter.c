@@ -4,43 +4,91 @@
 
 #include "store.h"
 
-/* The first seq whose time is t or later (the last seq + 1 if none). */
 static int
-seq_at(al_iter *it, uint64_t t, uint64_t *out)
+cmp_u64(const void *a, const void *b)
 {
-	uint64_t	lo = 1, hi, mid, et;
-	uint8_t		kb[8];
-	MDB_val		k, v;
-	int		rc;
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	if ((rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST)) == MDB_NOTFOUND) {
-		*out = 1;
-		return 0;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A period [since, until) is found through the time index, by each
+ * entry's own time (docs/FORMAT.md section 8): times may go back along
+ * the chain, so a period is not a seq range.  The seqs stamped in it,
+ * within the seq range (at most the head), are collected and sorted:
+ * memory is 8 bytes for each entry of the period, and nothing more.
+ * With a customer, nothing is kept: the customer index is read between
+ * the period's lowest and highest seq, and filter_match checks each
+ * entry's own time.
+ */
+static int
+period_seqs(al_iter *it)
+{
+	al_log		*l = it->l;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 kb[TIME_KEY_LEN];
+	uint64_t	 t, seq, lo = UINT64_MAX, hi = 0, *p;
+	size_t		 cap = 0;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(it->txn, l->time, &c)) != 0)
+		return al_lmdb_err(l, rc, "read the time index");
+	time_key(kb, it->f.since_ns, 0);
+	k.mv_size = sizeof(kb);
+	k.mv_data = kb;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != TIME_KEY_LEN) {
+			rc = al_seterr(l, AL_ECORRUPT, "a time index key of "
+			    "%zu bytes: run 'auditlog verify'", k.mv_size);
+			goto done;
+		}
+		t = get_be64(k.mv_data);
+		seq = get_be64((uint8_t *)k.mv_data + 8);
+		if (it->f.until_ns && t >= it->f.until_ns)
+			break;
+		if (seq < it->f.from_seq || seq > it->f.to_seq)
+			continue;
+		if (seq < lo)
+			lo = seq;
+		if (seq > hi)
+			hi = seq;
+		if (it->by_customer)
+			continue;
+		if (it->tn == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((p = reallocarray(it->tseq, cap,
+			    sizeof(*p))) == NULL) {
+				rc = al_seterr(l, AL_ENOMEM, "out of memory");
+				goto done;
+			}
+			it->tseq = p;
+		}
+		it->tseq[it->tn++] = seq;
 	}
-	if (rc != 0 || k.mv_size != 8)
-		return al_lmdb_err(it->l, rc ? rc : MDB_CORRUPTED,
-		    "read entries");
-	hi = get_be64(k.mv_data) + 1;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		put_be64(kb, mid);
-		k.mv_size = 8;
-		k.mv_data = kb;
-		if ((rc = mdb_get(it->txn, it->l->entries, &k, &v)) != 0)
-			return rc == MDB_NOTFOUND ? al_seterr(it->l,
-			    AL_ECORRUPT, "entry %llu is missing",
-			    (unsigned long long)mid) :
-			    al_lmdb_err(it->l, rc, "read entries");
-		if (entry_time(v.mv_data, v.mv_size, &et) != 0)
-			return al_seterr(it->l, AL_ECORRUPT, "entry %llu is "
-			    "cut short", (unsigned long long)mid);
-		if (et < t)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = al_lmdb_err(l, rc, "read the time index");
+		goto done;
 	}
-	*out = lo;
-	return 0;
+	rc = 0;
+	if (it->by_customer) {
+		/* seq 0 stands for no bound; nothing is before 1 */
+		if (hi == 0)
+			it->f.from_seq = UINT64_MAX;
+		else {
+			it->f.from_seq = lo;
+			it->f.to_seq = hi;
+		}
+	} else {
+		if (it->tn > 1)
+			qsort(it->tseq, it->tn, sizeof(*it->tseq), cmp_u64);
+		it->by_time = 1;
+	}
+done:
+	mdb_cursor_close(c);
+	return rc;
 }
 
 /* *copy = a copy of *s, which then points at it; NULL stays NULL. */
@@ -88,26 +136,6 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 		rc = al_lmdb_err(l, rc, "open cursor");
 		goto fail;
 	}
-	/* Times never go back along the chain: a period is a seq range. */
-	if (it->f.since_ns || it->f.until_ns) {
-		uint64_t	seq;
-
-		if (it->f.since_ns) {
-			if ((rc = seq_at(it, it->f.since_ns, &seq)) != 0)
-				goto fail;
-			if (seq > it->f.from_seq)
-				it->f.from_seq = seq;
-		}
-		if (it->f.until_ns) {
-			if ((rc = seq_at(it, it->f.until_ns, &seq)) != 0)
-				goto fail;
-			/* seq 0 stands for no bound; nothing is before 1 */
-			if (seq <= 1)
-				it->f.from_seq = UINT64_MAX;
-			else if (it->f.to_seq == 0 || seq - 1 < it->f.to_seq)
-				it->f.to_seq = seq - 1;
-		}
-	}
 	/* The log only grows: what is below the head now stays as it is,
 	 * so reading up to it in short transactions is one snapshot. */
 	{
@@ -118,6 +146,9 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 		if (it->f.to_seq == 0 || it->f.to_seq > h.seq)
 			it->f.to_seq = h.seq;
 	}
+	if ((it->f.since_ns || it->f.until_ns) &&
+	    (rc = period_seqs(it)) != 0)
+		goto fail;
 	mdb_txn_reset(it->txn);
 	*out = it;
 	return 0;
@@ -158,6 +189,7 @@ al_iter_close(al_iter *it)
 	free(it->service);
 	free(it->store);
 	buf_free(&it->chunk);
+	free(it->tseq);
 	free(it);
 }
 
@@ -233,16 +265,32 @@ cust_step(al_iter *it, MDB_val *k, MDB_val *v)
 	}
 }
 
+/* Not an LMDB code: the time index names an entry that is not there. */
+#define TIME_GONE	(-1)
+
 /* Position the cursor on the next candidate; *k gets its seq key. */
 static int
 step(al_iter *it, MDB_val *k, MDB_val *v)
 {
 	MDB_cursor_op	op;
 	uint8_t		kb[8];
-	int		first;
+	int		first, rc;
 
 	if (it->by_customer)
 		return cust_step(it, k, v);
+	if (it->by_time) {
+		/* The period's next seq; TIME_GONE when it is missing. */
+		if (it->tpos == it->tn)
+			return MDB_NOTFOUND;
+		it->started = 1;
+		put_be64(it->tkb, it->tseq[it->reverse ? it->tn - 1 -
+		    it->tpos : it->tpos]);
+		it->tpos++;
+		k->mv_size = 8;
+		k->mv_data = it->tkb;
+		rc = mdb_get(it->txn, it->l->entries, k, v);
+		return rc == MDB_NOTFOUND ? TIME_GONE : rc;
+	}
 	first = !it->started;
 	it->started = 1;
 	if (first && !it->reverse && it->f.from_seq > 1) {
@@ -255,8 +303,7 @@ step(al_iter *it, MDB_val *k, MDB_val *v)
 		put_be64(kb, it->f.to_seq);
 		k->mv_size = 8;
 		k->mv_data = kb;
-		int rc = mdb_cursor_get(it->cur, k, v, MDB_SET_RANGE);
-
+		rc = mdb_cursor_get(it->cur, k, v, MDB_SET_RANGE);
 		if (rc == MDB_NOTFOUND)
 			return mdb_cursor_get(it->cur, k, v, MDB_LAST);
 		if (rc != 0 || get_be64(k->mv_data) <= it->f.to_seq)
@@ -295,8 +342,8 @@ iter_renew(al_iter *it)
 	    (it->ccur != NULL && (rc = mdb_cursor_renew(it->txn,
 	    it->ccur)) != 0))
 		return al_lmdb_err(l, rc, "read entries");
-	if (!it->started)
-		return 0;
+	if (!it->started || it->by_time)
+		return 0;	/* by_time: each entry is looked up */
 	put_be64(sb, it->last);
 	if (it->by_customer) {
 		if (!it->in_blk)
@@ -341,6 +388,12 @@ iter_fill(al_iter *it)
 			it->done = 1;
 			rc = 0;
 			break;
+		}
+		if (rc == TIME_GONE) {
+			rc = al_seterr(l, AL_ECORRUPT, "the time index names "
+			    "seq %llu, which is missing",
+			    (unsigned long long)get_be64(it->tkb));
+			goto done;
 		}
 		if (rc != 0) {
 			rc = al_lmdb_err(l, rc, "read entries");

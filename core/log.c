@@ -84,6 +84,12 @@ al_open(const char *dir, int flags, al_log **out)
 			    al_lmdb_err(l, rc, "open databases");
 			goto abort;
 		}
+		if ((rc = mdb_dbi_open(txn, "time", 0, &l->time)) != 0) {
+			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
+			    "the log's time index is missing") :
+			    al_lmdb_err(l, rc, "open databases");
+			goto abort;
+		}
 	} else if (ver < 1 || ver > AL_FORMAT_VERSION) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
 		    "one this program knows (1 to %d)", ver,
@@ -94,7 +100,8 @@ al_open(const char *dir, int flags, al_log **out)
 		    "%s: upgrade it first with 'auditlog upgrade'", ver,
 		    ver == 1 ? "without a Merkle tree" : ver == 2 ?
 		    "with its customer index keyed by customer alone" :
-		    "with its customer index in blocks of 4096 entries");
+		    ver == 3 ? "with its customer index in blocks of 4096 "
+		    "entries" : "without a time index");
 		goto abort;
 	}
 	/* Committing a read txn keeps the dbi handles for the env's life. */

@@ -60,6 +60,7 @@ al_close(al_log *l)
 	policy_free(l->pc.pol);
 	free(l->pc.copy);
 	free(l->vpol);
+	free(l->vclock);
 	buf_free(&l->ebuf);
 	free(l);
 }
@@ -269,7 +270,9 @@ store_dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 	    (rc = mdb_dbi_open(txn, "policies", create, &l->policies)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) != 0 ||
 	    (create && (rc = mdb_dbi_open(txn, "tree", create,
-	    &l->tree)) != 0)) {
+	    &l->tree)) != 0) ||
+	    (create && (rc = mdb_dbi_open(txn, "time", create,
+	    &l->time)) != 0)) {
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
 			return al_seterr(l, AL_ECORRUPT, "not an auditlog log "
 			    "(its databases are missing)");

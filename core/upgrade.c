@@ -260,7 +260,46 @@ done:
 }
 
 /*
- * Bring a log of format 1, 2 or 3 to the current format in one
+ * Format 4 (and older) to 5: the time index, one record an entry, built
+ * from the entries as they are (there was no index to carry over), in
+ * key order: each entry's own time and its key's seq.  Up to format 4
+ * times never went back, so the keys come in order and the puts land at
+ * the index's end.  An entry too short to hold a time is left out, for
+ * verify to report (as it reports the entry).
+ */
+static int
+upgrade_time(al_log *l, MDB_txn *txn)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v, tk, tv;
+	uint8_t		 kb[TIME_KEY_LEN];
+	uint64_t	 t;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, l->entries, &c)) != 0)
+		return al_lmdb_err(l, rc, "read entries");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || entry_time(v.mv_data, v.mv_size,
+		    &t) != 0)
+			continue;
+		time_key(kb, t, get_be64(k.mv_data));
+		tk.mv_size = sizeof(kb);
+		tk.mv_data = kb;
+		tv.mv_size = 0;
+		tv.mv_data = kb;
+		if ((rc = store_put(l, txn, l->time, &tk, &tv, 0, "build the "
+		    "time index")) != 0)
+			goto done;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : al_lmdb_err(l, rc, "read entries");
+done:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/*
+ * Bring a log of format 1 to 4 to the current format in one
  * transaction, so that a log is wholly of one format.
  */
 int
@@ -275,6 +314,8 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	(void)arg;
 	if ((rc = mdb_dbi_open(txn, "tree", MDB_CREATE, &l->tree)) != 0)
 		return al_lmdb_err(l, rc, "create the tree database");
+	if ((rc = mdb_dbi_open(txn, "time", MDB_CREATE, &l->time)) != 0)
+		return al_lmdb_err(l, rc, "create the time index");
 	if ((rc = store_get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		return rc;
 	if ((from = get_be32(v.mv_data)) == AL_FORMAT_VERSION)
@@ -283,8 +324,10 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 		return rc;
 	if (from == 1 && (rc = upgrade_tree(l, txn, &h)) != 0)
 		return rc;
-	if ((rc = from == 3 ? upgrade_blocks(l, txn) :
+	if (from < 4 && (rc = from == 3 ? upgrade_blocks(l, txn) :
 	    upgrade_index(l, txn)) != 0)
+		return rc;
+	if ((rc = upgrade_time(l, txn)) != 0)
 		return rc;
 	put_be32(ver, AL_FORMAT_VERSION);
 	k.mv_size = strlen(META_VERSION);

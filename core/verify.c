@@ -82,6 +82,14 @@ struct vstate {
 	 */
 	MDB_txn				*txn2;
 	MDB_cursor			*tcur2;
+	/* The time index: the entries' (time, seq) pairs and the index's,
+	 * folded as the customer index's are. */
+	struct pairsum			 tents, tidx;
+	int				 have_tidx;
+	/* Clock anomalies: the entry before's seq and time, whether it
+	 * was already found ahead, and the verifying clock. */
+	uint64_t			 pseq, pns, now;
+	int				 pahead;
 };
 
 static void
@@ -590,6 +598,78 @@ hash_items(struct vitem *it, size_t n)
 		entry_hash(it[i].p, it[i].n, it[i].hash);
 }
 
+/* A clock anomaly: kept on the handle (the first AL_CLOCK_LISTED). */
+static void
+clock_note(struct vstate *v, uint64_t seq, int kind, uint64_t t,
+    uint64_t oseq, uint64_t ot)
+{
+	struct al_clock_note	*n;
+	al_log			*l = v->l;
+
+	v->s->clock_total++;
+	if (l->nvclock >= AL_CLOCK_LISTED)
+		return;
+	if ((n = reallocarray(l->vclock, l->nvclock + 1, sizeof(*n))) ==
+	    NULL)
+		return;		/* counted, not listed */
+	l->vclock = n;
+	n += l->nvclock++;
+	n->seq = seq;
+	n->kind = kind;
+	n->time_ns = t;
+	n->other_seq = oseq;
+	n->other_ns = ot;
+}
+
+/*
+ * An entry's time against the one before's and the verifying clock, in
+ * seq order: the one before is ahead when it is more than an hour after
+ * this one (unless already found ahead of the clock); this one steps
+ * back when it is before the one before; and it is ahead when it is
+ * more than 5 minutes past the verifying clock.
+ */
+static void
+check_clock(struct vstate *v, uint64_t seq, uint64_t t, uint64_t nth)
+{
+	if (nth > 1 && !v->pahead && v->pns > t &&
+	    v->pns - t > AL_CLOCK_JUMP_NS)
+		clock_note(v, v->pseq, AL_CLOCK_AHEAD, v->pns, seq, t);
+	if (nth > 1 && t < v->pns)
+		clock_note(v, seq, AL_CLOCK_BACK, t, v->pseq, v->pns);
+	v->pahead = v->now != 0 && t > v->now &&
+	    t - v->now > AL_CLOCK_FUTURE_NS;
+	if (v->pahead)
+		clock_note(v, seq, AL_CLOCK_AHEAD, t, 0, v->now);
+	v->pseq = seq;
+	v->pns = t;
+}
+
+/*
+ * The entry's time index record: folded (fast scan), or looked up
+ * (exact scan), which reports it missing.
+ */
+static void
+check_time_index(struct vstate *v, uint64_t seq, uint64_t t)
+{
+	uint8_t	kb[TIME_KEY_LEN];
+	MDB_val	k = { sizeof(kb), kb }, val;
+	char	ts[40];
+	int	rc;
+
+	time_key(kb, t, seq);
+	pair_fold(v, &v->tents, kb, 8, kb + 8, 8);
+	if (!v->exact)
+		return;
+	if ((rc = mdb_get(v->txn, v->l->time, &k, &val)) == MDB_NOTFOUND) {
+		if (al_format_time(t, 1, ts, sizeof(ts)) != 0)
+			(void)strlcpy(ts, "?", sizeof(ts));
+		problem(v, seq, "has no time index record (at %s): the time "
+		    "index was altered", ts);
+	} else if (rc != 0)
+		problem(v, seq, "the time index is unreadable: %s",
+		    mdb_strerror(rc));
+}
+
 /*
  * Everything else about one entry, in the order of the entries: its
  * contents, its link to the entry before, the decision or policy or
@@ -603,8 +683,13 @@ check_entry(struct vstate *v, const struct vitem *it)
 	struct al_entry	 e;
 	uint64_t	 seq = it->seq;
 	char		 why[256];
+	uint64_t	 t;
 	int		 rc;
 
+	if (entry_time(it->p, it->n, &t) == 0) {
+		check_time_index(v, seq, t);
+		check_clock(v, seq, t, it->nth);
+	}
 	if (entry_parse(it->p, it->n, &e, &v->store, &v->cap, why,
 	    sizeof(why)) != 0) {
 		problem(v, seq, "cannot be decoded: %s", why);
@@ -618,10 +703,7 @@ check_entry(struct vstate *v, const struct vitem *it)
 		problem(v, seq, seq == 1 ? "the first entry does not "
 		    "start the chain" : "does not link to the entry "
 		    "before it (that entry or this link was altered)");
-	if (it->nth > 1 && e.time_ns < s->last_ns)
-		problem(v, seq, "its time is before the entry before "
-		    "it: times never go back along the chain");
-	if (it->nth == 1)
+	if (it->nth == 1 || e.time_ns < s->first_ns)
 		s->first_ns = e.time_ns;
 	if (e.time_ns > s->last_ns)
 		s->last_ns = e.time_ns;
@@ -838,6 +920,100 @@ free:
 }
 
 /*
+ * Fold the time index's records into v->tidx, by one walk in key order.
+ * A record that is not 16 bytes of key and an empty value, or a read
+ * error, counts as a difference: the exact scan then names it.
+ */
+static void
+time_fold(struct vstate *v)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, val;
+	int		 rc;
+
+	memset(&v->tidx, 0, sizeof(v->tidx));
+	v->have_tidx = 1;
+	if (mdb_cursor_open(v->txn, v->l->time, &c) != 0) {
+		v->tidx.bad = 1;
+		return;
+	}
+	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
+		if (k.mv_size != TIME_KEY_LEN || val.mv_size != 0)
+			v->tidx.bad = 1;
+		else
+			pair_fold(v, &v->tidx, k.mv_data, 8,
+			    (uint8_t *)k.mv_data + 8, 8);
+	}
+	if (rc != MDB_NOTFOUND)
+		v->tidx.bad = 1;
+	mdb_cursor_close(c);
+}
+
+static int
+time_matches(struct vstate *v)
+{
+	if (!v->have_tidx)
+		time_fold(v);
+	return !v->tidx.bad && !v->tents.bad && v->tidx.n == v->tents.n &&
+	    memcmp(v->tidx.w, v->tents.w, sizeof(v->tidx.w)) == 0;
+}
+
+/*
+ * The exact scan's walk of the time index: each record names an entry
+ * that is there and has that time (check_time_index found the missing
+ * ones).  One lookup a record, so only when something is to be named.
+ */
+static void
+check_time_records(struct vstate *v)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, val, ek, ev;
+	uint8_t		 sb[8];
+	uint64_t	 t, seq, et;
+	char		 ts[40];
+	int		 rc, erc;
+
+	if ((rc = mdb_cursor_open(v->txn, v->l->time, &c)) != 0) {
+		problem(v, 0, "the time index is unreadable: %s",
+		    mdb_strerror(rc));
+		return;
+	}
+	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
+		if (k.mv_size != TIME_KEY_LEN || val.mv_size != 0) {
+			problem(v, 0, "a time index record of %zu and %zu "
+			    "bytes: the time index was altered", k.mv_size,
+			    val.mv_size);
+			continue;
+		}
+		t = get_be64(k.mv_data);
+		seq = get_be64((uint8_t *)k.mv_data + 8);
+		if (al_format_time(t, 1, ts, sizeof(ts)) != 0)
+			(void)strlcpy(ts, "?", sizeof(ts));
+		put_be64(sb, seq);
+		ek.mv_size = 8;
+		ek.mv_data = sb;
+		if ((erc = mdb_get(v->txn, v->l->entries, &ek, &ev)) ==
+		    MDB_NOTFOUND)
+			problem(v, seq, "the time index holds a record for "
+			    "it (at %s), but there is no such entry", ts);
+		else if (erc != 0)
+			problem(v, seq, "the log's data file is damaged: %s",
+			    mdb_strerror(erc));
+		else if (entry_time(ev.mv_data, ev.mv_size, &et) != 0 ||
+		    et != t)
+			problem(v, seq, "the time index holds a record for "
+			    "it at %s, which is not its time: the time index "
+			    "was altered", ts);
+	}
+	if (rc != MDB_NOTFOUND)
+		problem(v, 0, "the time index is unreadable: %s",
+		    mdb_strerror(rc));
+	mdb_cursor_close(c);
+}
+
+/*
  * One scan of the log in v's transaction, from scratch: the summary and
  * the policy versions are reset, so the exact scan after a fast one
  * reports exactly what it would have alone.  The exact scan runs in one
@@ -858,6 +1034,10 @@ scan(struct vstate *v, MDB_cursor *cur)
 	memset(&v->ents, 0, sizeof(v->ents));
 	v->have_idx = 0;
 	v->l->nvpol = 0;
+	v->l->nvclock = 0;
+	memset(&v->tents, 0, sizeof(v->tents));
+	v->pseq = v->pns = 0;
+	v->pahead = 0;
 	policy_free(v->pol);
 	v->pol = NULL;
 	v->have_pol = 0;
@@ -909,10 +1089,14 @@ scan(struct vstate *v, MDB_cursor *cur)
 		    o->checkpoint->size);
 	check_meta(v, s->last_seq, v->prev);
 	check_tree_meta(v);
+	if (v->exact)
+		check_time_records(v);
 	mt_root(&v->edge, s->root);
 	memcpy(s->head, v->prev, AL_HASH_LEN);
 	s->policy = v->l->vpol;
 	s->npolicy = v->l->nvpol;
+	s->clock = v->l->vclock;
+	s->nclock = v->l->nvclock;
 done:
 	free(v->store);
 	v->store = NULL;
@@ -954,6 +1138,8 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 	v.o = o;
 	v.s = s;
 	l->nvpol = 0;
+	l->nvclock = 0;
+	v.now = al_now_ns(l);
 	if ((rc = log_read_txn(l, &v.txn)) != 0)
 		goto done;
 	if ((mrc = mdb_cursor_open(v.txn, l->entries, &cur)) != 0 ||
@@ -974,7 +1160,8 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 	 * exact scan would succeed: nothing more to find.  Otherwise, or
 	 * to report what the fast scan only counted, scan again.
 	 */
-	if (!index_matches(&v) || (s->problems != 0 && o->problem != NULL)) {
+	if (!index_matches(&v) || !time_matches(&v) ||
+	    (s->problems != 0 && o->problem != NULL)) {
 		v.exact = 1;
 		rc = scan(&v, cur);
 	}

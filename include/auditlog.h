@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	4	/* of the log as a whole: docs/FORMAT.md */
+#define AL_FORMAT_VERSION	5	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*
@@ -168,6 +168,30 @@ struct al_policy_ref {
 	char		name[AL_MAX_NAME + 1];
 };
 
+/*
+ * A clock anomaly al_verify found: a warning, not a problem (the log is
+ * intact; a writer's clock was wrong).  An entry's time is what its
+ * writer's clock read, so times may go back along the chain.  Back: an
+ * entry before the entry before it; ahead: after the next one's time by
+ * more than AL_CLOCK_JUMP_NS, or after the verifying clock by more than
+ * AL_CLOCK_FUTURE_NS.  At most AL_CLOCK_LISTED are kept.
+ */
+#define AL_CLOCK_BACK		1
+#define AL_CLOCK_AHEAD		2
+#define AL_CLOCK_JUMP_NS	(3600ULL * 1000000000ULL)
+#define AL_CLOCK_FUTURE_NS	(300ULL * 1000000000ULL)
+#define AL_CLOCK_LISTED		1000
+
+struct al_clock_note {
+	uint64_t	seq;
+	int		kind;		/* AL_CLOCK_BACK, AL_CLOCK_AHEAD */
+	uint64_t	time_ns;	/* the entry's */
+	/* The entry it was compared with: the one before (back), the next
+	 * (ahead); 0 when it is later than the verifying clock by more
+	 * than AL_CLOCK_FUTURE_NS, whose reading other_ns then is. */
+	uint64_t	other_seq, other_ns;
+};
+
 struct al_verify_summary {
 	uint64_t	entries, first_seq, last_seq;
 	uint64_t	first_ns, last_ns;
@@ -179,6 +203,11 @@ struct al_verify_summary {
 	uint8_t		root[AL_HASH_LEN];	/* the tree's, recomputed */
 	struct al_policy_ref *policy;		/* policies of them, in order */
 	size_t		npolicy;		/* (owned by the handle) */
+	/* Clock anomalies, in seq order: the first AL_CLOCK_LISTED of
+	 * clock_total (owned by the handle).  Not counted in problems. */
+	struct al_clock_note *clock;
+	size_t		nclock;
+	uint64_t	clock_total;
 };
 
 /*
@@ -303,7 +332,12 @@ int		 al_policy_purposes(const char *text, size_t len,
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
 
-/* Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0. */
+/*
+ * Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0.
+ * A period (since_ns, until_ns) selects each entry by its own time,
+ * through the time index; the entries still come in seq order (times may
+ * go back along the log: each is its writer's clock).
+ */
 int		 al_iter_open(al_log *, const struct al_filter *, al_iter **);
 int		 al_iter_next(al_iter *, struct al_entry *);
 /* Newest first; the same filters. */
@@ -398,6 +432,9 @@ struct al_bundle_summary {
 	uint8_t		head_hash[AL_HASH_LEN];
 	uint64_t	tree_size;	/* proven in the tree of that size */
 	int		signed_by_key;	/* ...whose head the key signed */
+	/* Clock anomalies among the entries, as summary.txt lists them:
+	 * warnings, not problems. */
+	uint64_t	clock_anomalies;
 };
 
 int		 al_verify_bundle(int fd, const struct al_bundle_opts *,

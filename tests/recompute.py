@@ -18,6 +18,9 @@ usage: recompute.py [--partial] [--hex] < log.jsonl
 
 Exit 0 and "N entries recomputed" when everything checks; 1 and one line
 per problem ("seq N: ..." or "line L: ...") otherwise; 2 on a usage error.
+Clock anomalies (FORMAT.md 9: an entry's time before the one listed
+before it, or more than an hour after the one listed after it) are
+warnings, "warning: seq N: ...", printed first; they change no status.
 """
 
 import hashlib
@@ -46,6 +49,8 @@ ZERO = _vx.ZERO
 encode = _vx.encode
 leaf_hash = _vx.leaf_hash
 no_dups = _vx.no_dups
+time_ns = _vx.time_ns
+CLOCK_JUMP_NS = 3600 * 10**9
 
 
 def main(argv):
@@ -65,6 +70,8 @@ def main(argv):
     last_seq = None       # seq of the entry before, when it was readable
     last_hash = None      # the hash that entry claims (checked on its own)
     in_force = None       # digest of the latest policy entry
+    warnings = []         # clock anomalies
+    prev_time = None      # (seq, time) of the entry listed before
 
     data = sys.stdin.buffer.read()
     lines = data.split(b"\n")
@@ -128,6 +135,19 @@ def main(argv):
         if ordered:
             last_seq, last_hash = seq, e["hash"]
 
+        # Times are each writer's clock (FORMAT.md 3.1): one that goes
+        # back, or jumps ahead, is a warning.
+        t = time_ns(e["time"])
+        if prev_time is not None:
+            pseq, pt = prev_time
+            if pt - t > CLOCK_JUMP_NS:
+                warnings.append("warning: seq %d: ahead: more than an hour "
+                                "after seq %d's time" % (pseq, seq))
+            if t < pt:
+                warnings.append("warning: seq %d: back: before seq %d's "
+                                "time" % (seq, pseq))
+        prev_time = (seq, t)
+
         if e["kind"] == "policy":
             d = hashlib.sha256(e["text"].encode("utf-8")).hexdigest()
             if d != e["digest"]:
@@ -150,6 +170,8 @@ def main(argv):
 
     if entries == 0:
         problems.append("line 1: no entries")
+    for w in warnings:
+        print(w)
     if problems:
         for p in problems:
             print(p)

@@ -21,7 +21,8 @@
  * insider would repair (the chain, the head, the index) so that only the
  * check under test can notice.  Every op but the tree-* ones then makes
  * the Merkle tree anew from the entries as they are, so that it is not
- * what gives the damage away: only a checkpoint held elsewhere does.
+ * what gives the damage away: only a checkpoint held elsewhere does.  They
+ * make the time index anew too; the time-* ones alter it.
  */
 
 static const char usage_text[] =
@@ -60,12 +61,18 @@ static const char usage_text[] =
     "                             alter the stored tree node at POS, add\n"
     "                             one past the last, or alter the edge\n"
     "  tree-v1                    make it a log of format 1: no tree, and\n"
-    "                             the customer index of format 2\n";
+    "                             the customer index of format 2\n"
+    "  time-v4                    make it a log of format 4: no time index\n"
+    "  time-del SEQ | time-add NS SEQ\n"
+    "                             remove entry SEQ's time index record, or\n"
+    "                             add a record (NS ns since 1970, SEQ)\n";
 
 struct db {
 	MDB_env		*env;
 	MDB_txn		*txn;
 	MDB_dbi		 entries, customer, policies, meta, tree;
+	MDB_dbi		 time;
+	int		 has_time;	/* format 5: the time index */
 };
 
 /* A decoded entry that owns its strings. */
@@ -154,6 +161,70 @@ db_open(struct db *d, const char *dir, size_t mapsize)
 	    (rc = mdb_dbi_open(d->txn, "meta", 0, &d->meta)) != 0 ||
 	    (rc = mdb_dbi_open(d->txn, "tree", 0, &d->tree)) != 0)
 		return lmdb_fail(rc, "open databases");
+	/* Format 4 and older have no time index. */
+	if ((rc = mdb_dbi_open(d->txn, "time", 0, &d->time)) == 0)
+		d->has_time = 1;
+	else if (rc != MDB_NOTFOUND)
+		return lmdb_fail(rc, "open databases");
+	return 0;
+}
+
+/*
+ * Make the time index anew from the entries as they now are, as an
+ * insider who rewrites the entries would, so that it is not what gives
+ * the damage away.
+ */
+static int
+time_rebuild(struct db *d)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v, tk, tv;
+	uint8_t		 kb[TIME_KEY_LEN];
+	uint64_t	 t;
+	int		 rc, ret = -1;
+
+	if (!d->has_time)
+		return 0;
+	if ((rc = mdb_drop(d->txn, d->time, 0)) != 0)
+		return lmdb_fail(rc, "empty the time index");
+	if ((rc = mdb_cursor_open(d->txn, d->entries, &c)) != 0)
+		return lmdb_fail(rc, "read entries");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || entry_time(v.mv_data, v.mv_size,
+		    &t) != 0)
+			continue;
+		time_key(kb, t, get_be64(k.mv_data));
+		tk.mv_size = sizeof(kb);
+		tk.mv_data = kb;
+		tv.mv_size = 0;
+		tv.mv_data = kb;
+		if ((rc = mdb_put(d->txn, d->time, &tk, &tv, 0)) != 0) {
+			lmdb_fail(rc, "write the time index");
+			goto done;
+		}
+	}
+	if (rc != MDB_NOTFOUND) {
+		lmdb_fail(rc, "read entries");
+		goto done;
+	}
+	ret = 0;
+done:
+	mdb_cursor_close(c);
+	return ret;
+}
+
+/* The time index as format 4 had it: none. */
+static int
+time_drop(struct db *d)
+{
+	int	rc;
+
+	if (!d->has_time)
+		return 0;
+	if ((rc = mdb_drop(d->txn, d->time, 1)) != 0)
+		return lmdb_fail(rc, "remove the time index");
+	d->has_time = 0;
 	return 0;
 }
 
@@ -282,6 +353,8 @@ index_old(struct db *d, uint32_t version)
 			goto done;
 		}
 	}
+	if (time_drop(d) != 0)
+		goto done;
 	put_be32(ver, version);
 	k.mv_size = strlen(META_VERSION);
 	k.mv_data = (void *)(uintptr_t)META_VERSION;
@@ -1478,6 +1551,69 @@ op_rechain(struct db *d, int argc, char **argv)
 	return op_field(d, argc, argv, 1);
 }
 
+/*
+ * time-v4: make it a log of format 4 (no time index); time-del SEQ:
+ * remove entry SEQ's time index record; time-add NS SEQ: add a record.
+ */
+static int
+op_time(struct db *d, const char *op, int argc, char **argv)
+{
+	struct ent	 x = { 0 };
+	uint8_t		 kb[TIME_KEY_LEN], ver[4];
+	MDB_val		 k = { sizeof(kb), kb }, v = { 0, kb };
+	uint64_t	 seq, t;
+	int		 rc, ret = -1;
+
+	if (!d->has_time) {
+		warnx("the log has no time index");
+		return -1;
+	}
+	if (strcmp(op, "time-v4") == 0) {
+		if (argc != 0) {
+			warnx("usage: time-v4");
+			return -1;
+		}
+		put_be32(ver, 4);
+		return time_drop(d) != 0 ? -1 :
+		    meta_put(d, META_VERSION, ver, 4);
+	}
+	if (strcmp(op, "time-del") == 0) {
+		if (argc != 1) {
+			warnx("usage: time-del SEQ");
+			return -1;
+		}
+		if (parse_u64(argv[0], "SEQ", &seq) != 0 ||
+		    load(d, seq, &x) != 0)
+			goto done;
+		time_key(kb, x.e.time_ns, seq);
+		if ((rc = mdb_del(d->txn, d->time, &k, NULL)) != 0) {
+			lmdb_fail(rc, "delete the time index record");
+			goto done;
+		}
+		ret = 0;
+		goto done;
+	}
+	if (strcmp(op, "time-add") == 0) {
+		if (argc != 2) {
+			warnx("usage: time-add NS SEQ");
+			return -1;
+		}
+		if (parse_u64(argv[0], "NS", &t) != 0 ||
+		    parse_u64(argv[1], "SEQ", &seq) != 0)
+			return -1;
+		time_key(kb, t, seq);
+		if ((rc = mdb_put(d->txn, d->time, &k, &v, 0)) != 0) {
+			lmdb_fail(rc, "add a time index record");
+			return -1;
+		}
+		return 0;
+	}
+	warnx("unknown op '%s'", op);
+done:
+	ent_free(&x);
+	return ret;
+}
+
 /* One run of an op in its own transaction, committed; -1 on failure. */
 static int
 run_op(struct db *d, const char *op, int (*fn)(struct db *, int, char **),
@@ -1486,7 +1622,11 @@ run_op(struct db *d, const char *op, int (*fn)(struct db *, int, char **),
 	if (strncmp(op, "tree-", 5) == 0) {
 		if (op_tree(d, op, argc, argv) != 0)
 			return -1;
-	} else if (fn(d, argc, argv) != 0 || tree_rebuild(d) != 0)
+	} else if (strncmp(op, "time-", 5) == 0) {
+		if (op_time(d, op, argc, argv) != 0)
+			return -1;
+	} else if (fn(d, argc, argv) != 0 || tree_rebuild(d) != 0 ||
+	    time_rebuild(d) != 0)
 		return -1;
 	return db_commit(d);
 }
@@ -1519,7 +1659,8 @@ main(int argc, char **argv)
 	for (i = 0; fn == NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(op, ops[i].name) == 0)
 			fn = ops[i].fn;
-	if (fn == NULL && strncmp(op, "tree-", 5) != 0) {
+	if (fn == NULL && strncmp(op, "tree-", 5) != 0 &&
+	    strncmp(op, "time-", 5) != 0) {
 		warnx("unknown op '%s'", op);
 		fputs(usage_text, stderr);
 		return 2;

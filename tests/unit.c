@@ -738,9 +738,8 @@ test_library(const char *tmp)
 	t = 1000;	/* the clock steps back */
 	rc = al_record(l, &a, &d);
 	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
-	    al_iter_next(it, &e) == 1 && e.seq == 3003 &&
-	    e.time_ns == 1795946400000100007ULL,
-	    "a clock stepping back: the entry takes the time before it");
+	    al_iter_next(it, &e) == 1 && e.seq == 3003 && e.time_ns == 1000,
+	    "a clock stepping back: the entry has the time the clock read");
 	al_iter_close(it);
 
 	/* The per-customer index reads only that customer. */
@@ -842,11 +841,19 @@ test_library(const char *tmp)
 	}
 
 	memset(&vo, 0, sizeof(vo));
+	/* verify's clock, 10 minutes after seq 3002 */
+	t = 1795946400000100007ULL + 600000000000ULL;
 	rc = al_verify(l, &vo, &s);
 	check(rc == 0 && s.problems == 0 && s.entries == 3503 &&
 	    s.accesses == 3502 && s.denied == 400 && s.policies == 1,
 	    "verify: %llu entries, %llu problems",
 	    (unsigned long long)s.entries, (unsigned long long)s.problems);
+	check(rc == 0 && s.clock_total == 2 && s.nclock == 2 &&
+	    s.clock[0].seq == 3002 && s.clock[0].kind == AL_CLOCK_AHEAD &&
+	    s.clock[0].other_seq == 3003 && s.clock[1].seq == 3003 &&
+	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 3002 &&
+	    s.clock[1].time_ns == 1000, "verify warns: 3002 ahead of 3003, "
+	    "3003 back (%llu warnings)", (unsigned long long)s.clock_total);
 	vo.have_expect = 1;
 	vo.expect_seq = 5000;
 	rc = al_verify(l, &vo, &s);
@@ -868,7 +875,7 @@ step_clock(void *arg)
 	return *t += 1000;
 }
 
-/* --since/--until find their seqs by bisection: exact at the edges. */
+/* --since/--until find their entries by the time index: exact at the edges. */
 static void
 test_periods(const char *tmp)
 {
@@ -916,7 +923,7 @@ test_periods(const char *tmp)
 		al_iter_close(it);
 	}
 	check(rc == 0 && n == 19 && first == 51000 && last == 69000,
-	    "a period by bisection: %d entries, %llu to %llu", n,
+	    "a period through the time index: %d entries, %llu to %llu", n,
 	    (unsigned long long)first, (unsigned long long)last);
 	f.since_ns = 200000;
 	f.until_ns = 0;
@@ -927,6 +934,142 @@ test_periods(const char *tmp)
 		al_iter_close(it);
 	}
 	check(rc == 0 && n == 0, "a period after the last entry is empty");
+	al_close(l);
+}
+
+static uint64_t
+set_clock(void *arg)
+{
+	return *(uint64_t *)arg;
+}
+
+/* The seqs an iterator gives, both ways; 0, or the error. */
+static int
+period_run(al_log *l, const struct al_filter *f, int reverse, uint64_t *got,
+    size_t max, size_t *n)
+{
+	struct al_entry	 e;
+	al_iter		*it;
+	int		 rc;
+
+	*n = 0;
+	if ((rc = (reverse ? al_iter_open_reverse : al_iter_open)(l, f,
+	    &it)) != 0)
+		return rc;
+	while ((rc = al_iter_next(it, &e)) == 1)
+		if (*n < max)
+			got[(*n)++] = e.seq;
+	al_iter_close(it);
+	return rc;
+}
+
+/*
+ * Issue 15, item 5: one writer whose clock read 2101 misdates its own
+ * entry and no other.  A period holds every entry stamped in it, both
+ * ways, with a customer too; verify warns (the 2101 entry ahead, the
+ * next one back) and finds no problem.
+ */
+static void
+test_wrong_clock(const char *tmp)
+{
+	struct al_init_opts	 o;
+	struct al_access	 a;
+	struct al_decision	 d;
+	struct al_filter	 f;
+	struct al_verify_opts	 vo;
+	struct al_verify_summary s;
+	char			 dir[512];
+	/* 2026-12-01T00:00:00Z and 2101-01-01T00:00:00Z */
+	const uint64_t		 dec = 1796083200000000000ULL;
+	const uint64_t		 y2101 = 4133980800000000000ULL;
+	uint64_t		 t = dec - 3600000000000ULL, got[32], seq;
+	al_log			*l = NULL;
+	size_t			 n;
+	int			 i, rc, good;
+
+	snprintf(dir, sizeof(dir), "%s/wrong-clock", tmp);
+	memset(&o, 0, sizeof(o));
+	o.actor = "tester";
+	o.clock = set_clock;
+	o.clock_arg = &t;
+	if (al_init(dir, &o, &l) != 0) {	/* seq 1, Nov 30 23:00 */
+		check(0, "init: %s", al_errmsg(l));
+		al_close(l);
+		return;
+	}
+	al_set_clock(l, set_clock, &t);
+	memset(&a, 0, sizeof(a));
+	a.actor = "svc:x";
+	a.purpose = "service-provision";
+	a.action = "read";
+	/* seqs 2-4 on Dec 1; 5 in 2101; 6-9 on Dec 2 (6, 8: globex) */
+	for (i = 0, rc = 0; i < 8 && rc == 0; i++) {
+		t = i < 3 ? dec + (uint64_t)i * 1000 : i == 3 ? y2101 :
+		    dec + 86400000000000ULL + (uint64_t)i * 1000;
+		a.customer = i == 4 || i == 6 ? "globex" : "acme";
+		rc = al_record(l, &a, &d);
+	}
+	check(rc == 0 && d.seq == 9, "9 entries, seq 5 stamped 2101: %s",
+	    rc ? al_errmsg(l) : "recorded");
+
+	memset(&f, 0, sizeof(f));
+	f.since_ns = dec;
+	f.until_ns = dec + 2 * 86400000000000ULL;
+	rc = period_run(l, &f, 0, got, 32, &n);
+	good = rc == 0 && n == 7;
+	for (i = 0; good && i < 7; i++)
+		good = got[i] == (uint64_t)(i < 3 ? i + 2 : i + 3);
+	check(good, "December 1-2 holds seqs 2-4 and 6-9, in seq order (%zu "
+	    "found)", n);
+	rc = period_run(l, &f, 1, got, 32, &n);
+	check(rc == 0 && n == 7 && got[0] == 9 && got[3] == 6 &&
+	    got[4] == 4 && got[6] == 2, "...and newest first");
+	f.customer = "globex";
+	rc = period_run(l, &f, 0, got, 32, &n);
+	check(rc == 0 && n == 2 && got[0] == 6 && got[1] == 8,
+	    "...for customer globex: 6 and 8 (%zu found)", n);
+	f.customer = NULL;
+	f.since_ns = y2101;
+	f.until_ns = 0;
+	rc = period_run(l, &f, 0, got, 32, &n);
+	check(rc == 0 && n == 1 && got[0] == 5, "from 2101 on: seq 5 alone");
+	f.since_ns = dec + 86400000000000ULL;
+	f.until_ns = 0;
+	f.from_seq = 7;
+	rc = period_run(l, &f, 0, got, 32, &n);
+	check(rc == 0 && n == 3 && got[0] == 7 && got[2] == 9,
+	    "from December 2 and seq 7: 7 to 9 (%zu found)", n);
+	f.from_seq = 0;
+	f.until_ns = dec;
+	rc = period_run(l, &f, 0, got, 32, &n);
+	check(rc == 0 && n == 0, "an empty period is empty");
+
+	memset(&vo, 0, sizeof(vo));
+	t = dec + 3 * 86400000000000ULL;	/* the verifying clock */
+	rc = al_verify(l, &vo, &s);
+	check(rc == 0 && s.problems == 0 && s.clock_total == 2 &&
+	    s.nclock == 2 && s.clock[0].seq == 5 &&
+	    s.clock[0].kind == AL_CLOCK_AHEAD && s.clock[0].other_seq == 0 &&
+	    s.clock[0].other_ns == t && s.clock[1].seq == 6 &&
+	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 5,
+	    "verify: no problem; seq 5 ahead of the clock, seq 6 back (%llu "
+	    "problems, %llu warnings)", (unsigned long long)s.problems,
+	    (unsigned long long)s.clock_total);
+	t = y2101 + 86400000000000ULL;		/* a clock past 2101 */
+	rc = al_verify(l, &vo, &s);
+	check(rc == 0 && s.problems == 0 && s.clock_total == 2 &&
+	    s.clock[0].seq == 5 && s.clock[0].kind == AL_CLOCK_AHEAD &&
+	    s.clock[0].other_seq == 6, "...and on a clock past 2101: seq 5 "
+	    "more than an hour after seq 6");
+	/* Times may repeat: the index holds both, by seq. */
+	t = dec;
+	rc = al_record(l, &a, &d);
+	seq = d.seq;
+	f.since_ns = dec;
+	f.until_ns = dec + 1;
+	rc = rc ? rc : period_run(l, &f, 0, got, 32, &n);
+	check(rc == 0 && n == 2 && got[0] == 2 && got[1] == seq,
+	    "two entries of the same time: both (%zu found)", n);
 	al_close(l);
 }
 
@@ -2023,6 +2166,7 @@ main(int argc, char **argv)
 	test_follows();
 	test_library(tmp);
 	test_periods(tmp);
+	test_wrong_clock(tmp);
 	test_customer_blocks(tmp);
 	test_prep_same(tmp);
 	test_prep_policy(tmp);
