@@ -1614,7 +1614,7 @@ class Checker:
         self.expect = expect            # (seq, hash) or None
         self.vkey = vkey                # parse_vkey's, or None
         self.held = held                # parse_checkpoint's, or None
-        self.fmt = None                 # the bundle format, 1 or 2
+        self.fmt = None                 # the bundle format, 1, 2 or 3
         self.cp = None                  # the bundle's checkpoint, checked
         self.proof = None               # its hashes, when they parsed
         self.tree = None                # the MultiProof being checked
@@ -1721,9 +1721,9 @@ class Checker:
                          (where, json.dumps(m.get("format"))[:100]))
             return False
         v = m.get("format_version")
-        if type(v) is not int or v not in (1, 2):
+        if type(v) is not int or v not in (1, 2, 3):
             self.problem("%s: bundle format version %s, which this checker "
-                         "does not know (it knows 1 and 2): cannot check" %
+                         "does not know (it knows 1, 2 and 3): cannot check" %
                          (where, json.dumps(v)[:100]))
             return False
         self.fmt = v
@@ -2473,6 +2473,40 @@ class Stats:
             c[0 if allow else 1] += 1
 
 
+# The writing systems of identifiers' letters (FORMAT.md 13.4, as
+# core/scripts.c): (first, last, script); other code points are common.
+SCRIPTS = (
+    (0x0041, 0x005A, "Latin"), (0x0061, 0x007A, "Latin"),
+    (0x00C0, 0x00D6, "Latin"), (0x00D8, 0x00F6, "Latin"),
+    (0x00F8, 0x024F, "Latin"), (0x1E00, 0x1EFF, "Latin"),
+    (0x0370, 0x03FF, "Greek"), (0x1F00, 0x1FFF, "Greek"),
+    (0x0400, 0x052F, "Cyrillic"), (0x1C80, 0x1C8F, "Cyrillic"),
+    (0x2DE0, 0x2DFF, "Cyrillic"), (0xA640, 0xA69F, "Cyrillic"),
+    (0x0531, 0x058F, "Armenian"), (0x05D0, 0x05FF, "Hebrew"),
+    (0x0620, 0x064A, "Arabic"), (0x066E, 0x06FF, "Arabic"),
+    (0x0750, 0x077F, "Arabic"),
+    (0x3040, 0x30FF, "CJK"), (0x3400, 0x4DBF, "CJK"),
+    (0x4E00, 0x9FFF, "CJK"), (0xAC00, 0xD7AF, "CJK"),
+)
+SCRIPT_ORDER = ("Latin", "Greek", "Cyrillic", "Armenian", "Hebrew",
+                "Arabic", "CJK")
+
+
+def scripts_mixed(name):
+    """"Latin+Cyrillic" when name's letters come from two or more writing
+    systems, else ""."""
+    found = set()
+    for ch in name:
+        cp = ord(ch)
+        for lo, hi, sc in SCRIPTS:
+            if lo <= cp <= hi:
+                found.add(sc)
+                break
+    if len(found) < 2:
+        return ""
+    return "+".join(x for x in SCRIPT_ORDER if x in found)
+
+
 def summary_lines(m, s):
     """summary.txt up to and including the heading of its verification
     section, as a list of lines without their newlines (FORMAT.md 13.4)."""
@@ -2503,6 +2537,17 @@ def summary_lines(m, s):
                 "utf-8", "surrogatepass")):
             a, d = s.by[k][name]
             out.append("  %8d %8d  %s" % (a, d, esc_term(name)))
+    mixed = [(k, name, scripts_mixed(name)) for k in ("actor", "customer")
+             for name in sorted(s.by[k], key=lambda x: x.encode(
+                 "utf-8", "surrogatepass"))]
+    # format 3 on: the names that mix writing systems
+    mixed = [x for x in mixed if x[2] and m["format_version"] >= 3]
+    if mixed:
+        out += ["", "identifiers that mix writing systems: %d" % len(mixed)]
+        for k, name, names in mixed[:MAX_LISTED]:
+            out.append("  %-8s  %s  %s" % (k, esc_term(name), names))
+        if len(mixed) > MAX_LISTED:
+            out.append("  (more not listed)")
     out += ["", "denied attempts: %d" % s.denied]
     out += s.denials
     if s.clock:

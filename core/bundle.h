@@ -52,6 +52,8 @@ struct exp {
 	void		*problem_arg;	/* ...or, with problem, to it */
 	struct buf	 whole;		/* the whole-log line */
 	int		 report;	/* al_report's summary, not a bundle's */
+	int		 mixed;		/* the summary flags names mixing
+					   scripts (bundle format 3) */
 	/* Clock anomalies among the exported entries (docs/FORMAT.md
 	 * 13.4): the time of the one before, how many, the first ones. */
 	uint64_t	 prev_ns;

@@ -275,11 +275,13 @@ manifest(struct bv *v, json_t *m)
 		return -1;
 	}
 	if (!json_is_integer(j = json_object_get(m, "format_version")) ||
-	    (json_integer_value(j) != 1 && json_integer_value(j) != 2)) {
-		bad(v, 0, "bundle format version is not 1 or 2");
+	    json_integer_value(j) < 1 || json_integer_value(j) > 3) {
+		bad(v, 0, "bundle format version is not 1, 2 or 3");
 		return -1;
 	}
 	v->fmt = (int)json_integer_value(j);
+	/* Format 3's summary flags names that mix scripts (13.4). */
+	v->x.mixed = v->fmt >= 3;
 	h = json_object_get(m, "head");
 	if (hexfield(m, "log_id", v->x.log_id, sizeof(v->x.log_id)) ||
 	    timefield(m, "created", 0, &v->x.created_ns) ||

@@ -373,6 +373,54 @@ tally_text(struct buf *b, const char *what, const char *col,
 	return rc;
 }
 
+/*
+ * The actors and customers whose letters come from more than one writing
+ * system (scripts.c), when there are any (docs/FORMAT.md 13.4): each may
+ * pass for another that looks the same, "svc:b\u0456lling" for
+ * "svc:billing".  In the tallies' order, at most MAX_LISTED.
+ */
+static int
+mixed_text(struct buf *b, const struct exp *x)
+{
+	static const char	*what[] = { "actor", "customer" };
+	const struct tally	*t[] = { &x->actor, &x->customer };
+	const struct tcount	**v[2] = { NULL, NULL };
+	char			 names[64];
+	size_t			 i, k, n = 0, shown = 0;
+	int			 rc = 0;
+
+	for (k = 0; k < 2; k++) {
+		if ((v[k] = tally_sorted(t[k])) == NULL) {
+			rc = AL_ENOMEM;
+			goto done;
+		}
+		for (i = 0; i < t[k]->n; i++)
+			n += (size_t)al_scripts_mixed(v[k][i]->key,
+			    v[k][i]->len, names, sizeof(names));
+	}
+	if (n == 0)
+		goto done;
+	if ((rc = buf_printf(b, "\nidentifiers that mix writing systems: "
+	    "%zu\n", n)))
+		goto done;
+	for (k = 0; k < 2; k++)
+		for (i = 0; rc == 0 && i < t[k]->n; i++) {
+			if (!al_scripts_mixed(v[k][i]->key, v[k][i]->len,
+			    names, sizeof(names)) || shown++ >= MAX_LISTED)
+				continue;
+			if ((rc = buf_printf(b, "  %-8s  ", what[k])) == 0 &&
+			    (rc = esc_term(b, v[k][i]->key, v[k][i]->len,
+			    0)) == 0)
+				rc = buf_printf(b, "  %s\n", names);
+		}
+	if (rc == 0 && n > MAX_LISTED)
+		rc = buf_printf(b, "  (more not listed)\n");
+done:
+	free(v[0]);
+	free(v[1]);
+	return rc;
+}
+
 /* Everything of the summary before the denied attempts' lines. */
 int
 summary_head(struct buf *b, const struct exp *x)
@@ -404,7 +452,8 @@ summary_head(struct buf *b, const struct exp *x)
 	if (rc || (rc = tally_text(b, "purpose", "purpose", &x->purpose)) ||
 	    (rc = tally_text(b, "actor", "actor", &x->actor)) ||
 	    (rc = tally_text(b, "customer", "customer", &x->customer)) ||
-	    (rc = tally_text(b, "data category", "data", &x->data)))
+	    (rc = tally_text(b, "data category", "data", &x->data)) ||
+	    (x->mixed && (rc = mixed_text(b, x))))
 		return rc;
 	return buf_printf(b, "\ndenied attempts: %" PRIu64 "\n", x->denied);
 }

@@ -207,6 +207,7 @@ exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 		return al_seterr(l, AL_EINVAL, "the ref, action, data and "
 		    "service filters are not carried in a bundle");
 	x->f = x->shown = o->f;
+	x->mixed = 1;		/* this tool writes bundle format 3 */
 	x->unfiltered = !o->f.customer && !o->f.actor && !o->f.purpose &&
 	    !o->f.decision && !o->f.since_ns && !o->f.until_ns &&
 	    !o->f.from_seq && !o->f.to_seq;
@@ -389,7 +390,7 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	if (al_format_time(x->created_ns, 0, t, sizeof(t)) != 0)
 		return AL_EINVAL;
 	if ((rc = buf_printf(b, "{\"format\":\"auditlog-bundle\","
-	    "\"format_version\":2,\"tool\":\"auditlog " AL_VERSION "\","
+	    "\"format_version\":3,\"tool\":\"auditlog " AL_VERSION "\","
 	    "\"log_id\":\"%s\",\"created\":\"%s\",\"filters\":", hex, t)) ||
 	    (rc = filters_json(b, &x->shown)))
 		return rc;
