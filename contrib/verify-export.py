@@ -1277,8 +1277,10 @@ class MultiProof:
 # The bundle container (FORMAT.md 13.1), read forward only, in memory
 # ---------------------------------------------------------------------------
 
-# LIMITS.  A member larger than MAX_MEMBER is refused from its header, before
-# a byte of it is read.  Policies are at most 1 MiB by the format; the
+# LIMITS.  A member larger than its limit (MAX_MEMBER unless named) is refused
+# from its header, before a byte of it is read; entries.jsonl and entries.csv
+# may be as large as the whole tar may (MAX_TAR): the C checker holds them to
+# that alone, and every bundle the tool makes must check here too.  Policies are at most 1 MiB by the format; the
 # manifest is small.  A line of entries.jsonl may be longer than a policy
 # (a 1 MiB policy text, JSON-escaped, takes up to 2 MiB), so its limit is
 # 4 MiB; every other text line is held to 1 MiB.
@@ -1509,7 +1511,9 @@ class Archive:
         limit = {"policy": MAX_POLICY_MEMBER,
                  "manifest.json": MAX_MANIFEST,
                  "checkpoint": MAX_CHECKPOINT,
-                 "proof": MAX_PROOF}.get(kind, MAX_MEMBER)
+                 "proof": MAX_PROOF,
+                 "entries.jsonl": MAX_TAR,
+                 "entries.csv": MAX_TAR}.get(kind, MAX_MEMBER)
         if size < 0 or size > limit:
             raise Refused("%s: its header says %d bytes, more than the %d a "
                           "bundle member may hold" % (name, size, limit))

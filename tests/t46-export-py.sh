@@ -348,7 +348,7 @@ def make(kind, src, dst):
     if kind == "size":
         raw = patch_header(raw, b"entries.jsonl", bigger)
     elif kind == "hugesize":
-        raw = patch_header(raw, b"entries.jsonl", huge)
+        raw = patch_header(raw, b"summary.txt", huge)
     elif kind == "symlink":
         raw = patch_header(raw, b"entries.csv", symlink)
     elif kind == "lone":
