@@ -20,6 +20,7 @@ need zlib zlib1g-dev
 need libcrypto libssl-dev
 need jansson libjansson-dev
 need yajl libyajl-dev
+need libsystemd libsystemd-dev
 if [ "${1:-}" = check ]; then
 	tool python3 python3
 	tool mandoc mandoc

@@ -1,0 +1,880 @@
+/* auditlogd_serve.c - auditlogd's loop: connections, group commit, replies */
+#define _GNU_SOURCE		/* SO_PEERCRED, struct ucred, accept4 */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "auditlogd.h"
+#include "batch_line.h"
+
+/*
+ * Two threads, as in record --batch (cmd_batch.c).  This one, the loop,
+ * owns every socket: it accepts, reads, splits lines, parses each and
+ * prepares its access into the batch being filled (al_prep_add_as, with
+ * the peer's pid and uid from SO_PEERCRED), and writes the replies.  The
+ * committer, the only thread that uses the log handle, appends a batch
+ * in one durable transaction (al_record_prep) and tells the loop through
+ * an eventfd, while the loop fills the other batch: what arrives during
+ * a commit forms the next.  A batch starts its commit as soon as the
+ * committer is free, so one request alone waits for one commit, and a
+ * crowd shares each.  A reply is written only once the batch that holds
+ * its line is durable; a line's slot in its batch keeps its place in the
+ * connection's order, malformed lines too.
+ *
+ * Bounds: a line over D_MAX_LINE ends the connection after its error
+ * reply; at most D_MAX_INFLIGHT unanswered lines a connection and
+ * D_BATCH_MAX a batch (reading stops until there is room); a client more
+ * than D_OUT_PAUSE behind on its replies is not read from, and one that
+ * makes no progress for the idle time is dropped, as is one that sends
+ * no whole line for that long.  Memory is therefore bounded by the
+ * number of connections, each costing a few hundred bytes when idle.
+ */
+
+#define WHY_LEN		512		/* a reason, as batch_why cuts it */
+#define IN_CAP		(D_MAX_LINE + 1)	/* a line and its LF */
+#define NEVENTS		64
+#define ACCEPTS		64		/* a round's accepts, for fairness */
+#define TAG_SIG		1
+#define TAG_DONE	2
+#define TAG_LISTEN	16		/* + index; a conn's tag is its address */
+
+struct conn {
+	int		 fd;
+	uint32_t	 events;	/* what epoll watches now */
+	struct al_origin who;		/* SO_PEERCRED's, for every entry */
+	char		*in;		/* IN_CAP bytes, while any are held */
+	size_t		 inoff, nin;	/* unread lines are in[inoff..nin) */
+	uint64_t	 lineno;
+	size_t		 inflight;	/* lines in a batch, unanswered */
+	char		*out;
+	size_t		 outoff, nout, outcap;
+	int		 eof;		/* the client shut its sending side */
+	int		 closing;	/* close once answered (a long line) */
+	int		 dead;		/* closed; freed when inflight is 0 */
+	int		 mark;		/* on the touched list */
+	uint64_t	 active_ms;	/* the last whole line or write */
+	struct conn	*prev, *next;	/* the live ones */
+	struct conn	*touched;
+};
+
+struct slot {
+	struct conn	*c;
+	uint64_t	 lineno;
+	const char	*error;		/* malformed: why (in the arena) */
+};
+
+struct batch {
+	al_prep			*prep;
+	struct slot		*slot;		/* D_BATCH_MAX */
+	struct al_decision	*d;		/* D_BATCH_MAX */
+	size_t			 n, nacc;
+	struct arena		 arena;		/* the errors' text */
+	int			 rc;		/* al_record_prep's */
+	char			 notrec[1200];	/* its reply, on a failure */
+};
+
+struct server {
+	const struct serve_opts	*o;
+	int			 ep, done;	/* epoll, eventfd */
+	struct batch		 b[2];
+	int			 fill;		/* b[fill] fills */
+	int			 committing;	/* b[!fill] commits */
+	struct conn		*live;
+	size_t			 nconns;
+	struct conn		*touched;
+	int			 stalled;	/* a full batch stopped a reader */
+	int			 draining, failed, listening;
+	uint64_t		 drain_until, full_said, emfile_said;
+	struct arena		 scratch;	/* a line's parse */
+	FILE			*ms;		/* a reply, put together */
+	char			*msbuf;
+	size_t			 mslen;
+	char			 toolong[64];
+
+	/* Shared with the committer, under mu. */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct batch		*todo;
+	int			 stop;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The committer thread: commit each batch handed over, then say so. */
+static void *
+committer(void *arg)
+{
+	struct server	*s = arg;
+	struct batch	*b;
+	uint64_t	 one = 1;
+	int		 n;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->todo == NULL && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if ((b = s->todo) == NULL)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		b->rc = 0;
+		if (b->nacc > 0 &&
+		    (b->rc = al_record_prep(s->o->log, b->prep, b->d)) != 0) {
+			/* As record --batch says it, cut as it cuts it. */
+			n = snprintf(b->notrec, sizeof(b->notrec),
+			    "not recorded: %s", al_errmsg(s->o->log));
+			if (n < 0)
+				b->notrec[0] = '\0';
+			fputs("auditlogd: storage failure, nothing of this "
+			    "commit was recorded: ", stderr);
+			(void)al_fput_term(stderr, al_errmsg(s->o->log),
+			    strlen(al_errmsg(s->o->log)), 0);
+			fputc('\n', stderr);
+		}
+		pthread_mutex_lock(&s->mu);
+		s->todo = NULL;
+		/* A full counter (never, in practice) still wakes the loop. */
+		if (write(s->done, &one, sizeof(one)) == -1 && errno != EAGAIN)
+			dmsg("eventfd: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Watch what c needs now: reading, when it may take lines; writing. */
+static void
+set_events(struct server *s, struct conn *c)
+{
+	struct epoll_event	ev;
+	uint32_t		want = 0;
+
+	if (!c->eof && !c->closing && !s->draining && !s->failed &&
+	    c->inflight < D_MAX_INFLIGHT && c->nout - c->outoff < D_OUT_PAUSE &&
+	    s->b[s->fill].n < D_BATCH_MAX && c->nin < IN_CAP)
+		want |= EPOLLIN;
+	if (c->nout > c->outoff)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u64 = (uint64_t)(uintptr_t)c;
+	if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		dmsg("epoll_ctl: %s", strerror(errno));
+	else
+		c->events = want;
+}
+
+/* Close c; its memory goes when its last line is answered. */
+static void
+drop(struct server *s, struct conn *c)
+{
+	if (c->dead)
+		return;
+	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	(void)close(c->fd);
+	c->fd = -1;
+	c->dead = 1;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->live = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c->in);
+	free(c->out);
+	c->in = c->out = NULL;
+	c->nin = c->inoff = c->nout = c->outoff = c->outcap = 0;
+	if (c->inflight == 0 && !c->mark)
+		free(c);
+}
+
+/* Write what c's client will take now.  -1: the connection failed. */
+static int
+flush_out(struct conn *c)
+{
+	ssize_t	n;
+
+	while (c->outoff < c->nout) {
+		n = send(c->fd, c->out + c->outoff, c->nout - c->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		}
+		c->outoff += (size_t)n;
+		c->active_ms = now_ms();
+	}
+	free(c->out);
+	c->out = NULL;
+	c->outoff = c->nout = c->outcap = 0;
+	return 0;
+}
+
+/* Add n bytes to c's output.  -1: past D_OUT_MAX, or out of memory. */
+static int
+out_add(struct conn *c, const char *p, size_t n)
+{
+	size_t	cap;
+	char	*q;
+
+	if (c->outoff > 0 && c->outoff == c->nout)
+		c->outoff = c->nout = 0;
+	if (n > D_OUT_MAX - (c->nout - c->outoff))
+		return -1;
+	if (c->nout + n > c->outcap && c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->nout - c->outoff);
+		c->nout -= c->outoff;
+		c->outoff = 0;
+	}
+	if (c->nout + n > c->outcap) {
+		cap = c->outcap > 0 ? c->outcap : 4096;
+		while (cap < c->nout + n)
+			cap *= 2;
+		if ((q = realloc(c->out, cap)) == NULL)
+			return -1;
+		c->out = q;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->nout, p, n);
+	c->nout += n;
+	return 0;
+}
+
+/*
+ * The reply to one line, byte for byte as record --batch writes it
+ * (cmd_batch.c), put together in s->ms and added to c's output.
+ */
+static void
+reply(struct server *s, struct conn *c, uint64_t lineno, const char *error,
+    const struct al_decision *d)
+{
+	FILE	*f = s->ms;
+	off_t	 len = 0;
+	int	 bad = 0;
+
+	if (c->dead)
+		return;
+	if (fseeko(f, 0, SEEK_SET) != 0)
+		bad = 1;
+	else if (error != NULL) {
+		fprintf(f, "{\"line\":%" PRIu64 ",\"error\":", lineno);
+		bad = al_fput_json(f, error, strlen(error)) != 0;
+		fputs("}\n", f);
+	} else {
+		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64, lineno,
+		    d->seq);
+		if (d->allow) {
+			fputs(",\"decision\":\"allow\",\"rule\":", f);
+			bad = al_fput_json(f, d->rule, strlen(d->rule)) != 0;
+		} else {
+			fprintf(f, ",\"decision\":\"deny\",\"code\":\"%s\","
+			    "\"reason\":", al_code_name(d->code));
+			bad = al_fput_json(f, d->detail,
+			    strlen(d->detail)) != 0;
+		}
+		fputs("}\n", f);
+	}
+	if (bad || fflush(f) != 0 || ferror(f) || (len = ftello(f)) < 0 ||
+	    out_add(c, s->msbuf, (size_t)len) != 0) {
+		dmsg("pid %" PRIu32 ": cannot queue a reply: dropped",
+		    c->who.pid);
+		clearerr(f);
+		drop(s, c);
+	}
+}
+
+static void
+touch(struct server *s, struct conn *c)
+{
+	if (!c->mark) {
+		c->mark = 1;
+		c->touched = s->touched;
+		s->touched = c;
+	}
+}
+
+/* A reason kept with its line, cut as batch_why cuts it. */
+static const char *
+keep_why(struct arena *ar, const char *why)
+{
+	size_t	 n = strnlen(why, WHY_LEN - 1);
+	char	*p;
+
+	if ((p = arena_alloc(ar, n + 1)) != NULL) {
+		memcpy(p, why, n);
+		p[n] = '\0';
+	}
+	return p != NULL ? p : "out of memory";
+}
+
+/* One line of c's into the batch being filled (there is room). */
+static void
+take_line(struct server *s, struct conn *c, const char *text, size_t len,
+    int too_long)
+{
+	struct batch		*b = &s->b[s->fill];
+	struct slot		*sl = &b->slot[b->n++];
+	struct al_access	 a;
+	char			 why[WHY_LEN];
+
+	sl->c = c;
+	sl->lineno = ++c->lineno;
+	sl->error = NULL;
+	c->inflight++;
+	c->active_ms = now_ms();
+	if (too_long) {
+		sl->error = s->toolong;
+		return;
+	}
+	arena_reset(&s->scratch);
+	if (batch_parse(text, len, NULL, &a, &s->scratch, why,
+	    sizeof(why)) != 0)
+		sl->error = keep_why(&b->arena, why);
+	else if (al_prep_add_as(b->prep, &a, &c->who) != 0)
+		sl->error = keep_why(&b->arena, al_prep_errmsg(b->prep));
+	else
+		b->nacc++;
+}
+
+/* Take c's whole lines into the batch while there is room. */
+static void
+take_input(struct server *s, struct conn *c)
+{
+	const char	*p, *nl;
+	size_t		 len;
+
+	while (!c->dead && !c->closing && !s->failed) {
+		if (s->b[s->fill].n >= D_BATCH_MAX) {
+			s->stalled = 1;
+			break;
+		}
+		if (c->inflight >= D_MAX_INFLIGHT)
+			break;
+		p = c->in + c->inoff;
+		len = c->nin - c->inoff;
+		if ((nl = memchr(p, '\n', len)) != NULL) {
+			c->inoff += (size_t)(nl - p) + 1;
+			take_line(s, c, p, (size_t)(nl - p), 0);
+			continue;
+		}
+		if (c->inoff > 0) {
+			memmove(c->in, p, len);
+			c->inoff = 0;
+			c->nin = len;
+		}
+		if (c->nin == IN_CAP) {
+			/* Answer it, then close: the rest is not read. */
+			take_line(s, c, NULL, 0, 1);
+			c->closing = 1;
+			c->nin = 0;
+		} else if (c->eof && c->nin > 0) {
+			/* A last line without its LF counts, as in --batch. */
+			take_line(s, c, c->in, c->nin, 0);
+			c->nin = 0;
+		}
+		break;
+	}
+	if (c->nin == c->inoff) {
+		free(c->in);
+		c->in = NULL;
+		c->nin = c->inoff = 0;
+	}
+}
+
+/* After anything happened to c: write, take lines, close, or watch. */
+static void
+tend(struct server *s, struct conn *c)
+{
+	if (c->dead)
+		return;
+	if (flush_out(c) != 0) {
+		drop(s, c);
+		return;
+	}
+	take_input(s, c);
+	if (c->inflight == 0 && c->nout == 0 &&
+	    (c->closing || (c->eof && c->nin == 0))) {
+		drop(s, c);
+		return;
+	}
+	set_events(s, c);
+}
+
+static void
+on_readable(struct server *s, struct conn *c)
+{
+	ssize_t	r;
+
+	if (c->in == NULL && (c->in = malloc(IN_CAP)) == NULL) {
+		dmsg("out of memory: a connection dropped");
+		drop(s, c);
+		return;
+	}
+	if (c->inoff > 0) {
+		memmove(c->in, c->in + c->inoff, c->nin - c->inoff);
+		c->nin -= c->inoff;
+		c->inoff = 0;
+	}
+	r = read(c->fd, c->in + c->nin, IN_CAP - c->nin);
+	if (r == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			drop(s, c);
+		else
+			tend(s, c);
+		return;
+	}
+	if (r == 0)
+		c->eof = 1;
+	c->nin += (size_t)r;
+	tend(s, c);
+}
+
+static void
+on_conn(struct server *s, struct conn *c, uint32_t ev)
+{
+	if ((ev & EPOLLIN) && (c->events & EPOLLIN))
+		on_readable(s, c);
+	else if ((ev & (EPOLLHUP | EPOLLERR)) && !(c->events & EPOLLIN))
+		/* Gone both ways: nobody can read a reply now. */
+		drop(s, c);
+	else
+		tend(s, c);
+}
+
+/* Say something at most once a minute, for floods. */
+static int
+now_and_then(uint64_t *said)
+{
+	uint64_t	now = now_ms();
+
+	if (*said != 0 && now - *said < 60000)
+		return 0;
+	*said = now;
+	return 1;
+}
+
+static void
+on_listen(struct server *s, int lfd)
+{
+	struct epoll_event	 ev;
+	struct ucred		 cred;
+	socklen_t		 len;
+	struct conn		*c;
+	int			 fd, i;
+
+	for (i = 0; i < ACCEPTS; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				if (now_and_then(&s->emfile_said))
+					dmsg("accept: %s", strerror(errno));
+				break;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			continue;	/* ECONNABORTED and the like */
+		}
+		if (s->nconns >= s->o->max_conns) {
+			if (now_and_then(&s->full_said))
+				dmsg("%zu connections, the most allowed: "
+				    "refusing more", s->nconns);
+			(void)close(fd);
+			continue;
+		}
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ==
+		    -1 || len != sizeof(cred) || cred.pid <= 0) {
+			dmsg("SO_PEERCRED: %s", strerror(errno));
+			(void)close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			dmsg("out of memory: a connection refused");
+			(void)close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->who.pid = (uint32_t)cred.pid;
+		c->who.uid = (uint32_t)cred.uid;
+		c->active_ms = now_ms();
+		c->events = EPOLLIN;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = c->events;
+		ev.data.u64 = (uint64_t)(uintptr_t)c;
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			dmsg("epoll_ctl: %s", strerror(errno));
+			(void)close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->live;
+		if (s->live != NULL)
+			s->live->prev = c;
+		s->live = c;
+		s->nconns++;
+	}
+}
+
+/* Stop listening: the kernel refuses new clients from now on. */
+static void
+stop_listening(struct server *s)
+{
+	size_t	i;
+
+	if (!s->listening)
+		return;
+	for (i = 0; i < s->o->nlisten; i++) {
+		(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->o->listen[i], NULL);
+		(void)close(s->o->listen[i]);
+	}
+	s->listening = 0;
+}
+
+static void
+begin_drain(struct server *s)
+{
+	struct conn	*c;
+
+	if (s->draining)
+		return;
+	s->draining = 1;
+	s->drain_until = now_ms() + (uint64_t)s->o->idle_secs * 1000;
+	stop_listening(s);
+	(void)sd_notify(0, "STOPPING=1");
+	for (c = s->live; c != NULL; c = c->next)
+		set_events(s, c);
+}
+
+/* Hand b[fill] to the committer, if it is free and there is something. */
+static void
+start_commit(struct server *s)
+{
+	struct batch	*b = &s->b[s->fill];
+
+	if (s->committing || b->n == 0)
+		return;
+	s->fill ^= 1;
+	s->committing = 1;
+	pthread_mutex_lock(&s->mu);
+	s->todo = b;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Answer every line of b, in order, and empty it. */
+static void
+answer(struct server *s, struct batch *b)
+{
+	struct slot	*sl;
+	struct conn	*c;
+	size_t		 i, k = 0;
+
+	for (i = 0; i < b->n; i++) {
+		sl = &b->slot[i];
+		c = sl->c;
+		if (sl->error != NULL)
+			reply(s, c, sl->lineno, sl->error, NULL);
+		else if (b->rc != 0)
+			reply(s, c, sl->lineno, b->notrec, NULL);
+		else
+			reply(s, c, sl->lineno, NULL, &b->d[k++]);
+		c->inflight--;
+		touch(s, c);
+	}
+	b->n = b->nacc = 0;
+	b->rc = 0;
+	al_prep_reset(b->prep);
+	arena_reset(&b->arena);
+}
+
+/* Tend every connection the last answers touched, and free the dead. */
+static void
+tend_touched(struct server *s)
+{
+	struct conn	*c, *next;
+
+	for (c = s->touched, s->touched = NULL; c != NULL; c = next) {
+		next = c->touched;
+		c->mark = 0;
+		c->touched = NULL;
+		if (c->dead) {
+			if (c->inflight == 0)
+				free(c);
+		} else
+			tend(s, c);
+	}
+	if (s->stalled) {
+		s->stalled = 0;
+		for (c = s->live; c != NULL; c = next) {
+			next = c->next;
+			tend(s, c);
+		}
+	}
+}
+
+/* The committer finished b[!fill]: answer it. */
+static void
+on_done(struct server *s)
+{
+	struct batch	*b;
+	uint64_t	 v;
+	int		 busy;
+
+	if (read(s->done, &v, sizeof(v)) == -1 && errno != EAGAIN)
+		dmsg("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&s->mu);
+	busy = s->todo != NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (busy || !s->committing)
+		return;
+	s->committing = 0;
+	b = &s->b[s->fill ^ 1];
+	if (b->rc != 0 && !s->failed) {
+		/*
+		 * The handle may be lost for good: answer what is in hand as
+		 * not recorded, take no more, and leave the restart to the
+		 * service manager.
+		 */
+		s->failed = 1;
+		s->b[s->fill].rc = b->rc;
+		memcpy(s->b[s->fill].notrec, b->notrec, sizeof(b->notrec));
+		answer(s, b);
+		answer(s, &s->b[s->fill]);
+		begin_drain(s);
+	} else
+		answer(s, b);
+	tend_touched(s);
+}
+
+static void
+on_signal(struct server *s)
+{
+	struct signalfd_siginfo	si;
+	ssize_t			n;
+
+	while ((n = read(s->o->sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si))
+		if (!s->draining)
+			dmsg("signal %" PRIu32 ": answering what was read, "
+			    "then exiting", si.ssi_signo);
+	begin_drain(s);
+}
+
+/* Drop connections that have done nothing for the idle time. */
+static void
+expire(struct server *s, uint64_t now)
+{
+	struct conn	*c, *next;
+	uint64_t	 idle = (uint64_t)s->o->idle_secs * 1000;
+
+	for (c = s->live; c != NULL; c = next) {
+		next = c->next;
+		if (c->inflight == 0 && now - c->active_ms > idle)
+			drop(s, c);
+	}
+}
+
+/* Draining and nothing left to do (or the drain's time is up). */
+static int
+drained(struct server *s)
+{
+	struct conn	*c;
+
+	if (!s->draining || s->committing || s->b[s->fill].n > 0)
+		return 0;
+	if (now_ms() >= s->drain_until)
+		return 1;
+	for (c = s->live; c != NULL; c = c->next)
+		if (c->nout > c->outoff || c->nin > c->inoff)
+			return 0;
+	return 1;
+}
+
+static void
+loop(struct server *s)
+{
+	struct epoll_event	ev[NEVENTS];
+	uint64_t		tag, next_tick = now_ms() + 1000, now;
+	int			n, i;
+
+	while (!drained(s)) {
+		now = now_ms();
+		n = epoll_wait(s->ep, ev, NEVENTS,
+		    next_tick > now ? (int)(next_tick - now) : 0);
+		if (n == -1 && errno != EINTR) {
+			dmsg("epoll_wait: %s", strerror(errno));
+			s->failed = 1;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			tag = ev[i].data.u64;
+			if (tag == TAG_SIG)
+				on_signal(s);
+			else if (tag == TAG_DONE)
+				on_done(s);
+			else if (tag >= TAG_LISTEN &&
+			    tag < TAG_LISTEN + s->o->nlisten) {
+				if (s->listening)
+					on_listen(s,
+					    s->o->listen[tag - TAG_LISTEN]);
+			} else
+				on_conn(s, (struct conn *)(uintptr_t)tag,
+				    ev[i].events);
+		}
+		tend_touched(s);
+		start_commit(s);
+		/* Readers a full batch stopped go on into the new one. */
+		if (s->stalled)
+			tend_touched(s);
+		if ((now = now_ms()) >= next_tick) {
+			expire(s, now);
+			next_tick = now + 1000;
+		}
+	}
+}
+
+static int
+watch(struct server *s, int fd, uint64_t tag)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		dmsg("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+serve(const struct serve_opts *o)
+{
+	struct server	 s;
+	struct conn	*c;
+	pthread_t	 thr;
+	size_t		 i;
+	int		 rc, status = 3, mu = 0, cv = 0, thread = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.ep = s.done = -1;
+	if (snprintf(s.toolong, sizeof(s.toolong), "line longer than %d bytes",
+	    D_MAX_LINE) >= (int)sizeof(s.toolong))
+		goto done;
+	for (i = 0; i < 2; i++) {
+		if ((s.b[i].slot = calloc(D_BATCH_MAX,
+		    sizeof(struct slot))) == NULL ||
+		    (s.b[i].d = calloc(D_BATCH_MAX,
+		    sizeof(struct al_decision))) == NULL) {
+			dmsg("out of memory");
+			goto done;
+		}
+		if ((rc = al_prep_new(o->log, &s.b[i].prep)) != 0) {
+			dmsg("%s: %s", o->dir, al_errmsg(o->log));
+			goto done;
+		}
+	}
+	if ((s.ms = open_memstream(&s.msbuf, &s.mslen)) == NULL ||
+	    (s.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (s.done = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		dmsg("cannot set up: %s", strerror(errno));
+		goto done;
+	}
+	if (watch(&s, o->sigfd, TAG_SIG) != 0 ||
+	    watch(&s, s.done, TAG_DONE) != 0)
+		goto done;
+	for (i = 0; i < o->nlisten; i++)
+		if (watch(&s, o->listen[i], TAG_LISTEN + i) != 0)
+			goto done;
+	s.listening = 1;
+	if ((rc = pthread_mutex_init(&s.mu, NULL)) != 0)
+		goto nothread;
+	mu = 1;
+	if ((rc = pthread_cond_init(&s.cv, NULL)) != 0)
+		goto nothread;
+	cv = 1;
+	if ((rc = pthread_create(&thr, NULL, committer, &s)) != 0)
+		goto nothread;
+	thread = 1;
+
+	(void)sd_notify(0, "READY=1");
+	dmsg("serving %s (pid %ld)", o->dir, (long)getpid());
+	loop(&s);
+	status = s.failed ? 3 : 0;
+	goto done;
+nothread:
+	dmsg("cannot start the committer thread: %s", strerror(rc));
+done:
+	if (thread) {
+		pthread_mutex_lock(&s.mu);
+		s.stop = 1;
+		pthread_cond_signal(&s.cv);
+		pthread_mutex_unlock(&s.mu);
+		if ((rc = pthread_join(thr, NULL)) != 0) {
+			dmsg("pthread_join: %s", strerror(rc));
+			status = 3;
+		}
+		/*
+		 * Only when the loop broke: the commit under way finished
+		 * before the join and is answered as it went; what was
+		 * still filling was not recorded.
+		 */
+		if (s.committing) {
+			s.committing = 0;
+			answer(&s, &s.b[s.fill ^ 1]);
+		}
+		if (s.b[s.fill].n > 0) {
+			s.b[s.fill].rc = AL_EIO;
+			(void)snprintf(s.b[s.fill].notrec,
+			    sizeof(s.b[s.fill].notrec),
+			    "not recorded: auditlogd is stopping");
+			answer(&s, &s.b[s.fill]);
+		}
+		tend_touched(&s);
+	}
+	stop_listening(&s);
+	while ((c = s.live) != NULL)
+		drop(&s, c);
+	if (cv)
+		(void)pthread_cond_destroy(&s.cv);
+	if (mu)
+		(void)pthread_mutex_destroy(&s.mu);
+	for (i = 0; i < 2; i++) {
+		al_prep_free(s.b[i].prep);
+		arena_free(&s.b[i].arena);
+		free(s.b[i].slot);
+		free(s.b[i].d);
+	}
+	arena_free(&s.scratch);
+	if (s.ms != NULL)
+		(void)fclose(s.ms);
+	free(s.msbuf);
+	if (s.done != -1)
+		(void)close(s.done);
+	if (s.ep != -1)
+		(void)close(s.ep);
+	return status;
+}
