@@ -1,0 +1,267 @@
+#!/bin/sh
+# t62-daemon.sh - auditlogd: record --batch's lines over a socket, the peer's
+# identity from the kernel, group commit under 16 clients, SIGKILL and
+# SIGTERM, hostile clients, a safely made socket
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+. "$here/lib.sh"
+
+AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+cp "$here/dclient.py" "$T/dclient.py" || exit 1
+chmod 644 "$T/dclient.py"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+dc() {
+	"$PY" "$T/dclient.py" "$@"
+}
+
+dpid=
+users=
+groups=
+cleanup() {
+	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	for u in $users; do userdel "$u" 2>/dev/null; done
+	for g in $groups; do groupdel "$g" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+SOCK=$T/run/d.sock
+mkdir -m 755 "$T/run"
+
+# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it returns
+start_daemon() {
+	"$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
+	dpid=$!
+	_i=0
+	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
+			echo "# auditlogd did not start:"
+			sed 's/^/#   /' "$T/daemon.err"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# stop_daemon: SIGTERM and wait; its exit status in $dstatus
+stop_daemon() {
+	kill -TERM "$dpid"
+	wait "$dpid"
+	dstatus=$?
+	dpid=
+}
+
+# acked_in_log ACKS: every "seq customer" of ACKS is that entry in the log
+acked_in_log() {
+	al log --json > logged.json || return 1
+	"$PY" - "$1" <<'EOF'
+import json, sys
+log = {}
+for line in open("logged.json"):
+    e = json.loads(line)
+    log[e["seq"]] = e.get("customer")
+seqs = []
+for line in open(sys.argv[1]):
+    seq, cust = line.split()
+    seqs.append(int(seq))
+    if log.get(int(seq)) != cust:
+        print("#   acknowledged seq %s (%s) holds %r" % (seq, cust,
+            log.get(int(seq))))
+        sys.exit(1)
+if len(seqs) != len(set(seqs)):
+    print("#   a seq was acknowledged twice")
+    sys.exit(1)
+if sorted(log) != list(range(1, len(log) + 1)):
+    print("#   the log's seqs have gaps")
+    sys.exit(1)
+EOF
+}
+
+line='{"actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read","service":"billing"}'
+sell='{"actor":"svc:a","customer":"c1","purpose":"sell","action":"read","service":"billing"}'
+
+# --- starting: what it refuses -------------------------------------------
+newlog
+expect 2 "an unknown option is a usage error" "$AUDITLOGD" --bogus
+expect 2 "a bad --idle-timeout is a usage error" "$AUDITLOGD" --idle-timeout 0
+check "...saying so" err_has "auditlogd: --idle-timeout: not a number of seconds from 1 to 86400: 0"
+expect 3 "no log there: exit 3" "$AUDITLOGD" -d "$T/nolog" -s "$SOCK"
+check "...naming the folder" err_has "auditlogd: $T/nolog: No such file or directory"
+chmod 0770 "$T/log"
+expect 3 "a log folder others can write is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK"
+check "...saying so" err_has "auditlogd: $T/log: others can write it (mode 770): chmod go-w"
+chmod 0700 "$T/log"
+ln -s "$T/log" "$T/loglink"
+expect 3 "a log folder that is a symbolic link is refused" "$AUDITLOGD" -d "$T/loglink" -s "$SOCK"
+check "...saying so" err_has "not a folder (a symbolic link)"
+mkdir -m 777 "$T/open"
+expect 3 "a socket in a folder others can write is refused" "$AUDITLOGD" -d "$T/log" -s "$T/open/d.sock"
+check "...saying so" err_has "auditlogd: $T/open: others can write the socket's folder (mode 777)"
+check "...and no socket is made there" [ ! -e "$T/open/d.sock" ]
+echo precious > "$T/target"
+ln -s "$T/target" "$SOCK"
+expect 3 "a link planted at the socket's path is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK"
+check "...saying so" err_has "auditlogd: $SOCK: exists and is not a socket: not replacing it"
+check "...and what it points at is untouched" [ "$(cat "$T/target")" = precious ]
+rm -f "$SOCK"
+
+# --- serving ---------------------------------------------------------------
+start_daemon --idle-timeout 2 || exit 1
+check "the socket is made mode 0660" [ "$(stat -c %a "$SOCK")" = 660 ]
+check "...a socket, owned by the daemon's user" [ "$(stat -c %F:%u "$SOCK")" = "socket:$(id -u)" ]
+expect 3 "a second daemon on the same socket is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK"
+check "...saying so" err_has "auditlogd: $SOCK: another daemon serves this socket"
+expect 0 "the first one still serves" dc "$SOCK" served 5
+
+printf '%s\n' "$line" 'garbage' "$sell" "$line" > req
+# A copy of the log as it is now, for record --batch to answer the same.
+cp -R "$T/log" "$T/log2"
+expect 0 "a client sends record --batch's lines" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < req"
+cp "$T/out" replies.daemon
+cp "$T/err" client.err
+"$AUDITLOG" -d "$T/log2" record --batch < req > replies.direct 2>/dev/null
+check "the replies are record --batch's, byte for byte" cmp -s replies.daemon replies.direct
+check "...one a line, in order, errors in their place" [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' replies.daemon | tr '\n' ' ')" = "1 2 3 4 " ]
+cpid=$(sed -n 's/^pid //p' client.err)
+al log --json > logged.json
+check "the entry's pid is the client's, from the kernel" \
+    [ "$(sed -n 's/.*"seq":3,.*"pid":\([0-9]*\),.*/\1/p' logged.json)" = "$cpid" ]
+check "...and its uid is the client's" \
+    [ "$(sed -n 's/.*"seq":3,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
+expect 0 "the log verifies" al verify
+
+# --- 16 concurrent clients ------------------------------------------------
+before=$(al log --json | wc -l)
+expect 0 "16 clients x 200 accesses, each waiting for its reply" dc "$SOCK" load 16 200 acks.load
+echo "# $(cat "$T/out")"
+check "...all 3200 acknowledged" [ "$(wc -l < acks.load)" -eq 3200 ]
+check "...each acknowledged seq holds its access, once; no gaps" acked_in_log acks.load
+expect 0 "...and the log verifies" al verify
+check "...with every entry" out_has "entries   $((before + 3200)) (seq 1 to $((before + 3200)))"
+
+# --- hostile clients ------------------------------------------------------
+rss() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$dpid/status"
+}
+rss0=$(rss)
+dc "$SOCK" idle 2 > idle.out 2>&1 & p1=$!
+dc "$SOCK" idle 2 half > half.out 2>&1 & p2=$!
+dc "$SOCK" bigline 10 > big.out 2>&1 & p3=$!
+dc "$SOCK" noread 20000 2 > noread.out 2>&1 & p4=$!
+sleep 0.5
+ok_served=0
+for i in 1 2 3 4 5 6; do
+	dc "$SOCK" served 1 >/dev/null 2>&1 && ok_served=$((ok_served + 1))
+	sleep 0.3
+done
+check "while hostile clients hold on, others are answered within 1 s (6 of 6)" [ $ok_served -eq 6 ]
+wait $p1; s1=$?
+wait $p2; s2=$?
+wait $p3; s3=$?
+wait $p4; s4=$?
+check "a client that sends nothing is hung up on after the idle time ($(cat idle.out))" [ $s1 -eq 0 ]
+check "a client that sends half a line is hung up on after the idle time ($(cat half.out))" [ $s2 -eq 0 ]
+check "a 10 MB line gets its error reply, and the connection closes" [ $s3 -eq 0 ]
+check "...the reply is record --batch's" grep -qx '{"line":1,"error":"line longer than 65536 bytes"}' big.out
+check "a client that stops reading its replies is hung up on ($(tail -n 1 noread.out))" [ $s4 -eq 0 ]
+rss1=$(rss)
+echo "# the daemon's RSS: $rss0 kB before the hostile clients, $rss1 kB after"
+check "...and the daemon's memory stayed bounded (grew < 32 MB)" [ $((rss1 - rss0)) -lt 32768 ]
+expect 0 "2000 idle connections do not stop service to the rest" dc "$SOCK" many 2000 2
+echo "# $(cat "$T/out")"
+expect 0 "the log verifies" al verify
+
+# --- SIGTERM drains -------------------------------------------------------
+: > "$T/daemon.err"
+dc "$SOCK" pipeline 3000 replies.pipe > pipe.out 2>&1 & pp=$!
+i=0
+while ! grep -q first pipe.out 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+stop_daemon
+wait $pp
+check "SIGTERM: the daemon exits 0" [ "$dstatus" -eq 0 ]
+check "...saying it stopped" grep -q "auditlogd: stopped" "$T/daemon.err"
+check "...and removes its socket" [ ! -e "$SOCK" ]
+nrep=$(wc -l < replies.pipe)
+check "...after answering, in order, the lines it had read ($nrep of 3000)" \
+    [ "$nrep" -ge 1 ] && [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' replies.pipe | tr '\n' ' ')" = "$(seq 1 "$nrep" | tr '\n' ' ')" ]
+sed -n 's/^{"line":\([0-9]*\),"seq":\([0-9]*\),.*/\2 p\1/p' replies.pipe |
+    awk '{ sub(/^p/, "", $2); print $1, "p" ($2 - 1) }' > acks.pipe
+check "...each answered line is in the log" acked_in_log acks.pipe
+expect 0 "...which verifies" al verify
+
+# --- SIGKILL under load ---------------------------------------------------
+trials=10
+t=1
+lost_total=0
+bad=0
+while [ $t -le $trials ]; do
+	start_daemon || exit 1
+	dc "$SOCK" load 16 100000 acks.kill > kill.out 2>&1 & lp=$!
+	sleep "0.$(( (t * 37) % 5 + 2 ))"
+	kill -9 "$dpid"
+	wait "$dpid" 2>/dev/null
+	dpid=
+	wait $lp
+	if ! acked_in_log acks.kill; then
+		bad=$((bad + 1))
+		echo "# trial $t: an acknowledged entry is missing"
+	fi
+	if ! al verify >/dev/null 2>&1; then
+		bad=$((bad + 1))
+		echo "# trial $t: verify failed"
+	fi
+	t=$((t + 1))
+done
+check "SIGKILL under load, $trials trials: 0 acknowledged entries lost, 0 failed verifies" [ $bad -eq 0 ]
+echo "# the last trial acknowledged $(wc -l < acks.kill) before the kill"
+check "...the killed daemon left its socket behind" [ -S "$SOCK" ]
+start_daemon || exit 1
+expect 0 "a restart replaces the stale socket and serves at once" dc "$SOCK" served 2
+stop_daemon
+
+# --- an unprivileged client, as a user of its own --------------------------
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+	ok "an unprivileged client # SKIP needs root (and useradd) to make throwaway users"
+else
+	r=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	grp=alg$r
+	usr=alu$r
+	other=alo$r
+	groupadd -r "$grp" && groups="$grp"
+	useradd -r -M -N -g "$grp" -s /usr/sbin/nologin "$usr" && users="$usr"
+	useradd -r -M -N -s /usr/sbin/nologin "$other" && users="$users $other"
+	chmod 711 "$T"
+	chgrp "$grp" "$T/run"
+	chmod 750 "$T/run"
+	start_daemon --socket-group "$grp" || exit 1
+	check "--socket-group: the socket is in that group" [ "$(stat -c %G "$SOCK")" = "$grp" ]
+	claim='{"actor":"svc:billing","customer":"c9","purpose":"service-provision","action":"read","service":"billing"}'
+	run sh -c "printf '%s\n' '$claim' | runuser -u '$usr' -- '$PY' '$T/dclient.py' '$SOCK' send"
+	check "a user in the socket's group records" out_has '"decision":"allow"'
+	seq=$(sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' "$T/out")
+	upid=$(sed -n 's/^pid //p' "$T/err")
+	al log --json > logged.json
+	check "...its entry's uid is its real uid, whoever it claims to be" \
+	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = "$(id -u "$usr")" ]
+	check "...and its pid is its own" \
+	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"pid\":\([0-9]*\),.*/\1/p" logged.json)" = "$upid" ]
+	expect 1 "...it cannot open data.mdb for writing" \
+	    runuser -u "$usr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
+	expect 3 "...nor record directly" runuser -u "$usr" -- "$AUDITLOG" -d "$T/log" record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	expect 1 "a user outside the group cannot connect" \
+	    runuser -u "$other" -- "$PY" "$T/dclient.py" "$SOCK" served 2
+	check "...refused by the socket's mode" err_has "Permission denied"
+	stop_daemon
+	mkdir -m 700 "$T/theirs"
+	chown "$usr" "$T/theirs"
+	expect 3 "a log folder owned by another user is refused" "$AUDITLOGD" -d "$T/theirs" -s "$SOCK"
+	check "...saying so" err_has "auditlogd: $T/theirs: owned by uid $(id -u "$usr"), not by this daemon's user (uid 0)"
+	expect 0 "the log verifies" al verify
+fi
+
+done_testing
