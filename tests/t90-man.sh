@@ -1,5 +1,5 @@
-# t90-man.sh - the man pages: mandoc finds nothing to warn about, auditlog(1)
-# documents every command in the table, auditlog-policy(5) quotes the
+# t90-man.sh - the man pages: mandoc finds nothing to warn about in them
+# (auditlogd(8) too), auditlog(1) documents every command in the table, auditlog-policy(5) quotes the
 # default policy as shipped
 #
 # lib.sh moves to a fresh folder: find the sources first.
@@ -26,6 +26,7 @@ lint() {
 
 lint "$man1"
 lint "$man5"
+lint "$top/man/auditlogd.8"
 
 # The names in cmd/main.c's command table, { "name", cmd_name, "..." }.
 names=$(sed -n '/^} commands\[\] = {/,/^};/s/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' \
