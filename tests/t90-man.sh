@@ -1,6 +1,6 @@
 # t90-man.sh - the man pages: mandoc finds nothing to warn about in them
-# (auditlogd(8) too), auditlog(1) documents every command in the table, auditlog-policy(5) quotes the
-# default policy as shipped
+# (auditlogd(8) too), auditlog(1) documents every command in the table,
+# auditlog-policy(5) quotes the default policy as shipped
 #
 # lib.sh moves to a fresh folder: find the sources first.
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
