@@ -49,6 +49,7 @@ struct al_log {
 	void		*clock_arg;
 	char		 host[256];
 	uint32_t	 pid, uid;	/* the origin of what it records */
+	int		 lockfd;	/* writer.lock, held; -1: none */
 	struct polcache	 pc;		/* the active policy */
 	struct buf	 ebuf;		/* the entry being appended */
 	/* al_verify's list of policy versions */

@@ -59,8 +59,13 @@ al_open(const char *dir, int flags, al_log **out)
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return al_seterr(l, AL_ECORRUPT, "%s: the data file is empty "
 		    "or not a file: the log is damaged", path);
-	if ((rc = store_modes(l, dir, flags & AL_RDONLY)) != 0 ||
-	    (rc = store_guard_open(l, dir, path, flags & AL_RDONLY,
+	if ((rc = store_modes(l, dir, flags & AL_RDONLY)) != 0)
+		return rc;
+	/* Before LMDB: a writer refused must not touch the files. */
+	if (!(flags & AL_RDONLY) && (rc = store_writer_lock(l, dir,
+	    st.st_mode, flags & AL_OWNER)) != 0)
+		return rc;
+	if ((rc = store_guard_open(l, dir, path, flags & AL_RDONLY,
 	    &held)) != 0)
 		return rc;
 	/* The guard's flock is let go whether or not the open succeeded. */

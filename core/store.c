@@ -1,8 +1,10 @@
 /* store.c - the log's LMDB ground floor: handle, environment, transactions, meta, head */
+#define _GNU_SOURCE		/* F_OFD_SETLK */
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -41,6 +43,7 @@ store_handle_new(void)
 	l->pid = (uint32_t)getpid();
 	l->uid = (uint32_t)getuid();
 	l->wfd = -1;
+	l->lockfd = -1;
 	l->timeout_ms = TIMEOUT_MS;
 	/* The host name is text in every entry: hold it to the same rules. */
 	while (al_utf8_ok((uint8_t *)l->host, strlen(l->host), &bad) != 0)
@@ -57,6 +60,9 @@ al_close(al_log *l)
 		mdb_env_close(l->env);
 	if (l->wfd != -1)
 		(void)close(l->wfd);
+	/* After the environment: the lock outlives every write. */
+	if (l->lockfd != -1)
+		(void)close(l->lockfd);
 	policy_free(l->pc.pol);
 	free(l->pc.copy);
 	free(l->vpol);
@@ -256,6 +262,131 @@ guard_check(al_log *l, MDB_txn *txn)
 		    mdb_txn_id(txn) - 1, (unsigned long long)txnid);
 done:
 	return rc;
+}
+
+#define WRITER_LOCK	"/writer.lock"
+#define OWNER_MAX	300	/* an owner's description, as stored */
+
+/*
+ * The writer lock: an open-file-description lock (F_OFD_SETLK: it belongs
+ * to this handle's descriptor, not to the process, so two handles in one
+ * process do not merge) on writer.lock in the log's folder, taken before
+ * LMDB is opened for writing and held until the handle closes.  Writers
+ * share it; an owner holds it alone.  The file has the data file's mode,
+ * so that whoever may write the log may open it; made by root in another
+ * user's folder, it is given to that user, who owns the log.
+ */
+int
+store_writer_lock(al_log *l, const char *dir, mode_t mode, int owner)
+{
+	struct flock	fl;
+	struct stat	st, dst;
+	char		path[PATH_MAX], who[OWNER_MAX + 1];
+	ssize_t		n;
+	size_t		i;
+	int		fd, rc = 0;
+
+	if ((n = snprintf(path, sizeof(path), "%s" WRITER_LOCK, dir)) < 0 ||
+	    (size_t)n >= sizeof(path))
+		return al_seterr(l, AL_EINVAL, "%s: path too long", dir);
+	if ((fd = open(path, (owner ? O_RDWR : O_RDONLY) | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, mode & 0666)) == -1)
+		return al_seterr(l, AL_EIO, "%s: cannot open the writer lock: "
+		    "%s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || stat(dir, &dst) != 0) {
+		rc = al_seterr(l, AL_EIO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = al_seterr(l, AL_EIO, "%s: not a file", path);
+		goto fail;
+	}
+	if (st.st_uid != dst.st_uid && geteuid() == 0 &&
+	    fchown(fd, dst.st_uid, dst.st_gid) != 0) {
+		rc = al_seterr(l, AL_EIO, "%s: chown: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	/* The umask cut it (or someone widened it): the data file's mode. */
+	if ((st.st_mode & 07777) != (mode & 0666) &&
+	    (st.st_uid == geteuid() || geteuid() == 0) &&
+	    fchmod(fd, mode & 0666) != 0) {
+		rc = al_seterr(l, AL_EIO, "%s: chmod: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = owner ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		l->lockfd = fd;
+		return 0;
+	}
+	if (errno != EAGAIN && errno != EACCES) {
+		rc = al_seterr(l, AL_EIO, "%s: cannot take the writer lock: "
+		    "%s", path, strerror(errno));
+		goto fail;
+	}
+	if (owner) {
+		rc = al_seterr(l, AL_EIO, "%s: the log is open for writing by "
+		    "another process: its owner must be its only writer",
+		    dir);
+		goto fail;
+	}
+	/* Its first line, printable ASCII only: it is shown to the user. */
+	if ((n = pread(fd, who, OWNER_MAX, 0)) < 0)
+		n = 0;
+	for (i = 0; i < (size_t)n && who[i] != '\n'; i++)
+		if (!isprint((unsigned char)who[i]))
+			who[i] = '?';
+	who[i] = '\0';
+	rc = al_seterr(l, AL_EIO, "%s: the log is written only by its owner "
+	    "while it runs: %s", dir, i > 0 ? who :
+	    "an owner (starting or stopping)");
+fail:
+	(void)close(fd);
+	return rc;
+}
+
+int
+al_set_owner(al_log *l, const char *who)
+{
+	size_t	n = strlen(who), i;
+
+	if (l->lockfd == -1 || !(l->flags & AL_OWNER))
+		return al_seterr(l, AL_EINVAL, "al_set_owner: the handle is "
+		    "not the log's owner");
+	if (n == 0 || n > OWNER_MAX - 1)
+		return al_seterr(l, AL_EINVAL, "al_set_owner: a description "
+		    "of 1 to %d bytes", OWNER_MAX - 1);
+	for (i = 0; i < n; i++)
+		if (!isprint((unsigned char)who[i]))
+			return al_seterr(l, AL_EINVAL, "al_set_owner: the "
+			    "description is not one line of printable ASCII");
+	/*
+	 * The line and its newline first, then the length: a writer that
+	 * reads meanwhile sees a whole line (it reads to the newline).
+	 */
+	if (pwrite(l->lockfd, who, n, 0) != (ssize_t)n ||
+	    pwrite(l->lockfd, "\n", 1, (off_t)n) != 1 ||
+	    ftruncate(l->lockfd, (off_t)n + 1) != 0)
+		return al_seterr(l, AL_EIO, "writer.lock: %s",
+		    strerror(errno));
+	return 0;
+}
+
+int
+al_reader_check(al_log *l, int *cleared)
+{
+	int	dead = 0, rc;
+
+	if (l->env == NULL)
+		return al_seterr(l, AL_EINVAL, "al_reader_check: no log");
+	if ((rc = mdb_reader_check(l->env, &dead)) != 0)
+		return al_lmdb_err(l, rc, "check the reader table");
+	if (cleared != NULL)
+		*cleared = dead;
+	return 0;
 }
 
 int

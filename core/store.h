@@ -38,6 +38,7 @@ int	 store_modes(al_log *, const char *dir, int rdonly);
 int	 store_meta(int fd, uint64_t *txnid, uint64_t *mapsize);
 int	 store_env_open(al_log *, const char *dir, int rdonly, size_t mapsize);
 int	 store_check_size(al_log *, const char *path);
+int	 store_writer_lock(al_log *, const char *dir, mode_t mode, int owner);
 int	 store_dbi_open(al_log *, MDB_txn *, unsigned create);
 int	 store_get_meta(al_log *, MDB_txn *, const char *key, size_t len,
 	    MDB_val *);

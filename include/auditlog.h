@@ -178,6 +178,16 @@ struct al_verify_summary {
  * on read-only files and file systems.
  */
 #define AL_RDONLY	0x1
+/*
+ * AL_OWNER opens a log for writing as its only writer (auditlogd).  Every
+ * handle that opens a log for writing holds the log's writer lock (the
+ * file writer.lock in its folder): shared, or with AL_OWNER exclusive.  So
+ * an owner cannot open a log that another handle has open for writing
+ * (AL_EIO), and while an owner has it open, any other writer's al_open
+ * fails with AL_EIO and a message that names the owner as al_set_owner
+ * described it.  Readers (AL_RDONLY) take no lock.
+ */
+#define AL_OWNER	0x2
 
 /*
  * al_open opens the log in dir.  *out is set to a handle even when it
@@ -202,6 +212,16 @@ void		 al_set_timeout(al_log *, unsigned ms);
 /* What al_open found unsafe but not fatal (a reader's view of modes that
  * let others write), or NULL. */
 const char	*al_warning(const al_log *);
+/*
+ * An owner (AL_OWNER) says who it is, for the refusals of other writers:
+ * one line of printable text, e.g. "auditlogd (pid 42, socket PATH)".
+ */
+int		 al_set_owner(al_log *, const char *who);
+/*
+ * Free the reader slots of processes that died holding them (LMDB's
+ * mdb_reader_check); *cleared (when not NULL) says how many.
+ */
+int		 al_reader_check(al_log *, int *cleared);
 
 /* Create a new log in dir (made 0700 if missing); never overwrites one. */
 int		 al_init(const char *dir, const struct al_init_opts *,

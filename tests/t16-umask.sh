@@ -12,14 +12,15 @@ printf '%s\n' 'purpose p "a small policy"' 'group g "dave"' \
     'allow g purpose p action read' > small.policy
 chmod 644 small.policy
 
-# log_modes DIR: the folder 0700, holding only data.mdb and lock.mdb, 0600
+# log_modes DIR: the folder 0700, holding only data.mdb and lock.mdb (and
+# writer.lock, which writers lock), 0600
 log_modes() {
 	_bad=
 	[ "$(stat -c %a "$1")" = 700 ] || _bad="$_bad $1:$(stat -c %a "$1")"
 	for _f in "$1"/* "$1"/.[!.]*; do
 		[ -e "$_f" ] || continue
 		case ${_f##*/} in
-		data.mdb|lock.mdb) ;;
+		data.mdb|lock.mdb|writer.lock) ;;
 		*)	_bad="$_bad unexpected:${_f##*/}" ;;
 		esac
 		[ "$(stat -c %a "$_f")" = 600 ] ||

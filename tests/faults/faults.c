@@ -197,7 +197,7 @@ path(char *out, const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
-/* Empty the log folder (the library makes only these two files). */
+/* Empty the log folder (the library makes only these three files). */
 static int
 clear_log(void)
 {
@@ -206,6 +206,8 @@ clear_log(void)
 	if (path(p, logdir, "data.mdb") != 0 ||
 	    (unlink(p) != 0 && errno != ENOENT) ||
 	    path(p, logdir, "lock.mdb") != 0 ||
+	    (unlink(p) != 0 && errno != ENOENT) ||
+	    path(p, logdir, "writer.lock") != 0 ||
 	    (unlink(p) != 0 && errno != ENOENT) ||
 	    (rmdir(logdir) != 0 && errno != ENOENT))
 		return -1;
