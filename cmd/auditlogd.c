@@ -351,8 +351,9 @@ main(int argc, char **argv)
 	const char		*dir = DEFAULT_DIR, *path = DEFAULT_SOCKET,
 				*group = NULL;
 	al_log			*l = NULL;
+	char			 who[300];
 	int			*fds = NULL, one = -1, ch, rc, passed = 0,
-				 status = EX_UNAVAIL;
+				 status = EX_UNAVAIL, dead = 0, n;
 	long			 v;
 	gid_t			 gid = getegid();
 
@@ -409,14 +410,20 @@ main(int argc, char **argv)
 	}
 	if (check_dir(dir) != 0)
 		goto done;
-	if ((rc = al_open(dir, 0, &l)) != 0) {
+	if ((rc = al_open(dir, AL_OWNER, &l)) != 0) {
 		const char *why = l != NULL ? al_errmsg(l) : al_strerror(rc);
 
-		fprintf(stderr, "auditlogd: %s: ", dir);
+		/* The library's messages name the folder. */
+		fputs("auditlogd: ", stderr);
 		(void)al_fput_term(stderr, why, strlen(why), 0);
 		fputc('\n', stderr);
 		goto done;
 	}
+	if ((rc = al_reader_check(l, &dead)) != 0)
+		dmsg("%s: %s", dir, al_errmsg(l));
+	else if (dead > 0)
+		dmsg("%s: cleared %d stale reader slot%s", dir, dead,
+		    dead == 1 ? "" : "s");
 	raise_nofile(&o.max_conns);
 	if ((passed = passed_sockets(&fds, &o.nlisten)) < 0)
 		goto done;
@@ -427,14 +434,25 @@ main(int argc, char **argv)
 		o.nlisten = 1;
 	} else
 		o.listen = fds;
+	/* What a direct writer is told while we run. */
+	n = snprintf(who, sizeof(who), "auditlogd (pid %ld, socket %s)",
+	    (long)getpid(), passed ? "from systemd" : path);
+	if (n < 0 || (size_t)n >= sizeof(who))
+		n = snprintf(who, sizeof(who), "auditlogd (pid %ld)",
+		    (long)getpid());
+	if (n < 0 || al_set_owner(l, who) != 0) {
+		dmsg("%s: %s", dir, al_errmsg(l));
+		goto unlink;
+	}
 	o.log = l;
 	o.dir = dir;
 	status = serve(&o);
+	if (status == EX_OK)
+		dmsg("stopped");
+unlink:
 	/* serve closed the listening sockets. */
 	if (passed == 0)
 		remove_socket(path, &made);
-	if (status == EX_OK)
-		dmsg("stopped");
 done:
 	if (o.sigfd != -1)
 		(void)close(o.sigfd);

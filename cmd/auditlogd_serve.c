@@ -49,6 +49,7 @@
 #define TAG_SIG		1
 #define TAG_DONE	2
 #define TAG_LISTEN	16		/* + index; a conn's tag is its address */
+#define READER_CHECK_MS	30000		/* mdb_reader_check, this often */
 
 struct conn {
 	int		 fd;
@@ -119,22 +120,54 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * Free the reader slots of readers that died (a reader SIGKILLed while
+ * reading keeps its slot, and the file grows behind it).  The committer's
+ * job: it alone uses the handle.
+ */
+static void
+check_readers(struct server *s, uint64_t *last)
+{
+	int	dead = 0;
+
+	*last = now_ms();
+	if (al_reader_check(s->o->log, &dead) != 0)
+		dmsg("%s: %s", s->o->dir, al_errmsg(s->o->log));
+	else if (dead > 0)
+		dmsg("%s: cleared %d stale reader slot%s", s->o->dir, dead,
+		    dead == 1 ? "" : "s");
+}
+
 /* The committer thread: commit each batch handed over, then say so. */
 static void *
 committer(void *arg)
 {
 	struct server	*s = arg;
 	struct batch	*b;
-	uint64_t	 one = 1;
+	struct timespec	 ts;
+	uint64_t	 one = 1, checked = now_ms(), due;
 	int		 n;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (s->todo == NULL && !s->stop)
-			pthread_cond_wait(&s->cv, &s->mu);
+		while (s->todo == NULL && !s->stop) {
+			due = checked + READER_CHECK_MS;
+			if (now_ms() >= due) {
+				pthread_mutex_unlock(&s->mu);
+				check_readers(s, &checked);
+				pthread_mutex_lock(&s->mu);
+				continue;
+			}
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			(void)pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		}
 		if ((b = s->todo) == NULL)
 			break;
 		pthread_mutex_unlock(&s->mu);
+		/* Under a steady load the wait above never times out. */
+		if (now_ms() - checked >= READER_CHECK_MS)
+			check_readers(s, &checked);
 		b->rc = 0;
 		if (b->nacc > 0 &&
 		    (b->rc = al_record_prep(s->o->log, b->prep, b->d)) != 0) {
@@ -772,9 +805,10 @@ watch(struct server *s, int fd, uint64_t tag)
 int
 serve(const struct serve_opts *o)
 {
-	struct server	 s;
-	struct conn	*c;
-	pthread_t	 thr;
+	struct server		 s;
+	struct conn		*c;
+	pthread_condattr_t	 ca;
+	pthread_t		 thr;
 	size_t		 i;
 	int		 rc, status = 3, mu = 0, cv = 0, thread = 0;
 
@@ -813,9 +847,15 @@ serve(const struct serve_opts *o)
 	if ((rc = pthread_mutex_init(&s.mu, NULL)) != 0)
 		goto nothread;
 	mu = 1;
-	if ((rc = pthread_cond_init(&s.cv, NULL)) != 0)
+	/* The reader checks are due after a duration: a monotonic one. */
+	if ((rc = pthread_condattr_init(&ca)) != 0)
 		goto nothread;
-	cv = 1;
+	if ((rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0 &&
+	    (rc = pthread_cond_init(&s.cv, &ca)) == 0)
+		cv = 1;
+	(void)pthread_condattr_destroy(&ca);
+	if (!cv)
+		goto nothread;
 	if ((rc = pthread_create(&thr, NULL, committer, &s)) != 0)
 		goto nothread;
 	thread = 1;

@@ -110,7 +110,11 @@ rm -f "$SOCK"
 start_daemon --idle-timeout 2 || exit 1
 check "the socket is made mode 0660" [ "$(stat -c %a "$SOCK")" = 660 ]
 check "...a socket, owned by the daemon's user" [ "$(stat -c %F:%u "$SOCK")" = "socket:$(id -u)" ]
-expect 3 "a second daemon on the same socket is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK"
+expect 3 "a second daemon on the same log is refused" "$AUDITLOGD" -d "$T/log" -s "$T/run/other.sock"
+check "...saying so" err_has "auditlogd: $T/log: the log is open for writing by another process: its owner must be its only writer"
+check "...and makes no socket" [ ! -e "$T/run/other.sock" ]
+"$AUDITLOG" -d "$T/log3" init >/dev/null 2>&1
+expect 3 "a daemon of another log on the same socket is refused" "$AUDITLOGD" -d "$T/log3" -s "$SOCK"
 check "...saying so" err_has "auditlogd: $SOCK: another daemon serves this socket"
 expect 0 "the first one still serves" dc "$SOCK" served 5
 
@@ -172,6 +176,20 @@ expect 0 "2000 idle connections do not stop service to the rest" dc "$SOCK" many
 echo "# $(cat "$T/out")"
 expect 0 "the log verifies" al verify
 
+# --- the log has one writer while the daemon runs -------------------------
+owner="the log is written only by its owner while it runs: auditlogd (pid $dpid, socket $SOCK)"
+expect 3 "a direct record is refused while the daemon runs" al record \
+    --actor svc:a --customer c1 --purpose service-provision --action read
+check "...naming the daemon's pid and socket" err_has "$owner"
+al policy show > pol.txt 2>/dev/null
+expect 3 "a direct policy set is refused" al policy set pol.txt --actor root
+check "...naming the daemon" err_has "$owner"
+"$AUDITLOG" keygen -o "$T/k" >/dev/null 2>&1
+expect 3 "a direct checkpoint --sign is refused" al checkpoint --sign "$T/k.key"
+check "...naming the daemon" err_has "$owner"
+expect 0 "reading goes on: verify" al verify
+expect 0 "...and head" al head
+
 # --- SIGTERM drains -------------------------------------------------------
 : > "$T/daemon.err"
 dc "$SOCK" pipeline 3000 replies.pipe > pipe.out 2>&1 & pp=$!
@@ -222,6 +240,19 @@ check "...the killed daemon left its socket behind" [ -S "$SOCK" ]
 start_daemon || exit 1
 expect 0 "a restart replaces the stale socket and serves at once" dc "$SOCK" served 2
 stop_daemon
+expect 0 "with the daemon stopped, a direct record works again" al record \
+    --actor svc:a --customer c1 --purpose service-provision --action read
+# A direct writer holding the log open: record --batch waiting on its input.
+mkfifo "$T/fifo"
+al record --batch < "$T/fifo" > /dev/null 2>&1 & wp=$!
+exec 9> "$T/fifo"
+sleep 0.3
+expect 3 "the daemon does not start while a direct writer has the log open" \
+    "$AUDITLOGD" -d "$T/log" -s "$SOCK"
+check "...saying so" err_has "auditlogd: $T/log: the log is open for writing by another process: its owner must be its only writer"
+check "...and makes no socket" [ ! -e "$SOCK" ]
+exec 9>&-
+wait $wp
 
 # --- an unprivileged client, as a user of its own --------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
