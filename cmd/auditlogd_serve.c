@@ -68,6 +68,7 @@ struct conn {
 	uint64_t	 active_ms;	/* the last whole line or write */
 	struct conn	*prev, *next;	/* the live ones */
 	struct conn	*touched;
+	struct conn	*dnext;		/* the dead ones, till reaped */
 };
 
 struct slot {
@@ -95,6 +96,7 @@ struct server {
 	struct conn		*live;
 	size_t			 nconns;
 	struct conn		*touched;
+	struct conn		*dead;		/* freed by reap, only */
 	int			 stalled;	/* a full batch stopped a reader */
 	int			 draining, failed, listening;
 	uint64_t		 drain_until, full_said, emfile_said;
@@ -216,7 +218,11 @@ set_events(struct server *s, struct conn *c)
 		c->events = want;
 }
 
-/* Close c; its memory goes when its last line is answered. */
+/*
+ * Close c.  Its memory goes in reap, between rounds of events and once
+ * its last line is answered: nothing in a round frees a connection that
+ * a later event or slot of the round may name.
+ */
 static void
 drop(struct server *s, struct conn *c)
 {
@@ -237,8 +243,23 @@ drop(struct server *s, struct conn *c)
 	free(c->out);
 	c->in = c->out = NULL;
 	c->nin = c->inoff = c->nout = c->outoff = c->outcap = 0;
-	if (c->inflight == 0 && !c->mark)
-		free(c);
+	c->dnext = s->dead;
+	s->dead = c;
+}
+
+/* Free the closed connections that no batch names any more. */
+static void
+reap(struct server *s, int all)
+{
+	struct conn	**cp = &s->dead, *c;
+
+	while ((c = *cp) != NULL) {
+		if (all || (c->inflight == 0 && !c->mark)) {
+			*cp = c->dnext;
+			free(c);
+		} else
+			cp = &c->dnext;
+	}
 }
 
 /* Write what c's client will take now.  -1: the connection failed. */
@@ -642,7 +663,7 @@ answer(struct server *s, struct batch *b)
 	arena_reset(&b->arena);
 }
 
-/* Tend every connection the last answers touched, and free the dead. */
+/* Tend every connection the last answers touched. */
 static void
 tend_touched(struct server *s)
 {
@@ -652,11 +673,7 @@ tend_touched(struct server *s)
 		next = c->touched;
 		c->mark = 0;
 		c->touched = NULL;
-		if (c->dead) {
-			if (c->inflight == 0)
-				free(c);
-		} else
-			tend(s, c);
+		tend(s, c);
 	}
 	if (s->stalled) {
 		s->stalled = 0;
@@ -698,7 +715,6 @@ on_done(struct server *s)
 		begin_drain(s);
 	} else
 		answer(s, b);
-	tend_touched(s);
 }
 
 static void
@@ -780,6 +796,7 @@ loop(struct server *s)
 		/* Readers a full batch stopped go on into the new one. */
 		if (s->stalled)
 			tend_touched(s);
+		reap(s, 0);
 		if ((now = now_ms()) >= next_tick) {
 			expire(s, now);
 			next_tick = now + 1000;
@@ -898,6 +915,7 @@ done:
 	stop_listening(&s);
 	while ((c = s.live) != NULL)
 		drop(&s, c);
+	reap(&s, 1);
 	if (cv)
 		(void)pthread_cond_destroy(&s.cv);
 	if (mu)

@@ -15,10 +15,12 @@ dc() {
 }
 
 dpid=
+holders=
 users=
 groups=
 cleanup() {
 	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	for h in $holders; do kill -9 "$h" 2>/dev/null; done
 	for u in $users; do userdel "$u" 2>/dev/null; done
 	for g in $groups; do groupdel "$g" 2>/dev/null; done
 	rm -rf "$T"
@@ -105,6 +107,28 @@ expect 3 "a link planted at the socket's path is refused" "$AUDITLOGD" -d "$T/lo
 check "...saying so" err_has "auditlogd: $SOCK: exists and is not a socket: not replacing it"
 check "...and what it points at is untouched" [ "$(cat "$T/target")" = precious ]
 rm -f "$SOCK"
+
+# --- stale reader slots --------------------------------------------------
+# Two readers hold slots; one is killed, the other keeps the table alive.
+HOLD=$AUDITLOG_BUILD/tests/hold_reader
+"$HOLD" "$T/log" > hold1.out 2>&1 & h1=$!
+"$HOLD" "$T/log" > hold2.out 2>&1 & h2=$!
+holders="$h1 $h2"
+i=0
+while [ "$(cat hold1.out hold2.out 2>/dev/null | grep -c ready)" -lt 2 ] &&
+    [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 "$h2"
+wait "$h2" 2>/dev/null
+start_daemon || exit 1
+check "a reader killed holding its slot: the daemon clears the slot at start" \
+    grep -q "^auditlogd: $T/log: cleared 1 stale reader slot\$" "$T/daemon.err"
+stop_daemon
+kill -9 "$h1"
+wait "$h1" 2>/dev/null
+holders=
 
 # --- serving ---------------------------------------------------------------
 start_daemon --idle-timeout 2 || exit 1
