@@ -15,9 +15,25 @@ expect 0 "make install into a fresh prefix" make -s -C "$top" \
     BUILD="${build#"$top"/}" PREFIX="$T/prefix" install
 for f in bin/auditlog lib/libauditlog.a lib/libauditlog.so.0 lib/libauditlog.so \
     include/auditlog.h lib/pkgconfig/auditlog.pc share/man/man1/auditlog.1 \
-    share/man/man5/auditlog-policy.5 share/bash-completion/completions/auditlog; do
+    share/man/man5/auditlog-policy.5 share/bash-completion/completions/auditlog \
+    sbin/auditlogd share/man/man8/auditlogd.8 \
+    lib/systemd/system/auditlogd.service lib/systemd/system/auditlogd.socket \
+    lib/sysusers.d/auditlog.conf lib/tmpfiles.d/auditlog.conf; do
 	check "installed $f" [ -e "prefix/$f" ]
 done
+check "the service runs the installed daemon" grep -qx \
+    "ExecStart=$T/prefix/sbin/auditlogd -d /var/lib/auditlog --socket-group auditlog-writers" \
+    prefix/lib/systemd/system/auditlogd.service
+if command -v systemd-analyze >/dev/null 2>&1 &&
+    systemd-analyze --version >/dev/null 2>&1; then
+	expect 0 "systemd-analyze verify finds nothing wrong with the units" \
+	    systemd-analyze verify --man=no \
+	    prefix/lib/systemd/system/auditlogd.service \
+	    prefix/lib/systemd/system/auditlogd.socket
+	check "...and says nothing" [ ! -s "$T/err" ]
+else
+	ok "systemd-analyze verify # SKIP systemd-analyze is not installed"
+fi
 check "the shared library has its soname" sh -c \
     "objdump -p prefix/lib/libauditlog.so.0 | grep -q 'SONAME *libauditlog.so.0'"
 PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
@@ -62,6 +78,8 @@ expect 0 "make uninstall" make -s -C "$top" BUILD="${build#"$top"/}" \
     PREFIX="$T/prefix" uninstall
 check "...removes what install put there" sh -c '[ ! -e prefix/bin/auditlog ] &&
     [ ! -e prefix/lib/libauditlog.so.0 ] && [ ! -e prefix/include/auditlog.h ] &&
-    [ ! -e prefix/share/bash-completion/completions/auditlog ]'
+    [ ! -e prefix/share/bash-completion/completions/auditlog ] &&
+    [ ! -e prefix/sbin/auditlogd ] &&
+    [ ! -e prefix/lib/systemd/system/auditlogd.service ]'
 
 done_testing
