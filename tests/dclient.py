@@ -16,6 +16,9 @@
                                        access is answered within LIMIT s
   dclient.py SOCK pipeline N OUT       N lines written at once, replies read
                                        as they come (to OUT), until hang-up
+  dclient.py SOCK limit K              with K connections (the daemon's most)
+                                       held, one more is closed unanswered;
+                                       with one of them closed, one is served
 
 Exit 0 when the daemon behaved as promised, 1 otherwise (with why on stderr).
 """
@@ -232,6 +235,24 @@ def cmd_many(path, k, limit):
         s.close()
 
 
+def cmd_limit(path, k):
+    held = [connect(path) for _ in range(k)]
+    time.sleep(0.2)
+    s = connect(path, 5)
+    try:
+        s.sendall(access("over").encode())
+    except OSError:
+        pass
+    dt = wait_hangup(s, 5)
+    if dt is None:
+        fail("connection %d was not closed" % (k + 1))
+    held.pop().close()
+    time.sleep(0.3)
+    dt = served(path, 2)
+    print("connection %d closed unanswered; with one fewer, answered in "
+          "%.3f s" % (k + 1, dt))
+
+
 def cmd_pipeline(path, n, out):
     s = connect(path, 20)
     data = "".join(access("p%d" % i) for i in range(n)).encode()
@@ -272,6 +293,8 @@ def main(argv):
         cmd_noread(path, int(args[0]), float(args[1]))
     elif cmd == "many":
         cmd_many(path, int(args[0]), float(args[1]))
+    elif cmd == "limit":
+        cmd_limit(path, int(args[0]))
     elif cmd == "pipeline":
         cmd_pipeline(path, int(args[0]), args[1])
     else:

@@ -30,9 +30,12 @@ trap cleanup EXIT
 SOCK=$T/run/d.sock
 mkdir -m 755 "$T/run"
 
-# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it returns
+# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it
+# returns; with $DENV (NAME=VALUE words) in its environment
+DENV=
 start_daemon() {
-	"$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
+	# shellcheck disable=SC2086
+	env $DENV "$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
 	dpid=$!
 	_i=0
 	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
@@ -234,6 +237,41 @@ sed -n 's/^{"line":\([0-9]*\),"seq":\([0-9]*\),.*/\2 p\1/p' replies.pipe |
     awk '{ sub(/^p/, "", $2); print $1, "p" ($2 - 1) }' > acks.pipe
 check "...each answered line is in the log" acked_in_log acks.pipe
 expect 0 "...which verifies" al verify
+
+# --- the most connections ------------------------------------------------
+start_daemon --max-connections 5 || exit 1
+expect 0 "--max-connections 5: a sixth is closed unanswered, and served once one goes" \
+    dc "$SOCK" limit 5
+check "...the daemon says so" grep -q "^auditlogd: 5 connections, the most allowed: refusing more$" "$T/daemon.err"
+stop_daemon
+
+# --- a storage failure ----------------------------------------------------
+shim=$AUDITLOG_BUILD/tests/faults/libfaultshim.so
+if [ -f "$shim" ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	export ASAN_OPTIONS
+	head0=$(al head)
+	: > "$T/daemon.err"
+	DENV="LD_PRELOAD=$shim FAULT_FUNC=fdatasync FAULT_NTH=1 FAULT_ERRNO=5 FAULT_PATH=$T/log"
+	start_daemon || exit 1
+	DENV=
+	fpid=$dpid
+	printf '%s\n' "$line" 'garbage' "$line" > req
+	expect 0 "a failed commit: the client is answered" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < req"
+	check "...\"not recorded\" for its accesses, the malformed line's own error for that" out_is \
+	    '{"line":1,"error":"not recorded: commit: Input/output error"}
+{"line":2,"error":"not a JSON object: lexical error: invalid char in json text. at byte 2"}
+{"line":3,"error":"not recorded: commit: Input/output error"}'
+	wait "$fpid"
+	fstatus=$?
+	dpid=
+	check "...the daemon exits 3" [ "$fstatus" -eq 3 ]
+	check "...saying why" grep -q "^auditlogd: storage failure, nothing of this commit was recorded: commit: Input/output error$" "$T/daemon.err"
+	check "...nothing of the commit is in the log" [ "$(al head)" = "$head0" ]
+	expect 0 "...which verifies" al verify
+else
+	ok "a storage failure # SKIP the fault shim is not built"
+fi
 
 # --- SIGKILL under load ---------------------------------------------------
 trials=10
