@@ -418,7 +418,7 @@ take_input(struct server *s, struct conn *c)
 	const char	*p, *nl;
 	size_t		 len;
 
-	while (!c->dead && !c->closing && !s->failed) {
+	while (!c->dead && !c->closing && !s->failed && c->nin > c->inoff) {
 		if (s->b[s->fill].n >= D_BATCH_MAX) {
 			s->stalled = 1;
 			break;

@@ -49,6 +49,12 @@ start_daemon() {
 	done
 }
 
+# reset_err: a fresh daemon.err; what it held goes to daemon.all
+reset_err() {
+	cat "$T/daemon.err" >> "$T/daemon.all" 2>/dev/null
+	: > "$T/daemon.err"
+}
+
 # stop_daemon: SIGTERM and wait; its exit status in $dstatus
 stop_daemon() {
 	kill -TERM "$dpid"
@@ -218,7 +224,7 @@ expect 0 "reading goes on: verify" al verify
 expect 0 "...and head" al head
 
 # --- SIGTERM drains -------------------------------------------------------
-: > "$T/daemon.err"
+reset_err
 dc "$SOCK" pipeline 3000 replies.pipe > pipe.out 2>&1 & pp=$!
 i=0
 while ! grep -q first pipe.out 2>/dev/null && [ $i -lt 100 ]; do
@@ -251,7 +257,7 @@ if [ -f "$shim" ]; then
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 	export ASAN_OPTIONS
 	head0=$(al head)
-	: > "$T/daemon.err"
+	reset_err
 	DENV="LD_PRELOAD=$shim FAULT_FUNC=fdatasync FAULT_NTH=1 FAULT_ERRNO=5 FAULT_PATH=$T/log"
 	start_daemon || exit 1
 	DENV=
@@ -356,5 +362,9 @@ else
 	check "...saying so" err_has "auditlogd: $T/theirs: owned by uid $(id -u "$usr"), not by this daemon's user (uid 0)"
 	expect 0 "the log verifies" al verify
 fi
+
+reset_err
+check "no daemon reported a sanitizer error" \
+    sh -c "! grep -Eq 'Sanitizer|runtime error' '$T/daemon.all'"
 
 done_testing
