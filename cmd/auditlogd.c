@@ -32,9 +32,12 @@
 
 static const char usage[] =
     "usage: auditlogd [-d DIR] [-s SOCKET] [--socket-group GROUP]\n"
+    "                 [--key SIGNER.key [--checkpoint-every SECONDS]\n"
+    "                 [--publish DIR]]\n"
     "                 [--max-connections N] [--idle-timeout SECONDS]\n";
 
-enum { OPT_GROUP = 1000, OPT_MAXCONN, OPT_IDLE };
+enum { OPT_GROUP = 1000, OPT_MAXCONN, OPT_IDLE, OPT_KEY, OPT_EVERY,
+    OPT_PUBLISH };
 
 static const struct option longopts[] = {
 	{ "dir",		required_argument,	NULL, 'd' },
@@ -42,6 +45,9 @@ static const struct option longopts[] = {
 	{ "socket-group",	required_argument,	NULL, OPT_GROUP },
 	{ "max-connections",	required_argument,	NULL, OPT_MAXCONN },
 	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE },
+	{ "key",		required_argument,	NULL, OPT_KEY },
+	{ "checkpoint-every",	required_argument,	NULL, OPT_EVERY },
+	{ "publish",		required_argument,	NULL, OPT_PUBLISH },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 }
 };
@@ -346,10 +352,13 @@ int
 main(int argc, char **argv)
 {
 	struct serve_opts	 o;
+	struct seal_opts	 so;
 	struct stat		 made;
 	sigset_t		 sigs;
 	const char		*dir = DEFAULT_DIR, *path = DEFAULT_SOCKET,
-				*group = NULL;
+				*group = NULL, *keyfile = NULL;
+	char			*skey = NULL, *note = NULL;
+	size_t			 klen = 0, nlen = 0;
 	al_log			*l = NULL;
 	char			 who[300];
 	int			*fds = NULL, one = -1, ch, rc, passed = 0,
@@ -358,6 +367,8 @@ main(int argc, char **argv)
 	gid_t			 gid = getegid();
 
 	memset(&o, 0, sizeof(o));
+	memset(&so, 0, sizeof(so));
+	so.every = D_SEAL_SECS;
 	o.max_conns = D_MAX_CONNS;
 	o.idle_secs = D_IDLE_SECS;
 	o.sigfd = -1;
@@ -385,6 +396,20 @@ main(int argc, char **argv)
 				    optarg);
 			o.idle_secs = (int)v;
 			break;
+		case OPT_KEY:
+			keyfile = optarg;
+			break;
+		case OPT_EVERY:
+			if ((v = number(optarg, 1, 86400)) < 0)
+				return usage_error("--checkpoint-every: not a "
+				    "number of seconds from 1 to 86400: %s",
+				    optarg);
+			so.every = (int)v;
+			o.seal = &so;	/* given: checked below */
+			break;
+		case OPT_PUBLISH:
+			so.publish = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return fflush(stdout) == 0 ? EX_OK : EX_UNAVAIL;
@@ -397,6 +422,9 @@ main(int argc, char **argv)
 		return usage_error("unexpected argument: %s", argv[optind]);
 	if (group != NULL && group_id(group, &gid) != 0)
 		return usage_error("--socket-group: no such group: %s", group);
+	if (keyfile == NULL && (o.seal != NULL || so.publish != NULL))
+		return usage_error("--checkpoint-every and --publish go with "
+		    "--key: only signed checkpoints are made");
 
 	/* Signals come through a descriptor, in the loop, on any thread. */
 	sigemptyset(&sigs);
@@ -410,6 +438,14 @@ main(int argc, char **argv)
 	}
 	if (check_dir(dir) != 0)
 		goto done;
+	if (keyfile != NULL) {
+		if (read_signer(keyfile, &skey, &klen) != 0 ||
+		    (so.publish != NULL && check_publish_dir(so.publish) != 0))
+			goto done;
+		so.skey = skey;
+		so.actor = seal_actor();
+		o.seal = &so;
+	}
 	if ((rc = al_open(dir, AL_OWNER, &l)) != 0) {
 		const char *why = l != NULL ? al_errmsg(l) : al_strerror(rc);
 
@@ -417,6 +453,13 @@ main(int argc, char **argv)
 		fputs("auditlogd: ", stderr);
 		(void)al_fput_term(stderr, why, strlen(why), 0);
 		fputc('\n', stderr);
+		goto done;
+	}
+	/* The key is checked now, by a checkpoint signed and not recorded. */
+	if (o.seal != NULL &&
+	    (rc = al_checkpoint(l, so.skey, NULL, &note, &nlen, NULL)) != 0) {
+		dmsg("%s: %s", keyfile, al_errmsg(l));
+		status = rc == AL_EINVAL ? EX_USAGE : EX_UNAVAIL;
 		goto done;
 	}
 	if ((rc = al_reader_check(l, &dead)) != 0)
@@ -458,5 +501,7 @@ done:
 		(void)close(o.sigfd);
 	al_close(l);
 	free(fds);
+	free(note);
+	free_key(skey, KEY_BUF);
 	return status;
 }

@@ -14,6 +14,23 @@
 #define D_OUT_PAUSE	(64 * 1024)	/* stop reading a client this far behind */
 #define D_OUT_MAX	(4 * 1024 * 1024) /* then disconnect it past this */
 #define D_BATCH_MAX	4096		/* requests in one commit */
+#define D_SEAL_SECS	60		/* default --checkpoint-every */
+#define KEY_BUF		(4096 + 1)	/* read_signer's buffer, for free_key */
+
+/* Automatic checkpoints (auditlogd_seal.c). */
+struct seal_opts {
+	const char	*skey;		/* the signer key's text */
+	const char	*actor;		/* who the checkpoint entries name */
+	const char	*publish;	/* a folder, or NULL */
+	int		 every;		/* seconds, at most, between them */
+};
+
+int	read_signer(const char *path, char **key, size_t *len);
+void	free_key(char *key, size_t len);
+int	check_publish_dir(const char *dir);
+const char *seal_actor(void);
+/* Sign, record and publish a checkpoint of the log.  0, or -1 (said). */
+int	seal(al_log *, const struct seal_opts *);
 
 struct serve_opts {
 	al_log		*log;		/* opened for writing; the committer's */
@@ -23,15 +40,16 @@ struct serve_opts {
 	int		 idle_secs;
 	int		 sigfd;		/* signalfd: SIGTERM, SIGINT */
 	const char	*dir;		/* for messages */
+	const struct seal_opts *seal;	/* NULL: no automatic checkpoints */
 };
 
 /* Messages to stderr, "auditlogd: ...". */
 void	dmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Serve until SIGTERM or SIGINT (then drain: answer what was read, exit
- * 0) or a storage failure (answer "not recorded", return 3).  Returns the
- * exit status.
+ * Serve until SIGTERM or SIGINT (then drain: answer what was read, seal
+ * when the log grew, exit 0) or a storage failure (answer "not
+ * recorded", return 3).  Returns the exit status.
  */
 int	serve(const struct serve_opts *);
 

@@ -111,6 +111,10 @@ struct server {
 	pthread_cond_t		 cv;
 	struct batch		*todo;
 	int			 stop;
+
+	/* The committer's, till it is joined. */
+	int			 grown;		/* recorded since the last seal */
+	uint64_t		 sealed_ms;
 };
 
 static uint64_t
@@ -140,6 +144,31 @@ check_readers(struct server *s, uint64_t *last)
 		    dead == 1 ? "" : "s");
 }
 
+/* When the next checkpoint is due: never, while the log has not grown. */
+static uint64_t
+seal_due(const struct server *s)
+{
+	if (s->o->seal == NULL || !s->grown)
+		return UINT64_MAX;
+	return s->sealed_ms + (uint64_t)s->o->seal->every * 1000;
+}
+
+/* The committer: the reader check, a checkpoint, when due. */
+static void
+chores(struct server *s, uint64_t *checked)
+{
+	uint64_t	now = now_ms();
+
+	if (now - *checked >= READER_CHECK_MS)
+		check_readers(s, checked);
+	if (now >= seal_due(s)) {
+		/* A failure is said; the next try is an interval later. */
+		if (seal(s->o->log, s->o->seal) == 0)
+			s->grown = 0;
+		s->sealed_ms = now_ms();
+	}
+}
+
 /* The committer thread: commit each batch handed over, then say so. */
 static void *
 committer(void *arg)
@@ -154,9 +183,11 @@ committer(void *arg)
 	for (;;) {
 		while (s->todo == NULL && !s->stop) {
 			due = checked + READER_CHECK_MS;
+			if (seal_due(s) < due)
+				due = seal_due(s);
 			if (now_ms() >= due) {
 				pthread_mutex_unlock(&s->mu);
-				check_readers(s, &checked);
+				chores(s, &checked);
 				pthread_mutex_lock(&s->mu);
 				continue;
 			}
@@ -168,8 +199,7 @@ committer(void *arg)
 			break;
 		pthread_mutex_unlock(&s->mu);
 		/* Under a steady load the wait above never times out. */
-		if (now_ms() - checked >= READER_CHECK_MS)
-			check_readers(s, &checked);
+		chores(s, &checked);
 		b->rc = 0;
 		if (b->nacc > 0 &&
 		    (b->rc = al_record_prep(s->o->log, b->prep, b->d)) != 0) {
@@ -183,7 +213,8 @@ committer(void *arg)
 			(void)al_fput_term(stderr, al_errmsg(s->o->log),
 			    strlen(al_errmsg(s->o->log)), 0);
 			fputc('\n', stderr);
-		}
+		} else if (b->nacc > 0)
+			s->grown = 1;
 		pthread_mutex_lock(&s->mu);
 		s->todo = NULL;
 		/* A full counter (never, in practice) still wakes the loop. */
@@ -832,6 +863,7 @@ serve(const struct serve_opts *o)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.ep = s.done = -1;
+	s.sealed_ms = now_ms();
 	if (snprintf(s.toolong, sizeof(s.toolong), "line longer than %d bytes",
 	    D_MAX_LINE) >= (int)sizeof(s.toolong))
 		goto done;
@@ -911,6 +943,10 @@ done:
 			answer(&s, &s.b[s.fill]);
 		}
 		tend_touched(&s);
+		/* The last seal: what was recorded since the last one. */
+		if (o->seal != NULL && s.grown && !s.failed &&
+		    seal(o->log, o->seal) != 0)
+			status = 3;
 	}
 	stop_listening(&s);
 	while ((c = s.live) != NULL)

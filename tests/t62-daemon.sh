@@ -223,6 +223,51 @@ check "...naming the daemon" err_has "$owner"
 expect 0 "reading goes on: verify" al verify
 expect 0 "...and head" al head
 
+# --- automatic checkpoints ------------------------------------------------
+stop_daemon
+mkdir -m 755 "$T/pub"
+expect 2 "--publish without --key is a usage error" "$AUDITLOGD" -d "$T/log" -s "$SOCK" --publish "$T/pub"
+check "...saying so" err_has "auditlogd: --checkpoint-every and --publish go with --key: only signed checkpoints are made"
+chmod 644 "$T/k.key"
+expect 3 "a signer key others can read is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK" --key "$T/k.key"
+check "...saying so" err_has "auditlogd: $T/k.key: others can read or write this signer key; refusing it (chmod 600)"
+chmod 600 "$T/k.key"
+cp "$T/k.pub" "$T/notsigner.key"
+chmod 600 "$T/notsigner.key"
+expect 2 "a verifier key is no signer key: a usage error" "$AUDITLOGD" -d "$T/log" -s "$SOCK" --key "$T/notsigner.key"
+check "...naming the file" err_has "auditlogd: $T/notsigner.key: not a signer key"
+chmod 777 "$T/pub"
+expect 3 "a publish folder others can write is refused" "$AUDITLOGD" -d "$T/log" -s "$SOCK" --key "$T/k.key" --publish "$T/pub"
+check "...saying so" err_has "auditlogd: $T/pub: others can write it (mode 777): chmod go-w"
+chmod 755 "$T/pub"
+start_daemon --key "$T/k.key" --checkpoint-every 1 --publish "$T/pub" || exit 1
+expect 0 "with --key: 4 clients record" dc "$SOCK" load 4 25 acks.seal
+sleep 1.6
+n1=$(ls "$T/pub" | grep -c '^checkpoint\.[0-9]*$')
+check "within --checkpoint-every, a checkpoint is published ($n1)" [ "$n1" -ge 1 ] && [ -f "$T/pub/latest" ]
+check "...its file named by its tree size" [ -f "$T/pub/checkpoint.$(sed -n 2p "$T/pub/latest")" ]
+check "...mode 0644" [ "$(stat -c %a "$T/pub/latest")" = 644 ]
+expect 0 "...and the log extends it, signed by the key" al verify --checkpoint "$T/pub/latest" --key "$T/k.pub"
+check "...says verify" out_has "(signature checked)"
+sleep 1.5
+check "no new checkpoint while the log does not grow" \
+    [ "$(ls "$T/pub" | grep -c '^checkpoint\.[0-9]*$')" -eq "$n1" ]
+expect 0 "more is recorded" dc "$SOCK" load 1 3 acks.seal2
+stop_daemon
+check "SIGTERM: a last checkpoint covers everything recorded" \
+    [ "$(($(sed -n 2p "$T/pub/latest") + 1))" -eq "$(al head | cut -d' ' -f1)" ]
+al log --json > logged.json
+check "...the checkpoint entries name the daemon's user" \
+    [ "$(grep -c "\"kind\":\"checkpoint\",\"actor\":\"$(id -un)\"" logged.json)" -ge 2 ]
+expect 0 "...which the log extends" al verify --checkpoint "$T/pub/latest" --key "$T/k.pub"
+cp -R "$T/log" "$T/rewritten"
+"$TAMPER" "$T/rewritten" rechain 3 actor svc:mallory >/dev/null 2>&1
+expect 1 "an entry rewritten behind the published checkpoint: verify --checkpoint catches it" \
+    "$AUDITLOG" -d "$T/rewritten" verify --checkpoint "$T/pub/latest" --key "$T/k.pub"
+check "...saying the log was rewritten since" out_has "was rewritten since the checkpoint"
+rm -rf "$T/rewritten"
+start_daemon --idle-timeout 2 || exit 1
+
 # --- SIGTERM drains -------------------------------------------------------
 reset_err
 dc "$SOCK" pipeline 3000 replies.pipe > pipe.out 2>&1 & pp=$!
