@@ -1,5 +1,6 @@
 /* auditlogd.c - the log's one writer: services record over a Unix socket */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -7,6 +8,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +327,21 @@ passed_sockets(int **fds, size_t *n)
 	return 1;
 }
 
+/* The path a passed socket is bound to, for the owner's note. */
+static const char *
+bound_path(int fd, struct sockaddr_un *sa)
+{
+	socklen_t	len = sizeof(*sa);
+
+	memset(sa, 0, sizeof(*sa));
+	if (getsockname(fd, (struct sockaddr *)sa, &len) == -1 ||
+	    sa->sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un,
+	    sun_path) || sa->sun_path[0] == '\0')
+		return "from systemd";
+	sa->sun_path[sizeof(sa->sun_path) - 1] = '\0';
+	return sa->sun_path;
+}
+
 /* As many descriptors as we may have; connections are bounded by it. */
 static void
 raise_nofile(size_t *max_conns)
@@ -354,13 +371,14 @@ main(int argc, char **argv)
 	struct serve_opts	 o;
 	struct seal_opts	 so;
 	struct stat		 made;
+	struct sockaddr_un	 sa;
 	sigset_t		 sigs;
 	const char		*dir = DEFAULT_DIR, *path = DEFAULT_SOCKET,
 				*group = NULL, *keyfile = NULL;
 	char			*skey = NULL, *note = NULL;
 	size_t			 klen = 0, nlen = 0;
 	al_log			*l = NULL;
-	char			 who[300];
+	char			 who[300], *p;
 	int			*fds = NULL, one = -1, ch, rc, passed = 0,
 				 status = EX_UNAVAIL, dead = 0, n;
 	long			 v;
@@ -479,10 +497,14 @@ main(int argc, char **argv)
 		o.listen = fds;
 	/* What a direct writer is told while we run. */
 	n = snprintf(who, sizeof(who), "auditlogd (pid %ld, socket %s)",
-	    (long)getpid(), passed ? "from systemd" : path);
+	    (long)getpid(), passed ? bound_path(fds[0], &sa) : path);
 	if (n < 0 || (size_t)n >= sizeof(who))
 		n = snprintf(who, sizeof(who), "auditlogd (pid %ld)",
 		    (long)getpid());
+	/* One printable line, whatever bytes the path holds. */
+	for (p = who; n > 0 && *p != '\0'; p++)
+		if (!isprint((unsigned char)*p))
+			*p = '?';
 	if (n < 0 || al_set_owner(l, who) != 0) {
 		dmsg("%s: %s", dir, al_errmsg(l));
 		goto unlink;

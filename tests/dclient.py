@@ -16,6 +16,8 @@
                                        access is answered within LIMIT s
   dclient.py SOCK pipeline N OUT       N lines written at once, replies read
                                        as they come (to OUT), until hang-up
+  dclient.py SOCK notify SECS          be $NOTIFY_SOCKET at SOCK: print the
+                                       first datagram within SECS s
   dclient.py SOCK limit K              with K connections (the daemon's most)
                                        held, one more is closed unanswered;
                                        with one of them closed, one is served
@@ -235,6 +237,18 @@ def cmd_many(path, k, limit):
         s.close()
 
 
+def cmd_notify(path, secs):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(secs)
+    print("listening", flush=True)
+    try:
+        d = s.recv(4096)
+    except (socket.timeout, TimeoutError):
+        fail("no notification within %s s" % secs)
+    print(d.decode(errors="replace"), flush=True)
+
+
 def cmd_limit(path, k):
     held = [connect(path) for _ in range(k)]
     time.sleep(0.2)
@@ -293,6 +307,8 @@ def main(argv):
         cmd_noread(path, int(args[0]), float(args[1]))
     elif cmd == "many":
         cmd_many(path, int(args[0]), float(args[1]))
+    elif cmd == "notify":
+        cmd_notify(path, float(args[0]))
     elif cmd == "limit":
         cmd_limit(path, int(args[0]))
     elif cmd == "pipeline":

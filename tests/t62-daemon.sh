@@ -324,6 +324,39 @@ else
 	ok "a storage failure # SKIP the fault shim is not built"
 fi
 
+# --- systemd: readiness and socket activation ------------------------------
+dc "$T/notify" notify 10 > notify.out 2>&1 & np=$!
+i=0
+while ! grep -q listening notify.out 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+DENV="NOTIFY_SOCKET=$T/notify"
+start_daemon || exit 1
+DENV=
+wait $np
+check "sd_notify: the daemon tells systemd it is ready" grep -qx "READY=1" notify.out
+stop_daemon
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	rm -f "$SOCK"
+	systemd-socket-activate -l "$SOCK" "$AUDITLOGD" -d "$T/log" \
+	    2>>"$T/daemon.err" & dpid=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	expect 0 "socket activation: the daemon serves the socket systemd passes" dc "$SOCK" served 5
+	expect 3 "...and a direct writer is told that socket" al record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	check "...by its path" err_has "the log is written only by its owner while it runs: auditlogd (pid $dpid, socket $SOCK)"
+	stop_daemon
+	check "...which it leaves in place for systemd" [ -S "$SOCK" ]
+	rm -f "$SOCK"
+else
+	ok "socket activation # SKIP systemd-socket-activate is not installed"
+fi
+
 # --- SIGKILL under load ---------------------------------------------------
 trials=10
 t=1
