@@ -785,8 +785,13 @@ drained(struct server *s)
 		return 0;
 	if (now_ms() >= s->drain_until)
 		return 1;
+	/*
+	 * Output to write, or a whole line read and not yet taken (a last
+	 * one needs no LF); half a line does not hold the exit up.
+	 */
 	for (c = s->live; c != NULL; c = c->next)
-		if (c->nout > c->outoff || c->nin > c->inoff)
+		if (c->nout > c->outoff || (c->nin > c->inoff && (c->eof ||
+		    memchr(c->in + c->inoff, '\n', c->nin - c->inoff) != NULL)))
 			return 0;
 	return 1;
 }

@@ -269,6 +269,10 @@ rm -rf "$T/rewritten"
 start_daemon --idle-timeout 2 || exit 1
 
 # --- SIGTERM drains -------------------------------------------------------
+stop_daemon
+start_daemon --idle-timeout 20 || exit 1
+dc "$SOCK" idle 20 half > half2.out 2>&1 & hp=$!
+sleep 0.3
 reset_err
 dc "$SOCK" pipeline 3000 replies.pipe > pipe.out 2>&1 & pp=$!
 i=0
@@ -276,9 +280,14 @@ while ! grep -q first pipe.out 2>/dev/null && [ $i -lt 100 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
+t0=$(date +%s)
 stop_daemon
+t1=$(date +%s)
 wait $pp
+kill "$hp" 2>/dev/null
+wait "$hp" 2>/dev/null
 check "SIGTERM: the daemon exits 0" [ "$dstatus" -eq 0 ]
+check "...at once: a client holding half a line does not hold it up ($((t1 - t0)) s)" [ $((t1 - t0)) -le 3 ]
 check "...saying it stopped" grep -q "auditlogd: stopped" "$T/daemon.err"
 check "...and removes its socket" [ ! -e "$SOCK" ]
 nrep=$(wc -l < replies.pipe)
