@@ -312,7 +312,8 @@ passed_sockets(int **fds, size_t *n)
 	}
 	for (i = 0; i < got; i++) {
 		(*fds)[i] = SD_LISTEN_FDS_START + i;
-		if (sd_is_socket_unix((*fds)[i], SOCK_STREAM, 1, NULL, 0) <= 0) {
+		if (sd_is_socket_unix((*fds)[i], SOCK_STREAM, 1, NULL,
+		    0) <= 0) {
 			dmsg("descriptor %d from systemd is not a listening "
 			    "Unix stream socket", (*fds)[i]);
 			return -1;

@@ -11,7 +11,7 @@
 #define D_MAX_CONNS	4096		/* default --max-connections */
 #define D_IDLE_SECS	30		/* default --idle-timeout */
 #define D_MAX_INFLIGHT	256		/* a connection's unanswered requests */
-#define D_OUT_PAUSE	(64 * 1024)	/* stop reading a client this far behind */
+#define D_OUT_PAUSE	(64 * 1024)	/* stop reading one this far behind */
 #define D_OUT_MAX	(4 * 1024 * 1024) /* then disconnect it past this */
 #define D_BATCH_MAX	4096		/* requests in one commit */
 #define D_SEAL_SECS	60		/* default --checkpoint-every */
@@ -33,7 +33,7 @@ const char *seal_actor(void);
 int	seal(al_log *, const struct seal_opts *);
 
 struct serve_opts {
-	al_log		*log;		/* opened for writing; the committer's */
+	al_log		*log;		/* the owner's handle; the committer's */
 	int		*listen;	/* listening sockets, non-blocking */
 	size_t		 nlisten;
 	size_t		 max_conns;

@@ -1,4 +1,4 @@
-/* auditlogd_seal.c - auditlogd's automatic checkpoints: signed, recorded, published */
+/* auditlogd_seal.c - automatic checkpoints: signed, recorded, published */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -48,7 +48,7 @@
 #define ACCEPTS		64		/* a round's accepts, for fairness */
 #define TAG_SIG		1
 #define TAG_DONE	2
-#define TAG_LISTEN	16		/* + index; a conn's tag is its address */
+#define TAG_LISTEN	16		/* + index; a conn's is its address */
 #define READER_CHECK_MS	30000		/* mdb_reader_check, this often */
 
 struct conn {
@@ -97,7 +97,7 @@ struct server {
 	size_t			 nconns;
 	struct conn		*touched;
 	struct conn		*dead;		/* freed by reap, only */
-	int			 stalled;	/* a full batch stopped a reader */
+	int			 stalled;	/* a full batch stopped one */
 	int			 draining, failed, listening;
 	uint64_t		 drain_until, full_said, emfile_said;
 	struct arena		 scratch;	/* a line's parse */
@@ -113,7 +113,7 @@ struct server {
 	int			 stop;
 
 	/* The committer's, till it is joined. */
-	int			 grown;		/* recorded since the last seal */
+	int			 grown;		/* recorded since a seal */
 	uint64_t		 sealed_ms;
 };
 
