@@ -33,7 +33,7 @@ const char *seal_actor(void);
 int	seal(al_log *, const struct seal_opts *);
 
 struct serve_opts {
-	al_log		*log;		/* the owner's handle; the committer's */
+	al_log		*log;		/* the owner's; the committer uses it */
 	int		*listen;	/* listening sockets, non-blocking */
 	size_t		 nlisten;
 	size_t		 max_conns;
