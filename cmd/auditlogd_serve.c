@@ -419,15 +419,24 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
     int too_long)
 {
 	struct batch		*b = &s->b[s->fill];
-	struct slot		*sl = &b->slot[b->n++];
+	struct slot		*sl;
 	struct al_access	 a;
 	char			 why[WHY_LEN];
+	size_t			 i;
 
+	c->lineno++;
+	c->active_ms = now_ms();
+	/* A blank line is no request, as in --batch: no reply, a number. */
+	for (i = 0; !too_long && i < len; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+			break;
+	if (!too_long && i == len)
+		return;
+	sl = &b->slot[b->n++];
 	sl->c = c;
-	sl->lineno = ++c->lineno;
+	sl->lineno = c->lineno;
 	sl->error = NULL;
 	c->inflight++;
-	c->active_ms = now_ms();
 	if (too_long) {
 		sl->error = s->toolong;
 		return;

@@ -151,7 +151,7 @@ expect 3 "a daemon of another log on the same socket is refused" "$AUDITLOGD" -d
 check "...saying so" err_has "auditlogd: $SOCK: another daemon serves this socket"
 expect 0 "the first one still serves" dc "$SOCK" served 5
 
-printf '%s\n' "$line" 'garbage' "$sell" "$line" > req
+printf '%s\n' "$line" 'garbage' '' "$sell" ' 	' "$line" > req
 # A copy of the log as it is now, for record --batch to answer the same.
 cp -R "$T/log" "$T/log2"
 expect 0 "a client sends record --batch's lines" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < req"
@@ -159,7 +159,7 @@ cp "$T/out" replies.daemon
 cp "$T/err" client.err
 "$AUDITLOG" -d "$T/log2" record --batch < req > replies.direct 2>/dev/null
 check "the replies are record --batch's, byte for byte" cmp -s replies.daemon replies.direct
-check "...one a line, in order, errors in their place" [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' replies.daemon | tr '\n' ' ')" = "1 2 3 4 " ]
+check "...one a request, in order, errors in their place, blank lines none" [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' replies.daemon | tr '\n' ' ')" = "1 2 4 6 " ]
 cpid=$(sed -n 's/^pid //p' client.err)
 al log --json > logged.json
 check "the entry's pid is the client's, from the kernel" \
