@@ -3,6 +3,8 @@
 #define CMD_H
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "auditlog.h"
@@ -17,10 +19,79 @@
 void	 put_term(FILE *, const char *, size_t, int flags);
 void	 put_json(FILE *, const char *, size_t);
 
-/* An entry as a table row or a JSON object (entry_out.c). */
-void	 row_header(void);
-void	 row(const struct al_entry *);
-void	 json_entry(FILE *, const struct al_entry *);
+/* Entries as log prints them (fmt.c, fmt_table.c, fmt_ocsf.c,
+ * fmt_syslog.c): a table, JSON, CSV, OCSF, syslog. */
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_OCSF, FMT_SYSLOG };
+
+/* The format named, or -1. */
+int	 fmt_by_name(const char *);
+
+/*
+ * Text escaped by al_fput_term, in a buffer of this file's that the next
+ * call reuses; NULL when out of memory.  fmt_free lets it go.
+ */
+const char *fmt_term(const char *, size_t, int flags, size_t *len);
+void	 fmt_free(void);
+/* The columns a terminal gives text that fmt_term escaped. */
+size_t	 fmt_columns(const char *, size_t);
+
+/* A sentence of what e says, raw, for the caller to escape. */
+#define FMT_MESSAGE	4096
+void	 fmt_message(char *, size_t, const struct al_entry *);
+
+/* The table: columns as wide as their widest value (fmt_table.c). */
+#define TABLE_COLS	9	/* before the last, which is not padded */
+struct table {
+	int	 utc;		/* times in UTC, not the local zone */
+	size_t	 w[TABLE_COLS];
+};
+void	 table_init(struct table *, int utc);
+/* Widen the columns to hold e's values. */
+void	 table_measure(struct table *, const struct al_entry *);
+void	 table_header(FILE *, const struct table *);
+/* A row; a value wider than its column widens it from then on. */
+void	 table_row(FILE *, struct table *, const struct al_entry *);
+
+/* One OCSF Datastore Activity event a line (fmt_ocsf.c, docs/SIEM.md). */
+void	 ocsf_entry(FILE *, const struct al_entry *);
+
+/* One RFC 5424 line (fmt_syslog.c); sd_id NULL: SYSLOG_SD_ID. */
+#define SYSLOG_SD_ID	"auditlog@32473"
+int	 syslog_sd_id_ok(const char *);
+void	 syslog_entry(FILE *, const struct al_entry *, const char *sd_id);
+
+/*
+ * Times as people write them and read them (when.c).  when_now: now, in
+ * nanoseconds since the epoch; 0 when the clock is unreadable.
+ */
+uint64_t when_now(void);
+/*
+ * A time as auditlog(1) TIME FORMATS has it, in the local zone of TZ where
+ * it names no offset; relative ones count from now.  A date alone with
+ * end_of_day is the midnight at its end.  0, or -1 when s is none.
+ */
+int	 when_parse(const char *s, int end_of_day, uint64_t now,
+	    uint64_t *ns);
+/* RFC 3339 to the second, in the local zone (utc 0) or UTC; 0 or -1. */
+int	 when_format(uint64_t ns, int utc, char *buf, size_t len);
+
+/* log's listing: in batches, paged, followed (log_view.c). */
+struct view {
+	struct al_filter	 f;
+	enum fmt		 fmt;
+	int			 utc;		/* the table's times in UTC */
+	int			 reverse;	/* newest first */
+	int			 follow;	/* then wait for more */
+	int			 pager;		/* page on a terminal */
+	int			 limit;		/* the newest n alone */
+	unsigned long long	 n;
+	const char		*sd_id;		/* syslog's SD-ID */
+	uint64_t		 after;		/* --after-seq; -f reports it
+						   when nothing is printed */
+};
+
+/* List what v selects in the log at dir; the exit status. */
+int	view_run(const char *dir, struct view *v);
 
 /* Messages on stderr, "auditlog: verb: ...", and exit statuses (msg.c). */
 extern const char *progverb;
@@ -111,7 +182,8 @@ int	 expect_flag(const char *usage, const char *arg, uint64_t *seq,
 /* Filter flags (filter.c): getopt_long values for the long options. */
 enum {
 	FILTER_CUSTOMER = 1000, FILTER_ACTOR, FILTER_PURPOSE, FILTER_DECISION,
-	FILTER_SINCE, FILTER_UNTIL, FILTER_FROM, FILTER_TO
+	FILTER_SINCE, FILTER_UNTIL, FILTER_FROM, FILTER_TO,
+	FILTER_REF, FILTER_SERVICE, FILTER_ACTION, FILTER_DATA
 };
 #define FILTER_OPTIONS \
 	{ "customer",	required_argument,	NULL, FILTER_CUSTOMER }, \
@@ -123,6 +195,12 @@ enum {
 #define FILTER_SEQ_OPTIONS \
 	{ "from-seq",	required_argument,	NULL, FILTER_FROM }, \
 	{ "to-seq",	required_argument,	NULL, FILTER_TO }
+/* log's alone: a bundle's manifest cannot carry them (al_export). */
+#define FILTER_LOG_OPTIONS \
+	{ "ref",	required_argument,	NULL, FILTER_REF }, \
+	{ "service",	required_argument,	NULL, FILTER_SERVICE }, \
+	{ "action",	required_argument,	NULL, FILTER_ACTION }, \
+	{ "data",	required_argument,	NULL, FILTER_DATA }
 int	 filter_flag(int ch, const char *arg, struct al_filter *,
 	    const char *usage);
 int	 filter_check(const struct al_filter *, const char *usage);

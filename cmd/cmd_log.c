@@ -1,4 +1,4 @@
-/* cmd_log.c - auditlog log: list entries, oldest first */
+/* cmd_log.c - auditlog log: list entries, oldest first, in a format of five */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,102 +10,135 @@
 static const char usage[] =
     "usage: auditlog [-d DIR] log [--customer ID] [--actor WHO] "
     "[--purpose P]\n"
-    "           [--decision allow|deny] [--since TIME] [--until TIME] "
-    "[-n N] [--json]\n";
+    "           [--decision allow|deny] [--ref REF] [--service NAME] "
+    "[--action A]\n"
+    "           [--data CATEGORY] [--since TIME] [--until TIME] "
+    "[--from-seq N]\n"
+    "           [--to-seq N] [-n N] [-r] [-f [--after-seq N]] [--utc] "
+    "[--no-pager]\n"
+    "           [--format table|json|csv|ocsf|syslog] [--json] "
+    "[--sd-id NAME@PEN]\n";
+
+enum {
+	OPT_JSON = 1100, OPT_FORMAT, OPT_UTC, OPT_AFTER, OPT_NO_PAGER,
+	OPT_SD_ID
+};
 
 static const struct option longopts[] = {
 	FILTER_OPTIONS,
-	{ "json",	no_argument,		NULL, 'j' },
+	FILTER_SEQ_OPTIONS,
+	FILTER_LOG_OPTIONS,
+	{ "json",	no_argument,		NULL, OPT_JSON },
+	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "utc",	no_argument,		NULL, OPT_UTC },
+	{ "reverse",	no_argument,		NULL, 'r' },
+	{ "follow",	no_argument,		NULL, 'f' },
+	{ "after-seq",	required_argument,	NULL, OPT_AFTER },
+	{ "no-pager",	no_argument,		NULL, OPT_NO_PAGER },
+	{ "sd-id",	required_argument,	NULL, OPT_SD_ID },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
-/*
- * With -n N: the newest N matches, still oldest first.  A pass backwards
- * finds the first of them; the listing then starts there.
- */
 static int
-newest(al_log *l, struct al_filter *f, unsigned long long n)
+count(const char *arg, int zero_ok, unsigned long long *n)
 {
-	struct al_entry	 e;
-	al_iter		*it;
-	unsigned long long got = 0;
-	int		 rc;
+	char	*end;
 
-	if ((rc = al_iter_open_reverse(l, f, &it)) != 0)
-		return rc;
-	while (got < n && (rc = al_iter_next(it, &e)) == 1) {
-		if (got++ == 0)
-			f->to_seq = e.seq;
-		f->from_seq = e.seq;
-	}
-	al_iter_close(it);
-	if (rc < 0)
-		return rc;
-	if (got == 0)
-		f->from_seq = UINT64_MAX;	/* nothing matches */
-	return 0;
+	errno = 0;
+	*n = strtoull(arg, &end, 10);
+	return errno || *end || end == arg || arg[0] == '-' ||
+	    (*n == 0 && !zero_ok) ? -1 : 0;
 }
 
 int
 cmd_log(int argc, char **argv, const char *dir)
 {
-	struct al_filter	 f;
-	struct al_entry		 e;
-	al_iter			*it = NULL;
-	al_log			*l = NULL;
-	unsigned long long	 n = 0;
-	char			*end;
-	struct opts		 op = OPTS(argc, argv, ":n:", longopts, usage);
-	int			 ch, rc, json = 0, status, limit = 0;
+	struct view		 v;
+	struct opts		 op = OPTS(argc, argv, ":n:rf", longopts,
+				    usage);
+	unsigned long long	 after = 0;
+	int			 ch, fmt, json = 0, have_format = 0;
+	int			 have_after = 0;
 
-	memset(&f, 0, sizeof(f));
+	memset(&v, 0, sizeof(v));
+	v.pager = 1;
 	while ((ch = opt_next(&op)) > 0) {
 		switch (ch) {
 		case FILTER_CUSTOMER: case FILTER_ACTOR: case FILTER_PURPOSE:
 		case FILTER_DECISION: case FILTER_SINCE: case FILTER_UNTIL:
-			if (filter_flag(ch, optarg, &f, usage) != EX_OK)
+		case FILTER_FROM: case FILTER_TO: case FILTER_REF:
+		case FILTER_SERVICE: case FILTER_ACTION: case FILTER_DATA:
+			if (filter_flag(ch, optarg, &v.f, usage) != EX_OK)
 				return EX_USAGE;
 			break;
 		case 'n':
-			errno = 0;
-			n = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || n == 0 ||
-			    optarg[0] == '-')
+			if (count(optarg, 0, &v.n) != 0)
 				return usage_error(usage, "-n takes a "
 				    "positive number");
-			limit = 1;
+			v.limit = 1;
 			break;
-		case 'j':
+		case 'r':
+			v.reverse = 1;
+			break;
+		case 'f':
+			v.follow = 1;
+			break;
+		case OPT_AFTER:
+			if (count(optarg, 1, &after) != 0 ||
+			    after == UINT64_MAX)
+				return usage_arg(usage, "--after-seq takes a "
+				    "seq, not", optarg);
+			have_after = 1;
+			break;
+		case OPT_JSON:
 			json = 1;
+			break;
+		case OPT_FORMAT:
+			if ((fmt = fmt_by_name(optarg)) < 0)
+				return usage_arg(usage, "--format takes table, "
+				    "json, csv, ocsf or syslog, not", optarg);
+			v.fmt = (enum fmt)fmt;
+			have_format = 1;
+			break;
+		case OPT_UTC:
+			v.utc = 1;
+			break;
+		case OPT_NO_PAGER:
+			v.pager = 0;
+			break;
+		case OPT_SD_ID:
+			if (!syslog_sd_id_ok(optarg))
+				return usage_arg(usage, "--sd-id takes "
+				    "NAME@NUMBER (RFC 5424 7.2.2), not",
+				    optarg);
+			v.sd_id = optarg;
 			break;
 		}
 	}
 	if (ch == OPT_STOP)
 		return op.status;
-	if (filter_check(&f, usage) != EX_OK)
-		return EX_USAGE;
-
-	if ((rc = log_open(dir, AL_RDONLY, &l)) != 0 ||
-	    (limit && (rc = newest(l, &f, n)) != 0) ||
-	    (rc = al_iter_open(l, &f, &it)) != 0)
-		goto fail;
-	if (!json)
-		row_header();
-	while ((rc = al_iter_next(it, &e)) == 1) {
-		if (json)
-			json_entry(stdout, &e);
-		else
-			row(&e);
+	if (json && have_format && v.fmt != FMT_JSON)
+		return usage_error(usage, "--json is --format json");
+	if (json)
+		v.fmt = FMT_JSON;
+	if (v.sd_id != NULL && v.fmt != FMT_SYSLOG)
+		return usage_error(usage, "--sd-id is for --format syslog");
+	if (v.follow && (v.reverse || v.f.until_ns || v.f.to_seq))
+		return usage_error(usage, "-f follows the log forward: not "
+		    "with -r, --until or --to-seq");
+	if (have_after) {
+		v.after = after;
+		if (v.f.from_seq <= after)
+			v.f.from_seq = after + 1;
 	}
-	if (rc < 0)
-		goto fail;
-	status = finish(EX_OK);
-	goto done;
-fail:
-	status = lib_fail(rc, l, EX_UNAVAIL);
-done:
-	al_iter_close(it);
-	al_close(l);
-	return status;
+	/* -f alone starts with the newest ten, as tail -f does. */
+	if (v.follow && !v.limit && !have_after && !v.f.since_ns &&
+	    !v.f.from_seq) {
+		v.limit = 1;
+		v.n = 10;
+	}
+	if (filter_check(&v.f, usage) != EX_OK)
+		return EX_USAGE;
+	return view_run(dir, &v);
 }

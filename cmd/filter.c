@@ -47,14 +47,26 @@ filter_flag(int ch, const char *arg, struct al_filter *f, const char *usage)
 			    "deny, not", arg);
 		break;
 	case FILTER_SINCE:
-		if (al_parse_time(arg, 0, &f->since_ns) != 0)
-			return usage_arg(usage, "--since: not an RFC 3339 time "
-			    "or a date:", arg);
+		if (when_parse(arg, 0, when_now(), &f->since_ns) != 0)
+			return usage_arg(usage, "--since: not a time "
+			    "(auditlog(1), TIME FORMATS):", arg);
 		break;
 	case FILTER_UNTIL:
-		if (al_parse_time(arg, 1, &f->until_ns) != 0)
-			return usage_arg(usage, "--until: not an RFC 3339 time "
-			    "or a date:", arg);
+		if (when_parse(arg, 1, when_now(), &f->until_ns) != 0)
+			return usage_arg(usage, "--until: not a time "
+			    "(auditlog(1), TIME FORMATS):", arg);
+		break;
+	case FILTER_REF:
+		f->ref = arg;
+		break;
+	case FILTER_SERVICE:
+		f->service = arg;
+		break;
+	case FILTER_ACTION:
+		f->action = arg;
+		break;
+	case FILTER_DATA:
+		f->data = arg;
 		break;
 	case FILTER_FROM:
 		return number(usage, "--from-seq takes a seq, not", arg,

@@ -10,10 +10,20 @@
 #define TIMES \
     "\n" \
     "A TIME is RFC 3339 (2026-11-29T10:00:00Z, with an optional fraction\n" \
-    "and a Z or +hh:mm/-hh:mm offset) or a date (2026-11-29: midnight UTC;\n" \
-    "for --until, the midnight at its end, so the day is included).\n" \
-    "--since is inclusive, --until exclusive.  The formats are listed in\n" \
-    "auditlog(1), Times.\n"
+    "and a Z or +hh:mm/-hh:mm offset); a date or a time with no offset, in\n" \
+    "the local zone of TZ (2026-11-29, its midnight, or for --until the\n" \
+    "midnight at its end; 2026-11-29 10:00, 2026-11-29T10:00:30); now,\n" \
+    "today, yesterday or tomorrow (a midnight); or a span from now: -1h,\n" \
+    "+30min, -2d, \"1 hour ago\", \"3 days ago\" (s, min, h, d, w).\n" \
+    "--since is inclusive, --until exclusive.  The formats are in\n" \
+    "auditlog(1), TIME FORMATS.\n"
+
+#define LOG_FILTERS \
+    "  --ref REF           accesses under this reference only (default:\n" \
+    "                      all)\n" \
+    "  --service NAME      entries by this service only (default: all)\n" \
+    "  --action A          accesses with this action only (default: all)\n" \
+    "  --data CATEGORY     accesses to this category only (default: all)\n"
 
 #define FILTERS \
     "  --customer ID       entries of this customer only (default: all)\n" \
@@ -97,11 +107,27 @@ static const struct {
 	    "  --name KEYNAME      the key's name in signatures (default: the\n"
 	    "                      last component of NAME)\n" HELP },
 	{ "log",
-	    "List entries, oldest first, as a table.\n"
-	    "\noptions:\n" FILTERS
+	    "List entries, oldest first, as a table or in a format for a SIEM.\n"
+	    "\noptions:\n" FILTERS LOG_FILTERS SEQS
 	    "  -n N                the newest N matches only (default: all)\n"
-	    "  --json              one JSON object a line (JSON Lines) instead\n"
-	    "                      of the table\n" HELP TIMES },
+	    "  -r, --reverse       newest first (default: oldest first)\n"
+	    "  -f, --follow        then each entry as it is committed, until\n"
+	    "                      SIGINT or SIGTERM, and the last seq printed\n"
+	    "                      on stderr (default: the newest 10 first,\n"
+	    "                      without -n, --after-seq, --since, --from-seq)\n"
+	    "  --after-seq N       entries after seq N, where -f stopped\n"
+	    "                      (default: none)\n"
+	    "  --utc               the table's times in UTC (default: the local\n"
+	    "                      zone of TZ)\n"
+	    "  --no-pager          never page (default: on a terminal, $PAGER,\n"
+	    "                      else less -FRX)\n"
+	    "  --format FORMAT     table, json, csv, ocsf or syslog (default:\n"
+	    "                      table)\n"
+	    "  --json              --format json: one JSON object a line (JSON\n"
+	    "                      Lines)\n"
+	    "  --sd-id NAME@PEN    the SD-ID of --format syslog (default:\n"
+	    "                      auditlog@32473, RFC 5612's example number)\n"
+	    HELP TIMES },
 	{ "policy",
 	    "Show the active policy, check a policy file, or make one active.\n"
 	    "\noptions of policy set:\n"

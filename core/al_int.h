@@ -215,6 +215,7 @@ struct al_iter {
 	int		 reverse, by_customer, started;
 	struct al_filter f;
 	char		*customer, *actor, *purpose;
+	char		*ref, *action, *data, *service;
 	uint8_t		*store;
 	size_t		 cap;
 	/*

@@ -201,6 +201,11 @@ exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 	int		 rc;
 
 	memset(x, 0, sizeof(*x));
+	/* A bundle's manifest and its checker know none of these filters:
+	   a bundle made with one would claim to hold what it does not. */
+	if (o->f.ref || o->f.action || o->f.data || o->f.service)
+		return al_seterr(l, AL_EINVAL, "the ref, action, data and "
+		    "service filters are not carried in a bundle");
 	x->f = x->shown = o->f;
 	x->unfiltered = !o->f.customer && !o->f.actor && !o->f.purpose &&
 	    !o->f.decision && !o->f.since_ns && !o->f.until_ns &&

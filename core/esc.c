@@ -1,4 +1,4 @@
-/* esc.c - untrusted text made safe: for a terminal, for JSON; entry JSON */
+/* esc.c - untrusted text made safe for a terminal, JSON; entry JSON, CSV */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +7,7 @@
 #include <bsd/vis.h>
 
 #include "al_int.h"
+#include "bundle.h"
 
 /* C1 controls, and the marks that reorder text (Trojan Source). */
 static int
@@ -225,4 +226,23 @@ al_fput_entry_json(FILE *fp, const struct al_entry *e)
 	struct buf	b = { 0 };
 
 	return flush(fp, &b, entry_json(&b, e));
+}
+
+/* CSV: the rows of a bundle's entries.csv, made where the bundle's are. */
+int
+al_fput_csv_head(FILE *fp)
+{
+	const char	*h;
+	size_t		 n;
+
+	h = csv_header(&n);
+	return fwrite(h, 1, n, fp) == n ? 0 : AL_EIO;
+}
+
+int
+al_fput_entry_csv(FILE *fp, const struct al_entry *e)
+{
+	struct buf	b = { 0 };
+
+	return flush(fp, &b, csv_row(&b, e));
 }

@@ -43,6 +43,18 @@ seq_at(al_iter *it, uint64_t t, uint64_t *out)
 	return 0;
 }
 
+/* *copy = a copy of *s, which then points at it; NULL stays NULL. */
+static int
+keep_copy(char **copy, const char **s)
+{
+	if (*s == NULL)
+		return 0;
+	if ((*copy = strdup(*s)) == NULL)
+		return -1;
+	*s = *copy;
+	return 0;
+}
+
 static int
 iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 {
@@ -56,10 +68,14 @@ iter_new(al_log *l, const struct al_filter *f, int reverse, al_iter **out)
 	it->reverse = reverse;
 	if (f != NULL)
 		it->f = *f;
-	if ((it->f.customer && (it->customer = strdup(it->f.customer)) ==
-	    NULL) || (it->f.actor && (it->actor = strdup(it->f.actor)) ==
-	    NULL) || (it->f.purpose && (it->purpose =
-	    strdup(it->f.purpose)) == NULL)) {
+	/* The filter's strings are the caller's: keep copies. */
+	if (keep_copy(&it->customer, &it->f.customer) != 0 ||
+	    keep_copy(&it->actor, &it->f.actor) != 0 ||
+	    keep_copy(&it->purpose, &it->f.purpose) != 0 ||
+	    keep_copy(&it->ref, &it->f.ref) != 0 ||
+	    keep_copy(&it->action, &it->f.action) != 0 ||
+	    keep_copy(&it->data, &it->f.data) != 0 ||
+	    keep_copy(&it->service, &it->f.service) != 0) {
 		rc = al_seterr(l, AL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -136,6 +152,10 @@ al_iter_close(al_iter *it)
 	free(it->customer);
 	free(it->actor);
 	free(it->purpose);
+	free(it->ref);
+	free(it->action);
+	free(it->data);
+	free(it->service);
 	free(it->store);
 	buf_free(&it->chunk);
 	free(it);

@@ -411,7 +411,11 @@ al_parse_time(const char *s, int end_of_day, uint64_t *ns)
 	t = days * 86400 + h * 3600 + mi * 60 + sec - off;
 	if (t < 0)
 		return AL_EINVAL;
-	*ns = (uint64_t)t * 1000000000ULL + frac;
+	/* Past the year 2554 nanoseconds overflow 64 bits: the end of time. */
+	if ((uint64_t)t > (UINT64_MAX - frac) / 1000000000ULL)
+		*ns = UINT64_MAX;
+	else
+		*ns = (uint64_t)t * 1000000000ULL + frac;
 	return 0;
 }
 

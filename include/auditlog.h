@@ -118,6 +118,14 @@ struct al_filter {
 	uint64_t	 since_ns;	/* time >= since_ns */
 	uint64_t	 until_ns;	/* time < until_ns, when not 0 */
 	uint64_t	 from_seq, to_seq;
+	/* Access entries only; an entry of another kind never matches one.
+	   Not carried in an export bundle: al_export and al_report refuse
+	   them (AL_EINVAL). */
+	const char	*ref;
+	const char	*action;
+	const char	*data;
+	/* Every kind of entry has a service: this one filters all kinds. */
+	const char	*service;
 };
 
 /* Clock, for tests: returns nanoseconds since the epoch. */
@@ -348,6 +356,12 @@ int		 al_verify(al_log *, const struct al_verify_opts *,
 int		 al_fput_term(FILE *, const char *, size_t, int flags);
 int		 al_fput_json(FILE *, const char *, size_t);
 int		 al_fput_entry_json(FILE *, const struct al_entry *);
+/*
+ * CSV as in an export bundle's entries.csv (docs/FORMAT.md, section 13):
+ * the header line, and an entry's row, with its guard against formulas.
+ */
+int		 al_fput_csv_head(FILE *);
+int		 al_fput_entry_csv(FILE *, const struct al_entry *);
 
 /*
  * Export: a bundle of the entries that match o->f (docs/FORMAT.md, section

@@ -41,7 +41,7 @@ check "help record says what --data defaults to" grep -q \
     "default: customer-data" help-record
 for c in log export report; do
 	check "help $c gives the time formats" sh -c \
-	    "grep -q 'RFC 3339' help-$c && grep -q 'auditlog(1), Times' help-$c"
+	    "grep -q 'RFC 3339' help-$c && grep -q 'auditlog(1), TIME FORMATS' help-$c"
 done
 check "...each option with its default: export --level" grep -q \
     "  --level N           gzip level, 1 to 9 (default: 6)" help-export

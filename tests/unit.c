@@ -241,6 +241,10 @@ test_time(void)
 		{ "26-11-29", 0, 0, 0 },
 		{ "2026-11-29x", 0, 0, 0 },
 		{ "", 0, 0, 0 },
+		/* past 64 bits of nanoseconds (2554): the end of time */
+		{ "2999-01-01T00:00:00Z", 0, 1, UINT64_MAX },
+		{ "2554-07-21T23:34:34Z", 0, 1, UINT64_MAX },
+		{ "2554-07-21T23:34:33Z", 0, 1, 18446744073000000000ULL },
 	};
 	char		buf[40];
 	uint64_t	ns;
@@ -753,6 +757,60 @@ test_library(const char *tmp)
 		al_iter_close(it);
 		check(rc == 0 && good && n == 1000, "1000 globex entries by "
 		    "the index (%d)", n);
+	}
+
+	/* The ref, action, data and service filters; an iterator keeps
+	 * copies of the filter's strings, so the caller's may go. */
+	{
+		struct al_filter	 f;
+		struct al_export_opts	 xo;
+		struct al_export_result	 xr;
+		char			 want[16];
+		FILE			*null;
+		int			 n = 0, good = 1;
+
+		memset(&f, 0, sizeof(f));
+		snprintf(want, sizeof(want), "sell");
+		f.customer = "globex";
+		f.action = want;
+		f.data = "customer-data";
+		if ((rc = al_iter_open(l, &f, &it)) == 0) {
+			memset(want, 'x', sizeof(want) - 1);
+			while ((rc = al_iter_next(it, &e)) == 1) {
+				n++;
+				if (strcmp(e.action.p, "sell") != 0)
+					good = 0;
+			}
+		}
+		al_iter_close(it);
+		check(rc == 0 && good && n == 100, "--action sell with "
+		    "--customer globex: 100 entries (%d)", n);
+		memset(&f, 0, sizeof(f));
+		f.ref = "SUP-1";
+		n = 0;
+		if ((rc = al_iter_open(l, &f, &it)) == 0)
+			while ((rc = al_iter_next(it, &e)) == 1)
+				n++;
+		al_iter_close(it);
+		check(rc == 0 && n == 0, "a ref no entry has: none (%d)", n);
+		memset(&f, 0, sizeof(f));
+		f.service = "nosuch";
+		n = 0;
+		if ((rc = al_iter_open_reverse(l, &f, &it)) == 0)
+			while ((rc = al_iter_next(it, &e)) == 1)
+				n++;
+		al_iter_close(it);
+		check(rc == 0 && n == 0, "a service no entry has: none, "
+		    "the policy entry neither (%d)", n);
+		memset(&xo, 0, sizeof(xo));
+		xo.f.data = "contact";
+		null = fopen("/dev/null", "w");
+		rc = null ? al_report(l, &xo, null, 0, &xr) : AL_EIO;
+		check(rc == AL_EINVAL && strstr(al_errmsg(l), "not carried in "
+		    "a bundle"), "report refuses a filter a bundle cannot "
+		    "carry: %s", al_errmsg(l));
+		if (null != NULL)
+			fclose(null);
 	}
 
 	/* A batch: one transaction, every access decided and chained. */
