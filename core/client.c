@@ -179,6 +179,7 @@ static int
 take_reply(const char *line, size_t len, uint64_t lineno,
     struct al_decision *d, char *why, size_t whylen)
 {
+	struct al_decision	 r;
 	json_t		*o;
 	json_error_t	 jerr;
 	const char	*dec, *s;
@@ -203,13 +204,13 @@ take_reply(const char *line, size_t len, uint64_t lineno,
 	    (seq = json_integer_value(json_object_get(o, "seq"))) <= 0 ||
 	    (dec = member(o, "decision")) == NULL)
 		goto done;
-	memset(d, 0, sizeof(*d));
-	d->seq = (uint64_t)seq;
+	memset(&r, 0, sizeof(r));
+	r.seq = (uint64_t)seq;
 	if (strcmp(dec, "allow") == 0 && json_object_size(o) == 4 &&
 	    (s = member(o, "rule")) != NULL) {
-		d->allow = 1;
-		d->code = AL_ALLOWED;
-		copy_text(d->rule, sizeof(d->rule), s);
+		r.allow = 1;
+		r.code = AL_ALLOWED;
+		copy_text(r.rule, sizeof(r.rule), s);
 		rc = 0;
 	} else if (strcmp(dec, "deny") == 0 && json_object_size(o) == 5 &&
 	    (s = member(o, "code")) != NULL) {
@@ -218,10 +219,12 @@ take_reply(const char *line, size_t len, uint64_t lineno,
 				break;
 		if (code == AL_NCODES || (s = member(o, "reason")) == NULL)
 			goto done;
-		d->code = (enum al_code)code;
-		copy_text(d->detail, sizeof(d->detail), s);
+		r.code = (enum al_code)code;
+		copy_text(r.detail, sizeof(r.detail), s);
 		rc = 0;
 	}
+	if (rc == 0)
+		*d = r;
 done:
 	json_decref(o);
 	return rc;

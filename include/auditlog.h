@@ -215,7 +215,8 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * al_record and al_record_batch send the accesses to the daemon, which
  * decides and records each (the entry's pid and uid are those the kernel
  * gives the daemon for this process); its reply fills struct al_decision
- * as a local log would.  The accesses are checked here first, as on a
+ * as a local log would, but for a denial's rule, which the protocol's
+ * reply does not carry (""; the detail names it).  The accesses are checked here first, as on a
  * log, so an invalid one is refused (AL_EINVAL) before anything is sent.
  * al_set_timeout is then the deadline for each reply (default 10000 ms):
  * when none comes in time the call fails with AL_EIO.  That is no promise
