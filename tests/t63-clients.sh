@@ -188,6 +188,23 @@ run sh -c "AUDITLOG_SOCKET='$SOCK' '$AUDITLOG' record --batch < in"
 check "\$AUDITLOG_SOCKET: record --batch too" \
     sh -c "[ $rc -eq 0 ] && grep -q '\"decision\":\"allow\"' '$T/out'"
 
+# contrib/example.c: a socket is al_connect's, a folder al_open's.
+top=$(cd "$here/.." && pwd)
+if cc -std=c11 -Wall -Wextra -Werror -I"$top/include" -o example \
+    "$top/contrib/example.c" -L"$AUDITLOG_BUILD" -lauditlog \
+    -Wl,-rpath,"$AUDITLOG_BUILD" 2>cc.err; then
+	expect 0 "contrib/example.c records through the socket" ./example \
+	    "$SOCK" svc:a c-6 service-provision read
+	check "...printing the seq" grep -Eqx '[0-9]+' "$T/out"
+	expect 1 "...and is refused a denied access" ./example "$SOCK" alice \
+	    c-6 marketing read
+	expect 0 "...and records in a folder's log directly" ./example \
+	    "$T/twin" svc:a c-6 service-provision read
+else
+	not_ok "contrib/example.c builds against the library"
+	sed 's/^/#   /' cc.err
+fi
+
 # Reading commands read the files, -s or not.
 expect 0 "check, with -s and -d, decides from the log's files" \
     "$AUDITLOG" -s "$SOCK" -d "$T/log" check --actor svc:a --customer c-1 \
