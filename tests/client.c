@@ -79,6 +79,12 @@ served(const char *sock, const char *dir, const char *twin)
 	struct al_entry		 e;
 	al_log			*l = NULL, *tw = NULL, *r = NULL;
 	al_iter			*it = NULL;
+	al_prep			*prep = NULL;
+	FILE			*tf;
+	struct al_export_opts	 eo;
+	struct al_export_result	 er;
+	static struct al_proof	 proof;
+	char			 origin[AL_ORIGIN_MAX];
 	uint64_t		 seq, first, size, got = 0;
 	uint8_t			 hash[AL_HASH_LEN];
 	char			*note = NULL;
@@ -152,6 +158,24 @@ served(const char *sock, const char *dir, const char *twin)
 	    "al_checkpoint refuses");
 	check(refuses(l, al_tree_head(l, &size, hash)),
 	    "al_tree_head refuses");
+	memset(&eo, 0, sizeof(eo));
+	eo.scratch = "/tmp";
+	if ((tf = tmpfile()) == NULL)
+		err(1, "tmpfile");
+	check(refuses(l, al_export(l, &eo, fileno(tf), &er)) &&
+	    refuses(l, al_report(l, &eo, tf, 0, &er)) && fflush(tf) == 0 &&
+	    ftell(tf) == 0 && lseek(fileno(tf), 0, SEEK_END) == 0,
+	    "al_export and al_report refuse, writing nothing");
+	fclose(tf);
+	check(refuses(l, al_prep_new(l, &prep)) && prep == NULL,
+	    "al_prep_new refuses");
+	check(refuses(l, al_log_origin(l, origin, sizeof(origin))),
+	    "al_log_origin refuses");
+	check(refuses(l, al_prove_inclusion(l, 1, 1, &proof)),
+	    "al_prove_inclusion refuses");
+	check(al_reader_check(l, NULL) == AL_EINVAL &&
+	    al_set_owner(l, "x") == AL_EINVAL, "al_reader_check and "
+	    "al_set_owner refuse");
 	check(al_validate(l, &invalid) == AL_EINVAL, "al_validate checks, as "
 	    "it needs no log");
 
