@@ -1,4 +1,4 @@
-/* batch_sock.c - auditlog -s SOCKET record --batch: the lines through auditlogd */
+/* batch_sock.c - record --batch through auditlogd: the same lines, results */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
