@@ -190,7 +190,12 @@ check "\$AUDITLOG_SOCKET: record --batch too" \
 
 # contrib/example.c: a socket is al_connect's, a folder al_open's.
 top=$(cd "$here/.." && pwd)
-if cc -std=c11 -Wall -Wextra -Werror -I"$top/include" -o example \
+# A library built with sanitizers (make SAN=1) wants them in the program.
+san=
+nm -D "$AUDITLOG_BUILD/libauditlog.so" 2>/dev/null | grep -q __asan_init &&
+    san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086 # $san: none, or one flag
+if cc -std=c11 -Wall -Wextra -Werror $san -I"$top/include" -o example \
     "$top/contrib/example.c" -L"$AUDITLOG_BUILD" -lauditlog \
     -Wl,-rpath,"$AUDITLOG_BUILD" 2>cc.err; then
 	expect 0 "contrib/example.c records through the socket" ./example \
