@@ -148,7 +148,7 @@ dpid=
 end=$(date +%s)
 
 why1=
-[ "$v1" = MISS ] && why1=" — the ratio is about the accesses one commit holds (16 at most, $(awk -v a="$ls_rate" -v p="$ls_p50" 'BEGIN { printf "%.1f", a * p / 2e6 }') on average here): it needs the callers back with their next access within a commit's time, which 16 processes on a busy 2-core machine are not"
+[ "$v1" = MISS ] && why1=" — the ratio is about the accesses one commit holds (16 at most): it needs the callers back with their next access within a commit's time, which 16 processes on a busy 2-core machine are not"
 why2=
 [ "$v2" = MISS ] && why2=" — a process start (about 1 ms of CPU) an access shares the 2 cores with the daemon: the cores, not the commits, bound both sides"
 why3=

@@ -259,6 +259,15 @@ exchange(al_log *l, const struct al_access *a, size_t n,
 			return al_seterr(l, AL_ENOMEM, "out of memory");
 		}
 	c->used = 1;
+	/* The socket's buffer takes a request or many at once: no poll. */
+	r = send(c->fd, c->req.p, c->req.n, MSG_NOSIGNAL);
+	if (r == -1 && errno != EAGAIN && errno != EINTR) {
+		rc = al_seterr(l, AL_EIO, "%s: cannot send to auditlogd: %s",
+		    c->path, strerror(errno));
+		goto fail;
+	}
+	if (r > 0)
+		c->reqoff = (size_t)r;
 	while (got < n) {
 		p.fd = c->fd;
 		p.events = POLLIN | (c->reqoff < c->req.n ? POLLOUT : 0);
