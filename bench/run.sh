@@ -410,3 +410,6 @@ if [ -n "$RESULTS" ]; then
 	fi
 	say "table saved in $RESULTS"
 fi
+
+# Issue 13's rows, recording through auditlogd: a table of their own.
+sh "$HERE/clients.sh" "$B"

@@ -121,6 +121,13 @@ void	 progress_end(void);
 /* al_open, with --timeout and the library's warnings said (main.c). */
 extern unsigned opt_timeout_ms;
 int	 log_open(const char *dir, int flags, al_log **);
+/*
+ * auditlogd's socket, when the writing commands go through it (-s,
+ * $AUDITLOG_SOCKET, or the default socket when no log is named), else
+ * NULL (main.c); sock_open is al_connect with --timeout (opt.c).
+ */
+extern const char *opt_socket;
+int	 sock_open(const char *socket, al_log **);
 
 /* Files read whole (files.c); failures are said, and statuses returned. */
 enum file_kind {
@@ -205,9 +212,11 @@ int	 filter_flag(int ch, const char *arg, struct al_filter *,
 	    const char *usage);
 int	 filter_check(const struct al_filter *, const char *usage);
 
-/* record --batch (cmd_batch.c). */
+/* record --batch (cmd_batch.c); through auditlogd (batch_sock.c). */
 int	 record_batch(const char *dir, const char *service, size_t max,
 	    int ms);
+int	 record_batch_sock(const char *socket, const char *service,
+	    size_t max);
 
 /* The commands, in main.c's table: cmd_<verb>.c each. */
 int	 cmd_check(int, char **, const char *);		/* cmd_record.c */

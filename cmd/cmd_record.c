@@ -140,10 +140,18 @@ decide(int argc, char **argv, const char *dir, int write)
 		    a.resource || a.ref || a.reason)
 			return usage_error(usage, "--batch reads the accesses "
 			    "from standard input: only --service may be given");
+		if (opt_socket != NULL)
+			return record_batch_sock(opt_socket, a.service,
+			    bsize);
 		return record_batch(dir, a.service, bsize, bms);
 	}
 
-	if ((rc = log_open(dir, write ? 0 : AL_RDONLY, &l)) != 0) {
+	/* check decides from the log's files: auditlogd serves records. */
+	if (write && opt_socket != NULL)
+		rc = sock_open(opt_socket, &l);
+	else
+		rc = log_open(dir, write ? 0 : AL_RDONLY, &l);
+	if (rc != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
@@ -180,7 +188,8 @@ decide(int argc, char **argv, const char *dir, int write)
 		put_term(stdout, d.detail, strlen(d.detail), 0);
 		putchar('\n');
 	}
-	if (d.code == AL_UNKNOWN_PURPOSE)
+	/* Through the daemon the policy is not ours to read. */
+	if (d.code == AL_UNKNOWN_PURPOSE && opt_socket == NULL)
 		purpose_hint(l, a.purpose);
 	status = finish(d.allow ? EX_OK : EX_NO);
 done:

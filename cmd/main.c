@@ -1,4 +1,6 @@
 /* main.c - auditlog: the command table and main() */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 #include "cmd.h"
 
 #define DEFAULT_DIR	"/var/lib/auditlog"
+#define DEFAULT_SOCKET	"/run/auditlog/auditlog.sock"
 
 static int	help_command(int, char **, const char *);
 
@@ -34,11 +37,22 @@ static const struct command {
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static const char usage_text[] =
-    "usage: auditlog [-d DIR] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "usage: auditlog [-d DIR] [-s SOCKET] [--timeout SECONDS] COMMAND "
+    "[ARGS]\n"
     "       auditlog --help | --version | help [COMMAND] | COMMAND --help\n";
 
 /* --timeout: how long a write waits for another writer (al_set_timeout). */
 unsigned	 opt_timeout_ms = 10000;
+const char	*opt_socket = NULL;
+
+/* The default socket, when auditlogd made it: a socket, not a file. */
+static int
+default_socket(void)
+{
+	struct stat	st;
+
+	return stat(DEFAULT_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
 
 static int
 timeout_arg(const char *arg)
@@ -66,7 +80,9 @@ usage(FILE *fp, int status)
 		fprintf(fp, "  %-14s %s\n", commands[i].name,
 		    commands[i].summary);
 	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
-	    DEFAULT_DIR ".\nSee auditlog(1).\n", fp);
+	    DEFAULT_DIR ".\nrecord goes through auditlogd with -s SOCKET, "
+	    "or $AUDITLOG_SOCKET, or,\nwhen no log is named, "
+	    DEFAULT_SOCKET " if it exists.\nSee auditlog(1).\n", fp);
 	return fp == stdout ? finish(status) : status;
 }
 
@@ -115,7 +131,7 @@ help_command(int argc, char **argv, const char *dir)
 int
 main(int argc, char *argv[])
 {
-	const char	*dir = NULL, *env;
+	const char	*dir = NULL, *sock = NULL, *env;
 	int		 i;
 	size_t		 c;
 
@@ -147,6 +163,14 @@ main(int argc, char *argv[])
 			dir = argv[i];
 		} else if (strncmp(argv[i], "-d", 2) == 0)
 			dir = argv[i] + 2;
+		else if (strcmp(argv[i], "-s") == 0) {
+			if (++i == argc) {
+				msg("-s needs a socket");
+				return usage(stderr, EX_USAGE);
+			}
+			sock = argv[i];
+		} else if (strncmp(argv[i], "-s", 2) == 0)
+			sock = argv[i] + 2;
 		else {
 			usage_arg(NULL, "unknown option", argv[i]);
 			return usage(stderr, EX_USAGE);
@@ -156,8 +180,23 @@ main(int argc, char *argv[])
 		msg("no command given");
 		return usage(stderr, EX_USAGE);
 	}
+	/*
+	 * Where records go: -s, else $AUDITLOG_SOCKET unless -d names a
+	 * log, else the log named, else the default socket if auditlogd
+	 * made it.  The other commands read (or write) the log's files.
+	 */
+	if (sock == NULL && dir == NULL &&
+	    (env = getenv("AUDITLOG_SOCKET")) != NULL && *env)
+		sock = env;
+	if (sock != NULL && *sock == '\0') {
+		msg("the socket is empty");
+		return EX_USAGE;
+	}
 	if (dir == NULL && (env = getenv("AUDITLOG_DB")) != NULL && *env)
 		dir = env;
+	if (sock == NULL && dir == NULL && default_socket())
+		sock = DEFAULT_SOCKET;
+	opt_socket = sock;
 	if (dir == NULL)
 		dir = DEFAULT_DIR;
 	if (*dir == '\0') {

@@ -112,3 +112,15 @@ log_open(const char *dir, int flags, al_log **out)
 	}
 	return rc;
 }
+
+/* al_connect for the commands: --timeout is the deadline of a reply. */
+int
+sock_open(const char *path, al_log **out)
+{
+	int	rc;
+
+	rc = al_connect(path, out);
+	if (*out != NULL)
+		al_set_timeout(*out, opt_timeout_ms);
+	return rc;
+}

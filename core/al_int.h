@@ -41,6 +41,8 @@ struct polcache {
 	struct al_entry	 entry;
 };
 
+struct client;
+
 struct al_log {
 	MDB_env		*env;
 	MDB_dbi		 entries, customer, policies, meta, tree;
@@ -69,6 +71,7 @@ struct al_log {
 	char		 lockpath[PATH_MAX];
 	char		 warn[AL_ERRLEN];	/* al_warning() */
 	char		 err[AL_ERRLEN];
+	struct client	*cl;		/* al_connect's: a socket, no env */
 };
 
 int	al_seterr(al_log *, int rc, const char *fmt, ...)
@@ -253,6 +256,16 @@ struct al_iter {
 	size_t		 tn, tpos;
 	uint8_t		 tkb[8];
 };
+
+/*
+ * A handle on auditlogd's socket (client.c): client_record records n
+ * accesses, already checked, through the daemon; client_refuse is the
+ * answer of everything else that would touch the log's files.
+ */
+int	client_record(al_log *, const struct al_access *, size_t n,
+	    struct al_decision *);
+int	client_refuse(al_log *);
+void	client_free(struct client *);
 
 int	filter_match(const struct al_filter *, const struct al_entry *);
 

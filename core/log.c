@@ -181,6 +181,8 @@ al_record_batch(al_log *l, const struct al_access *a, size_t n,
 			}
 			return rc;
 		}
+	if (l->cl != NULL)
+		return client_record(l, a, n, d);
 	return store_write_txn(l, decide_in, &r);
 }
 

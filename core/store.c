@@ -56,6 +56,7 @@ al_close(al_log *l)
 {
 	if (l == NULL)
 		return;
+	client_free(l->cl);
 	if (l->env != NULL)
 		mdb_env_close(l->env);
 	if (l->wfd != -1)
@@ -570,6 +571,8 @@ log_read_txn(al_log *l, MDB_txn **txn)
 {
 	int	rc, tries, dead, checked = 0;
 
+	if (l->cl != NULL)
+		return client_refuse(l);
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
 		if (rc == MDB_READERS_FULL && !checked) {
@@ -647,6 +650,10 @@ store_write_txn(al_log *l, int (*fn)(al_log *, MDB_txn *, void *), void *arg)
 	MDB_txn		*txn;
 	int		 rc, tries;
 
+	if (l->cl != NULL) {
+		rc = client_refuse(l);
+		goto out;
+	}
 	if (l->wfd == -1) {
 		rc = al_seterr(l, AL_EINVAL, "the log is not open for writing");
 		goto out;

@@ -236,6 +236,35 @@ struct al_verify_summary {
  * starts a thread.
  */
 int		 al_open(const char *dir, int flags, al_log **out);
+/*
+ * al_connect makes a handle on auditlogd's socket (auditlogd(8),
+ * docs/PROTOCOL.md) instead of the log's files, and connects to it; as
+ * with al_open, *out is set even when it fails (AL_EIO: nobody answers on
+ * that socket), and the caller always calls al_close().  On such a handle
+ * al_record and al_record_batch send the accesses to the daemon, which
+ * decides and records each (the entry's pid and uid are those the kernel
+ * gives the daemon for this process); its reply fills struct al_decision
+ * as a local log would, but for a denial's rule, which the protocol's
+ * reply does not carry ("": the detail names it).  The accesses are
+ * checked here first, as on a log, so an invalid one is refused
+ * (AL_EINVAL, "access N: ..." in a batch) before anything is sent;
+ * al_validate works too.  al_set_timeout is then the deadline for each
+ * reply (default 10000 ms): when none comes in time the call fails with
+ * AL_EIO.  That is no promise that nothing was recorded: the entry may be
+ * durable without its reply having arrived, and the log then shows an
+ * attempt whose caller refused itself; a caller MUST NOT perform an access
+ * it has no reply for.  al_record_batch on a socket is not one
+ * transaction: the daemon may commit the accesses in several, and when it
+ * fails once they were sent (AL_EIO, or AL_EINVAL when the daemon refused
+ * one: "access N: ..."), d[i].seq is non-zero for each access that was
+ * acknowledged, 0 for the others.  A connection the daemon closed (its
+ * idle timeout, a restart) is made anew by the next call.  Every function
+ * that reads or changes the log's files (al_check, al_iter_open,
+ * al_verify, al_policy_set, al_checkpoint, al_export, ...) returns
+ * AL_EINVAL on such a handle: a socket handle records; read the log's
+ * files.  One thread at a time, as any handle.
+ */
+int		 al_connect(const char *socket, al_log **out);
 void		 al_close(al_log *);
 const char	*al_errmsg(const al_log *);
 const char	*al_strerror(int rc);

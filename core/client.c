@@ -1,0 +1,404 @@
+/* client.c - a handle on auditlogd's socket: accesses recorded by the daemon */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "store.h"
+
+/*
+ * The protocol is docs/PROTOCOL.md: one JSON object a line in, one reply
+ * line out, in order.  A request is written with esc_json, the library's
+ * one JSON string writer.  A reply is read with jansson, which the library
+ * links already: its strings may hold any escape JSON allows, and a small
+ * parser of our own would be one more place to get \u escapes wrong.  What
+ * jansson gives back is then held to the three forms of section 5 exactly
+ * (no member missing, none unknown, the line number the one expected): a
+ * reply that is not one of them acknowledges nothing.
+ *
+ * The socket is non-blocking and every wait is a poll(2) bounded by the
+ * handle's timeout, restarted by each reply: no reply within it and the
+ * call fails (AL_EIO), with the connection closed, since what it would
+ * say next can no longer be matched to a request.  The next call
+ * connects again.
+ */
+
+#define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
+#define REFUSE		"a handle on auditlogd's socket only records: " \
+			"read the log's files (al_open with AL_RDONLY)"
+
+struct client {
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int		 fd;
+	int		 used;		/* a request went out on fd */
+	uint64_t	 lineno;	/* lines sent on fd */
+	struct buf	 req;		/* requests to write */
+	size_t		 reqoff;	/* ...written up to here */
+	struct buf	 in;		/* reply bytes read, not yet taken */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+hang_up(struct client *c)
+{
+	if (c->fd != -1)
+		(void)close(c->fd);
+	c->fd = -1;
+	c->used = 0;
+	c->lineno = 0;
+	c->req.n = c->reqoff = 0;
+	c->in.n = 0;
+}
+
+/* Connect, within the deadline: a full backlog says EAGAIN; try again. */
+static int
+dial(al_log *l, uint64_t deadline)
+{
+	struct client		*c = l->cl;
+	struct sockaddr_un	 sa;
+	int			 fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, c->path, strlen(c->path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return al_seterr(l, AL_EIO, "socket: %s", strerror(errno));
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		if ((errno == EAGAIN || errno == EINTR) &&
+		    now_ms() < deadline) {
+			(void)poll(NULL, 0, 1);
+			continue;
+		}
+		(void)close(fd);
+		return al_seterr(l, AL_EIO, "%s: cannot reach auditlogd: %s; "
+		    "nothing was recorded", c->path, errno == EAGAIN ?
+		    "it accepts no connection in time" : strerror(errno));
+	}
+	c->fd = fd;
+	return 0;
+}
+
+/*
+ * A connection the daemon closed while it was idle (its --idle-timeout)
+ * reads as the end of the file, at once: make a new one before sending.
+ * Anything else it would say before a request is a breach too.
+ */
+static int
+ready(al_log *l, uint64_t deadline)
+{
+	struct client	*c = l->cl;
+	struct pollfd	 p;
+
+	if (c->fd != -1 && c->used) {
+		p.fd = c->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, 0) != 0)
+			hang_up(c);
+	}
+	return c->fd == -1 ? dial(l, deadline) : 0;
+}
+
+static int
+add_field(struct buf *b, int *first, const char *name, const char *v)
+{
+	int	rc;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if ((rc = buf_printf(b, "%s\"%s\":", *first ? "{" : ",", name)) != 0)
+		return rc;
+	*first = 0;
+	return esc_json(b, v, strlen(v));
+}
+
+/* One request line (section 4) onto c->req. */
+static int
+add_request(struct client *c, const struct al_access *a)
+{
+	struct buf	*b = &c->req;
+	int		 first = 1, rc;
+
+	if ((rc = add_field(b, &first, "actor", a->actor)) != 0 ||
+	    (rc = add_field(b, &first, "customer", a->customer)) != 0 ||
+	    (rc = add_field(b, &first, "purpose", a->purpose)) != 0 ||
+	    (rc = add_field(b, &first, "action", a->action)) != 0 ||
+	    (rc = add_field(b, &first, "data", a->data)) != 0 ||
+	    (rc = add_field(b, &first, "resource", a->resource)) != 0 ||
+	    (rc = add_field(b, &first, "ref", a->ref)) != 0 ||
+	    (rc = add_field(b, &first, "reason", a->reason)) != 0 ||
+	    (rc = add_field(b, &first, "service", a->service)) != 0)
+		return rc;
+	return buf_add(b, "}\n", 2);
+}
+
+/* A string member's value, or NULL. */
+static const char *
+member(json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+static void
+copy_text(char *dst, size_t size, const char *src)
+{
+	size_t	n = strlen(src);
+
+	if (n >= size) {
+		n = size - 1;
+		/* Not in the middle of a character. */
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * One reply line into *d, or the daemon's error: 0, a positive 1 for an
+ * error reply (its text in why), or -1 when the line is no reply of the
+ * protocol's to request lineno.
+ */
+static int
+take_reply(const char *line, size_t len, uint64_t lineno,
+    struct al_decision *d, char *why, size_t whylen)
+{
+	struct al_decision	 r;
+	json_t		*o;
+	json_error_t	 jerr;
+	const char	*dec, *s;
+	json_int_t	 seq;
+	int		 code, rc = -1;
+
+	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL)
+		return -1;
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o,
+	    "line")) || json_integer_value(json_object_get(o, "line")) !=
+	    (json_int_t)lineno)
+		goto done;
+	if ((s = member(o, "error")) != NULL) {
+		if (json_object_size(o) == 2) {
+			copy_text(why, whylen, s);
+			rc = 1;
+		}
+		goto done;
+	}
+	if (!json_is_integer(json_object_get(o, "seq")) ||
+	    (seq = json_integer_value(json_object_get(o, "seq"))) <= 0 ||
+	    (dec = member(o, "decision")) == NULL)
+		goto done;
+	memset(&r, 0, sizeof(r));
+	r.seq = (uint64_t)seq;
+	if (strcmp(dec, "allow") == 0 && json_object_size(o) == 4 &&
+	    (s = member(o, "rule")) != NULL) {
+		r.allow = 1;
+		r.code = AL_ALLOWED;
+		copy_text(r.rule, sizeof(r.rule), s);
+		rc = 0;
+	} else if (strcmp(dec, "deny") == 0 && json_object_size(o) == 5 &&
+	    (s = member(o, "code")) != NULL) {
+		for (code = 1; code < AL_NCODES; code++)
+			if (strcmp(s, al_code_name(code)) == 0)
+				break;
+		if (code == AL_NCODES || (s = member(o, "reason")) == NULL)
+			goto done;
+		r.code = (enum al_code)code;
+		copy_text(r.detail, sizeof(r.detail), s);
+		rc = 0;
+	}
+	if (rc == 0)
+		*d = r;
+done:
+	json_decref(o);
+	return rc;
+}
+
+/*
+ * Send n requests and read their replies, writing while reading (the
+ * daemon takes at most 256 of a connection's at a time).  0 with every
+ * d[i] filled, or an error: what was acknowledged has d[i].seq set.
+ */
+static int
+exchange(al_log *l, const struct al_access *a, size_t n,
+    struct al_decision *d)
+{
+	struct client	*c = l->cl;
+	struct pollfd	 p;
+	uint64_t	 deadline, now, first;
+	char		 why[AL_ERRLEN], *nl;
+	size_t		 i, got = 0, bad = 0, off;
+	ssize_t		 r;
+	int		 rc, erc = 0, pr;
+
+	for (i = 0; i < n; i++)
+		d[i].seq = 0;
+	deadline = now_ms() + l->timeout_ms;
+	if ((rc = ready(l, deadline)) != 0)
+		return rc;
+	first = c->lineno + 1;
+	for (i = 0; i < n; i++)
+		if ((rc = add_request(c, &a[i])) != 0) {
+			hang_up(c);
+			return al_seterr(l, AL_ENOMEM, "out of memory");
+		}
+	c->used = 1;
+	/* The socket's buffer takes a request or many at once: no poll. */
+	r = send(c->fd, c->req.p, c->req.n, MSG_NOSIGNAL);
+	if (r == -1 && errno != EAGAIN && errno != EINTR) {
+		rc = al_seterr(l, AL_EIO, "%s: cannot send to auditlogd: %s",
+		    c->path, strerror(errno));
+		goto fail;
+	}
+	if (r > 0)
+		c->reqoff = (size_t)r;
+	while (got < n) {
+		p.fd = c->fd;
+		p.events = POLLIN | (c->reqoff < c->req.n ? POLLOUT : 0);
+		p.revents = 0;
+		now = now_ms();
+		pr = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
+		if (pr == -1 && errno == EINTR)
+			continue;
+		if (pr == -1) {
+			rc = al_seterr(l, AL_EIO, "poll: %s", strerror(errno));
+			goto fail;
+		}
+		if (pr == 0) {
+			rc = al_seterr(l, AL_EIO, "%s: no reply from auditlogd "
+			    "within %u ms", c->path, l->timeout_ms);
+			goto fail;
+		}
+		if ((p.revents & POLLOUT) && c->reqoff < c->req.n) {
+			r = send(c->fd, c->req.p + c->reqoff,
+			    c->req.n - c->reqoff, MSG_NOSIGNAL);
+			if (r == -1 && errno != EAGAIN && errno != EINTR) {
+				rc = al_seterr(l, AL_EIO, "%s: cannot send to "
+				    "auditlogd: %s", c->path, strerror(errno));
+				goto fail;
+			}
+			if (r > 0)
+				c->reqoff += (size_t)r;
+		}
+		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if ((rc = buf_reserve(&c->in, 4096)) != 0) {
+			rc = al_seterr(l, AL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		r = read(c->fd, c->in.p + c->in.n, c->in.cap - c->in.n);
+		if (r == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0) {
+			rc = al_seterr(l, AL_EIO, "%s: auditlogd %s", c->path,
+			    r == 0 ? "closed the connection without a reply" :
+			    strerror(errno));
+			goto fail;
+		}
+		c->in.n += (size_t)r;
+		off = 0;
+		while (got < n && (nl = memchr(c->in.p + off, '\n',
+		    c->in.n - off)) != NULL) {
+			pr = take_reply((char *)c->in.p + off,
+			    (size_t)(nl - (char *)c->in.p) - off, first + got,
+			    &d[got], why, sizeof(why));
+			if (pr < 0) {
+				rc = al_seterr(l, AL_EIO, "%s: a reply that is "
+				    "not auditlogd's protocol (docs/PROTOCOL.md)",
+				    c->path);
+				goto fail;
+			}
+			if (pr > 0 && erc == 0) {
+				/* The first error is the one said. */
+				bad = got;
+				erc = strncmp(why, "not recorded", 12) == 0 ?
+				    AL_EIO : AL_EINVAL;
+				if (n > 1)
+					(void)al_seterr(l, erc, "access %zu: "
+					    "%s", bad + 1, why);
+				else
+					(void)al_seterr(l, erc, "%s", why);
+			}
+			off = (size_t)(nl - (char *)c->in.p) + 1;
+			got++;
+			deadline = now_ms() + l->timeout_ms;
+		}
+		memmove(c->in.p, c->in.p + off, c->in.n - off);
+		c->in.n -= off;
+		if (c->in.n > REPLY_MAX || (got == n && c->in.n > 0)) {
+			rc = al_seterr(l, AL_EIO, "%s: a reply that is not "
+			    "auditlogd's protocol (docs/PROTOCOL.md)", c->path);
+			goto fail;
+		}
+	}
+	c->lineno += n;
+	c->req.n = c->reqoff = 0;
+	return erc;
+fail:
+	hang_up(c);
+	return rc;
+}
+
+int
+client_record(al_log *l, const struct al_access *a, size_t n,
+    struct al_decision *d)
+{
+	return n == 0 ? 0 : exchange(l, a, n, d);
+}
+
+int
+client_refuse(al_log *l)
+{
+	return al_seterr(l, AL_EINVAL, "%s: " REFUSE, l->cl->path);
+}
+
+void
+client_free(struct client *c)
+{
+	if (c == NULL)
+		return;
+	hang_up(c);
+	buf_free(&c->req);
+	buf_free(&c->in);
+	free(c);
+}
+
+int
+al_connect(const char *path, al_log **out)
+{
+	al_log	*l;
+	int	 rc;
+
+	if ((*out = l = store_handle_new()) == NULL)
+		return AL_ENOMEM;
+	if ((l->cl = calloc(1, sizeof(*l->cl))) == NULL)
+		return al_seterr(l, AL_ENOMEM, "out of memory");
+	l->cl->fd = -1;
+	if (path == NULL || *path == '\0')
+		return al_seterr(l, AL_EINVAL, "no socket named");
+	if (strlen(path) >= sizeof(l->cl->path)) {
+		memcpy(l->cl->path, path, sizeof(l->cl->path) - 1);
+		return al_seterr(l, AL_EINVAL, "%.*s...: a socket's path is "
+		    "at most %zu bytes", 40, path, sizeof(l->cl->path) - 1);
+	}
+	memcpy(l->cl->path, path, strlen(path) + 1);
+	if ((rc = dial(l, now_ms() + l->timeout_ms)) != 0)
+		return rc;
+	return 0;
+}

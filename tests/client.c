@@ -1,0 +1,355 @@
+/* client.c - al_connect against a running auditlogd, and against fakes of it */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auditlog.h"
+#include "tap.h"
+
+/*
+ * client SOCKET LOG TWIN: tests/t63-clients.sh runs auditlogd on LOG at
+ * SOCKET (with --idle-timeout 1), and made TWIN, a log with the same
+ * policy, for the same accesses recorded directly.
+ * client stopped SOCKET: auditlogd there is stopped (SIGSTOP).
+ * client fake DIR: fakes of the daemon on sockets in DIR.
+ */
+
+static const struct al_access allowed = {
+	"svc:billing", "c-1042", "service-provision", "read", "billing",
+	"inv/7", NULL, NULL, "billing"
+};
+static const struct al_access denied = {
+	"carol", "c-1042", "marketing", "read", NULL, NULL, NULL,
+	"a \"quoted\" reason, caf\xc3\xa9", "crm"
+};
+static const struct al_access invalid = {
+	"", "c-1", "service-provision", "read", NULL, NULL, NULL, NULL, NULL
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The same decision, seq aside: a, through the daemon, b from a log.  A
+ * denial's rule is not in the protocol's reply (docs/PROTOCOL.md, 5): ""
+ * through the daemon.
+ */
+static int
+same(const struct al_decision *a, const struct al_decision *b)
+{
+	if (a->allow == b->allow && a->code == b->code &&
+	    strcmp(a->rule, a->allow ? b->rule : "") == 0 &&
+	    strcmp(a->detail, b->detail) == 0)
+		return 1;
+	printf("# %d %d '%s' '%s'\n# %d %d '%s' '%s'\n", a->allow, a->code,
+	    a->rule, a->detail, b->allow, b->code, b->rule, b->detail);
+	return 0;
+}
+
+static int
+refuses(al_log *l, int rc)
+{
+	return rc == AL_EINVAL && strstr(al_errmsg(l),
+	    "a handle on auditlogd's socket only records: read the log's "
+	    "files") != NULL;
+}
+
+static void
+served(const char *sock, const char *dir, const char *twin)
+{
+	struct al_access	 many[600], batch[3], bad[3];
+	struct al_decision	 d, t, bd[600], bt[3];
+	struct al_verify_summary vs;
+	struct al_entry		 e;
+	al_log			*l = NULL, *tw = NULL, *r = NULL;
+	al_iter			*it = NULL;
+	al_prep			*prep = NULL;
+	FILE			*tf;
+	struct al_export_opts	 eo;
+	struct al_export_result	 er;
+	static struct al_proof	 proof;
+	char			 origin[AL_ORIGIN_MAX];
+	uint64_t		 seq, first, size, got = 0;
+	uint8_t			 hash[AL_HASH_LEN];
+	char			*note = NULL;
+	size_t			 i, len;
+	int			 rc, ok;
+
+	check(al_connect(sock, &l) == 0, "al_connect: connected");
+	check(al_open(twin, 0, &tw) == 0, "the twin log opens");
+
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.allow && d.seq > 0, "al_record through the "
+	    "daemon: allowed, seq %llu", (unsigned long long)d.seq);
+	check(al_record(tw, &allowed, &t) == 0 && same(&d, &t),
+	    "...the decision and rule a log gives (%s)", d.rule);
+	seq = first = d.seq;
+	rc = al_record(l, &denied, &d);
+	check(rc == 0 && !d.allow && d.code == AL_DENY_RULE &&
+	    d.seq == seq + 1, "a denied access: recorded, code deny-rule");
+	check(al_record(tw, &denied, &t) == 0 && same(&d, &t),
+	    "...the detail a log gives (%s)", d.detail);
+	rc = al_record(l, &invalid, &d);
+	check(rc == AL_EINVAL && strcmp(al_errmsg(l), "actor is empty") == 0,
+	    "an invalid access: AL_EINVAL, as a log says (%s)", al_errmsg(l));
+
+	batch[0] = allowed;
+	batch[1] = denied;
+	batch[2] = allowed;
+	rc = al_record_batch(l, batch, 3, bd);
+	/* Nothing of the invalid one was sent: the seqs go on. */
+	check(rc == 0 && bd[0].seq == seq + 2 && bd[1].seq == seq + 3 &&
+	    bd[2].seq == seq + 4, "al_record_batch: three, in order, after "
+	    "nothing sent for the invalid one");
+	check(al_record_batch(tw, batch, 3, bt) == 0 && same(&bd[0], &bt[0])
+	    && same(&bd[1], &bt[1]) && same(&bd[2], &bt[2]),
+	    "...the decisions a log gives");
+	bad[0] = allowed;
+	bad[1] = invalid;
+	bad[2] = allowed;
+	rc = al_record_batch(l, bad, 3, bd);
+	check(rc == AL_EINVAL && strcmp(al_errmsg(l),
+	    "access 2: actor is empty") == 0, "a batch with an invalid "
+	    "access: refused before sending (%s)", al_errmsg(l));
+	for (i = 0; i < 600; i++)
+		many[i] = allowed;
+	rc = al_record_batch(l, many, 600, bd);
+	for (ok = rc == 0, i = 0; i < 600; i++)
+		ok = ok && bd[i].allow && bd[i].seq == seq + 5 + i;
+	check(ok, "600 at once, pipelined past the daemon's 256 a "
+	    "connection: all acknowledged, in order");
+	seq += 604;
+
+	/* Its idle timeout closed the connection: the next call redials. */
+	sleep(2);
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.seq == seq + 1, "after the daemon closed the idle "
+	    "connection, al_record connects again (%s)", rc ? al_errmsg(l) :
+	    "ok");
+	seq++;
+
+	check(refuses(l, al_check(l, &allowed, &d)), "al_check refuses: %s",
+	    al_errmsg(l));
+	check(refuses(l, al_head(l, &size, hash)), "al_head refuses");
+	check(refuses(l, al_iter_open(l, NULL, &it)), "al_iter_open refuses");
+	al_iter_close(it);
+	it = NULL;
+	check(refuses(l, al_verify(l, NULL, &vs)), "al_verify refuses");
+	check(refuses(l, al_policy_get(l, &e)), "al_policy_get refuses");
+	check(refuses(l, al_policy_set(l, "x.policy", "purpose a \"b\"\n", 14,
+	    "root", NULL, &size)), "al_policy_set refuses");
+	check(refuses(l, al_checkpoint(l, NULL, NULL, &note, &len, NULL)),
+	    "al_checkpoint refuses");
+	check(refuses(l, al_tree_head(l, &size, hash)),
+	    "al_tree_head refuses");
+	memset(&eo, 0, sizeof(eo));
+	eo.scratch = "/tmp";
+	if ((tf = tmpfile()) == NULL)
+		err(1, "tmpfile");
+	check(refuses(l, al_export(l, &eo, fileno(tf), &er)) &&
+	    refuses(l, al_report(l, &eo, tf, 0, &er)) && fflush(tf) == 0 &&
+	    ftell(tf) == 0 && lseek(fileno(tf), 0, SEEK_END) == 0,
+	    "al_export and al_report refuse, writing nothing");
+	fclose(tf);
+	check(refuses(l, al_prep_new(l, &prep)) && prep == NULL,
+	    "al_prep_new refuses");
+	check(refuses(l, al_log_origin(l, origin, sizeof(origin))),
+	    "al_log_origin refuses");
+	check(refuses(l, al_prove_inclusion(l, 1, 1, &proof)),
+	    "al_prove_inclusion refuses");
+	check(al_reader_check(l, NULL) == AL_EINVAL &&
+	    al_set_owner(l, "x") == AL_EINVAL, "al_reader_check and "
+	    "al_set_owner refuse");
+	check(al_validate(l, &invalid) == AL_EINVAL, "al_validate checks, as "
+	    "it needs no log");
+
+	/* What the daemon recorded: our pid and uid, from the kernel. */
+	check(al_open(dir, AL_RDONLY, &r) == 0 &&
+	    al_iter_open(r, NULL, &it) == 0, "the daemon's log opens "
+	    "read-only");
+	ok = 1;
+	while (it != NULL && (rc = al_iter_next(it, &e)) == 1)
+		if (e.kind == AL_KIND_ACCESS && e.seq >= first) {
+			got++;
+			ok = ok && e.pid == (uint32_t)getpid() &&
+			    e.uid == (uint32_t)getuid();
+		}
+	check(ok && got == seq - first + 1, "every access in it (%llu) holds this "
+	    "process's pid and uid", (unsigned long long)got);
+	al_iter_close(it);
+	al_close(r);
+	free(note);
+	al_close(tw);
+	al_close(l);
+}
+
+static void
+stopped(const char *sock)
+{
+	struct al_decision	 d;
+	al_log			*l = NULL;
+	uint64_t		 t0, ms;
+	int			 rc;
+
+	/* The kernel takes the connection into the backlog all the same. */
+	check(al_connect(sock, &l) == 0, "a stopped daemon: connected");
+	al_set_timeout(l, 300);
+	t0 = now_ms();
+	rc = al_record(l, &allowed, &d);
+	ms = now_ms() - t0;
+	check(rc == AL_EIO && ms >= 290 && ms < 2000, "...no reply in 300 "
+	    "ms: AL_EIO after %llu ms", (unsigned long long)ms);
+	check(strstr(al_errmsg(l), "no reply from auditlogd within 300 ms") !=
+	    NULL, "...saying so: %s", al_errmsg(l));
+	al_close(l);
+}
+
+/* A fake daemon on path: takes one line, answers reply, closes. */
+static pid_t
+fake(const char *path, const char *reply)
+{
+	struct sockaddr_un	sa;
+	char			buf[4096];
+	pid_t			pid;
+	ssize_t			r;
+	int			fd, c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 4) == -1)
+		err(1, "%s", path);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			_exit(1);
+		while ((r = read(c, buf, sizeof(buf))) > 0 &&
+		    memchr(buf, '\n', (size_t)r) == NULL)
+			;
+		if (write(c, reply, strlen(reply)) < 0)
+			_exit(1);
+		(void)close(c);
+		_exit(0);
+	}
+	(void)close(fd);
+	return pid;
+}
+
+/* One access through a fake that answers reply: al_record's rc. */
+static int
+through_fake(const char *dir, const char *reply, struct al_decision *d,
+    char *msg, size_t len)
+{
+	char	 path[256];
+	al_log	*l = NULL;
+	pid_t	 pid;
+	int	 rc;
+
+	snprintf(path, sizeof(path), "%s/fake.sock", dir);
+	pid = fake(path, reply);
+	if ((rc = al_connect(path, &l)) == 0) {
+		al_set_timeout(l, 2000);
+		rc = al_record(l, &allowed, d);
+	}
+	snprintf(msg, len, "%s", al_errmsg(l));
+	al_close(l);
+	(void)waitpid(pid, NULL, 0);
+	return rc;
+}
+
+static void
+fakes(const char *dir)
+{
+	static const struct {
+		const char	*reply, *what;
+	} broken[] = {
+		{ "{\"line\":2,\"seq\":5,\"decision\":\"allow\",\"rule\":\"a:1\"}\n",
+		    "another line's reply" },
+		{ "{\"line\":1,\"seq\":5,\"decision\":\"allow\",\"rule\":\"a:1\","
+		    "\"uid\":0}\n", "an unknown member" },
+		{ "{\"line\":1,\"seq\":0,\"decision\":\"allow\",\"rule\":\"a:1\"}\n",
+		    "seq 0" },
+		{ "{\"line\":1,\"seq\":5,\"decision\":\"deny\",\"code\":\"nope\","
+		    "\"reason\":\"r\"}\n", "an unknown code" },
+		{ "{\"line\":1,\"seq\":5,\"decision\":\"maybe\",\"rule\":\"a:1\"}\n",
+		    "an unknown decision" },
+		{ "{\"line\":1,\"seq\":5,\"seq\":6,\"decision\":\"allow\","
+		    "\"rule\":\"a:1\"}\n", "a member twice" },
+		{ "{\"line\":1,\"seq\":5,\"decision\":\"allow\",\"rule\":\"a:1\"}",
+		    "a reply cut before its LF" },
+		{ "", "no reply at all" },
+	};
+	struct al_decision	d;
+	char			msg[4096];
+	size_t			i;
+	int			rc;
+
+	rc = through_fake(dir, "{\"line\":1,\"seq\":77,\"decision\":\"deny\","
+	    "\"code\":\"deny-rule\",\"reason\":\"caf\\u00e9 \\\"x\\\"\\n\"}\n",
+	    &d, msg, sizeof(msg));
+	check(rc == 0 && !d.allow && d.code == AL_DENY_RULE && d.seq == 77 &&
+	    strcmp(d.detail, "caf\xc3\xa9 \"x\"\n") == 0 && d.rule[0] == '\0',
+	    "a deny reply fills the decision, its JSON escapes undone");
+	rc = through_fake(dir, "{\"line\":1,\"error\":\"not recorded: disk "
+	    "full\"}\n", &d, msg, sizeof(msg));
+	check(rc == AL_EIO && strcmp(msg, "not recorded: disk full") == 0,
+	    "an error reply \"not recorded: ...\": AL_EIO, its text said");
+	rc = through_fake(dir, "{\"line\":1,\"error\":\"customer is empty\"}\n",
+	    &d, msg, sizeof(msg));
+	check(rc == AL_EINVAL && strcmp(msg, "customer is empty") == 0,
+	    "another error reply: AL_EINVAL");
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		rc = through_fake(dir, broken[i].reply, &d, msg, sizeof(msg));
+		check(rc == AL_EIO && d.seq == 0, "%s acknowledges nothing: "
+		    "AL_EIO (%s)", broken[i].what, msg);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct al_decision	 d;
+	al_log			*l = NULL;
+	int			 rc;
+
+	if (argc == 4)
+		served(argv[1], argv[2], argv[3]);
+	else if (argc == 3 && strcmp(argv[1], "stopped") == 0)
+		stopped(argv[2]);
+	else if (argc == 3 && strcmp(argv[1], "fake") == 0) {
+		fakes(argv[2]);
+		rc = al_connect("/nonexistent/auditlog.sock", &l);
+		check(rc == AL_EIO && strcmp(al_errmsg(l),
+		    "/nonexistent/auditlog.sock: cannot reach auditlogd: No "
+		    "such file or directory; nothing was recorded") == 0,
+		    "no daemon: AL_EIO naming the socket (%s)", al_errmsg(l));
+		check(al_record(l, &allowed, &d) == AL_EIO,
+		    "...and al_record on that handle tries again, and fails");
+		al_close(l);
+	} else {
+		fprintf(stderr, "usage: client SOCKET LOG TWIN | client "
+		    "stopped SOCKET | client fake DIR\n");
+		return 2;
+	}
+	return nfailed != 0;
+}

@@ -1,0 +1,306 @@
+#!/bin/sh
+# t63-clients.sh - auditlog -s SOCKET, $AUDITLOG_SOCKET and al_connect: the
+# same answers through auditlogd as from the log's files, and fail closed
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+. "$here/lib.sh"
+
+AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+CLIENT=$AUDITLOG_BUILD/tests/client
+unset AUDITLOG_SOCKET
+
+dpid=
+users=
+groups=
+cleanup() {
+	if [ -n "$dpid" ]; then
+		kill -CONT "$dpid" 2>/dev/null
+		kill -9 "$dpid" 2>/dev/null
+	fi
+	for u in $users; do userdel "$u" 2>/dev/null; done
+	for g in $groups; do groupdel "$g" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+SOCK=$T/run/d.sock
+mkdir -m 755 "$T/run"
+
+# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it
+# returns
+start_daemon() {
+	"$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
+	dpid=$!
+	_i=0
+	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
+			echo "# auditlogd did not start:"
+			sed 's/^/#   /' "$T/daemon.err"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+stop_daemon() {
+	kill -TERM "$dpid"
+	wait "$dpid"
+	dpid=
+}
+
+# tap PROGRAM...: a C program's TAP lines as this test's own
+tap() {
+	"$@" > tap.out 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		case $_l in
+		"ok "*) ok "${_l#ok * - }" ;;
+		"not ok "*) not_ok "${_l#not ok * - }" ;;
+		*) echo "$_l" ;;
+		esac
+	done < tap.out
+	[ $_rc -eq 0 ] || not_ok "$1 exited $_rc"
+}
+
+# Seqs aside: a bare seq (record's output), "seq N", "seq":N
+noseq() {
+	sed -e 's/^[0-9][0-9]*$/SEQ/' -e 's/(seq [0-9]*)/(seq SEQ)/' \
+	    -e 's/"seq":[0-9]*/"seq":SEQ/' "$1"
+}
+
+# same DESC ARGS...: auditlog -s $SOCK ARGS and auditlog -d twin ARGS give
+# the same stdout, stderr and status, seqs aside; stdin from ./in
+same() {
+	_d=$1
+	shift
+	"$AUDITLOG" -s "$SOCK" "$@" < in > s.out 2> s.err
+	_src=$?
+	"$AUDITLOG" -d "$T/twin" "$@" < in > d.out 2> d.err
+	_drc=$?
+	if [ $_src -eq $_drc ] && [ "$(noseq s.out)" = "$(noseq d.out)" ] &&
+	    [ "$(noseq s.err)" = "$(noseq d.err)" ]; then
+		ok "$_d (exit $_src)"
+	else
+		not_ok "$_d"
+		echo "#   through the daemon: exit $_src"
+		sed 's/^/#     /' s.out s.err | head -n 10
+		echo "#   direct: exit $_drc"
+		sed 's/^/#     /' d.out d.err | head -n 10
+	fi
+}
+
+al init >/dev/null || exit 1
+"$AUDITLOG" -d "$T/twin" init >/dev/null || exit 1
+
+# --- the library ---------------------------------------------------------
+start_daemon --idle-timeout 1 || exit 1
+tap "$CLIENT" "$SOCK" "$T/log" "$T/twin"
+tap "$CLIENT" fake "$T/run"
+
+# --- the tool: the same as on the log's files ------------------------------
+: > in
+same "record, allowed" record --actor svc:billing --customer c-1 \
+    --purpose service-provision --action read --data billing
+check "...prints the seq alone" grep -Eqx '[0-9]+' s.out
+same "record, denied by a rule" record --actor carol --customer c-1 \
+    --purpose marketing --action read
+check "...the reason on stderr" grep -q "^auditlog: record: deny deny-rule (seq [0-9]*): forbidden by the deny rule at default.policy:" s.err
+same "record, a purpose that needs a ref" record --actor bob --customer c-1 \
+    --purpose support-ticket --action read
+same "record, a malformed ref" record --actor bob --customer c-1 \
+    --purpose support-ticket --action read --ref nope
+same "record, an action no rule allows" record --actor svc:a --customer c-1 \
+    --purpose service-provision --action export
+same "record, an empty field" record --actor "" --customer c-1 \
+    --purpose service-provision --action read
+same "record, a customer with a glob character" record --actor a \
+    --customer 'c-*' --purpose service-provision --action read
+same "record, a field missing" record --customer c-1 \
+    --purpose service-provision --action read
+AUDITLOG_SERVICE=env-svc
+export AUDITLOG_SERVICE
+same "record, \$AUDITLOG_SERVICE" record --actor svc:a --customer c-2 \
+    --purpose service-provision --action write
+unset AUDITLOG_SERVICE
+run al log --json --customer c-2
+check "...the service recorded is the claimed one" out_has '"service":"env-svc"'
+
+# A purpose the policy lacks: the hint needs the policy, which the
+# client does not read; the rest is the same.
+"$AUDITLOG" -s "$SOCK" record --actor a --customer c-1 --purpose suport-ticket \
+    --action read > s.out 2> s.err
+src=$?
+"$AUDITLOG" -d "$T/twin" record --actor a --customer c-1 --purpose suport-ticket \
+    --action read > d.out 2> d.err
+check "an unknown purpose: exit 1 both ways, the same first line" \
+    [ $src -eq 1 ] && [ $? -eq 0 ] &&
+    [ "$(noseq s.err | head -n 1)" = "$(noseq d.err | head -n 1)" ]
+check "...the \"did you mean\" is the direct tool's alone" \
+    sh -c "grep -q support-ticket d.err && [ \$(wc -l < s.err) -eq 1 ]"
+
+big=$(awk 'BEGIN { while (i++ < 70000) printf "x" }')
+{
+	echo '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read"}'
+	echo ''
+	echo 'not json'
+	echo '{"actor":"carol","customer":"c-1","purpose":"marketing","action":"read","reason":"caf\u00e9 \"q\""}'
+	echo '   '
+	echo '{"actor":"","customer":"c-1","purpose":"service-provision","action":"read"}'
+	echo "{\"actor\":\"$big\"}"
+	echo '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read","service":"own"}'
+	echo '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read","uid":"0"}'
+	printf '%s' '{"actor":"svc:b","customer":"c-3","purpose":"service-provision","action":"read"}'
+} > in
+same "record --batch: allowed, denied, malformed, blank, too long, the last without LF" \
+    record --batch --service batch-svc
+check "...a result a line, blank lines none" \
+    [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' s.out | tr '\n' ' ')" = "1 3 4 6 7 8 9 10 " ]
+run al log --json --customer c-3
+check "...--service fills a line without one" out_has '"service":"batch-svc"'
+awk 'BEGIN { while (i++ < 1500) printf "{\"actor\":\"svc:a\",\"customer\":\"c-%d\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n", i }' > in
+same "record --batch, 1500 lines, in groups of --batch-size 400" \
+    record --batch --batch-size 400
+check "...1500 results, seqs in order" \
+    sh -c "[ \$(grep -c '\"decision\":\"allow\"' s.out) -eq 1500 ] &&
+    sed 's/.*\"seq\":\([0-9]*\),.*/\1/' s.out | sort -nc"
+: > in
+same "record --batch, no input" record --batch
+
+# $AUDITLOG_SOCKET is -s; -d names a log, and then the log is used.
+run env AUDITLOG_SOCKET="$SOCK" "$AUDITLOG" record --actor svc:a \
+    --customer c-4 --purpose service-provision --action read
+check "\$AUDITLOG_SOCKET: records through the daemon" \
+    sh -c "[ $rc -eq 0 ] && grep -Eqx '[0-9]+' '$T/out'"
+run env AUDITLOG_SOCKET="$SOCK" AUDITLOG_DB=/nonexistent "$AUDITLOG" record \
+    --actor svc:a --customer c-4 --purpose service-provision --action read
+check "...over \$AUDITLOG_DB: the log's files are not opened" [ $rc -eq 0 ]
+before=$("$AUDITLOG" -d "$T/twin" head | cut -d' ' -f1)
+run env AUDITLOG_SOCKET="$SOCK" "$AUDITLOG" -d "$T/twin" record --actor svc:a \
+    --customer c-4 --purpose service-provision --action read
+check "...but -d names the log to write" \
+    [ "$("$AUDITLOG" -d "$T/twin" head | cut -d' ' -f1)" -eq $((before + 1)) ]
+run env AUDITLOG_SOCKET= "$AUDITLOG" -s "" record --actor a --customer c \
+    --purpose service-provision --action read
+check "-s with an empty socket: a usage error" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'the socket is empty' '$T/err'"
+printf '%s\n' '{"actor":"svc:a","customer":"c-5","purpose":"service-provision","action":"read"}' > in
+run sh -c "AUDITLOG_SOCKET='$SOCK' '$AUDITLOG' record --batch < in"
+check "\$AUDITLOG_SOCKET: record --batch too" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"decision\":\"allow\"' '$T/out'"
+
+# contrib/example.c: a socket is al_connect's, a folder al_open's.
+top=$(cd "$here/.." && pwd)
+# A library built with sanitizers (make SAN=1) wants them in the program.
+san=
+nm -D "$AUDITLOG_BUILD/libauditlog.so" 2>/dev/null | grep -q __asan_init &&
+    san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086 # $san: none, or one flag
+if cc -std=c11 -Wall -Wextra -Werror $san -I"$top/include" -o example \
+    "$top/contrib/example.c" -L"$AUDITLOG_BUILD" -lauditlog \
+    -Wl,-rpath,"$AUDITLOG_BUILD" 2>cc.err; then
+	expect 0 "contrib/example.c records through the socket" ./example \
+	    "$SOCK" svc:a c-6 service-provision read
+	check "...printing the seq" grep -Eqx '[0-9]+' "$T/out"
+	expect 1 "...and is refused a denied access" ./example "$SOCK" alice \
+	    c-6 marketing read
+	expect 0 "...and records in a folder's log directly" ./example \
+	    "$T/twin" svc:a c-6 service-provision read
+else
+	not_ok "contrib/example.c builds against the library"
+	sed 's/^/#   /' cc.err
+fi
+
+# Reading commands read the files, -s or not.
+expect 0 "check, with -s and -d, decides from the log's files" \
+    "$AUDITLOG" -s "$SOCK" -d "$T/log" check --actor svc:a --customer c-1 \
+    --purpose service-provision --action read
+check "...as check does" out_has "allow default.policy:"
+expect 0 "verify with -s and -d reads the log" "$AUDITLOG" -s "$SOCK" -d "$T/log" verify
+n0=$(al log --json | wc -l)
+stop_daemon
+expect 0 "the daemon's log verifies after it stopped" al verify
+
+# --- fail closed -----------------------------------------------------------
+t0=$(date +%s)
+expect 3 "no daemon: exit 3" "$AUDITLOG" -s "$SOCK" record --actor svc:a \
+    --customer c-1 --purpose service-provision --action read
+t1=$(date +%s)
+check "...naming the socket" err_has "auditlog: record: $SOCK: cannot reach auditlogd: No such file or directory; nothing was recorded"
+check "...at once (under 2 s)" [ $((t1 - t0)) -lt 2 ]
+printf '%s\n' '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read"}' > in
+run sh -c "'$AUDITLOG' -s '$SOCK' record --batch < in"
+check "record --batch, no daemon: exit 3, no result line" \
+    sh -c "[ $rc -eq 3 ] && [ ! -s '$T/out' ] && grep -q 'cannot reach auditlogd' '$T/err'"
+# A socket file nobody listens on (a daemon killed): refused.
+start_daemon || exit 1
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+dpid=
+expect 3 "a stale socket: exit 3" "$AUDITLOG" -s "$SOCK" record --actor svc:a \
+    --customer c-1 --purpose service-provision --action read
+check "...saying so" err_has "$SOCK: cannot reach auditlogd: Connection refused"
+
+start_daemon || exit 1
+kill -STOP "$dpid"
+t0=$(date +%s%N)
+expect 3 "a stopped daemon (SIGSTOP), --timeout 1: exit 3" "$AUDITLOG" \
+    --timeout 1 -s "$SOCK" record --actor svc:a --customer c-1 \
+    --purpose service-provision --action read
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "...after the timeout, not long after ($ms ms)" [ $ms -ge 1000 ] && [ $ms -lt 3000 ]
+check "...saying so" err_has "auditlog: record: $SOCK: no reply from auditlogd within 1000 ms"
+check "...printing no seq" [ ! -s "$T/out" ]
+run sh -c "'$AUDITLOG' --timeout 1 -s '$SOCK' record --batch < in"
+check "record --batch, a stopped daemon: exit 3, no result line" \
+    sh -c "[ $rc -eq 3 ] && [ ! -s '$T/out' ] && grep -q 'no reply from auditlogd within 1000 ms' '$T/err'"
+tap "$CLIENT" stopped "$SOCK"
+kill -CONT "$dpid"
+_i=0
+while [ "$(al log --json | wc -l)" -lt $((n0 + 3)) ] && [ $_i -lt 100 ]; do
+	sleep 0.05
+	_i=$((_i + 1))
+done
+stop_daemon
+# What the stopped daemon read it then answered to nobody: attempts whose
+# callers refused themselves, in the log all the same.
+check "...the requests a stopped daemon held are in the log all the same" \
+    [ "$(al log --json | wc -l)" -ge $((n0 + 3)) ]
+expect 0 "the log verifies" al verify
+
+# --- identity: the kernel's, whatever --actor says --------------------------
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+	ok "a writer service as a user of its own # SKIP needs root (and useradd) to make throwaway users"
+else
+	r=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	grp=alg$r
+	usr=alu$r
+	groupadd -r "$grp" && groups="$grp"
+	useradd -r -M -N -g "$grp" -s /usr/sbin/nologin "$usr" && users="$usr"
+	chmod 711 "$T"
+	chgrp "$grp" "$T/run"
+	chmod 750 "$T/run"
+	start_daemon --socket-group "$grp" || exit 1
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" record --actor root \
+	    --customer c-9 --purpose technical-fix --ref INC-7 --action read \
+	    --service billing
+	seq=$(cat "$T/out")
+	[ $rc -eq 0 ] || sed "s/^/#   /" "$T/err"
+	check "a user in the socket's group records with -s" \
+	    sh -c "[ $rc -eq 0 ] && [ -n '$seq' ]"
+	al log --json --customer c-9 > logged.json
+	check "...its entry's uid is its own, whatever --actor says" \
+	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = "$(id -u "$usr")" ]
+	check "...and the actor is the claim, as claimed" \
+	    grep -q "\"seq\":$seq,.*\"actor\":\"root\"" logged.json
+	run runuser -u "$usr" -- env AUDITLOG_SOCKET="$SOCK" "$AUDITLOG" \
+	    record --actor root --customer c-9 --purpose marketing --action read
+	check "...a denial through \$AUDITLOG_SOCKET: exit 1 with the reason" \
+	    sh -c "[ $rc -eq 1 ] && grep -q 'deny deny-rule' '$T/err'"
+	stop_daemon
+fi
+
+check "no daemon reported a sanitizer error" \
+    sh -c "! grep -Eq 'Sanitizer|runtime error' '$T/daemon.err'"
+
+done_testing
