@@ -11,7 +11,8 @@ readme=$top/README.md
 
 mkdir -p work/build home blocks
 ln -s "$AUDITLOG" work/build/auditlog
-if ! AUDITLOG_BIN=$AUDITLOG sh "$top/testdata/demo.sh" work/build/demo \
+if ! AUDITLOG_BIN=$AUDITLOG AUDITLOGD_BIN=$AUDITLOG_BUILD/auditlogd \
+    sh "$top/testdata/demo.sh" work/build/demo \
     >demo.out 2>&1; then
 	not_ok "the demo runs"
 	sed 's/^/#   /' demo.out | tail -n 10

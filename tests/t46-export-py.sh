@@ -31,7 +31,8 @@ vx() {	# vx ARGS: the Python checker
 
 # The demo's day of accesses under the default policy; then a second
 # policy, and accesses decided by it, a formula-like resource among them.
-AUDITLOG_BIN=$AUDITLOG sh "$DEMO" "$T/log" >demo.out 2>&1
+AUDITLOG_BIN=$AUDITLOG AUDITLOGD_BIN=$AUDITLOG_BUILD/auditlogd \
+    sh "$DEMO" "$T/log" >demo.out 2>&1
 check "demo.sh records the demo's day" [ $? -eq 0 ]
 al head >anchor
 cat >second.policy <<'EOF'
