@@ -66,6 +66,10 @@ int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 int	member_name_ok(const char *);
+/* A line of entries.jsonl in entry_json()'s form (bundle_line.c): 0, or 1
+   when it is in no other form than JSON's, or -2 (out of memory). */
+int	line_entry(const char *, size_t, struct buf *dec, struct buf *re,
+	    struct al_entry *);
 
 /* The container, tar in gzip (bundle_tar.c). */
 #define TAR_CHUNK	(64 * 1024)

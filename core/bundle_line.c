@@ -1,0 +1,250 @@
+/* bundle_line.c - a line of entries.jsonl in the one form the tool writes */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "al_int.h"
+#include "bundle.h"
+
+/*
+ * A checker reads entries.jsonl as JSON (section 11: a reader goes by the
+ * names, never the escaping style), but every line auditlog writes is
+ * entry_json()'s, and a general parser spends most of a check's time on
+ * them.  line_entry() decodes a line only in that form and then proves it
+ * was that form: it re-encodes the entry with entry_json() and compares
+ * the bytes.  A line that passes is canonical JSON that any parser reads
+ * as this very entry.  Any other line (keys in another order, whitespace,
+ * another escape, a number out of range, damage, a hostile line) is left
+ * to the JSON parser, so what is accepted and what is refused, and with
+ * which message, is the same as with the parser alone.  The decoder need
+ * not be strict: the comparison is.
+ */
+
+struct cur {
+	const char	*p, *end;
+	char		*o;		/* the decoded strings, each NUL-ended */
+};
+
+static int
+lit(struct cur *c, const char *s, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+		return -1;
+	c->p += n;
+	return 0;
+}
+
+#define LIT(c, s)	lit((c), (s), sizeof(s) - 1)
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/*
+ * A string, decoded into c->o: the escapes esc_json() writes, and \uXXXX
+ * of the BMP; every other byte is taken as it is (the comparison judges
+ * it).  The output is never longer than the input: an escape of n bytes
+ * decodes to fewer, and each string adds one NUL for its closing quote.
+ */
+static int
+str(struct cur *c, struct al_str *s)
+{
+	const char	*p = c->p, *end = c->end;
+	char		*o = c->o;
+	unsigned	 u;
+	int		 i, d;
+
+	if (p == end || *p++ != '"')
+		return -1;
+	s->p = o;
+	for (;;) {
+		while (p < end && *p != '"' && *p != '\\')
+			*o++ = *p++;
+		if (p == end)
+			return -1;
+		if (*p++ == '"')
+			break;
+		if (p == end)
+			return -1;
+		switch (*p++) {
+		case '"':	*o++ = '"'; break;
+		case '\\':	*o++ = '\\'; break;
+		case 'n':	*o++ = '\n'; break;
+		case 'r':	*o++ = '\r'; break;
+		case 't':	*o++ = '\t'; break;
+		case 'u':
+			if (end - p < 4)
+				return -1;
+			for (u = 0, i = 0; i < 4; i++) {
+				if ((d = hexval((unsigned char)*p++)) < 0)
+					return -1;
+				u = u << 4 | (unsigned)d;
+			}
+			if (u >= 0xd800 && u <= 0xdfff)
+				return -1;	/* surrogates: the parser's */
+			if (u < 0x80)
+				*o++ = (char)u;
+			else if (u < 0x800) {
+				*o++ = (char)(0xc0 | u >> 6);
+				*o++ = (char)(0x80 | (u & 0x3f));
+			} else {
+				*o++ = (char)(0xe0 | u >> 12);
+				*o++ = (char)(0x80 | (u >> 6 & 0x3f));
+				*o++ = (char)(0x80 | (u & 0x3f));
+			}
+			break;
+		default:
+			return -1;
+		}
+	}
+	s->n = (size_t)(o - s->p);
+	*o++ = '\0';
+	c->o = o;
+	c->p = p;
+	return 0;
+}
+
+/* A number the JSON parser holds exactly (a long long) and up to max. */
+static int
+num(struct cur *c, uint64_t max, uint64_t *v)
+{
+	uint64_t	x = 0;
+	const char	*p = c->p;
+
+	if (p == c->end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < c->end && *p >= '0' && *p <= '9'; p++) {
+		if (x > (max - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	c->p = p;
+	*v = x;
+	return 0;
+}
+
+/* A hash: 64 hex digits in quotes. */
+static int
+hash(struct cur *c, uint8_t *out)
+{
+	const char	*p = c->p;
+	int		 hi, lo;
+	size_t		 i;
+
+	if (c->end - p < 2 * AL_HASH_LEN + 2 || *p++ != '"' ||
+	    p[2 * AL_HASH_LEN] != '"')
+		return -1;
+	for (i = 0; i < AL_HASH_LEN; i++) {
+		if ((hi = hexval((unsigned char)p[2 * i])) < 0 ||
+		    (lo = hexval((unsigned char)p[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	c->p = p + 2 * AL_HASH_LEN + 1;
+	return 0;
+}
+
+static int
+is(const struct al_str *s, const char *w)
+{
+	return s->n == strlen(w) && memcmp(s->p, w, s->n) == 0;
+}
+
+/* The entry's fields, in entry_json()'s order; -1 when not in it. */
+static int
+decode(struct cur *c, struct al_entry *e)
+{
+	struct al_str	 kind, dec, code, t;
+	uint64_t	 ver, pid, uid;
+	int		 i;
+
+	if (LIT(c, "{\"version\":") || num(c, 9, &ver) ||
+	    LIT(c, ",\"seq\":") || num(c, INT64_MAX, &e->seq) ||
+	    LIT(c, ",\"time\":") || str(c, &t) ||
+	    al_parse_time(t.p, 0, &e->time_ns) != 0 ||
+	    LIT(c, ",\"kind\":") || str(c, &kind) ||
+	    LIT(c, ",\"actor\":") || str(c, &e->actor))
+		return -1;
+	if (is(&kind, "checkpoint")) {
+		e->kind = AL_KIND_CHECKPOINT;
+		if (LIT(c, ",\"tree_size\":") ||
+		    num(c, INT64_MAX, &e->tree_size) ||
+		    LIT(c, ",\"tree_root\":") || hash(c, e->tree_root) ||
+		    LIT(c, ",\"note\":") || str(c, &e->note))
+			return -1;
+	} else if (is(&kind, "policy")) {
+		e->kind = AL_KIND_POLICY;
+		if (LIT(c, ",\"name\":") || str(c, &e->name) ||
+		    LIT(c, ",\"text\":") || str(c, &e->text) ||
+		    LIT(c, ",\"digest\":") || hash(c, e->digest))
+			return -1;
+	} else if (is(&kind, "access")) {
+		e->kind = AL_KIND_ACCESS;
+		if (LIT(c, ",\"customer\":") || str(c, &e->customer) ||
+		    LIT(c, ",\"purpose\":") || str(c, &e->purpose) ||
+		    LIT(c, ",\"action\":") || str(c, &e->action) ||
+		    LIT(c, ",\"data\":") || str(c, &e->data) ||
+		    LIT(c, ",\"resource\":") || str(c, &e->resource) ||
+		    LIT(c, ",\"ref\":") || str(c, &e->ref) ||
+		    LIT(c, ",\"reason\":") || str(c, &e->reason) ||
+		    LIT(c, ",\"decision\":") || str(c, &dec) ||
+		    LIT(c, ",\"code\":") || str(c, &code) ||
+		    LIT(c, ",\"rule\":") || str(c, &e->rule) ||
+		    LIT(c, ",\"detail\":") || str(c, &e->detail) ||
+		    LIT(c, ",\"policy\":") || hash(c, e->policy))
+			return -1;
+		if (is(&dec, "allow"))
+			e->allow = 1;
+		else if (!is(&dec, "deny"))
+			return -1;
+		for (i = 0; i < AL_NCODES; i++)
+			if (is(&code, al_code_name(i)))
+				break;
+		if (i == AL_NCODES || (e->allow != 0) != (i == AL_ALLOWED))
+			return -1;
+		e->code = i;
+	} else
+		return -1;
+	if (LIT(c, ",\"service\":") || str(c, &e->service) ||
+	    LIT(c, ",\"host\":") || str(c, &e->host) ||
+	    LIT(c, ",\"pid\":") || num(c, UINT32_MAX, &pid) ||
+	    LIT(c, ",\"uid\":") || num(c, UINT32_MAX, &uid) ||
+	    LIT(c, ",\"prev\":") || hash(c, e->prev) ||
+	    LIT(c, ",\"hash\":") || hash(c, e->hash) ||
+	    LIT(c, "}") || c->p != c->end)
+		return -1;
+	e->pid = (uint32_t)pid;
+	e->uid = (uint32_t)uid;
+	return 0;
+}
+
+int
+line_entry(const char *p, size_t n, struct buf *dec, struct buf *re,
+    struct al_entry *e)
+{
+	struct cur	c;
+
+	memset(e, 0, sizeof(*e));
+	/* The decoded strings: at most n bytes and a NUL for each. */
+	dec->n = 0;
+	if (n > SIZE_MAX / 2 || buf_reserve(dec, n + 64) != 0)
+		return -2;
+	c.p = p;
+	c.end = p + n;
+	c.o = (char *)dec->p;
+	if (decode(&c, e) != 0)
+		return 1;
+	re->n = 0;
+	if (entry_json(re, e) != 0)
+		return -2;
+	/* entry_json() ends the line with "}\n"; the line has no newline. */
+	if (re->n != n + 1 || memcmp(re->p, p, n) != 0)
+		return 1;
+	return 0;
+}
