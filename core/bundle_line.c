@@ -36,14 +36,17 @@ lit(struct cur *c, const char *s, size_t n)
 
 #define LIT(c, s)	lit((c), (s), sizeof(s) - 1)
 
+/* A hex digit's value, lowercase only (entry_json()'s), else -1. */
+static const signed char hexv[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
 static int
-hexval(int ch)
+hexval(unsigned char ch)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
+	return hexv[ch] - 1;
 }
 
 /*
@@ -141,10 +144,11 @@ hash(struct cur *c, uint8_t *out)
 	    p[2 * AL_HASH_LEN] != '"')
 		return -1;
 	for (i = 0; i < AL_HASH_LEN; i++) {
-		if ((hi = hexval((unsigned char)p[2 * i])) < 0 ||
-		    (lo = hexval((unsigned char)p[2 * i + 1])) < 0)
+		hi = hexv[(unsigned char)p[2 * i]];
+		lo = hexv[(unsigned char)p[2 * i + 1]];
+		if (hi == 0 || lo == 0)
 			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
 	}
 	c->p = p + 2 * AL_HASH_LEN + 1;
 	return 0;
