@@ -47,6 +47,7 @@ struct bv {
 	SHA256_CTX	 csv_sha, den_sha;
 	uint64_t	 csv_size, den_size;
 	struct buf	 line, row, dec;
+	struct line_pipe lp;		/* entries.jsonl's lines, checked */
 	/* format 2: the tree head and the multi-leaf proof of the entries */
 	int		 fmt;
 	struct al_checkpoint cp;
@@ -81,7 +82,11 @@ bad(struct bv *v, uint64_t seq, const char *fmt, ...)
 static void
 tar_problem(void *arg, const char *msg)
 {
-	bad(arg, 0, "%s", msg);
+	struct bv	*v = arg;
+
+	/* After the problems of the lines before it. */
+	(void)line_sync(&v->lp);
+	bad(v, 0, "%s", msg);
 }
 
 /* ...and so do those exp_entry() finds. */
@@ -708,6 +713,12 @@ done:
 	return rc;
 }
 
+static int
+entry_line_of(void *v, const char *p, size_t n, uint64_t lineno)
+{
+	return entry_line(v, p, n, lineno);
+}
+
 struct sum {			/* summary.txt against its regeneration */
 	struct buf	 head, tail;
 	size_t		 at;
@@ -777,13 +788,15 @@ jsonl_feed(struct bv *v, const uint8_t *p, size_t k, uint64_t *lineno,
 		m = (size_t)((nl != NULL ? nl : end) - p);
 		if (nl != NULL && v->line.n == 0 && !*over) {
 			(*lineno)++;
-			if ((rc = entry_line(v, (const char *)p, m,
+			if ((rc = line_check(&v->lp, (const char *)p, m,
 			    *lineno)) != 0)
 				return rc;
 			p = nl + 1;
 			continue;
 		}
 		if (!*over && m > MAX_LINE - v->line.n) {
+			if ((rc = line_sync(&v->lp)) != 0)
+				return rc;
 			bad(v, 0, "entries.jsonl line %" PRIu64 " is longer "
 			    "than %d bytes", *lineno + 1, MAX_LINE);
 			*over = 1;
@@ -792,7 +805,7 @@ jsonl_feed(struct bv *v, const uint8_t *p, size_t k, uint64_t *lineno,
 		if (nl == NULL)
 			break;
 		(*lineno)++;
-		if (!*over && (rc = entry_line(v, (char *)v->line.p,
+		if (!*over && (rc = line_check(&v->lp, (char *)v->line.p,
 		    v->line.n, *lineno)) != 0)
 			return rc;
 		*over = 0;
@@ -870,6 +883,8 @@ member(struct bv *v, const char *name, uint64_t size)
 		sm.den_left = v->den_size;
 		SHA256_Init(&sm.sha);
 	}
+	if (kind == 2)
+		line_start(&v->lp, entry_line_of, v);
 	SHA256_Init(&sha);
 	while (left > 0) {
 		k = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
@@ -907,6 +922,8 @@ member(struct bv *v, const char *name, uint64_t size)
 			break;
 		}
 	}
+	if (kind == 2 && (rc = line_sync(&v->lp)) != 0)
+		goto done;
 	SHA256_Final(dig, &sha);
 	if (w != NULL && memcmp(dig, w->sha, AL_HASH_LEN) != 0)
 		bad(v, 0, "%s does not match its digest in the manifest",
@@ -997,6 +1014,8 @@ member(struct bv *v, const char *name, uint64_t size)
 		break;
 	}
 done:
+	if (v->lp.on && line_stop(&v->lp) != 0 && rc == 0)
+		rc = -2;
 	buf_free(&all);
 	buf_free(&sm.head);
 	buf_free(&sm.tail);

@@ -1,4 +1,5 @@
 /* bundle_line.c - a line of entries.jsonl in the one form the tool writes */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,4 +252,161 @@ line_entry(const char *p, size_t n, struct buf *dec, struct buf *re,
 	if (re->n != n + 1 || memcmp(re->p, p, n) != 0)
 		return 1;
 	return 0;
+}
+
+/*
+ * The lines, checked on a second thread while this one inflates the
+ * bundle and hashes the member: whole lines are copied into one of two
+ * batches, handed over when full, and checked in order.  The caller
+ * calls line_sync() before it reports a problem of its own, so problems
+ * come out in the order they did on one thread.  When no thread can be
+ * made, each line is checked as it is given.
+ */
+#define LP_BATCH	(256 * 1024)
+
+/*
+ * The pthread calls below on a default mutex and condition variable can
+ * only fail on misuse, which the code does not do (as in gz.c): their
+ * results are not checked.
+ */
+static int
+lp_run(struct line_pipe *lp, const struct buf *b, uint64_t lineno)
+{
+	const char	*p = (const char *)b->p, *end = p + b->n, *nl;
+	int		 rc = 0;
+
+	while (rc == 0 && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		rc = lp->fn(lp->arg, p, (size_t)(nl - p), lineno++);
+		p = nl + 1;
+	}
+	return rc;
+}
+
+static void *
+lp_work(void *arg)
+{
+	struct line_pipe	*lp = arg;
+	int			 j = 0, rc;
+
+	(void)pthread_mutex_lock(&lp->mu);
+	for (;;) {
+		while (!lp->full[j] && !lp->quit)
+			(void)pthread_cond_wait(&lp->cv, &lp->mu);
+		if (!lp->full[j])
+			break;
+		rc = lp->rc;
+		(void)pthread_mutex_unlock(&lp->mu);
+		if (rc == 0)
+			rc = lp_run(lp, &lp->slot[j], lp->first[j]);
+		(void)pthread_mutex_lock(&lp->mu);
+		if (lp->rc == 0)
+			lp->rc = rc;
+		lp->slot[j].n = 0;
+		lp->full[j] = 0;
+		(void)pthread_cond_broadcast(&lp->cv);
+		j ^= 1;
+	}
+	(void)pthread_mutex_unlock(&lp->mu);
+	return NULL;
+}
+
+void
+line_start(struct line_pipe *lp, int (*fn)(void *, const char *, size_t,
+    uint64_t), void *arg)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->fn = fn;
+	lp->arg = arg;
+	lp->on = 1;
+	if (pthread_mutex_init(&lp->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&lp->cv, NULL) != 0) {
+		(void)pthread_mutex_destroy(&lp->mu);
+		return;
+	}
+	if (pthread_create(&lp->th, NULL, lp_work, lp) != 0) {
+		(void)pthread_cond_destroy(&lp->cv);
+		(void)pthread_mutex_destroy(&lp->mu);
+		return;
+	}
+	lp->threaded = 1;
+}
+
+/* Hand the batch being filled over, and wait for the other to be free. */
+static int
+lp_hand(struct line_pipe *lp)
+{
+	int	f = lp->fill, rc;
+
+	(void)pthread_mutex_lock(&lp->mu);
+	lp->full[f] = 1;
+	(void)pthread_cond_broadcast(&lp->cv);
+	f ^= 1;
+	while (lp->full[f])
+		(void)pthread_cond_wait(&lp->cv, &lp->mu);
+	rc = lp->rc;
+	(void)pthread_mutex_unlock(&lp->mu);
+	lp->fill = f;
+	return rc;
+}
+
+int
+line_check(struct line_pipe *lp, const char *p, size_t n, uint64_t lineno)
+{
+	struct buf	*b = &lp->slot[lp->fill];
+	int		 rc;
+
+	if (!lp->threaded)
+		return lp->fn(lp->arg, p, n, lineno);
+	/* A batch holds lines that follow one another. */
+	if (b->n > 0 && lineno != lp->next) {
+		if ((rc = lp_hand(lp)) != 0)
+			return rc;
+		b = &lp->slot[lp->fill];
+	}
+	if (b->n == 0)
+		lp->first[lp->fill] = lineno;
+	if (buf_add(b, p, n) != 0 || buf_add(b, "\n", 1) != 0)
+		return -2;
+	lp->next = lineno + 1;
+	return b->n >= LP_BATCH ? lp_hand(lp) : 0;
+}
+
+int
+line_sync(struct line_pipe *lp)
+{
+	int	rc;
+
+	if (!lp->threaded)
+		return 0;
+	if (lp->slot[lp->fill].n > 0 && (rc = lp_hand(lp)) != 0)
+		return rc;
+	(void)pthread_mutex_lock(&lp->mu);
+	while (lp->full[0] || lp->full[1])
+		(void)pthread_cond_wait(&lp->cv, &lp->mu);
+	rc = lp->rc;
+	(void)pthread_mutex_unlock(&lp->mu);
+	return rc;
+}
+
+int
+line_stop(struct line_pipe *lp)
+{
+	int	rc = 0;
+
+	if (lp->threaded) {
+		rc = line_sync(lp);
+		(void)pthread_mutex_lock(&lp->mu);
+		lp->quit = 1;
+		(void)pthread_cond_broadcast(&lp->cv);
+		(void)pthread_mutex_unlock(&lp->mu);
+		(void)pthread_join(lp->th, NULL);
+		(void)pthread_cond_destroy(&lp->cv);
+		(void)pthread_mutex_destroy(&lp->mu);
+	}
+	buf_free(&lp->slot[0]);
+	buf_free(&lp->slot[1]);
+	memset(lp, 0, sizeof(*lp));
+	return rc;
 }
