@@ -68,8 +68,8 @@ int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 int	member_name_ok(const char *);
-/* A line of entries.jsonl in entry_json()'s form (bundle_line.c): 0, or 1
-   when it is in no other form than JSON's, or -2 (out of memory). */
+/* A line of entries.jsonl read in entry_json()'s form (bundle_line.c): 0;
+   1 when it is in any other form (a JSON parser's to read); -2, no memory. */
 int	line_entry(const char *, size_t, struct buf *dec, struct buf *re,
 	    struct al_entry *);
 

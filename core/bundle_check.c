@@ -773,7 +773,8 @@ sum_feed(struct sum *m, const uint8_t *p, size_t n)
 
 /*
  * entries.jsonl, a chunk at a time, cut into lines: a line that lies
- * whole in the chunk is checked where it is, the others are gathered.
+ * whole in the chunk goes to the checks from where it is, the others are
+ * gathered first.
  */
 static int
 jsonl_feed(struct bv *v, const uint8_t *p, size_t k, uint64_t *lineno,
