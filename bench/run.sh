@@ -11,7 +11,9 @@
 # 1000000), BENCH_VERIFY_RUNS (5 a side), BENCH_BATCH_RUNS (3 a side for
 # the record --batch rows: about 12 s a round), BENCH_BIG_RUNS (2 a side
 # for the export rows: one round of export, gzip and pigz takes about 35 s
-# on the 2-core machine).
+# on the 2-core machine, and verify-export of each bundle and gunzip of it
+# piped to sha256sum about 10 s more), BENCH_PY_RUNS (3 a side for
+# verify-export.py against verify-export, on a 100k-entry bundle).
 set -eu
 
 B=${1:-build}
@@ -25,6 +27,7 @@ N=${BENCH_N:-1000000}
 VERIFY_RUNS=${BENCH_VERIFY_RUNS:-5}
 BIG_RUNS=${BENCH_BIG_RUNS:-2}
 BATCH_RUNS=${BENCH_BATCH_RUNS:-3}
+PY_RUNS=${BENCH_PY_RUNS:-3}
 PM=$B/bench/peakmem
 
 export LC_ALL=C TZ=UTC
@@ -242,6 +245,8 @@ say "export vs gzip -6 vs export --customer $HOTC, $N entries" \
 : > "$T/g_ns"
 : > "$T/p_ns"
 : > "$T/c_ns"
+: > "$T/v_ns"
+: > "$T/z_ns"
 : > "$T/mem_e"
 : > "$T/mem_g"
 i=0
@@ -265,6 +270,20 @@ while [ $i -lt "$BIG_RUNS" ]; do
 				    -o "$T/c.tar.gz" --customer "$HOTC"
 				j=$((j + 1))
 			done
+			# The bundle just made, checked (exit 0, or the bench
+			# stops), and the floor: inflating and hashing it.
+			vz="v z"
+			[ $((i % 2)) = 1 ] && vz="z v"
+			for s2 in $vz; do
+				if [ $s2 = v ]; then
+					once "$T/v_ns" "$AL" verify-export \
+					    "$T/full.tar.gz"
+				else
+					once "$T/z_ns" sh -c \
+					    'gzip -dc "$1" | sha256sum' sh \
+					    "$T/full.tar.gz"
+				fi
+			done
 			;;
 		g)
 			once "$T/g_ns" "$PM" "$T/mem_g" gzip -6 -c "$T/raw.bin"
@@ -282,6 +301,12 @@ hot_n=$(tar -xzOf "$T/c.tar.gz" entries.jsonl | wc -l)
 full_n=$((made + 1))	# and the policy entry
 rm -f "$T/raw.bin"
 exp_ns=$(med < "$T/e_ns")
+vex_ns=$(med < "$T/v_ns")
+gzs_ns=$(med < "$T/z_ns")
+r10=$(ratio "$vex_ns" "$exp_ns")
+v10=$(verdict "$r10" le 0.5)
+r10s=$(ratio "$vex_ns" "$gzs_ns")
+v10s=$(verdict "$r10s" le 2)
 gz_ns=$(med < "$T/g_ns")
 cus_ns=$(med < "$T/c_ns")
 r6=$(ratio "$gz_ns" "$exp_ns")
@@ -322,6 +347,19 @@ re=$(ratio "$ea2" "$ea1")
 v8=$(awk -v a="$rv" -v b="$re" 'BEGIN { print a <= 1.5 && b <= 1.5 ? "PASS" : "MISS" }')
 m8="anonymous: verify $(mb "$va1") → $(mb "$va2") (${rv}x), export $(mb "$ea1") → $(mb "$ea2") (${re}x); maxrss (with LMDB's mapped pages): verify $(mb "$vr1") → $(mb "$vr2"), export $(mb "$er1") → $(mb "$er2")"
 
+# --- The Python checker against the C one, on the 100k-entry bundle ----
+# (a run of verify-export.py over 1M entries takes the best part of a
+# minute: 100k keep the bench near 5 minutes; both run the same bundle)
+say "verify-export.py vs verify-export, 100k entries ($PY_RUNS runs each)"
+"$ST" -n "$PY_RUNS" -b 1 -w 0 python3 "$HERE/../contrib/verify-export.py" \
+    "$T/small.tar.gz" ::: "$AL" verify-export "$T/small.tar.gz" > "$T/py"
+py=$(sed -n 1p "$T/py")
+pyc=$(sed -n 2p "$T/py")
+py_ns=${py%% *}
+pyc_ns=${pyc%% *}
+r11=$(ratio "$py_ns" "$pyc_ns")
+v11=$(verdict "$r11" le 4)
+
 # --- Row 9: Merkle proofs made and checked per second (issue 6) ----------
 say "Merkle proofs in the $N-entry log, 3 s each"
 set -- $("$B/bench/proofs" "$T/big" 3)
@@ -354,6 +392,9 @@ fs=$(df -PT "$T" | awk 'NR == 2 { print $2 " on " $1 }')
 	echo "| the same (stretch) | \`pigz -p 2 -6\` of the same bytes, on both cores | $m6p | at least 1.0x the throughput | $v6p |"
 	echo "| \`export\` of one customer's $hot_n entries from a $nn-entry log | the full export | $m7 | cost in proportion to the 1,000: under 5% of the full export's time | $v7 |"
 	echo "| peak anonymous memory of \`verify\` and \`export\` | at 100k and $nn entries | $m8 | flat: 1M within 1.5x of 100k (anonymous) | $v8 |"
+	echo "| \`verify-export\` of the $nn-entry bundle | the \`export\` that made it | ${r10}x ($(secs "$vex_ns") vs $(secs "$exp_ns")) | at most 0.5x the time | $v10 |"
+	echo "| the same (stretch) | \`gzip -dc\` of the bundle piped to \`sha256sum\` | ${r10s}x ($(secs "$vex_ns") vs $(secs "$gzs_ns")) | at most 2x the time | $v10s |"
+	echo "| \`contrib/verify-export.py\` of a 100k-entry bundle | \`verify-export\` of the same bundle | ${r11}x ($(secs "$py_ns") vs $(secs "$pyc_ns")) | at most 4x the time | $v11 |"
 	echo "| Merkle proofs from a $nn-entry log (\`bench/proofs\`: each made as \`prove\` makes it, in its own read transaction) | reading O(log n) stored hashes, never the entries | $m9 | a proof in well under a millisecond (1,000/s) | $v9 |"
 	echo
 	echo "Times are medians of spawn-to-exit (posix_spawn, waitpid, CLOCK_MONOTONIC);"
@@ -366,7 +407,10 @@ fs=$(df -PT "$T" | awk 'NR == 2 { print $2 " on " $1 }')
 	echo "record --batch $(secs "$(echo "$bat" | cut -d' ' -f2)")–$(secs "$(echo "$bat" | cut -d' ' -f3)"),"
 	echo "raw appends $(secs "$(echo "$raw" | cut -d' ' -f2)")–$(secs "$(echo "$raw" | cut -d' ' -f3)");"
 	echo "export $(tr '\n' ' ' < "$T/e_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }'),"
-	echo "gzip $(tr '\n' ' ' < "$T/g_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }')$([ $have_pigz = yes ] && printf ',\npigz -p 2 %s' "$(tr '\n' ' ' < "$T/p_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }')") (each run)."
+	echo "gzip $(tr '\n' ' ' < "$T/g_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }')$([ $have_pigz = yes ] && printf ',\npigz -p 2 %s' "$(tr '\n' ' ' < "$T/p_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }')"),"
+	echo "verify-export $(tr '\n' ' ' < "$T/v_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }'),"
+	echo "gzip -dc | sha256sum $(tr '\n' ' ' < "$T/z_ns" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f s", (i > 1 ? ", " : ""), $i / 1e9 }') (each run);"
+	echo "verify-export.py $(secs "$(echo "$py" | cut -d' ' -f2)")–$(secs "$(echo "$py" | cut -d' ' -f3)"), verify-export $(secs "$(echo "$pyc" | cut -d' ' -f2)")–$(secs "$(echo "$pyc" | cut -d' ' -f3)") (p10–p90 of $PY_RUNS)."
 	[ $have_sqlite = yes ] &&
 	    echo "The floor itself, the bare put, is $(ratio "$bare_ms" "$sq_ms")x the sqlite3 command in this run."
 	echo "$SPAWN_RUNS runs a side for one entry per process (three sides alternating"

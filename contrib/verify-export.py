@@ -97,6 +97,7 @@ TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):"
                      r"([0-9]{2}):([0-9]{2})\.([0-9]{9})Z")
 HEX_RE = re.compile(r"[0-9a-f]{64}")
 EPOCH = datetime.date(1970, 1, 1).toordinal()
+DAYS = {}                           # time_ns(): "YYYY-MM-DD" to days
 
 
 class Bad(Exception):
@@ -138,11 +139,15 @@ def time_ns(s):
     m = TIME_RE.fullmatch(s)
     if m is None:
         raise Bad("time %r is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" % s)
-    y, mo, d, h, mi, sec = (int(x) for x in m.groups()[:6])
-    try:
-        days = datetime.date(y, mo, d).toordinal() - EPOCH
-    except ValueError:
-        raise Bad("time %r is not a calendar date" % s) from None
+    y, mo, d, h, mi, sec = map(int, m.groups()[:6])
+    days = DAYS.get(s[:10])
+    if days is None:
+        try:
+            days = datetime.date(y, mo, d).toordinal() - EPOCH
+        except ValueError:
+            raise Bad("time %r is not a calendar date" % s) from None
+        if len(DAYS) < 4096:        # the days of a bundle: a few hundred
+            DAYS[s[:10]] = days
     if h > 23 or mi > 59 or sec > 59 or days < 0:
         raise Bad("time %r is out of range" % s)
     ns = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000000 +
@@ -186,19 +191,25 @@ def digest(e, key):
     return bytes.fromhex(v)
 
 
-def text(e, key):
-    """A string field: u32 big-endian length, then its UTF-8 bytes."""
-    v = e[key]
-    if not isinstance(v, str):
-        raise Bad("%s is not a string" % key)
-    try:
-        b = v.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Bad("%s is not valid Unicode (a lone surrogate)" % key) \
-            from None
-    if len(b) >= 1 << 32:
-        raise Bad("%s is too long" % key)
-    return u32(len(b)) + b
+def text(e, *keys):
+    """String fields: each a u32 big-endian length, then its UTF-8
+    bytes."""
+    out = []
+    for key in keys:
+        v = e[key]
+        if not isinstance(v, str):
+            raise Bad("%s is not a string" % key)
+        try:
+            b = v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Bad("%s is not valid Unicode (a lone surrogate)" % key) \
+                from None
+        n = len(b)
+        if n >= 1 << 32:
+            raise Bad("%s is too long" % key)
+        out.append(n.to_bytes(4, "big"))
+        out.append(b)
+    return b"".join(out)
 
 
 def encode(e):
@@ -231,15 +242,13 @@ def encode(e):
     b += u64(integer(e, "seq", 64, 1))
     b += u64(time_ns(e["time"]))
     b += digest(e, "prev")
-    b += text(e, "service")
-    b += text(e, "host")
+    b += text(e, "service", "host")
     b += u32(integer(e, "pid", 32))
     b += u32(integer(e, "uid", 32))
     b += text(e, "actor")
     if kind == "access":
-        for k in ("customer", "data", "action", "resource", "purpose", "ref",
-                  "reason"):
-            b += text(e, k)
+        b += text(e, "customer", "data", "action", "resource", "purpose",
+                  "ref", "reason")
         if e["decision"] not in ("allow", "deny"):
             raise Bad("decision %r is not allow or deny" % (e["decision"],))
         if e["code"] not in CODES:
@@ -250,16 +259,14 @@ def encode(e):
             raise Bad("decision %s with code %s" % (e["decision"],
                                                     e["code"]))
         b += bytes([1 if allow else 0, code])
-        b += text(e, "rule")
-        b += text(e, "detail")
+        b += text(e, "rule", "detail")
         b += digest(e, "policy")
     elif kind == "checkpoint":
         b += u64(integer(e, "tree_size", 64))
         b += digest(e, "tree_root")
         b += text(e, "note")
     else:
-        b += text(e, "name")
-        b += text(e, "text")
+        b += text(e, "name", "text")
         b += digest(e, "digest")
     return bytes(b)
 
@@ -1210,6 +1217,12 @@ def mt_is_node(a, b, n):
     """Whether [a, b) is a node of the tree of size n."""
     if a >= b or b > n:
         return False
+    w = b - a
+    if b < n:
+        # Only the nodes on the right edge (b == n) are not complete:
+        # any other is 2^h leaves from a multiple of 2^h, and every such
+        # range inside the tree is one of its nodes.
+        return w & (w - 1) == 0 and a % w == 0
     lo, hi = 0, n
     while True:
         if lo == a and hi == b:
@@ -2385,18 +2398,22 @@ CSV_COLUMNS = ["seq", "time", "kind", "actor", "customer", "purpose",
                "pid", "uid", "prev", "hash"]
 
 
+CSV_FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
+CSV_QUOTE = re.compile('[,"\r\n]').search
+
+
 def csv_cell(v):
-    s = str(v)
-    if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    s = v if type(v) is str else str(v)
+    if s[:1] in CSV_FORMULA:
         s = "'" + s                 # a formula no more (OWASP)
-    if any(c in s for c in ',"\r\n'):
+    if CSV_QUOTE(s):
         s = '"' + s.replace('"', '""') + '"'
     return s
 
 
 def csv_row(values):
     """One CSV line, CR LF included, as bytes."""
-    return (",".join(csv_cell(v) for v in values) + "\r\n").encode(
+    return (",".join(map(csv_cell, values)) + "\r\n").encode(
         "utf-8", "surrogatepass")
 
 

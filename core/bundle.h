@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
+
 #include <zlib.h>
 
 #include "al_int.h"
@@ -76,6 +78,30 @@ int	csv_row(struct buf *, const struct al_entry *);
 const char *csv_header(size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 int	member_name_ok(const char *);
+/* A line of entries.jsonl read in entry_json()'s form (bundle_line.c): 0;
+   1 when it is in any other form (a JSON parser's to read); -2, no memory. */
+int	line_entry(const char *, size_t, struct buf *dec, struct buf *re,
+	    struct al_entry *);
+
+/* The lines of entries.jsonl, checked on a second thread (bundle_line.c). */
+struct line_pipe {
+	int		(*fn)(void *, const char *, size_t, uint64_t lineno);
+	void		*arg;
+	int		 on, threaded, quit, rc, fill;
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct buf	 slot[2];	/* whole lines, each with its newline */
+	uint64_t	 first[2];	/* the line number of a slot's first */
+	int		 full[2];	/* handed to the thread */
+	uint64_t	 next;		/* the line number the slot goes on with */
+};
+
+void	line_start(struct line_pipe *, int (*)(void *, const char *, size_t,
+	    uint64_t), void *);
+int	line_check(struct line_pipe *, const char *, size_t, uint64_t lineno);
+int	line_sync(struct line_pipe *);
+int	line_stop(struct line_pipe *);
 
 /* The container, tar in gzip (bundle_tar.c). */
 #define TAR_CHUNK	(64 * 1024)

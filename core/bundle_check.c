@@ -46,7 +46,8 @@ struct bv {
 	int		 anchor_seen;
 	SHA256_CTX	 csv_sha, den_sha;
 	uint64_t	 csv_size, den_size;
-	struct buf	 line, row;
+	struct buf	 line, row, dec;
+	struct line_pipe lp;		/* entries.jsonl's lines, checked */
 	/* format 2: the tree head and the multi-leaf proof of the entries */
 	int		 fmt;
 	struct al_checkpoint cp;
@@ -81,7 +82,11 @@ bad(struct bv *v, uint64_t seq, const char *fmt, ...)
 static void
 tar_problem(void *arg, const char *msg)
 {
-	bad(arg, 0, "%s", msg);
+	struct bv	*v = arg;
+
+	/* After the problems of the lines before it. */
+	(void)line_sync(&v->lp);
+	bad(v, 0, "%s", msg);
 }
 
 /* ...and so do those exp_entry() finds. */
@@ -635,17 +640,21 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 {
 	struct al_entry	 e;
 	json_error_t	 jerr;
-	json_t		*o;
+	json_t		*o = NULL;
 	uint8_t		 h[AL_HASH_LEN];
 	int		 rc = 0;
 
-	if ((o = json_loadb(p, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-	    &jerr)) == NULL) {
+	/* The tool's own form, quickly; any other line goes to the parser. */
+	if ((rc = line_entry(p, n, &v->dec, &v->row, &e)) < 0)
+		return rc;
+	if (rc == 1 && (o = json_loadb(p, n, JSON_REJECT_DUPLICATES |
+	    JSON_ALLOW_NUL, &jerr)) == NULL) {
 		bad(v, 0, "entries.jsonl line %" PRIu64 ": not JSON: %s",
 		    lineno, jerr.text);
 		return 0;
 	}
-	if (from_json(o, &e) != 0) {
+	rc = 0;
+	if (o != NULL && from_json(o, &e) != 0) {
 		bad(v, 0, "entries.jsonl line %" PRIu64 ": not an entry's "
 		    "JSON form", lineno);
 		goto done;
@@ -707,6 +716,12 @@ done:
 	return rc;
 }
 
+static int
+entry_line_of(void *v, const char *p, size_t n, uint64_t lineno)
+{
+	return entry_line(v, p, n, lineno);
+}
+
 struct sum {			/* summary.txt against its regeneration */
 	struct buf	 head, tail;
 	size_t		 at;
@@ -757,6 +772,51 @@ sum_feed(struct sum *m, const uint8_t *p, size_t n)
 		if (m->phase == 1 && m->den_left == 0)
 			m->phase = 2;
 	}
+}
+
+/*
+ * entries.jsonl, a chunk at a time, cut into lines: a line that lies
+ * whole in the chunk goes to the checks from where it is, the others are
+ * gathered first.
+ */
+static int
+jsonl_feed(struct bv *v, const uint8_t *p, size_t k, uint64_t *lineno,
+    int *over)
+{
+	const uint8_t	*end = p + k, *nl;
+	size_t		 m;
+	int		 rc;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		m = (size_t)((nl != NULL ? nl : end) - p);
+		if (nl != NULL && v->line.n == 0 && !*over) {
+			(*lineno)++;
+			if ((rc = line_check(&v->lp, (const char *)p, m,
+			    *lineno)) != 0)
+				return rc;
+			p = nl + 1;
+			continue;
+		}
+		if (!*over && m > MAX_LINE - v->line.n) {
+			if ((rc = line_sync(&v->lp)) != 0)
+				return rc;
+			bad(v, 0, "entries.jsonl line %" PRIu64 " is longer "
+			    "than %d bytes", *lineno + 1, MAX_LINE);
+			*over = 1;
+		} else if (!*over && buf_add(&v->line, p, m) != 0)
+			return -2;
+		if (nl == NULL)
+			break;
+		(*lineno)++;
+		if (!*over && (rc = line_check(&v->lp, (char *)v->line.p,
+		    v->line.n, *lineno)) != 0)
+			return rc;
+		*over = 0;
+		v->line.n = 0;
+		p = nl + 1;
+	}
+	return 0;
 }
 
 /* Read one member's data, feeding it where it goes. */
@@ -827,6 +887,8 @@ member(struct bv *v, const char *name, uint64_t size)
 		sm.den_left = v->den_size;
 		SHA256_Init(&sm.sha);
 	}
+	if (kind == 2)
+		line_start(&v->lp, entry_line_of, v);
 	SHA256_Init(&sha);
 	while (left > 0) {
 		k = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
@@ -853,32 +915,9 @@ member(struct bv *v, const char *name, uint64_t size)
 			}
 			break;
 		case 2:
-			for (i = 0; i < k; i++) {
-				if (chunk[i] != '\n') {
-					if (v->line.n >= MAX_LINE) {
-						if (!over)
-							bad(v, 0, "entries.jsonl"
-							    " line %" PRIu64 " "
-							    "is longer than %d "
-							    "bytes", lineno + 1,
-							    MAX_LINE);
-						over = 1;
-						continue;
-					}
-					if (buf_add(&v->line, chunk + i, 1)) {
-						rc = -2;
-						goto done;
-					}
-					continue;
-				}
-				lineno++;
-				if (!over && (rc = entry_line(v,
-				    (char *)v->line.p, v->line.n,
-				    lineno)) != 0)
-					goto done;
-				over = 0;
-				v->line.n = 0;
-			}
+			if ((rc = jsonl_feed(v, chunk, k, &lineno,
+			    &over)) != 0)
+				goto done;
 			break;
 		case 4:
 			sum_feed(&sm, chunk, k);
@@ -887,6 +926,8 @@ member(struct bv *v, const char *name, uint64_t size)
 			break;
 		}
 	}
+	if (kind == 2 && (rc = line_sync(&v->lp)) != 0)
+		goto done;
 	SHA256_Final(dig, &sha);
 	if (w != NULL && memcmp(dig, w->sha, AL_HASH_LEN) != 0)
 		bad(v, 0, "%s does not match its digest in the manifest",
@@ -977,6 +1018,8 @@ member(struct bv *v, const char *name, uint64_t size)
 		break;
 	}
 done:
+	if (v->lp.on && line_stop(&v->lp) != 0 && rc == 0)
+		rc = -2;
 	buf_free(&all);
 	buf_free(&sm.head);
 	buf_free(&sm.tail);
@@ -1077,6 +1120,7 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	free(v.ph);
 	buf_free(&v.line);
 	buf_free(&v.row);
+	buf_free(&v.dec);
 	tar_close(&v.t);
 	if (rc == -2)
 		return err[0] && strncmp(err, "read", 4) == 0 ? AL_EIO :

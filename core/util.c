@@ -48,11 +48,17 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_list	ap;
 	int	n, rc;
 
+	/* Most calls fit in the room there is: one vsnprintf, not two. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->p ? (char *)b->p + b->n : NULL, b->p ? b->cap - b->n :
+	    0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return AL_EINVAL;
+	if (b->p != NULL && (size_t)n < b->cap - b->n) {
+		b->n += (size_t)n;
+		return 0;
+	}
 	if ((rc = buf_reserve(b, (size_t)n + 1)) != 0)
 		return rc;
 	va_start(ap, fmt);

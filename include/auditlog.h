@@ -473,6 +473,9 @@ struct al_bundle_opts {
 					   must be proven in that tree */
 	/* called with arg every 4096 entries checked (bytes is 0) */
 	void		(*progress)(void *arg, uint64_t bytes, uint64_t entries);
+	/* problem and progress may be called on a thread al_verify_bundle
+	   starts (the entries are checked there), never two at once, and
+	   never after it returns */
 };
 
 struct al_bundle_summary {

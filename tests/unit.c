@@ -2086,6 +2086,81 @@ test_csv_guard(void)
 	buf_free(&b);
 }
 
+/*
+ * The fast reading of entries.jsonl (bundle_line.c): a line in the tool's
+ * own form is decoded to the entry it was made from, strings with every
+ * escape entry_json() writes included; a line in any other form, valid
+ * JSON or not, is left to the JSON parser (1), never read another way.
+ */
+static void
+test_line_entry(void)
+{
+	static const char *const other[] = {
+		"{\"version\":1, \"seq\":",	/* a space */
+		"{\"seq\":7,\"version\":1,",	/* another order */
+		"{\"version\":1,\"seq\":07,",	/* a leading zero */
+		"{\"version\":1,\"seq\":9223372036854775808,",	/* > 2^63-1 */
+	};
+	struct al_entry	 e, d;
+	struct buf	 b = { 0 }, dec = { 0 }, re = { 0 }, line = { 0 };
+	const char	*tail;
+	size_t		 i;
+	int		 rc;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_ACCESS;
+	e.seq = 7;
+	e.time_ns = 1764547200123456789ULL;
+	e.allow = 0;
+	e.code = AL_ALLOWED + 1;
+	e.actor.p = "al\"i\\ce\n\t\r\x01\x7f\xc2\x85\xe2\x80\xa8 \xc3\xa9";
+	e.actor.n = strlen(e.actor.p);
+	e.customer.p = "acme";
+	e.customer.n = 4;
+	e.purpose = e.action = e.data = e.resource = e.ref = e.reason =
+	    e.rule = e.detail = e.service = e.host = e.customer;
+	e.ref.p = "";
+	e.ref.n = 0;
+	e.pid = UINT32_MAX;
+	e.uid = 0;
+	memset(e.prev, 0xab, AL_HASH_LEN);
+	memset(e.hash, 0x5c, AL_HASH_LEN);
+	memset(e.policy, 0x01, AL_HASH_LEN);
+	check(entry_json(&b, &e) == 0, "line_entry: a line made");
+	rc = line_entry((char *)b.p, b.n - 1, &dec, &re, &d);
+	check(rc == 0 && d.seq == e.seq && d.time_ns == e.time_ns &&
+	    d.kind == e.kind && d.allow == 0 && d.code == e.code &&
+	    d.pid == e.pid && d.actor.n == e.actor.n &&
+	    memcmp(d.actor.p, e.actor.p, e.actor.n) == 0 &&
+	    d.actor.p[d.actor.n] == '\0' && d.ref.n == 0 &&
+	    memcmp(d.prev, e.prev, AL_HASH_LEN) == 0 &&
+	    memcmp(d.hash, e.hash, AL_HASH_LEN) == 0 &&
+	    memcmp(d.policy, e.policy, AL_HASH_LEN) == 0,
+	    "line_entry: the tool's own line is read as its entry");
+	/* The same line with its start in another form. */
+	tail = strstr((char *)b.p, "\"time\"");
+	for (i = 0; tail != NULL && i < sizeof(other) / sizeof(other[0]);
+	    i++) {
+		line.n = 0;
+		check(buf_printf(&line, "%s%s", other[i], tail) == 0 &&
+		    line_entry((char *)line.p, line.n - 1, &dec, &re, &d) == 1,
+		    "line_entry: another form %zu goes to the parser", i);
+	}
+	/* An escape the tool does not write, for a character it writes. */
+	line.n = 0;
+	tail = strstr((char *)b.p, "\"acme\"");
+	check(tail != NULL && buf_add(&line, b.p, (size_t)(tail -
+	    (char *)b.p)) == 0 && buf_add(&line, "\"\\u0061cme\"", 11) == 0 &&
+	    buf_add(&line, tail + 6, b.n - 1 - (size_t)(tail + 6 -
+	    (char *)b.p)) == 0 && line_entry((char *)line.p, line.n, &dec,
+	    &re, &d) == 1,
+	    "line_entry: an escape the tool does not write goes to the parser");
+	buf_free(&b);
+	buf_free(&dec);
+	buf_free(&re);
+	buf_free(&line);
+}
+
 static void
 tar_limit_bad(void *arg, const char *msg)
 {
@@ -2177,6 +2252,7 @@ main(int argc, char **argv)
 	test_prep_mapfull(tmp);
 	test_tar_limits(tmp);
 	test_csv_guard();
+	test_line_entry();
 	if (snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp) < (int)sizeof(cmd))
 		(void)system(cmd);
 	printf("1..%d\n", ntests);
