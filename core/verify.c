@@ -798,8 +798,11 @@ check_thread(void *arg)
  * Hand on the batch being filled; 0, or -1 when the checks stopped.
  * While they are too far behind to take another, fold the index.
  */
+static int	time_step(struct vstate *, struct istep *, size_t);
+
 static int
-hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n)
+hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n,
+    struct istep *tw)
 {
 	size_t	b = q->head % VRING;
 	int	stop, mine;
@@ -821,13 +824,17 @@ hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n)
 		pthread_mutex_unlock(&q->mu);
 	}
 	pthread_mutex_lock(&q->mu);
+	/* While the checks catch up: the indexes' folds, 256 at a time. */
 	while (q->head - q->tail == VRING && !q->stop) {
-		if (w->end) {
+		if (w->end && tw->end) {
 			pthread_cond_wait(&q->room, &q->mu);
 			continue;
 		}
 		pthread_mutex_unlock(&q->mu);
-		(void)index_step(v, w, 256);
+		if (!w->end)
+			(void)index_step(v, w, 256);
+		else
+			(void)time_step(v, tw, 256);
 		pthread_mutex_lock(&q->mu);
 	}
 	stop = q->stop;
@@ -837,7 +844,7 @@ hand_on(struct vstate *v, struct vsplit *q, struct istep *w, size_t n)
 
 /*
  * The fast scan on two cores: this thread walks the entries and folds
- * the customer index, while a second thread, in the second transaction
+ * the customer index and then the time index, while a second thread, in the second transaction
  * (the same snapshot), checks each entry as check_entry() does in one
  * thread; either hashes them.  Each counts its own problems; v
  * then takes the checking thread's state.  Returns 0 with *mrcp set, 1
@@ -850,6 +857,7 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 	struct vsplit	*q;
 	struct vstate	 a;
 	struct istep	 w = { NULL, MDB_FIRST, 0, 0 };
+	struct istep	 tw = { NULL, MDB_FIRST, 0, 0 };
 	pthread_t	 t;
 	MDB_val		 k, val;
 	size_t		 n = 0;
@@ -876,20 +884,24 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 			continue;
 		if (++n == VBATCH) {
 			n = 0;
-			if ((stop = hand_on(v, q, &w, VBATCH)) != 0)
+			if ((stop = hand_on(v, q, &w, VBATCH, &tw)) != 0)
 				break;
 		}
 	}
 	if (!stop && n > 0)
-		stop = hand_on(v, q, &w, n);
+		stop = hand_on(v, q, &w, n, &tw);
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
 	while (!stop && !index_step(v, &w, SIZE_MAX))
 		;
+	while (!stop && !time_step(v, &tw, SIZE_MAX))
+		;
 	if (w.c != NULL)
 		mdb_cursor_close(w.c);
+	if (tw.c != NULL)
+		mdb_cursor_close(tw.c);
 	pthread_join(t, NULL);
 
 	/* The walk's figures, and the checks' everything else. */
@@ -906,6 +918,8 @@ scan_split(struct vstate *v, MDB_cursor *cur, int *mrcp)
 	v->idxsum = a.idxsum;
 	v->have_idx = a.have_idx;
 	v->idx_ok = a.idx_ok;
+	v->tidx = a.tidx;
+	v->have_tidx = a.have_tidx;
 	*mrcp = mrc;
 	rc = q->rc;
 room:
@@ -920,34 +934,58 @@ free:
 }
 
 /*
- * Fold the time index's records into v->tidx, by one walk in key order.
- * A record that is not 16 bytes of key and an empty value, or a read
- * error, counts as a difference: the exact scan then names it.
+ * Fold the time index's records into v->tidx, by one walk in key order,
+ * n records at a time from where *w is, as index_step does the customer
+ * index's; returns 1 when the walk is over.  A record that is not 16 bytes
+ * of key and an empty value, or a read error, counts as a difference: the
+ * exact scan then names it.
  */
-static void
-time_fold(struct vstate *v)
+static int
+time_step(struct vstate *v, struct istep *w, size_t n)
 {
-	MDB_cursor	*c;
 	MDB_val		 k, val;
 	int		 rc;
 
-	memset(&v->tidx, 0, sizeof(v->tidx));
-	v->have_tidx = 1;
-	if (mdb_cursor_open(v->txn, v->l->time, &c) != 0) {
-		v->tidx.bad = 1;
-		return;
+	if (w->end)
+		return 1;
+	if (!w->started) {
+		w->started = 1;
+		memset(&v->tidx, 0, sizeof(v->tidx));
+		v->have_tidx = 1;
+		w->op = MDB_FIRST;
+		if (mdb_cursor_open(v->txn, v->l->time, &w->c) != 0) {
+			w->c = NULL;
+			w->end = 1;
+			v->tidx.bad = 1;
+			return 1;
+		}
 	}
-	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
+	for (; n > 0; n--) {
+		if ((rc = mdb_cursor_get(w->c, &k, &val, w->op)) != 0) {
+			if (rc != MDB_NOTFOUND)
+				v->tidx.bad = 1;
+			mdb_cursor_close(w->c);
+			w->c = NULL;
+			w->end = 1;
+			return 1;
+		}
+		w->op = MDB_NEXT;
 		if (k.mv_size != TIME_KEY_LEN || val.mv_size != 0)
 			v->tidx.bad = 1;
 		else
 			pair_fold(v, &v->tidx, k.mv_data, 8,
 			    (uint8_t *)k.mv_data + 8, 8);
 	}
-	if (rc != MDB_NOTFOUND)
-		v->tidx.bad = 1;
-	mdb_cursor_close(c);
+	return 0;
+}
+
+static void
+time_fold(struct vstate *v)
+{
+	struct istep	w = { NULL, MDB_FIRST, 0, 0 };
+
+	while (!time_step(v, &w, SIZE_MAX))
+		;
 }
 
 static int
