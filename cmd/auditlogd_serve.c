@@ -42,7 +42,6 @@
  * number of connections, each costing a few hundred bytes when idle.
  */
 
-#define WHY_LEN		512		/* a reason, as batch_why cuts it */
 #define IN_CAP		(D_MAX_LINE + 1)	/* a line and its LF */
 #define NEVENTS		64
 #define ACCEPTS		64		/* a round's accepts, for fairness */
@@ -399,20 +398,6 @@ touch(struct server *s, struct conn *c)
 	}
 }
 
-/* A reason kept with its line, cut as batch_why cuts it. */
-static const char *
-keep_why(struct arena *ar, const char *why)
-{
-	size_t	 n = strnlen(why, WHY_LEN - 1);
-	char	*p;
-
-	if ((p = arena_alloc(ar, n + 1)) != NULL) {
-		memcpy(p, why, n);
-		p[n] = '\0';
-	}
-	return p != NULL ? p : "out of memory";
-}
-
 /* One line of c's into the batch being filled (there is room). */
 static void
 take_line(struct server *s, struct conn *c, const char *text, size_t len,
@@ -444,9 +429,9 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 	arena_reset(&s->scratch);
 	if (batch_parse(text, len, NULL, &a, &s->scratch, why,
 	    sizeof(why)) != 0)
-		sl->error = keep_why(&b->arena, why);
+		sl->error = arena_why(&b->arena, why);
 	else if (al_prep_add_as(b->prep, &a, &c->who) != 0)
-		sl->error = keep_why(&b->arena, al_prep_errmsg(b->prep));
+		sl->error = arena_why(&b->arena, al_prep_errmsg(b->prep));
 	else
 		b->nacc++;
 }

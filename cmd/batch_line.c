@@ -10,7 +10,6 @@
 
 #include "batch_line.h"
 
-#define WHY_LEN		512	/* a reason is cut to this, as it always was */
 #define ARENA_CHUNK	(1024 * 1024)
 #define MAX_DEPTH	64	/* of objects and arrays in a line */
 #define ALIGN		_Alignof(max_align_t)
@@ -87,6 +86,19 @@ arena_free(struct arena *ar)
 	}
 	ar->first = ar->cur = NULL;
 	ar->used = 0;
+}
+
+const char *
+arena_why(struct arena *ar, const char *why)
+{
+	size_t	 n = strnlen(why, WHY_LEN - 1);
+	char	*p;
+
+	if ((p = arena_alloc(ar, n + 1)) == NULL)
+		return "out of memory";
+	memcpy(p, why, n);
+	p[n] = '\0';
+	return p;
 }
 
 /*

@@ -17,6 +17,11 @@ void	*arena_alloc(struct arena *, size_t);
 void	 arena_reset(struct arena *);
 void	 arena_free(struct arena *);
 
+/* A reason is cut to this many bytes, with its NUL, as it always was. */
+#define WHY_LEN		512
+/* A copy of why in ar, cut to WHY_LEN; "out of memory" when none fits. */
+const char *arena_why(struct arena *, const char *why);
+
 /*
  * Parse line (len bytes, no newline) into *a, without the log: the rules of
  * the fields are al_validate's.  Returns 0 when it is an access, whose

@@ -24,7 +24,6 @@
 
 #define MAX_LINE	(64 * 1024)
 #define READ_SIZE	(64 * 1024)
-#define WHY_LEN		512
 
 struct line {
 	uint64_t	 lineno;
@@ -41,19 +40,6 @@ struct sbatch {
 	const char		*service;
 	int			 denied, malformed, failed;
 };
-
-static const char *
-keep(struct arena *ar, const char *why)
-{
-	size_t	 n = strnlen(why, WHY_LEN - 1);
-	char	*p;
-
-	if ((p = arena_alloc(ar, n + 1)) == NULL)
-		return "out of memory";
-	memcpy(p, why, n);
-	p[n] = '\0';
-	return p;
-}
 
 static void
 put_error(uint64_t lineno, const char *text)
@@ -144,15 +130,15 @@ take(struct sbatch *b, const char *text, size_t len, uint64_t lineno,
 	if (too_long) {
 		(void)snprintf(why, sizeof(why), "line longer than %d bytes",
 		    MAX_LINE);
-		ln->error = keep(&b->arena, why);
+		ln->error = arena_why(&b->arena, why);
 	} else {
 		/* The access's strings stay in the arena until the group
 		 * is flushed. */
 		if (batch_parse(text, len, b->service, &a, &b->arena, why,
 		    sizeof(why)) != 0)
-			ln->error = keep(&b->arena, why);
+			ln->error = arena_why(&b->arena, why);
 		else if (al_validate(b->l, &a) != 0)
-			ln->error = keep(&b->arena, al_errmsg(b->l));
+			ln->error = arena_why(&b->arena, al_errmsg(b->l));
 		else
 			b->acc[b->nacc++] = a;
 	}

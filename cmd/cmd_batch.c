@@ -34,7 +34,6 @@
 
 #define MAX_LINE	(64 * 1024)	/* far above any valid access */
 #define READ_SIZE	(64 * 1024)
-#define WHY_LEN		512		/* a reason, as batch_why cuts it */
 #define BATCH_BYTES	(64 * 1024 * 1024) /* a batch is full at this size */
 #define OUT_SIZE	(64 * 1024)
 
@@ -99,20 +98,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A reason kept with its line, cut as batch_why cuts it. */
-static const char *
-arena_why(struct arena *ar, const char *why)
-{
-	size_t	 n = strnlen(why, WHY_LEN - 1);
-	char	*p;
-
-	if ((p = arena_alloc(ar, n + 1)) != NULL) {
-		memcpy(p, why, n);
-		p[n] = '\0';
-	}
-	return p != NULL ? p : "out of memory";
 }
 
 /* The parser: b[fill] is taken as it is; wait for the other.  -1: stop. */
