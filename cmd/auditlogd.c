@@ -112,10 +112,11 @@ group_id(const char *name, gid_t *gid)
 }
 
 /*
- * The log's folder is ours alone: a directory (not a link to one) owned
- * by our user, which no one else can write.
+ * A folder of ours alone (the log's, and the one checkpoints are
+ * published in): a directory (not a link to one) owned by our user, which
+ * no one else can write.
  */
-static int
+int
 check_dir(const char *dir)
 {
 	struct stat	st;
@@ -459,7 +460,7 @@ main(int argc, char **argv)
 		goto done;
 	if (keyfile != NULL) {
 		if (read_signer(keyfile, &skey, &klen) != 0 ||
-		    (so.publish != NULL && check_publish_dir(so.publish) != 0))
+		    (so.publish != NULL && check_dir(so.publish) != 0))
 			goto done;
 		so.skey = skey;
 		so.actor = seal_actor();

@@ -27,7 +27,6 @@ struct seal_opts {
 
 int	read_signer(const char *path, char **key, size_t *len);
 void	free_key(char *key, size_t len);
-int	check_publish_dir(const char *dir);
 const char *seal_actor(void);
 /* Sign, record and publish a checkpoint of the log.  0, or -1 (said). */
 int	seal(al_log *, const struct seal_opts *);
@@ -45,6 +44,8 @@ struct serve_opts {
 
 /* Messages to stderr, "auditlogd: ...". */
 void	dmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A folder of ours alone, or -1 having said why (auditlogd.c). */
+int	check_dir(const char *dir);
 
 /*
  * Serve until SIGTERM or SIGINT (then drain: answer what was read, seal

@@ -83,33 +83,6 @@ free_key(char *key, size_t len)
 	}
 }
 
-/* The folder checkpoints are published in: ours, not writable by others. */
-int
-check_publish_dir(const char *dir)
-{
-	struct stat	st;
-
-	if (lstat(dir, &st) == -1) {
-		dmsg("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		dmsg("%s: not a folder", dir);
-		return -1;
-	}
-	if (st.st_uid != geteuid()) {
-		dmsg("%s: owned by uid %lu, not by this daemon's user",
-		    dir, (unsigned long)st.st_uid);
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		dmsg("%s: others can write it (mode %03o): chmod go-w", dir,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
-
 /* Write text to dir/name whole, or not at all: a file beside it, renamed. */
 static int
 publish_file(int dfd, const char *dir, const char *name, const char *text,
