@@ -54,16 +54,22 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
+static void
+vdmsg(const char *fmt, va_list ap)
+{
+	fputs("auditlogd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 dmsg(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("auditlogd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vdmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int
@@ -71,11 +77,9 @@ usage_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("auditlogd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vdmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	fputs(usage, stderr);
 	return EX_USAGE;
 }
