@@ -172,7 +172,7 @@ al_code_name(int code)
 	static const char *names[AL_NCODES] = {
 		"allowed", "deny-rule", "unknown-purpose", "missing-ref",
 		"malformed-ref", "actor-not-allowed", "action-not-allowed",
-		"data-not-allowed",
+		"data-not-allowed", "writer-not-allowed", "floor",
 	};
 
 	if (code < 0 || code >= AL_NCODES)

@@ -31,6 +31,11 @@ extern "C" {
 #define AL_KIND_ACCESS	1
 #define AL_KIND_POLICY	2
 #define AL_KIND_CHECKPOINT 3	/* a published tree head (format version 2) */
+/* Entry version 3 (log format 6): the floor and the chain of custody. */
+#define AL_KIND_FLOOR	4	/* the promise, fixed at init */
+#define AL_KIND_PROPOSAL 5	/* a policy proposed */
+#define AL_KIND_APPROVAL 6	/* ...approved by another administrator */
+#define AL_KIND_REJECTION 7	/* ...rejected */
 
 /* Why an access was denied; 0 when it was allowed. */
 enum al_code {
@@ -42,6 +47,8 @@ enum al_code {
 	AL_ACTOR_NOT_ALLOWED,	/* no allow rule for this purpose names the actor */
 	AL_ACTION_NOT_ALLOWED,	/* ...or the action */
 	AL_DATA_NOT_ALLOWED,	/* ...or the data category */
+	AL_WRITER_NOT_ALLOWED,	/* the writer may not claim that service or actor */
+	AL_FLOOR,		/* the floor forbids it, whatever the policy says */
 	AL_NCODES
 };
 
@@ -84,6 +91,29 @@ struct al_decision {
 	uint64_t	seq;		/* al_record(): the new entry */
 };
 
+/*
+ * Who asked for an entry: the identity facts a decision uses (writer and
+ * admin rules), recorded in every entry of version 3 so that verify
+ * re-derives the decision from the entry alone.  attested: the pid, uid
+ * and gid were taken from the kernel by the log's owner (SO_PEERCRED);
+ * else they are the writing process's own.  user: the uid's name when it
+ * was written ("" when it has none); the groups (the primary one too)
+ * sorted by gid, at most AL_MAX_GROUPS, each with its name or "".
+ */
+#define AL_MAX_GROUPS		32
+#define AL_MAX_GROUPNAME	64
+struct al_ident {
+	uint32_t	pid, uid, gid;
+	int		attested;
+	char		user[AL_MAX_NAME + 1];
+	size_t		ngroups;
+	uint32_t	gids[AL_MAX_GROUPS];
+	char		gname[AL_MAX_GROUPS][AL_MAX_GROUPNAME + 1];
+};
+/* Fill id from the system's user and group databases. */
+int		 al_ident_resolve(struct al_ident *id, uint32_t pid,
+		    uint32_t uid, uint32_t gid, int attested);
+
 /* A decoded entry; the strings live until the next al_iter_next(). */
 struct al_entry {
 	uint64_t	seq;
@@ -91,8 +121,16 @@ struct al_entry {
 	uint64_t	time_ns;	/* nanoseconds since the epoch, UTC */
 	uint8_t		prev[AL_HASH_LEN];
 	uint8_t		hash[AL_HASH_LEN];
+	int		version;	/* the encoding's: 1, 2 or 3 */
 	struct al_str	service, host;
 	uint32_t	pid, uid;
+	/* version 3: the rest of the writer's identity (struct al_ident) */
+	uint32_t	gid;
+	int		attested;
+	struct al_str	user;
+	size_t		ngroups;
+	uint32_t	gids[AL_MAX_GROUPS];
+	struct al_str	gname[AL_MAX_GROUPS];
 	struct al_str	actor;
 	/* AL_KIND_ACCESS */
 	struct al_str	customer, data, action, resource, purpose, ref, reason;
@@ -100,9 +138,12 @@ struct al_entry {
 	int		code;
 	struct al_str	rule, detail;
 	uint8_t		policy[AL_HASH_LEN];	/* digest of the deciding policy */
-	/* AL_KIND_POLICY */
+	/* AL_KIND_POLICY, AL_KIND_FLOOR, AL_KIND_PROPOSAL (name, text,
+	 * digest); AL_KIND_APPROVAL, AL_KIND_REJECTION (digest) */
 	struct al_str	name, text;
 	uint8_t		digest[AL_HASH_LEN];
+	unsigned	approvers;	/* AL_KIND_FLOOR: 1..9 */
+	uint64_t	expires_ns;	/* AL_KIND_PROPOSAL */
 	/* AL_KIND_CHECKPOINT: the tree head it published, and the note */
 	uint64_t	tree_size;
 	uint8_t		tree_root[AL_HASH_LEN];
