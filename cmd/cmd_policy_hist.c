@@ -329,8 +329,10 @@ dup_str(const struct al_str *s)
 {
 	char	*p;
 
+	/* An absent field (a version 1 entry's user) has no p at all. */
 	if ((p = malloc(s->n + 1)) != NULL) {
-		memcpy(p, s->p, s->n);
+		if (s->n > 0)
+			memcpy(p, s->p, s->n);
 		p[s->n] = '\0';
 	}
 	return p;

@@ -428,7 +428,7 @@ ppol_read(struct ppol *p, const char *name, const char *text, size_t len,
 	const char	*s = text, *end = text + len, *eol;
 	char		 why[128];
 	size_t		 cap = 0;
-	int		 nw, line = 0, rc = AL_ENOMEM;
+	int		 nw = 0, line = 0, rc = AL_ENOMEM;
 
 	for (; s < end; s = eol + 1) {
 		line++;
