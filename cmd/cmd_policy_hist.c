@@ -548,7 +548,7 @@ static const char diff_usage[] =
     "usage: auditlog [-d DIR] policy diff [--json] A B\n"
     "  A, B: @SEQ or @TIME (the policy in force then), a DIGEST (8 to 64\n"
     "  hex digits), or a FILE (- for standard input, ./NAME for a file\n"
-    "  named like a digest)\n";
+    "  named like a digest or @...)\n";
 
 /* One change as a JSON line. */
 static void
