@@ -114,35 +114,40 @@ fail:
 	return NULL;
 }
 
+/* Free the strings of n words; the array stays. */
 static void
-words_free(struct word *w, size_t n)
+words_clear(struct word *w, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
 		free(w[i].v);
 		free(w[i].r);
+		w[i].v = w[i].r = NULL;
 	}
+}
+
+static void
+words_free(struct word *w, size_t n)
+{
+	if (w != NULL)
+		words_clear(w, n);
 	free(w);
 }
 
 /*
- * Split a line into words as the policy language does ("...", with \"
- * and \\; braces alone; # at a word's start ends the line).  Returns the
- * number of words, or -1 with why (a message with its column).
+ * Split a line into w (PD_MAX_WORDS of room) as the policy language does
+ * ("...", with \" and \\; braces alone; # at a word's start ends the
+ * line).  Returns the number of words, or -1 with why (a message with its
+ * column) and no words kept.
  */
 static int
-lex(const char *s, size_t n, struct word **out, char *why, size_t whylen)
+lex(const char *s, size_t n, struct word *w, char *why, size_t whylen)
 {
-	struct word	*w = NULL;
 	size_t		 i = 0, j, k, nw = 0;
 	char		*v = NULL;
 	int		 rc = -1;
 
-	if ((w = calloc(PD_MAX_WORDS, sizeof(*w))) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
 	while (i < n) {
 		if (s[i] == ' ' || s[i] == '\t') {
 			i++;
@@ -192,20 +197,18 @@ lex(const char *s, size_t n, struct word **out, char *why, size_t whylen)
 		v[k] = '\0';
 		w[nw].v = v;
 		v = NULL;
-		if ((w[nw].r = render(w[nw].v, w[nw].quoted)) == NULL) {
-			nw++;
+		nw++;
+		if ((w[nw - 1].r = render(w[nw - 1].v, w[nw - 1].quoted)) ==
+		    NULL) {
 			snprintf(why, whylen, "out of memory");
 			goto done;
 		}
-		nw++;
 	}
 	rc = (int)nw;
-	*out = w;
-	w = NULL;
 done:
 	free(v);
-	if (w != NULL)
-		words_free(w, nw);
+	if (rc < 0)
+		words_clear(w, nw);
 	return rc;
 }
 
@@ -423,13 +426,15 @@ static int
 ppol_read(struct ppol *p, const char *name, const char *text, size_t len,
     char *err)
 {
-	struct word	*w = NULL;
+	struct word	*w;
 	struct pline	*nl;
 	const char	*s = text, *end = text + len, *eol;
 	char		 why[128];
 	size_t		 cap = 0;
-	int		 nw = 0, line = 0, rc = AL_ENOMEM;
+	int		 nw = 0, line = 0, rc;
 
+	if ((w = calloc(PD_MAX_WORDS, sizeof(*w))) == NULL)
+		return err_set(err, AL_ENOMEM, "out of memory");
 	for (; s < end; s = eol + 1) {
 		line++;
 		if ((eol = memchr(s, '\n', (size_t)(end - s))) == NULL)
@@ -439,7 +444,8 @@ ppol_read(struct ppol *p, const char *name, const char *text, size_t len,
 			    "%d bytes", name, line, PD_MAX_LINE);
 			goto done;
 		}
-		if ((nw = lex(s, (size_t)(eol - s), &w, why, sizeof(why))) < 0) {
+		if ((nw = lex(s, (size_t)(eol - s), w, why, sizeof(why))) < 0) {
+			nw = 0;
 			if (strcmp(why, "out of memory") == 0)
 				rc = err_set(err, AL_ENOMEM, "out of memory");
 			else
@@ -461,8 +467,8 @@ ppol_read(struct ppol *p, const char *name, const char *text, size_t len,
 			if (shape(&p->l[p->n - 1], w, (size_t)nw) != 0)
 				goto nomem;
 		}
-		words_free(w, (size_t)(nw > 0 ? nw : 0));
-		w = NULL;
+		words_clear(w, (size_t)nw);
+		nw = 0;
 		if (eol == end)
 			break;
 	}
@@ -471,8 +477,7 @@ ppol_read(struct ppol *p, const char *name, const char *text, size_t len,
 nomem:
 	rc = err_set(err, AL_ENOMEM, "out of memory");
 done:
-	if (w != NULL)
-		words_free(w, (size_t)nw);
+	words_free(w, (size_t)nw);
 	return rc;
 }
 
@@ -665,19 +670,52 @@ removed_widens(const struct ppol *a, const struct ppol *b,
 	}
 }
 
-/* Pair the lines of a and b that are equal, as multisets. */
-static void
+static int
+pline_cmp(const void *x, const void *y)
+{
+	const struct pline	*a = *(struct pline *const *)x;
+	const struct pline	*b = *(struct pline *const *)y;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+/*
+ * Pair the lines of a and b that are equal, as multisets: both sorted,
+ * then merged, so that a policy of many thousand lines takes no more
+ * than its sort.  Returns 0 or -1 (out of memory).
+ */
+static int
 match(struct ppol *a, struct ppol *b)
 {
-	size_t	i, j;
+	struct pline	**sa = NULL, **sb = NULL;
+	size_t		  i = 0, j = 0;
+	int		  c, rc = -1;
 
+	if ((sa = calloc(a->n + 1, sizeof(*sa))) == NULL ||
+	    (sb = calloc(b->n + 1, sizeof(*sb))) == NULL)
+		goto done;
 	for (i = 0; i < a->n; i++)
-		for (j = 0; j < b->n; j++)
-			if (!b->l[j].matched && a->l[i].kind == b->l[j].kind &&
-			    strcmp(a->l[i].text, b->l[j].text) == 0) {
-				a->l[i].matched = b->l[j].matched = 1;
-				break;
-			}
+		sa[i] = &a->l[i];
+	for (j = 0; j < b->n; j++)
+		sb[j] = &b->l[j];
+	qsort(sa, a->n, sizeof(*sa), pline_cmp);
+	qsort(sb, b->n, sizeof(*sb), pline_cmp);
+	for (i = j = 0; i < a->n && j < b->n;) {
+		if ((c = pline_cmp(&sa[i], &sb[j])) == 0) {
+			sa[i++]->matched = 1;
+			sb[j++]->matched = 1;
+		} else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	rc = 0;
+done:
+	free(sa);
+	free(sb);
+	return rc;
 }
 
 static int
@@ -752,7 +790,9 @@ al_poldiff(const char *aname, const char *a, size_t alen, const char *bname,
 	if ((rc = ppol_read(&pa, aname, a, alen, why)) != 0 ||
 	    (rc = ppol_read(&pb, bname, b, blen, why)) != 0)
 		goto done;
-	match(&pa, &pb);
+	rc = err_set(why, AL_ENOMEM, "out of memory");
+	if (match(&pa, &pb) != 0)
+		goto done;
 	/* Widening is judged on whole policies, before emit() takes the
 	 * texts: matched becomes 2 (widens) or 3 (does not). */
 	for (i = 0; i < pa.n; i++)
