@@ -167,7 +167,8 @@ int	policy_is_admin(const struct policy *, const struct al_ident *);
  * untouched).  floor_respects appends one "POLICY:LINE: message
  * (FLOOR:LINE)" line to errors (may be NULL) per problem and returns
  * their number (-1: out of memory).  floor_check_policy parses the policy
- * too: 0, or AL_EINVAL with the messages in *errors (malloc'd).
+ * too: 0, or AL_EINVAL with the messages in *errors (malloc'd; errors may
+ * be NULL), or AL_ENOMEM.
  */
 struct floor;
 struct floor *floor_parse(const char *name, const char *text, size_t len,

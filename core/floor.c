@@ -272,7 +272,8 @@ floor_check_policy(const struct floor *f, const char *name,
 	struct policy	*p;
 	int		 rc = AL_EINVAL, n;
 
-	*errors = NULL;
+	if (errors != NULL)
+		*errors = NULL;
 	if ((p = policy_parse(name, text, len, &errs)) != NULL) {
 		n = floor_respects(f, p, &errs);
 		rc = n < 0 ? AL_ENOMEM : n > 0 ? AL_EINVAL : 0;
@@ -280,7 +281,7 @@ floor_check_policy(const struct floor *f, const char *name,
 	}
 	if (rc != 0 && errs.p == NULL)
 		rc = AL_ENOMEM;
-	if (rc == 0 || rc == AL_ENOMEM)
+	if (rc == 0 || rc == AL_ENOMEM || errors == NULL)
 		buf_free(&errs);
 	else
 		*errors = (char *)errs.p;
@@ -296,7 +297,8 @@ al_floor_check(const char *floor_name, const char *floor_text, size_t flen,
 	struct floor	*f;
 	int		 rc;
 
-	*errors = NULL;
+	if (errors != NULL)
+		*errors = NULL;
 	if (floor_text == NULL) {
 		floor_name = "promise.floor";
 		floor_text = al_default_floor(&flen);
@@ -304,7 +306,10 @@ al_floor_check(const char *floor_name, const char *floor_text, size_t flen,
 	if ((f = floor_parse(floor_name, floor_text, flen, &errs)) == NULL) {
 		if (errs.p == NULL)
 			return AL_ENOMEM;
-		*errors = (char *)errs.p;
+		if (errors != NULL)
+			*errors = (char *)errs.p;
+		else
+			buf_free(&errs);
 		return AL_EINVAL;
 	}
 	rc = floor_check_policy(f, policy_name, policy_text, plen, errors);

@@ -429,7 +429,7 @@ const char	*al_default_policy(size_t *len);
  * ..." when the policy does not, and "POLICY:LINE: message (FLOOR:LINE)"
  * for each purpose the floor does not permit and each allow rule the
  * floor would always override.  floor_text NULL: the default floor.
- * AL_ENOMEM, with *errors NULL.
+ * errors may be NULL.  AL_ENOMEM, with *errors NULL.
  */
 int		 al_floor_check(const char *floor_name,
 		    const char *floor_text, size_t flen,

@@ -996,6 +996,12 @@ test_floor_check(void)
 	    "overrides an allow rule of that data alone: %.*s",
 	    errs ? (int)strcspn(errs, "\n") : 0, errs ? errs : "");
 	free(errs);
+	check(al_floor_check(NULL, NULL, 0, "e.policy", c[1].text,
+	    strlen(c[1].text), NULL) == AL_EINVAL && al_floor_check(NULL,
+	    NULL, 0, "ok.policy", c[4].text, strlen(c[4].text), NULL) == 0 &&
+	    al_floor_check("x.floor", "allow\n", 6, "ok.policy", c[4].text,
+	    strlen(c[4].text), NULL) == AL_EINVAL, "al_floor_check without a "
+	    "place for the messages");
 	rc = al_floor_check("x.floor", "allow any\n", 10, "p.policy",
 	    "purpose p \"P\"\n", 14, &errs);
 	check(rc == AL_EINVAL && errs && strncmp(errs, "x.floor:1:1: "
