@@ -432,7 +432,7 @@ parse_purpose(struct parser *ps, struct policy *p)
 {
 	struct purpose	 u;
 	char		 msg[256];
-	int		 rc, i = 3;
+	int		 rc, i;
 
 	memset(&u, 0, sizeof(u));
 	/* A floor's purpose needs no description, and takes no ref: the
@@ -441,13 +441,13 @@ parse_purpose(struct parser *ps, struct policy *p)
 		perr(ps, ps->t[0].col, "purpose needs a name");
 		return;
 	}
-	if (ps->floor && ps->nt > 2 && (is_kw(&ps->t[2], "ref") ||
-	    (ps->nt > 3 && is_kw(&ps->t[3], "ref")))) {
-		perr(ps, ps->t[ps->nt > 3 && is_kw(&ps->t[3], "ref") ? 3 : 2]
-		    .col, "a floor's purpose takes no 'ref' (the policy "
-		    "requires references)");
-		return;
-	}
+	for (i = 2; ps->floor && i < ps->nt; i++)
+		if (is_kw(&ps->t[i], "ref")) {
+			perr(ps, ps->t[i].col, "a floor's purpose takes no "
+			    "'ref' (the policy requires references)");
+			return;
+		}
+	i = 3;
 	if (!ps->floor && ps->nt < 3) {
 		perr(ps, ps->t[0].col, "purpose needs a name and a "
 		    "description");
@@ -948,7 +948,6 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 		goto fail;
 	}
 	p->namelen = strlen(p->name);
-	p->floor = floor;
 	if (len > AL_MAX_POLICY) {
 		perr(&ps, 0, "policy is larger than %d bytes",
 		    AL_MAX_POLICY);

@@ -55,7 +55,6 @@ struct admin {
 struct policy {
 	char		*name;
 	size_t		 namelen;
-	int		 floor;		/* parsed as a floor (floor.c) */
 	struct purpose	*pur;
 	size_t		 npur;
 	struct group	*grp;
