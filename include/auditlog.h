@@ -421,6 +421,22 @@ int		 al_policy_purposes(const char *text, size_t len,
 		    char **names);
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
+/*
+ * Check a policy against a floor (auditlog-policy(5), FLOOR) without a
+ * log: 0 when the policy parses and respects the floor, else AL_EINVAL
+ * with one message a line in *errors (malloc'd; the caller frees it):
+ * "floor:line:col: ..." when the floor does not parse, "policy:line:col:
+ * ..." when the policy does not, and "POLICY:LINE: message (FLOOR:LINE)"
+ * for each purpose the floor does not permit and each allow rule the
+ * floor would always override.  floor_text NULL: the default floor.
+ * errors may be NULL.  AL_ENOMEM, with *errors NULL.
+ */
+int		 al_floor_check(const char *floor_name,
+		    const char *floor_text, size_t flen,
+		    const char *policy_name, const char *policy_text,
+		    size_t plen, char **errors);
+/* The embedded default floor (policies/promise.floor). */
+const char	*al_default_floor(size_t *len);
 
 /*
  * Two policies compared rule by rule (auditlog(1), policy diff): each
