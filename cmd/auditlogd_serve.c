@@ -70,18 +70,28 @@ struct conn {
 	struct conn	*dnext;		/* the dead ones, till reaped */
 };
 
+/*
+ * A line of a batch.  A record's access is in the batch's al_prep; a
+ * check or a policy change keeps its request (strings in the arena) and,
+ * once the committer made it, its outcome.
+ */
 struct slot {
 	struct conn	*c;
 	uint64_t	 lineno;
 	const char	*error;		/* malformed: why (in the arena) */
+	enum req_op	 op;
+	struct request	*req;		/* OP_CHECK, OP_POLICY_SET */
+	struct al_decision *d;		/* OP_CHECK's */
+	uint64_t	 pseq;		/* OP_POLICY_SET's entry, or 0 */
 };
 
 struct batch {
 	al_prep			*prep;
 	struct slot		*slot;		/* D_BATCH_MAX */
 	struct al_decision	*d;		/* D_BATCH_MAX */
-	size_t			 n, nacc;
-	struct arena		 arena;		/* the errors' text */
+	size_t			 n, nacc, nreq;	/* lines, records, others */
+	int			 closed;	/* a policy change ends it */
+	struct arena		 arena;		/* errors, requests */
 	int			 rc;		/* al_record_prep's */
 	char			 notrec[1200];	/* its reply, on a failure */
 };
@@ -104,6 +114,7 @@ struct server {
 	char			*msbuf;
 	size_t			 mslen;
 	char			 toolong[64];
+	uint32_t		 own_uid;	/* who may change the policy */
 
 	/* Shared with the committer, under mu. */
 	pthread_mutex_t		 mu;
@@ -168,6 +179,43 @@ chores(struct server *s, uint64_t *checked)
 	}
 }
 
+/*
+ * A batch's checks and its policy change, after its records: a change
+ * ends its batch, so each line before it, of any connection, is decided
+ * under the policy it replaces, and each line after it under itself.
+ */
+static void
+run_requests(struct server *s, struct batch *b)
+{
+	al_log		*l = s->o->log;
+	struct slot	*sl;
+	char		 why[WHY_LEN];
+	size_t		 i;
+
+	for (i = 0; i < b->n; i++) {
+		sl = &b->slot[i];
+		if (sl->error != NULL || sl->req == NULL)
+			continue;
+		if (sl->op == OP_CHECK) {
+			if (al_check(l, &sl->req->a, sl->d) != 0)
+				sl->error = arena_why(&b->arena, al_errmsg(l));
+			continue;
+		}
+		if (al_policy_set_as(l, sl->req->name, sl->req->text,
+		    strlen(sl->req->text), sl->req->a.actor,
+		    sl->req->a.service, &sl->c->who, &sl->pseq) != 0) {
+			if (snprintf(why, sizeof(why), "policy not set: %s",
+			    al_errmsg(l)) < 0)
+				why[0] = '\0';
+			sl->error = arena_why(&b->arena, why);
+		} else if (sl->pseq != 0) {
+			s->grown = 1;
+			dmsg("policy %s set (seq %" PRIu64 ") by uid %" PRIu32,
+			    sl->req->name, sl->pseq, sl->c->who.uid);
+		}
+	}
+}
+
 /* The committer thread: commit each batch handed over, then say so. */
 static void *
 committer(void *arg)
@@ -214,6 +262,8 @@ committer(void *arg)
 			fputc('\n', stderr);
 		} else if (b->nacc > 0)
 			s->grown = 1;
+		if (b->rc == 0 && b->nreq > 0)
+			run_requests(s, b);
 		pthread_mutex_lock(&s->mu);
 		s->todo = NULL;
 		/* A full counter (never, in practice) still wakes the loop. */
@@ -222,6 +272,13 @@ committer(void *arg)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The batch being filled takes no more lines. */
+static int
+batch_full(const struct server *s)
+{
+	return s->b[s->fill].n >= D_BATCH_MAX || s->b[s->fill].closed;
 }
 
 /* Watch what c needs now: reading, when it may take lines; writing. */
@@ -233,7 +290,7 @@ set_events(struct server *s, struct conn *c)
 
 	if (!c->eof && !c->closing && !s->draining && !s->failed &&
 	    c->inflight < D_MAX_INFLIGHT && c->nout - c->outoff < D_OUT_PAUSE &&
-	    s->b[s->fill].n < D_BATCH_MAX && c->nin < IN_CAP)
+	    !batch_full(s) && c->nin < IN_CAP)
 		want |= EPOLLIN;
 	if (c->nout > c->outoff)
 		want |= EPOLLOUT;
@@ -350,12 +407,14 @@ out_add(struct conn *c, const char *p, size_t n)
  * (cmd_batch.c), put together in s->ms and added to c's output.
  */
 static void
-reply(struct server *s, struct conn *c, uint64_t lineno, const char *error,
+reply(struct server *s, const struct slot *sl, const char *error,
     const struct al_decision *d)
 {
-	FILE	*f = s->ms;
-	off_t	 len = 0;
-	int	 bad = 0;
+	struct conn	*c = sl->c;
+	FILE		*f = s->ms;
+	uint64_t	 lineno = sl->lineno;
+	off_t		 len = 0;
+	int		 bad = 0;
 
 	if (c->dead)
 		return;
@@ -365,9 +424,17 @@ reply(struct server *s, struct conn *c, uint64_t lineno, const char *error,
 		fprintf(f, "{\"line\":%" PRIu64 ",\"error\":", lineno);
 		bad = al_fput_json(f, error, strlen(error)) != 0;
 		fputs("}\n", f);
+	} else if (sl->op == OP_POLICY_SET) {
+		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
+		    ",\"policy\":", lineno, sl->pseq);
+		bad = al_fput_json(f, sl->req->name,
+		    strlen(sl->req->name)) != 0;
+		fputs("}\n", f);
 	} else {
-		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64, lineno,
-		    d->seq);
+		/* A check recorded nothing: no seq. */
+		fprintf(f, "{\"line\":%" PRIu64, lineno);
+		if (sl->op == OP_RECORD)
+			fprintf(f, ",\"seq\":%" PRIu64, d->seq);
 		if (d->allow) {
 			fputs(",\"decision\":\"allow\",\"rule\":", f);
 			bad = al_fput_json(f, d->rule, strlen(d->rule)) != 0;
@@ -398,6 +465,75 @@ touch(struct server *s, struct conn *c)
 	}
 }
 
+/* A copy of s in ar; NULL stays NULL, and so does a failure (*bad). */
+static const char *
+dup_in(struct arena *ar, const char *s, int *bad)
+{
+	char	*p;
+	size_t	 n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if ((p = arena_alloc(ar, n)) == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	return memcpy(p, s, n);
+}
+
+/*
+ * A check or a policy change into slot sl of b, for the committer, which
+ * alone uses the log.  Who may change the policy is who the kernel says
+ * is on the other end: root and the daemon's own user, no one else.
+ */
+static void
+take_request(struct server *s, struct batch *b, struct slot *sl,
+    const struct request *r)
+{
+	struct request	*q;
+	char		 why[WHY_LEN];
+	int		 bad = 0;
+
+	sl->op = r->op;
+	if (r->op == OP_POLICY_SET && sl->c->who.uid != 0 &&
+	    sl->c->who.uid != s->own_uid) {
+		if (snprintf(why, sizeof(why), "policy not set: uid %" PRIu32
+		    " may not change the policy: only root and auditlogd's "
+		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
+		    s->own_uid) < 0)
+			why[0] = '\0';
+		sl->error = arena_why(&b->arena, why);
+		return;
+	}
+	if ((q = arena_alloc(&b->arena, sizeof(*q))) == NULL ||
+	    (r->op == OP_CHECK && (sl->d = arena_alloc(&b->arena,
+	    sizeof(*sl->d))) == NULL)) {
+		sl->error = "out of memory";
+		return;
+	}
+	q->op = r->op;
+	q->a.actor = dup_in(&b->arena, r->a.actor, &bad);
+	q->a.customer = dup_in(&b->arena, r->a.customer, &bad);
+	q->a.purpose = dup_in(&b->arena, r->a.purpose, &bad);
+	q->a.action = dup_in(&b->arena, r->a.action, &bad);
+	q->a.data = dup_in(&b->arena, r->a.data, &bad);
+	q->a.resource = dup_in(&b->arena, r->a.resource, &bad);
+	q->a.ref = dup_in(&b->arena, r->a.ref, &bad);
+	q->a.reason = dup_in(&b->arena, r->a.reason, &bad);
+	q->a.service = dup_in(&b->arena, r->a.service, &bad);
+	q->name = dup_in(&b->arena, r->name, &bad);
+	q->text = dup_in(&b->arena, r->text, &bad);
+	if (bad) {
+		sl->error = "out of memory";
+		return;
+	}
+	sl->req = q;
+	b->nreq++;
+	if (r->op == OP_POLICY_SET)
+		b->closed = 1;
+}
+
 /* One line of c's into the batch being filled (there is room). */
 static void
 take_line(struct server *s, struct conn *c, const char *text, size_t len,
@@ -405,7 +541,7 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 {
 	struct batch		*b = &s->b[s->fill];
 	struct slot		*sl;
-	struct al_access	 a;
+	struct request		 r;
 	char			 why[WHY_LEN];
 	size_t			 i;
 
@@ -421,16 +557,21 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 	sl->c = c;
 	sl->lineno = c->lineno;
 	sl->error = NULL;
+	sl->op = OP_RECORD;
+	sl->req = NULL;
+	sl->d = NULL;
+	sl->pseq = 0;
 	c->inflight++;
 	if (too_long) {
 		sl->error = s->toolong;
 		return;
 	}
 	arena_reset(&s->scratch);
-	if (batch_parse(text, len, NULL, &a, &s->scratch, why,
-	    sizeof(why)) != 0)
+	if (request_parse(text, len, &r, &s->scratch, why, sizeof(why)) != 0)
 		sl->error = arena_why(&b->arena, why);
-	else if (al_prep_add_as(b->prep, &a, &c->who) != 0)
+	else if (r.op != OP_RECORD)
+		take_request(s, b, sl, &r);
+	else if (al_prep_add_as(b->prep, &r.a, &c->who) != 0)
 		sl->error = arena_why(&b->arena, al_prep_errmsg(b->prep));
 	else
 		b->nacc++;
@@ -444,7 +585,7 @@ take_input(struct server *s, struct conn *c)
 	size_t		 len;
 
 	while (!c->dead && !c->closing && !s->failed && c->nin > c->inoff) {
-		if (s->b[s->fill].n >= D_BATCH_MAX) {
+		if (batch_full(s)) {
 			s->stalled = 1;
 			break;
 		}
@@ -674,15 +815,18 @@ answer(struct server *s, struct batch *b)
 		sl = &b->slot[i];
 		c = sl->c;
 		if (sl->error != NULL)
-			reply(s, c, sl->lineno, sl->error, NULL);
+			reply(s, sl, sl->error, NULL);
 		else if (b->rc != 0)
-			reply(s, c, sl->lineno, b->notrec, NULL);
+			reply(s, sl, b->notrec, NULL);
+		else if (sl->op == OP_RECORD)
+			reply(s, sl, NULL, &b->d[k++]);
 		else
-			reply(s, c, sl->lineno, NULL, &b->d[k++]);
+			reply(s, sl, NULL, sl->d);
 		c->inflight--;
 		touch(s, c);
 	}
-	b->n = b->nacc = 0;
+	b->n = b->nacc = b->nreq = 0;
+	b->closed = 0;
 	b->rc = 0;
 	al_prep_reset(b->prep);
 	arena_reset(&b->arena);
@@ -863,6 +1007,7 @@ serve(const struct serve_opts *o)
 	s.o = o;
 	s.ep = s.done = -1;
 	s.sealed_ms = now_ms();
+	s.own_uid = (uint32_t)getuid();
 	if (snprintf(s.toolong, sizeof(s.toolong), "line longer than %d bytes",
 	    D_MAX_LINE) >= (int)sizeof(s.toolong))
 		goto done;

@@ -66,8 +66,8 @@ static int
 refuses(al_log *l, int rc)
 {
 	return rc == AL_EINVAL && strstr(al_errmsg(l),
-	    "a handle on auditlogd's socket only records: read the log's "
-	    "files") != NULL;
+	    "a handle on auditlogd's socket records, checks and sets the "
+	    "policy: read the log's files") != NULL;
 }
 
 static void
@@ -144,16 +144,59 @@ served(const char *sock, const char *dir, const char *twin)
 	    "ok");
 	seq++;
 
-	check(refuses(l, al_check(l, &allowed, &d)), "al_check refuses: %s",
+	rc = al_check(l, &denied, &d);
+	check(rc == 0 && !d.allow && d.seq == 0 && al_check(tw, &denied,
+	    &t) == 0 && same(&d, &t), "al_check through the daemon: the "
+	    "decision a log gives, no seq (%s)", rc ? al_errmsg(l) : d.detail);
+	rc = al_check(l, &allowed, &d);
+	check(rc == 0 && d.allow && d.seq == 0 && al_check(tw, &allowed,
+	    &t) == 0 && same(&d, &t), "...allowed, the rule a log gives (%s)",
+	    rc ? al_errmsg(l) : d.rule);
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.seq == seq + 1, "...and recorded nothing: the "
+	    "next record's seq follows (%llu)", (unsigned long long)d.seq);
+	seq++;
+	check(al_policy_get(tw, &e) == 0 && al_policy_set(l, e.name.p,
+	    e.text.p, e.text.n, "root", NULL, &size) == 0 && size == 0,
+	    "al_policy_set through the daemon, of the policy in force: "
+	    "nothing recorded (seq 0)");
+	rc = al_policy_set(l, "x.policy", "purpose a \"b\"\nallow\n", 20,
+	    "root", NULL, &size);
+	check(rc == AL_EINVAL && strstr(al_errmsg(l), "x.policy:2:") != NULL,
+	    "...a broken policy is refused here, with its line (%s)",
 	    al_errmsg(l));
+	{
+		char	*big;
+		size_t	 bl = 70000;
+
+		if ((big = malloc(bl + 1)) == NULL)
+			err(1, "malloc");
+		/* Comments, 100 bytes a line, then a purpose. */
+		memset(big, '#', bl);
+		for (i = 99; i < bl; i += 100)
+			big[i] = '\n';
+		memcpy(big + bl - 14, "purpose a \"b\"\n", 14);
+		big[bl - 15] = '\n';
+		big[bl] = '\0';
+		rc = al_policy_set(l, "big.policy", big, bl, "root", NULL,
+		    &size);
+		check(rc == AL_EINVAL && strstr(al_errmsg(l), "over the "
+		    "protocol's 65536: nothing was sent") != NULL, "...one "
+		    "whose request would be over 64 KiB too (%s)",
+		    al_errmsg(l));
+		free(big);
+	}
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.allow && d.seq == seq + 1, "...the connection "
+	    "still records, under the same policy (%s)", rc ? al_errmsg(l) :
+	    "ok");
+	seq++;
 	check(refuses(l, al_head(l, &size, hash)), "al_head refuses");
 	check(refuses(l, al_iter_open(l, NULL, &it)), "al_iter_open refuses");
 	al_iter_close(it);
 	it = NULL;
 	check(refuses(l, al_verify(l, NULL, &vs)), "al_verify refuses");
 	check(refuses(l, al_policy_get(l, &e)), "al_policy_get refuses");
-	check(refuses(l, al_policy_set(l, "x.policy", "purpose a \"b\"\n", 14,
-	    "root", NULL, &size)), "al_policy_set refuses");
 	check(refuses(l, al_checkpoint(l, NULL, NULL, &note, &len, NULL)),
 	    "al_checkpoint refuses");
 	check(refuses(l, al_tree_head(l, &size, hash)),
