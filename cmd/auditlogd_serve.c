@@ -498,7 +498,7 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 	sl->op = r->op;
 	if (r->op == OP_POLICY_SET && sl->c->who.uid != 0 &&
 	    sl->c->who.uid != s->own_uid) {
-		if (snprintf(why, sizeof(why), "policy not set: uid %" PRIu32
+		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
 		    " may not change the policy: only root and auditlogd's "
 		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
 		    s->own_uid) < 0)

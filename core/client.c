@@ -388,8 +388,9 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 			if (pr > 0 && erc == 0) {
 				/* The first error is the one said. */
 				bad = got;
-				erc = strncmp(why, "not recorded", 12) == 0 ?
-				    AL_EIO : AL_EINVAL;
+				erc = strncmp(why, "not recorded: ", 14) == 0 ?
+				    AL_EIO : strncmp(why, "not permitted: ",
+				    15) == 0 ? AL_EPERM : AL_EINVAL;
 				if (n > 1)
 					(void)al_seterr(l, erc, "access %zu: "
 					    "%s", bad + 1, why);

@@ -442,6 +442,38 @@ else
 	expect 1 "a user outside the group cannot connect" \
 	    runuser -u "$other" -- "$PY" "$T/dclient.py" "$SOCK" served 2
 	check "...refused by the socket's mode" err_has "Permission denied"
+
+	# check and policy set through the socket: who may change the policy
+	# is who the kernel says is at the other end
+	al policy show > "$T/was.policy"
+	{ cat "$T/was.policy"; echo "# changed through auditlogd"; } > "$T/new.policy"
+	chmod 644 "$T/was.policy" "$T/new.policy"
+	head0=$(al head)
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
+	    --customer c9 --purpose service-provision --action read --service billing
+	check "check through the socket, as the unprivileged user: exit 0" [ "$rc" -eq 0 ]
+	check "...printing the decision" out_has "allow default.policy:"
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
+	    --customer c9 --purpose sell --action read
+	check "...a denied one: exit 1, the code and reason" sh -c "[ $rc -eq 1 ] && grep -q '^deny unknown-purpose: ' '$T/out'"
+	check "...and nothing is recorded: the head is as it was" [ "$(al head)" = "$head0" ]
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	check "policy set through the socket by the unprivileged user: refused, exit 3" [ "$rc" -eq 3 ]
+	check "...saying why" err_has "auditlog: policy: not permitted: uid $(id -u "$usr") may not change the policy: only root and auditlogd's user (uid 0) may"
+	al policy show > "$T/now.policy"
+	check "...the active policy is unchanged" cmp -s "$T/now.policy" "$T/was.policy"
+	check "...and nothing is recorded" [ "$(al head)" = "$head0" ]
+	run "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	pseq=$(cat "$T/out")
+	check "root's policy set through the socket: exit 0, the new entry's seq" \
+	    sh -c "[ $rc -eq 0 ] && [ '$pseq' -gt 0 ]"
+	al policy show > "$T/now.policy"
+	check "...the active policy is the new one" cmp -s "$T/now.policy" "$T/new.policy"
+	al log --json > logged.json
+	check "...its entry holds root's uid, from the kernel" \
+	    [ "$(sed -n "s/.*\"seq\":$pseq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = 0 ]
+	run "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	check "...set again: exit 0, nothing recorded" sh -c "[ $rc -eq 0 ] && [ ! -s '$T/out' ] && grep -q 'is the active policy already; nothing recorded' '$T/err'"
 	stop_daemon
 	mkdir -m 700 "$T/theirs"
 	chown "$usr" "$T/theirs"
