@@ -285,7 +285,7 @@ done:
 
 /*
  * Send n requests and read their replies, writing while reading (the
- * daemon takes at most 256 of a connection's at a time).  0 with every
+ * daemon takes at most 2048 of a connection's at a time).  0 with every
  * d[i] filled, or an error: what was acknowledged has d[i].seq set.
  */
 static int

@@ -24,6 +24,8 @@
  * client fake DIR: fakes of the daemon on sockets in DIR.
  */
 
+#define MANY	3000	/* more than auditlogd's D_MAX_INFLIGHT */
+
 static const struct al_access allowed = {
 	"svc:billing", "c-1042", "service-provision", "read", "billing",
 	"inv/7", NULL, NULL, "billing"
@@ -73,8 +75,10 @@ refuses(al_log *l, int rc)
 static void
 served(const char *sock, const char *dir, const char *twin)
 {
-	struct al_access	 many[600], batch[3], bad[3];
-	struct al_decision	 d, t, bd[600], bt[3];
+	static struct al_access	 many[MANY];
+	static struct al_decision bd[MANY];
+	struct al_access	 batch[3], bad[3];
+	struct al_decision	 d, t, bt[3];
 	struct al_verify_summary vs;
 	struct al_entry		 e;
 	al_log			*l = NULL, *tw = NULL, *r = NULL;
@@ -127,14 +131,14 @@ served(const char *sock, const char *dir, const char *twin)
 	check(rc == AL_EINVAL && strcmp(al_errmsg(l),
 	    "access 2: actor is empty") == 0, "a batch with an invalid "
 	    "access: refused before sending (%s)", al_errmsg(l));
-	for (i = 0; i < 600; i++)
+	for (i = 0; i < MANY; i++)
 		many[i] = allowed;
-	rc = al_record_batch(l, many, 600, bd);
-	for (ok = rc == 0, i = 0; i < 600; i++)
+	rc = al_record_batch(l, many, MANY, bd);
+	for (ok = rc == 0, i = 0; i < MANY; i++)
 		ok = ok && bd[i].allow && bd[i].seq == seq + 5 + i;
-	check(ok, "600 at once, pipelined past the daemon's 256 a "
+	check(ok, "3000 at once, pipelined past the daemon's 2048 a "
 	    "connection: all acknowledged, in order");
-	seq += 604;
+	seq += MANY + 4;
 
 	/* Its idle timeout closed the connection: the next call redials. */
 	sleep(2);
