@@ -474,6 +474,34 @@ else
 	    [ "$(sed -n "s/.*\"seq\":$pseq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = 0 ]
 	run "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
 	check "...set again: exit 0, nothing recorded" sh -c "[ $rc -eq 0 ] && [ ! -s '$T/out' ] && grep -q 'is the active policy already; nothing recorded' '$T/err'"
+
+	# a compliance reader: read access through a group, as README's table
+	# has it (the folder 0750, data.mdb 0640, lock.mdb 0660: LMDB records
+	# each reader in the lock file), while the daemon owns the log
+	rgrp=alr$r
+	rdr=alc$r
+	groupadd -r "$rgrp" && groups="$groups $rgrp"
+	useradd -r -M -N -g "$rgrp" -s /usr/sbin/nologin "$rdr" && users="$users $rdr"
+	expect 3 "a compliance reader before the group is given read access: exit 3" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" verify
+	chgrp "$rgrp" "$T/log" "$T/log/data.mdb" "$T/log/lock.mdb"
+	chmod 750 "$T/log"
+	chmod 640 "$T/log/data.mdb"
+	chmod 660 "$T/log/lock.mdb"
+	expect 0 "...with it, verify while the daemon serves: exit 0" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" verify
+	expect 0 "...log --json" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" log -n 1 --json
+	check "...which shows the newest entry" out_has "\"seq\":$pseq,"
+	expect 1 "...it cannot open data.mdb for writing" \
+	    runuser -u "$rdr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
+	expect 3 "...nor record directly" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	expect 3 "...nor set the policy directly" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" \
+	    policy set "$T/was.policy" --actor "$rdr"
+	expect 3 "...nor record through the socket, not being in its group" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -s "$SOCK" record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	check "...the head is where root's policy left it" [ "$(al head | cut -d' ' -f1)" = "$pseq" ]
 	stop_daemon
 	mkdir -m 700 "$T/theirs"
 	chown "$usr" "$T/theirs"
