@@ -66,6 +66,7 @@ struct conn {
 	int		 closing;	/* close once answered (a long line) */
 	int		 dead;		/* closed; freed when inflight is 0 */
 	int		 mark;		/* on the touched list */
+	int		 owed;		/* answered; its next line is awaited */
 	uint64_t	 active_ms;	/* the last whole line or write */
 	struct conn	*prev, *next;	/* the live ones */
 	struct conn	*touched;
@@ -110,8 +111,8 @@ struct server {
 	struct conn		*dead;		/* freed by reap, only */
 	int			 stalled;	/* a full batch stopped one */
 	int			 draining, failed, listening;
-	size_t			 hold_n;	/* start at this many lines, */
-	uint64_t		 hold_until;	/* ...or then (ns) */
+	size_t			 owed;		/* conns whose line is awaited, */
+	uint64_t		 hold_until;	/* ...until then (ns) */
 	uint64_t		 drain_until, full_said, emfile_said;
 	struct arena		 scratch;	/* a line's parse */
 	FILE			*ms;		/* a reply, put together */
@@ -147,6 +148,16 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* c's next line is not awaited any more: it came, or c is going. */
+static void
+unowe(struct server *s, struct conn *c)
+{
+	if (c->owed) {
+		c->owed = 0;
+		s->owed--;
+	}
 }
 
 /*
@@ -332,6 +343,7 @@ drop(struct server *s, struct conn *c)
 	(void)close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
+	unowe(s, c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -560,6 +572,7 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 
 	c->lineno++;
 	c->active_ms = now_ms();
+	unowe(s, c);
 	/* A blank line is no request, as in --batch: no reply, a number. */
 	for (i = 0; !too_long && i < len; i++)
 		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
@@ -677,8 +690,10 @@ on_readable(struct server *s, struct conn *c)
 			tend(s, c);
 		return;
 	}
-	if (r == 0)
+	if (r == 0) {
 		c->eof = 1;
+		unowe(s, c);
+	}
 	c->nin += (size_t)r;
 	tend(s, c);
 }
@@ -805,18 +820,22 @@ begin_drain(struct server *s)
  * callers just answered usually send their next request at once, and one
  * commit that takes them all is cheaper than one that takes the first and
  * another the rest (with 16 callers each waiting on its reply, commits of
- * about 8 became commits of about 16).  It waits until it has gained a
- * line for each connection answered, or HOLD_NS, whichever comes first;
- * a caller alone is never held (its own line is the one awaited).
+ * about 8 became commits of about 16).  It waits until a line came from
+ * each connection answered that is still open and sending, or HOLD_NS,
+ * whichever comes first; a caller alone is never held (its own line is
+ * the one awaited).
  */
 static int
 held(struct server *s)
 {
-	if (s->hold_n == 0)
+	struct conn	*c;
+
+	if (s->owed == 0)
 		return 0;
-	if (s->draining || s->b[s->fill].n >= s->hold_n ||
-	    batch_full(s) || now_ns() >= s->hold_until) {
-		s->hold_n = 0;
+	if (s->draining || batch_full(s) || now_ns() >= s->hold_until) {
+		for (c = s->live; c != NULL; c = c->next)
+			c->owed = 0;
+		s->owed = 0;
 		return 0;
 	}
 	return 1;
@@ -849,8 +868,10 @@ answer(struct server *s, struct batch *b)
 	for (i = 0; i < b->n; i++) {
 		sl = &b->slot[i];
 		c = sl->c;
-		if (!c->mark && !c->dead)
+		if (!c->owed && !c->dead && !c->eof && !c->closing) {
+			c->owed = 1;
 			nc++;
+		}
 		if (sl->error != NULL)
 			reply(s, sl, sl->error, NULL);
 		else if (b->rc != 0)
@@ -921,8 +942,8 @@ on_done(struct server *s)
 		answer(s, b);
 		answer(s, &s->b[s->fill]);
 		begin_drain(s);
-	} else if ((n = answer(s, b)) > 1) {
-		s->hold_n = s->b[s->fill].n + n;
+	} else if ((n = answer(s, b)) > 0) {
+		s->owed += n;
 		s->hold_until = now_ns() + HOLD_NS;
 	}
 }
@@ -987,7 +1008,7 @@ loop(struct server *s)
 		now = now_ms();
 		wait = next_tick > now ? (next_tick - now) * 1000000 : 0;
 		/* A held commit starts when its lines come, or at its time. */
-		if (s->hold_n > 0 && !s->committing && s->b[s->fill].n > 0) {
+		if (s->owed > 0 && !s->committing && s->b[s->fill].n > 0) {
 			now = now_ns();
 			if (s->hold_until <= now)
 				wait = 0;
