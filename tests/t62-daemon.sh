@@ -168,6 +168,50 @@ check "...and its uid is the client's" \
     [ "$(sed -n 's/.*"seq":3,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
 expect 0 "the log verifies" al verify
 
+# op check and policy-set, on the wire (docs/PROTOCOL.md, 4.1 and 5)
+head0=$(al head)
+al policy show > cur.policy
+{
+	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read"}'
+	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"sell","action":"read"}'
+	printf '%s\n' '{"op":"bogus","actor":"svc:a"}'
+	printf '%s\n' '{"actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read","name":"x"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\n","actor":"root","customer":"c1"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","actor":"root"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\nallow\n","actor":"root"}'
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
+} > ops
+expect 0 "check and policy-set requests on the wire" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops"
+cp "$T/out" ops.out
+check "...check: the decision, no seq" grep -qx '{"line":1,"decision":"allow","rule":"default.policy:[0-9]*"}' ops.out
+check "...a denied check: code and reason, no seq" grep -q '^{"line":2,"decision":"deny","code":"unknown-purpose","reason":"[^"]*"}$' ops.out
+check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check or policy-set\"}" ops.out
+check "...name on a record is an error" grep -qx '{"line":4,"error":"name is a field of op policy-set only"}' ops.out
+check "...an access's field on a policy-set is an error" grep -qx '{"line":5,"error":"customer is not a field of op policy-set"}' ops.out
+check "...a policy-set without its text is an error" grep -qx '{"line":6,"error":"op policy-set needs a text"}' ops.out
+check "...a broken policy: not set, with its line" grep -q '^{"line":7,"error":"policy not set: p.policy:2:' ops.out
+check "...the policy in force again: seq 0, nothing recorded" grep -qx '{"line":8,"seq":0,"policy":"default.policy"}' ops.out
+check "...none of it recorded anything: the head is as it was" [ "$(al head)" = "$head0" ]
+# pipelined on one connection: a policy change ends its commit, so the
+# record before it is decided under the old policy, the one after under
+# the new
+{
+	printf '%s\n' "$line"
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\n","actor":"root"}'
+	printf '%s\n' "$line"
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
+	printf '%s\n' "$line"
+} > ops2
+expect 0 "record, policy-set, record, policy-set, record, pipelined" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops2"
+cp "$T/out" ops2.out
+s0=${head0%% *}
+check "...the first record allowed under the policy it came under" grep -q "^{\"line\":1,\"seq\":$((s0 + 1)),\"decision\":\"allow\"" ops2.out
+check "...the new policy recorded next" grep -qx "{\"line\":2,\"seq\":$((s0 + 2)),\"policy\":\"p.policy\"}" ops2.out
+check "...the record after it denied under it" grep -q "^{\"line\":3,\"seq\":$((s0 + 3)),\"decision\":\"deny\",\"code\":\"unknown-purpose\"" ops2.out
+check "...the old policy back" grep -qx "{\"line\":4,\"seq\":$((s0 + 4)),\"policy\":\"default.policy\"}" ops2.out
+check "...and the last record allowed again" grep -q "^{\"line\":5,\"seq\":$((s0 + 5)),\"decision\":\"allow\"" ops2.out
+expect 0 "...and verify re-derives every decision" al verify
+
 # --- 16 concurrent clients ------------------------------------------------
 before=$(al log --json | wc -l)
 expect 0 "16 clients x 200 accesses, each waiting for its reply" dc "$SOCK" load 16 200 acks.load
