@@ -821,7 +821,8 @@ begin_drain(struct server *s)
  * commit that takes them all is cheaper than one that takes the first and
  * another the rest (with 16 callers each waiting on its reply, commits of
  * about 8 became commits of about 16).  It waits until a line came from
- * each connection answered that is still open and sending, or HOLD_NS,
+ * each connection answered in full that is still open and sending (one
+ * with requests still in hand is not waited for), or HOLD_NS,
  * whichever comes first; a caller alone is never held (its own line is
  * the one awaited).
  */
@@ -868,10 +869,6 @@ answer(struct server *s, struct batch *b)
 	for (i = 0; i < b->n; i++) {
 		sl = &b->slot[i];
 		c = sl->c;
-		if (!c->owed && !c->dead && !c->eof && !c->closing) {
-			c->owed = 1;
-			nc++;
-		}
 		if (sl->error != NULL)
 			reply(s, sl, sl->error, NULL);
 		else if (b->rc != 0)
@@ -880,7 +877,12 @@ answer(struct server *s, struct batch *b)
 			reply(s, sl, NULL, &b->d[k++]);
 		else
 			reply(s, sl, NULL, sl->d);
-		c->inflight--;
+		/* Answered in full: its next request is what may come. */
+		if (--c->inflight == 0 && !c->owed && !c->dead && !c->eof &&
+		    !c->closing) {
+			c->owed = 1;
+			nc++;
+		}
 		touch(s, c);
 	}
 	b->n = b->nacc = b->nreq = 0;
