@@ -30,9 +30,10 @@
  * a commit forms the next.  A batch starts its commit as soon as the
  * committer is free, so one request alone waits for one commit, and a
  * crowd shares each; but right after an answer, for at most HOLD_NS, it
- * waits for a line from each connection just answered (held()).  A reply is written only once the batch that holds
- * its line is durable; a line's slot in its batch keeps its place in the
- * connection's order, malformed lines too.
+ * waits for a line from each connection just answered (held()).  A reply
+ * is written only once the batch that holds its line is durable; a
+ * line's slot in its batch keeps its place in the connection's order,
+ * malformed lines too.
  *
  * Bounds: a line over D_MAX_LINE ends the connection after its error
  * reply; at most D_MAX_INFLIGHT unanswered lines a connection and
@@ -50,7 +51,7 @@
 #define TAG_DONE	2
 #define TAG_LISTEN	16		/* + index; a conn's is its address */
 #define READER_CHECK_MS	30000		/* mdb_reader_check, this often */
-#define HOLD_NS		300000		/* a commit waits for the answered */
+#define HOLD_NS		300000		/* held(): at most this long */
 
 struct conn {
 	int		 fd;
@@ -66,7 +67,7 @@ struct conn {
 	int		 closing;	/* close once answered (a long line) */
 	int		 dead;		/* closed; freed when inflight is 0 */
 	int		 mark;		/* on the touched list */
-	int		 owed;		/* answered; its next line is awaited */
+	int		 owed;		/* answered: its next line awaited */
 	uint64_t	 active_ms;	/* the last whole line or write */
 	struct conn	*prev, *next;	/* the live ones */
 	struct conn	*touched;
@@ -92,7 +93,7 @@ struct batch {
 	al_prep			*prep;
 	struct slot		*slot;		/* D_BATCH_MAX */
 	struct al_decision	*d;		/* D_BATCH_MAX */
-	size_t			 n, nacc, nreq;	/* lines, records, others */
+	size_t			 n, nacc, nreq;	/* lines; records; others */
 	int			 closed;	/* a policy change ends it */
 	struct arena		 arena;		/* errors, requests */
 	int			 rc;		/* al_record_prep's */
@@ -111,7 +112,7 @@ struct server {
 	struct conn		*dead;		/* freed by reap, only */
 	int			 stalled;	/* a full batch stopped one */
 	int			 draining, failed, listening;
-	size_t			 owed;		/* conns whose line is awaited, */
+	size_t			 owed;		/* conns owed, awaited */
 	uint64_t		 hold_until;	/* ...until then (ns) */
 	uint64_t		 drain_until, full_said, emfile_said;
 	struct arena		 scratch;	/* a line's parse */

@@ -266,7 +266,8 @@ struct al_iter {
  */
 int	client_record(al_log *, const struct al_access *, size_t n,
 	    struct al_decision *);
-int	client_check(al_log *, const struct al_access *, struct al_decision *);
+int	client_check(al_log *, const struct al_access *,
+	    struct al_decision *);
 int	client_policy_set(al_log *, const char *name, const char *text,
 	    size_t len, const char *actor, const char *service, uint64_t *seq);
 int	client_refuse(al_log *);

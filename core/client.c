@@ -134,7 +134,7 @@ add_field(struct buf *b, int *first, const char *name, const char *v)
 enum { K_RECORD, K_CHECK, K_POLICY };
 struct ask {
 	int			 kind;
-	const struct al_access	*a;		/* K_RECORD, K_CHECK: n of them */
+	const struct al_access	*a;		/* K_RECORD, K_CHECK: n */
 	const char		*name, *text;	/* K_POLICY: the policy, */
 	size_t			 len;
 	const char		*actor, *service; /* ...and who sets it */

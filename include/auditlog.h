@@ -292,8 +292,8 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * does only for root and its own user (else AL_EINVAL with the daemon's
  * reason, and nothing recorded); the policy entry holds this process's pid
  * and uid as the kernel gives them, and a request line is at most 64 KiB,
- * so a policy whose text escaped for JSON is longer is refused here.  The accesses are
- * checked here first, as on a log, so an invalid one is refused
+ * so a policy whose text escaped for JSON is longer is refused here.  The
+ * accesses are checked here first, as on a log, so an invalid one is refused
  * (AL_EINVAL, "access N: ..." in a batch) before anything is sent;
  * al_validate works too.  al_set_timeout is then the deadline for each
  * reply (default 10000 ms): when none comes in time the call fails with
