@@ -297,11 +297,17 @@ struct al_iter {
 
 /*
  * A handle on auditlogd's socket (client.c): client_record records n
- * accesses, already checked, through the daemon; client_refuse is the
- * answer of everything else that would touch the log's files.
+ * accesses, already checked, through the daemon, client_check has one
+ * decided, client_policy_set asks for a policy checked already;
+ * client_refuse is the answer of everything else that would touch the
+ * log's files.
  */
 int	client_record(al_log *, const struct al_access *, size_t n,
 	    struct al_decision *);
+int	client_check(al_log *, const struct al_access *,
+	    struct al_decision *);
+int	client_policy_set(al_log *, const char *name, const char *text,
+	    size_t len, const char *actor, const char *service, uint64_t *seq);
 int	client_refuse(al_log *);
 void	client_free(struct client *);
 

@@ -195,6 +195,8 @@ al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 
 	if ((rc = access_ok(l->err, a)) != 0)
 		return rc;
+	if (l->cl != NULL)
+		return client_check(l, a, d);
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
 	rc = decide_in(l, txn, &r);
@@ -268,6 +270,7 @@ policy_ok(al_log *l, const char *name, const char *text, size_t len)
 
 struct pset {
 	const char	*name, *text, *actor, *service;
+	const struct al_origin *who;	/* NULL: the handle's own */
 	size_t		 len;
 	uint64_t	 seq;
 	int		 init;
@@ -286,7 +289,7 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = AL_KIND_POLICY;
-	entry_origin(l, &e, ps->service, NULL);
+	entry_origin(l, &e, ps->service, ps->who);
 	e.actor = str_of(ps->actor);
 	e.name = str_of(ps->name);
 	e.text.p = ps->text;
@@ -342,7 +345,15 @@ int
 al_policy_set(al_log *l, const char *name, const char *text, size_t len,
     const char *actor, const char *service, uint64_t *seq)
 {
-	struct pset	ps = { name, text, actor, service, len, 0, 0 };
+	return al_policy_set_as(l, name, text, len, actor, service, NULL, seq);
+}
+
+int
+al_policy_set_as(al_log *l, const char *name, const char *text, size_t len,
+    const char *actor, const char *service, const struct al_origin *who,
+    uint64_t *seq)
+{
+	struct pset	ps = { name, text, actor, service, who, len, 0, 0 };
 	int		rc;
 
 	if (l->flags & AL_RDONLY)
@@ -351,6 +362,9 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 	    (rc = access_field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = policy_ok(l, name, text, len)) != 0)
 		return rc;
+	if (l->cl != NULL)
+		return client_policy_set(l, name, text, len, actor, service,
+		    seq);
 	if ((rc = store_write_txn(l, policy_in, &ps)) != 0)
 		return rc;
 	*seq = ps.seq;

@@ -286,8 +286,14 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * decides and records each (the entry's pid and uid are those the kernel
  * gives the daemon for this process); its reply fills struct al_decision
  * as a local log would, but for a denial's rule, which the protocol's
- * reply does not carry ("": the detail names it).  The accesses are
- * checked here first, as on a log, so an invalid one is refused
+ * reply does not carry ("": the detail names it).  al_check has the
+ * daemon decide an access under the policy in force, recording nothing
+ * (d->seq is 0).  al_policy_set has the daemon install a policy, which it
+ * does only for root and its own user (else AL_EINVAL with the daemon's
+ * reason, and nothing recorded); the policy entry holds this process's pid
+ * and uid as the kernel gives them, and a request line is at most 64 KiB,
+ * so a policy whose text escaped for JSON is longer is refused here.  The
+ * accesses are checked here first, as on a log, so an invalid one is refused
  * (AL_EINVAL, "access N: ..." in a batch) before anything is sent;
  * al_validate works too.  al_set_timeout is then the deadline for each
  * reply (default 10000 ms): when none comes in time the call fails with
@@ -299,11 +305,11 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * fails once they were sent (AL_EIO, or AL_EINVAL when the daemon refused
  * one: "access N: ..."), d[i].seq is non-zero for each access that was
  * acknowledged, 0 for the others.  A connection the daemon closed (its
- * idle timeout, a restart) is made anew by the next call.  Every function
- * that reads or changes the log's files (al_check, al_iter_open,
- * al_verify, al_policy_set, al_checkpoint, al_export, ...) returns
- * AL_EINVAL on such a handle: a socket handle records; read the log's
- * files.  One thread at a time, as any handle.
+ * idle timeout, a restart) is made anew by the next call.  Every other
+ * function that reads or changes the log's files (al_head, al_iter_open,
+ * al_verify, al_policy_get, al_checkpoint, al_export, ...) returns
+ * AL_EINVAL on such a handle: read the log's files.  One thread at a
+ * time, as any handle.
  */
 int		 al_connect(const char *socket, al_log **out);
 void		 al_close(al_log *);
@@ -402,6 +408,14 @@ int		 al_head(al_log *, uint64_t *seq, uint8_t hash[AL_HASH_LEN]);
 int		 al_policy_set(al_log *, const char *name, const char *text,
 		    size_t len, const char *actor, const char *service,
 		    uint64_t *seq);
+/*
+ * The same for a policy change asked for by another process, whose
+ * identity the caller took from the kernel (al_prep_add_as); NULL is
+ * al_policy_set.
+ */
+int		 al_policy_set_as(al_log *, const char *name, const char *text,
+		    size_t len, const char *actor, const char *service,
+		    const struct al_origin *who, uint64_t *seq);
 /* The active policy: its text and name stay valid until al_close(). */
 int		 al_policy_get(al_log *, struct al_entry *);
 /*
