@@ -482,9 +482,19 @@ def pattern_ok(tok):
         raise PolicyError(tok.col, "ref pattern longer than %d bytes" %
                           MAX_PATTERN)
     depth = intervals = 0
+    rep = False
     i = 0
     while i < len(p):
         c = p[i]
+        # A repetition of a repetition (a++, a*{2}) is undefined in an
+        # ERE, and costs glibc's regcomp memory: refused.
+        if c in "*+?{":
+            if rep:
+                raise PolicyError(tok.col + off + i, "a repetition of a "
+                                  "repetition in a ref pattern")
+            rep = c != "{"
+        else:
+            rep = False
         if c == "[":
             i += 1
             if i < len(p) and p[i] == "^":
@@ -520,6 +530,10 @@ def pattern_ok(tok):
             if m and any(b and int(b) > MAX_BOUND for b in m.groups()):
                 raise PolicyError(tok.col + off + i, "an interval's bound "
                                   "is over %d in a ref pattern" % MAX_BOUND)
+            if m:
+                i += m.end()
+                rep = True
+                continue
         i += 1
     if depth != 0:
         raise PolicyError(tok.col, "a '(' without its ')' in a ref pattern")

@@ -407,7 +407,8 @@ test_policy_errors(void)
 		    "'p' declared twice" },
 		{ "purpose p \"d\" ref \"(\"\n", "t.policy:1:19: a '(' "
 		    "without its ')' in a ref pattern" },
-		{ "purpose p \"d\" ref \"a**+\"\n", NULL },
+		{ "purpose p \"d\" ref \"a**+\"\n", "t.policy:1:22: a "
+		    "repetition of a repetition in a ref pattern" },
 		{ "purpose p \"d\" ref \"[\"\n", "t.policy:1:19: invalid ref "
 		    "pattern: " },
 		{ "purpose p \"d\" ref\n", "t.policy:1:15: 'ref' needs a "
@@ -456,6 +457,11 @@ test_policy_errors(void)
 		{ "purpose p \"d\" ref \"a{1}b{2}c{3}d{4}e{5}\"\n",
 		    "t.policy:1:37: more than 4 intervals" },
 		{ "purpose p \"d\" ref \"SUP-[0-9]{1,8}\"\n", NULL },
+		{ "purpose p \"d\" ref \"a+++b\"\n", "t.policy:1:22: a "
+		    "repetition of a repetition in a ref pattern" },
+		{ "purpose p \"d\" ref \"a{1,2}*\"\n", "t.policy:1:26: a "
+		    "repetition of a repetition" },
+		{ "purpose p \"d\" ref \"a[+*]+\\\\++(x)?\"\n", NULL },
 		{ "purpose p \"d\" ref \"a)|(b\"\n", "t.policy:1:21: a ')' "
 		    "without its '('" },
 		{ "purpose p \"d\" ref \"(ab\"\n", "t.policy:1:19: a '(' "
