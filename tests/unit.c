@@ -1881,11 +1881,21 @@ test_prep_reuse(const char *tmp)
 	    "access, seq 8");
 	al_iter_close(it);
 	it = NULL;
-	/* An attested origin replaces the handle's pid and uid, and only them. */
+	/* An attested identity replaces the handle's, and only it. */
 	al_prep_reset(p);
 	{
-		struct al_origin o = { 424242, 54321 };
+		struct al_ident o;
 
+		memset(&o, 0, sizeof(o));
+		o.pid = 424242;
+		o.uid = 54321;
+		o.gid = 4242;
+		o.attested = 1;
+		(void)strcpy(o.user, "svc-x");
+		o.ngroups = 2;
+		o.gids[0] = 7;
+		o.gids[1] = 4242;
+		(void)strcpy(o.gname[1], "svcs");
 		rc = al_prep_add_as(p, &a[3], &o);
 		if (rc == 0)
 			rc = al_prep_add(p, &a[3]);
@@ -1895,8 +1905,14 @@ test_prep_reuse(const char *tmp)
 		    al_iter_open_reverse(l, NULL, &it) == 0 &&
 		    al_iter_next(it, &e) == 1 && e.seq == 10 &&
 		    e.pid == (uint32_t)getpid() && e.uid == (uint32_t)getuid() &&
+		    e.version == 3 && e.attested == 0 &&
+		    e.gid == (uint32_t)getgid() &&
 		    al_iter_next(it, &e) == 1 && e.seq == 9 &&
-		    e.pid == 424242 && e.uid == 54321 &&
+		    e.pid == 424242 && e.uid == 54321 && e.gid == 4242 &&
+		    e.version == 3 && e.attested == 1 &&
+		    strcmp(e.user.p, "svc-x") == 0 && e.ngroups == 2 &&
+		    e.gids[0] == 7 && e.gname[0].n == 0 &&
+		    e.gids[1] == 4242 && strcmp(e.gname[1].p, "svcs") == 0 &&
 		    strcmp(e.customer.p, "second") == 0,
 		    "al_prep_add_as records the origin it is given; "
 		    "al_prep_add the handle's own");
@@ -2077,7 +2093,7 @@ test_csv_guard(void)
 		e.reason.p = cell[i];
 		e.reason.n = strlen(cell[i]);
 		b.n = 0;
-		check(csv_row(&b, &e) == 0 && buf_add(&b, "", 1) == 0 &&
+		check(csv_row(&b, &e, BUNDLE_FORMAT) == 0 && buf_add(&b, "", 1) == 0 &&
 		    strstr((char *)b.p, want[i]) != NULL,
 		    "csv_row: reason %zu is written %s", i, i == 6 ?
 		    "as it is (no leading formula character)" :
