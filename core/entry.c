@@ -111,7 +111,7 @@ entry_customer_at(const struct al_entry *e)
 		for (i = 0; i < e->ngroups; i++)
 			at += 4 + 4 + e->gname[i].n;
 	}
-	return at + 4 + e->actor.n;
+	return at + 4 + e->actor.n + 4;	/* the customer's bytes */
 }
 
 /*
