@@ -310,7 +310,7 @@ kill -INT $fpid
 wait $fpid
 check "-f: SIGINT is a clean end (exit 0)" [ $? -eq 0 ]
 check "...printed what came after --after-seq, as it came" \
-    [ "$(sed 's/^{"version":1,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "13 14 " ]
+    [ "$(sed 's/^{"version":3,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "13 14 " ]
 check "...and the last seq printed on stderr" [ "$(cat f.err)" = "auditlog: log: last seq 14" ]
 r --actor alice --customer acme --purpose support-ticket --ref SUP-6 --action read
 "$AUDITLOG" -d "$T/log" log -f --format ocsf --after-seq 14 --customer acme > f2.out 2> f2.err &

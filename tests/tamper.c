@@ -814,7 +814,15 @@ struct fld {
 static const struct fld f_head[] = {
 	{ "version", 1 }, { "kind", 1 }, { "seq", 8 }, { "time", 8 },
 	{ "prev", AL_HASH_LEN }, { "service", 0 }, { "host", 0 },
-	{ "pid", 4 }, { "uid", 4 }, { "actor", 0 }, { NULL, 0 }
+	{ "pid", 4 }, { "uid", 4 }, { NULL, 0 }
+};
+/* Version 3's identity; its groups (ngroups of gid, name) follow. */
+static const struct fld f_ident[] = {
+	{ "gid", 4 }, { "attested", 1 }, { "user", 0 }, { "ngroups", 1 },
+	{ NULL, 0 }
+};
+static const struct fld f_actor[] = {
+	{ "actor", 0 }, { NULL, 0 }
 };
 static const struct fld f_access[] = {
 	{ "customer", 0 }, { "data", 0 }, { "action", 0 }, { "resource", 0 },
@@ -825,35 +833,66 @@ static const struct fld f_policy[] = {
 	{ "name", 0 }, { "text", 0 }, { "digest", AL_HASH_LEN }, { NULL, 0 }
 };
 
+/*
+ * Walk fields f from *off; 1 when name is found (its value at *out), 0
+ * when not, -1 when the bytes end first.
+ */
+static int
+walk(const uint8_t *p, size_t n, const struct fld *f, const char *name,
+    size_t *off, size_t *out)
+{
+	size_t	len;
+
+	for (; f->name != NULL; f++) {
+		if ((len = f->len) == 0) {
+			if (n - *off < 4)
+				return -1;
+			len = get_be32(p + *off);
+			*off += 4;
+		}
+		if (strcmp(f->name, name) == 0) {
+			*out = *off;
+			return 1;
+		}
+		if (len > n - *off)
+			return -1;
+		*off += len;
+	}
+	return 0;
+}
+
 /* Where field name's value starts in the n bytes at p. */
 static int
 field_offset(const uint8_t *p, size_t n, const char *name, size_t *out)
 {
-	const struct fld	*lists[2] = { f_head, NULL };
-	const struct fld	*f;
-	size_t			 off = 0, len, i;
+	static const struct fld	 f_group[] = { { "group", 4 },
+	    { "group name", 0 }, { NULL, 0 } };
+	const struct fld	*tail = NULL;
+	size_t			 off = 0, ng, i;
+	int			 r;
 
 	if (n >= 2 && p[1] == AL_KIND_ACCESS)
-		lists[1] = f_access;
+		tail = f_access;
 	else if (n >= 2 && p[1] == AL_KIND_POLICY)
-		lists[1] = f_policy;
-	for (i = 0; i < 2 && lists[i] != NULL; i++) {
-		for (f = lists[i]; f->name != NULL; f++) {
-			if ((len = f->len) == 0) {
-				if (n - off < 4)
-					goto fail;
-				len = get_be32(p + off);
-				off += 4;
-			}
-			if (strcmp(f->name, name) == 0) {
-				*out = off;
-				return 0;
-			}
-			if (len > n - off)
-				goto fail;
-			off += len;
-		}
+		tail = f_policy;
+	if ((r = walk(p, n, f_head, name, &off, out)) != 0)
+		goto found;
+	if (p[0] == 3) {
+		if ((r = walk(p, n, f_ident, name, &off, out)) != 0)
+			goto found;
+		ng = p[off - 1];
+		for (i = 0; i < ng; i++)
+			if ((r = walk(p, n, f_group, name, &off, out)) != 0)
+				goto found;
 	}
+	if ((r = walk(p, n, f_actor, name, &off, out)) != 0)
+		goto found;
+	if (tail != NULL && (r = walk(p, n, tail, name, &off, out)) != 0)
+		goto found;
+	goto fail;
+found:
+	if (r == 1)
+		return 0;
 fail:
 	warnx("no field '%s' in this entry (or it is damaged)", name);
 	return -1;
@@ -1244,6 +1283,14 @@ op_forge(struct db *d, int argc, char **argv)
 	e.host = last.e.host;
 	e.pid = last.e.pid + 1;
 	e.uid = last.e.uid;
+	/* The writer's identity, as the entry before had it. */
+	e.version = last.e.version;
+	e.gid = last.e.gid;
+	e.attested = last.e.attested;
+	e.user = last.e.user;
+	e.ngroups = last.e.ngroups;
+	memcpy(e.gids, last.e.gids, sizeof(e.gids));
+	memcpy(e.gname, last.e.gname, sizeof(e.gname));
 #define S(field, s) do { e.field.p = (s); e.field.n = strlen(s); } while (0)
 	S(actor, a.actor);
 	S(customer, a.customer);
