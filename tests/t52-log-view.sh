@@ -256,9 +256,11 @@ t = e["time"][:26] + "Z"	# RFC 5424: microseconds at most
 print('<85>1 %s %s auditlog %d - [auditlog@32473 seq="3" kind="access" '
       'actor="alice" customer="acme" purpose="support-ticket" action="read" '
       'data="customer-data" ref="SUP-1" decision="allow" code="allowed" '
-      'rule="default.policy:30" uid="%d" hash="%s"] alice read acme '
-      'customer-data for support-ticket: allowed by default.policy:30'
-      % (t, e["host"], e["pid"], e["uid"], e["hash"]))
+      'rule="default.policy:30" uid="%d" attested="false"%s hash="%s"] '
+      'alice read acme customer-data for support-ticket: allowed by '
+      'default.policy:30'
+      % (t, e["host"], e["pid"], e["uid"],
+         ' user="%s"' % e["user"] if e["user"] else "", e["hash"]))
 EOF
 want=$(python3 want.py e3.json) || want="(no entry 3)"
 check "the exact line of an allowed access (authpriv.notice)" out_is "$want"
