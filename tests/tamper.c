@@ -63,6 +63,8 @@ static const char usage_text[] =
     "  tree-v1                    make it a log of format 1: no tree, and\n"
     "                             the customer index of format 2\n"
     "  time-v4                    make it a log of format 4: no time index\n"
+    "  entries-v5                 make it a log of format 5: every entry in\n"
+    "                             version 1 or 2, without the identity\n"
     "  time-del SEQ | time-add NS SEQ\n"
     "                             remove entry SEQ's time index record, or\n"
     "                             add a record (NS ns since 1970, SEQ)\n";
@@ -1125,6 +1127,54 @@ op_field(struct db *d, int argc, char **argv, int relink)
 	return change(d, seq, argv[1], argv[2], relink);
 }
 
+/*
+ * entries-v5: make it a log of format 5 as format 5 wrote it: every entry
+ * re-encoded in version 1 or 2 (by kind; the identity of version 3
+ * dropped), the chain relinked, the head and meta version set (the tree
+ * and time index are rebuilt after every op).
+ */
+static int
+op_entries_v5(struct db *d, int argc, char **argv)
+{
+	struct ent	 x = { 0 };
+	uint8_t		 h[AL_HASH_LEN], ver[4];
+	uint64_t	 seq = 0, next;
+	int		 rc = -1;
+
+	(void)argv;
+	if (argc != 0) {
+		warnx("usage: entries-v5");
+		return -1;
+	}
+	memset(h, 0, sizeof(h));
+	for (;;) {
+		if (next_seq(d, seq, &next) != 0)
+			goto done;
+		if (next == 0)
+			break;
+		if (load(d, next, &x) != 0)
+			goto done;
+		if (x.e.kind > AL_KIND_CHECKPOINT) {
+			warnx("entry %llu: kind %d has no version 1 or 2",
+			    (unsigned long long)next, x.e.kind);
+			goto done;
+		}
+		x.e.version = 0;
+		memcpy(x.e.prev, h, AL_HASH_LEN);
+		if (save(d, next, &x.e, h) != 0)
+			goto done;
+		seq = next;
+	}
+	put_be32(ver, 5);
+	if (set_head(d, seq, h) != 0 ||
+	    meta_put(d, META_VERSION, ver, 4) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
 static int
 op_policy_text(struct db *d, int argc, char **argv)
 {
@@ -1571,6 +1621,7 @@ static const struct {
 	int		(*fn)(struct db *, int, char **);
 } ops[] = {
 	{ "delete",	 op_delete },
+	{ "entries-v5",	 op_entries_v5 },
 	{ "flip",	 op_flip },
 	{ "forge",	 op_forge },
 	{ "head",	 op_head },
