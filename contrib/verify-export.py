@@ -2234,6 +2234,11 @@ class Checker:
                              "above): its accesses' decisions cannot be "
                              "checked" % p["seq"], seq)
             return
+        # TODO(format 6): re-derive writer-not-allowed and floor from the
+        # recorded identity, the writer rules and the floor; until the
+        # policy language has them, such a decision is taken as recorded.
+        if e["code"] in ("writer-not-allowed", "floor"):
+            return
         allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
                                      e["action"], e["data"], e["ref"])
         got = ("allow" if allow else "deny", code, rule)

@@ -145,6 +145,40 @@ expect 0 "format 5: record upgrades it" al verify
 check "...and appends version 3" \
     [ "$(al log --json | sed -n 's/^{"version":\([0-9]*\),.*/\1/p' | tr '\n' ' ')" = "1 1 3 " ]
 
+# Kinds 4 to 7 and codes 8 and 9, which no command writes yet: verify,
+# the JSON form, recompute.py and both bundle checkers take them, and
+# check their hashes and links (their meaning is governance's to judge).
+newlog
+r --actor alice --customer acme --purpose support-ticket --ref SUP-1 --action read
+for w in floor proposal approval rejection writer floor-code; do
+	"$TAMPER" "$T/log" forge-v3 $w >/dev/null 2>&1 || not_ok "tamper forge-v3 $w"
+done
+expect 0 "verify: kinds 4-7 and codes 8-9 are no problem" al verify
+al log --json >k.jsonl
+check "...log --json names the kinds" \
+    [ "$(sed -n 's/.*"seq":[0-9]*,"time":"[^"]*","kind":"\([a-z]*\)".*/\1/p' k.jsonl | tr '\n' ' ')" = "policy access floor proposal approval rejection access access " ]
+check "...a floor with its approvers" grep -q '"kind":"floor",.*,"digest":"[0-9a-f]*","approvers":2,"service"' k.jsonl
+check "...a proposal with its expiry" grep -q '"kind":"proposal",.*,"expires":"[0-9T:.-]*Z","service"' k.jsonl
+check "...an approval with the digest alone" grep -q '"kind":"approval","actor":"ops","digest":"[0-9a-f]*","service"' k.jsonl
+check "...the codes by name" sh -c "grep -q '\"code\":\"writer-not-allowed\"' k.jsonl && grep -q '\"code\":\"floor\"' k.jsonl"
+expect 0 "recompute.py recomputes every kind" python3 "$RECOMPUTE" <k.jsonl
+check "...all 8" out_is "8 entries recomputed"
+expect 0 "export" al export -o k.tar.gz
+expect 0 "verify-export accepts kinds 4-7" "$AUDITLOG" verify-export k.tar.gz
+expect 0 "verify-export.py accepts them" python3 "$VX" k.tar.gz
+expect 0 "log: the table" al log
+check "...names the kinds" sh -c "grep -q ' floor .*floor promise.floor sha256:.* approvers 2' '$T/out' && grep -q ' approval .*approve sha256:' '$T/out' && grep -q ' rejection .*reject sha256:' '$T/out' && grep -q ' proposal .*propose promise.floor sha256:' '$T/out'"
+expect 0 "log --format syslog" al log --format syslog
+check "...names the kinds" sh -c "grep -q 'kind=\"floor\".*fixed the floor promise.floor' '$T/out' && grep -q 'kind=\"approval\".*approved the proposal' '$T/out'"
+check "...with attested and user" grep -q "attested=\"false\" user=\"$user\"" "$T/out"
+expect 0 "log --format ocsf" al log --format ocsf
+check "...names the kinds" sh -c "grep -q '\"kind\":\"proposal\"' '$T/out' && grep -q '\"kind\":\"rejection\"' '$T/out'"
+cp -R "$T/log" c
+"$TAMPER" "$T/c" flip 4 -1 >/dev/null 2>&1 || not_ok "tamper flip a proposal"
+expect 1 "a proposal altered: verify fails" "$AUDITLOG" -d "$T/c" verify
+check "...seq 5 no longer links to it" out_has "seq 5: does not link to the entry before it"
+rm -rf c
+
 # Damage to version 3's fields is caught (FORMAT.md 7).
 newlog
 r --actor alice --customer acme --purpose support-ticket --ref SUP-1 --action read

@@ -39,6 +39,9 @@ static const char usage_text[] =
     "  forge [ACTOR CUSTOMER PURPOSE ACTION]\n"
     "                             append an access the policy decides,\n"
     "                             consistently; prints \"SEQ HASH\"\n"
+    "  forge-v3 floor|proposal|approval|rejection|writer|floor-code\n"
+    "                             append a version 3 entry no command\n"
+    "                             writes yet, consistently\n"
     "  index-del SEQ              remove entry SEQ's customer index record\n"
     "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
@@ -1388,6 +1391,103 @@ done:
 }
 
 /*
+ * forge-v3 WHAT: append, consistently, a version 3 entry no command
+ * writes yet (format 6): a floor, proposal, approval or rejection, or an
+ * access denied writer-not-allowed or floor.  The identity is the last
+ * entry's, which must be of version 3.
+ */
+static int
+op_forge_v3(struct db *d, int argc, char **argv)
+{
+	static const char	 text[] = "purpose support-ticket\n";
+	struct ent		 pol = { 0 }, last = { 0 };
+	struct buf		 b = { 0 };
+	struct al_entry		 e;
+	MDB_val			 v, k;
+	uint64_t		 seq;
+	uint8_t			 kb[8], h[AL_HASH_LEN];
+	int			 rc = -1, mrc, code = 0;
+
+	if (argc != 1) {
+		warnx("usage: forge-v3 floor|proposal|approval|rejection|"
+		    "writer|floor-code");
+		return -1;
+	}
+	if (meta_get(d, META_HEAD, 8 + AL_HASH_LEN, &v) != 0)
+		goto done;
+	seq = get_be64(v.mv_data);
+	memcpy(h, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
+	if (meta_get(d, META_POLICY, 8, &v) != 0)
+		goto done;
+	if (load(d, get_be64(v.mv_data), &pol) != 0 ||
+	    load(d, seq, &last) != 0)
+		goto done;
+	if (last.e.version != 3) {
+		warnx("the last entry is not of version 3");
+		goto done;
+	}
+	e = last.e;		/* the origin; the rest is set below */
+	e.seq = seq + 1;
+	e.time_ns = last.e.time_ns + 1000000000ULL;
+	memcpy(e.prev, h, AL_HASH_LEN);
+#define S(field, s) do { e.field.p = (s); e.field.n = strlen(s); } while (0)
+	S(actor, "ops");
+	if (strcmp(argv[0], "writer") == 0 ||
+	    strcmp(argv[0], "floor-code") == 0) {
+		code = argv[0][0] == 'w' ? AL_WRITER_NOT_ALLOWED : AL_FLOOR;
+		e.kind = AL_KIND_ACCESS;
+		S(customer, "acme");
+		S(data, "customer-data");
+		S(action, "read");
+		S(resource, "");
+		S(purpose, "support-ticket");
+		S(ref, "SUP-1");
+		S(reason, "");
+		S(rule, "");
+		S(detail, "forged");
+		e.allow = 0;
+		e.code = code;
+		memcpy(e.policy, pol.e.digest, AL_HASH_LEN);
+	} else {
+		e.kind = strcmp(argv[0], "floor") == 0 ? AL_KIND_FLOOR :
+		    strcmp(argv[0], "proposal") == 0 ? AL_KIND_PROPOSAL :
+		    strcmp(argv[0], "approval") == 0 ? AL_KIND_APPROVAL :
+		    strcmp(argv[0], "rejection") == 0 ? AL_KIND_REJECTION : 0;
+		if (e.kind == 0) {
+			warnx("forge-v3: unknown '%s'", argv[0]);
+			goto done;
+		}
+		S(name, "promise.floor");
+		S(text, text);
+		sha256(text, strlen(text), e.digest);
+		e.approvers = 2;
+		e.expires_ns = e.time_ns + 7 * 86400 * 1000000000ULL;
+	}
+#undef S
+	if (entry_encode(&e, &b) != 0) {
+		warnx("cannot encode the forged entry");
+		goto done;
+	}
+	k = seq_key(kb, e.seq);
+	v.mv_size = b.n;
+	v.mv_data = b.p;
+	if ((mrc = mdb_put(d->txn, d->entries, &k, &v, MDB_APPEND)) != 0) {
+		lmdb_fail(mrc, "append entry");
+		goto done;
+	}
+	entry_hash(b.p, b.n, h);
+	if ((code != 0 && index_op(d, &e.customer, e.seq, 1) != 0) ||
+	    set_head(d, e.seq, h) != 0)
+		goto done;
+	rc = 0;
+done:
+	buf_free(&b);
+	ent_free(&last);
+	ent_free(&pol);
+	return rc;
+}
+
+/*
  * index-del SEQ: remove entry SEQ's customer index record; index-block SEQ
  * BLOCK (moved): put it back under another block's key.
  */
@@ -1624,6 +1724,7 @@ static const struct {
 	{ "entries-v5",	 op_entries_v5 },
 	{ "flip",	 op_flip },
 	{ "forge",	 op_forge },
+	{ "forge-v3",	 op_forge_v3 },
 	{ "head",	 op_head },
 	{ "index-add",	 op_index_add },
 	{ "index-block", op_index_block },
