@@ -56,7 +56,7 @@
 struct conn {
 	int		 fd;
 	uint32_t	 events;	/* what epoll watches now */
-	struct al_origin who;		/* SO_PEERCRED's, for every entry */
+	struct al_ident	 who;		/* SO_PEERCRED's, for every entry */
 	char		*in;		/* IN_CAP bytes, while any are held */
 	size_t		 inoff, nin;	/* unread lines are in[inoff..nin) */
 	uint64_t	 lineno;
@@ -764,9 +764,15 @@ on_listen(struct server *s, int lfd)
 			(void)close(fd);
 			continue;
 		}
+		/* The peer's names and groups: once a connection. */
+		if (al_ident_resolve(&c->who, (uint32_t)cred.pid,
+		    (uint32_t)cred.uid, (uint32_t)cred.gid, 1) != 0) {
+			dmsg("out of memory: a connection refused");
+			(void)close(fd);
+			free(c);
+			continue;
+		}
 		c->fd = fd;
-		c->who.pid = (uint32_t)cred.pid;
-		c->who.uid = (uint32_t)cred.uid;
 		c->active_ms = now_ms();
 		c->events = EPOLLIN;
 		memset(&ev, 0, sizeof(ev));

@@ -52,6 +52,8 @@ struct al_log {
 	void		*clock_arg;
 	char		 host[256];
 	uint32_t	 pid, uid;	/* the origin of what it records */
+	struct al_ident	 id;		/* ...in full: a writer's (al_open) */
+	uint32_t	 format;	/* the log's (meta version) */
 	int		 lockfd;	/* writer.lock, held; -1: none */
 	struct polcache	 pc;		/* the active policy */
 	struct buf	 ebuf;		/* the entry being appended */
@@ -85,6 +87,8 @@ int	al_lmdb_err(al_log *, int mdb_rc, const char *what);
 int	esc_term(struct buf *, const char *, size_t, int flags);
 int	esc_json(struct buf *, const char *, size_t);
 int	entry_json(struct buf *, const struct al_entry *);
+/* "access", "policy", ... by AL_KIND_*; NULL for no kind. */
+const char *entry_kind_name(int kind);
 
 /*
  * The writing systems of an identifier's letters (scripts.c): a bit set,

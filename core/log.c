@@ -42,6 +42,8 @@ al_open(const char *dir, int flags, al_log **out)
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
 	l->flags = flags;
+	if (!(flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
+		return rc;
 	/* Not snprintf: in a process that records once, its first call
 	 * faults in printf's code, 40-80 us here (bench/RESULTS.md). */
 	if ((n = strnlen(dir, sizeof(path))) > sizeof(path) - sizeof(DATA_MDB))
@@ -81,8 +83,9 @@ al_open(const char *dir, int flags, al_log **out)
 		goto abort;
 	if ((rc = store_get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		goto abort;
-	ver = get_be32(v.mv_data);
-	if (ver == AL_FORMAT_VERSION) {
+	l->format = ver = get_be32(v.mv_data);
+	/* Format 6 changed entries only: a reader reads 5 as it is. */
+	if (ver == AL_FORMAT_VERSION || ver == 5) {
 		if ((rc = mdb_dbi_open(txn, "tree", 0, &l->tree)) != 0) {
 			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
 			    "the log's tree database is missing") :
@@ -114,8 +117,11 @@ al_open(const char *dir, int flags, al_log **out)
 	txn = NULL;
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "open databases");
-	if (ver != AL_FORMAT_VERSION)
-		return store_write_txn(l, upgrade_in, NULL);
+	if (ver != AL_FORMAT_VERSION && !(flags & AL_RDONLY)) {
+		if ((rc = store_write_txn(l, upgrade_in, NULL)) != 0)
+			return rc;
+		l->format = AL_FORMAT_VERSION;
+	}
 	return 0;
 abort:
 	mdb_txn_abort(txn);
@@ -154,6 +160,12 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 		r->d[i].seq = e.seq;
 	}
 	return r->write && r->n > 0 ? store_head(l, txn, &h) : 0;
+}
+
+int
+al_log_format(const al_log *l)
+{
+	return (int)l->format;
 }
 
 int
@@ -399,6 +411,9 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
+	if ((rc = store_ident(l)) != 0)
+		return rc;
+	l->format = AL_FORMAT_VERSION;
 	al_set_clock(l, o->clock, o->clock_arg);
 	memset(&ps, 0, sizeof(ps));
 	ps.init = 1;

@@ -122,7 +122,7 @@ al_prep_add(al_prep *p, const struct al_access *a)
 
 int
 al_prep_add_as(al_prep *p, const struct al_access *a,
-    const struct al_origin *o)
+    const struct al_ident *o)
 {
 	struct prep_ent	*ne;
 	struct al_entry	 e;

@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	5	/* of the log as a whole: docs/FORMAT.md */
+#define AL_FORMAT_VERSION	6	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*
@@ -278,6 +278,13 @@ struct al_verify_summary {
  */
 int		 al_open(const char *dir, int flags, al_log **out);
 /*
+ * The format of the log a handle opened: AL_FORMAT_VERSION, once a writer
+ * opened it (opening for writing upgrades a log), or, for a reader, the
+ * format it found (a reader reads format 5 as it is; entries of version 3
+ * come with format 6).  0 on a handle of al_connect.
+ */
+int		 al_log_format(const al_log *);
+/*
  * al_connect makes a handle on auditlogd's socket (auditlogd(8),
  * docs/PROTOCOL.md) instead of the log's files, and connects to it; as
  * with al_open, *out is set even when it fails (AL_EIO: nobody answers on
@@ -380,16 +387,14 @@ int		 al_prep_new(al_log *, al_prep **);
 int		 al_prep_add(al_prep *, const struct al_access *);
 /*
  * An access asked for by another process, whose identity the caller (a
- * daemon that owns the log) took from the kernel, e.g. SO_PEERCRED: the
- * entry holds this pid and uid instead of the handle's own.  NULL is
- * al_prep_add.  Nothing else about the access is trusted more for it.
+ * daemon that owns the log) took from the kernel, e.g. SO_PEERCRED, and
+ * completed with al_ident_resolve (attested 1): the entry holds it
+ * instead of the handle's own.  NULL is al_prep_add.  Nothing else about
+ * the access is trusted more for it.  id must stay as it is until the
+ * access is encoded (al_prep_add_as returns).
  */
-struct al_origin {
-	uint32_t	pid;
-	uint32_t	uid;
-};
 int		 al_prep_add_as(al_prep *, const struct al_access *,
-		    const struct al_origin *);
+		    const struct al_ident *id);
 size_t		 al_prep_count(const al_prep *);
 const char	*al_prep_errmsg(const al_prep *);
 void		 al_prep_reset(al_prep *);

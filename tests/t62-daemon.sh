@@ -166,6 +166,10 @@ check "the entry's pid is the client's, from the kernel" \
     [ "$(sed -n 's/.*"seq":3,.*"pid":\([0-9]*\),.*/\1/p' logged.json)" = "$cpid" ]
 check "...and its uid is the client's" \
     [ "$(sed -n 's/.*"seq":3,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
+check "...its gid too, attested by the daemon (entry version 3)" \
+    grep -q "^{\"version\":3,\"seq\":3,.*\"uid\":$(id -u),\"gid\":$(id -g),\"attested\":true,\"user\":\"$(id -un)\",\"groups\":\[.*{\"gid\":$(id -g),\"name\":\"$(id -gn)\"}" logged.json
+check "...while a direct writer's entries are not attested" \
+    grep -q '^{"version":3,"seq":1,.*"attested":false,' logged.json
 expect 0 "the log verifies" al verify
 
 # op check and policy-set, on the wire (docs/PROTOCOL.md, 4.1 and 5)
@@ -479,6 +483,8 @@ else
 	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = "$(id -u "$usr")" ]
 	check "...and its pid is its own" \
 	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"pid\":\([0-9]*\),.*/\1/p" logged.json)" = "$upid" ]
+	check "...its gid, user and groups its own, attested" \
+	    grep -q "\"seq\":$seq,.*\"uid\":$(id -u "$usr"),\"gid\":$(id -g "$usr"),\"attested\":true,\"user\":\"$usr\",\"groups\":\[{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}\]" logged.json
 	expect 1 "...it cannot open data.mdb for writing" \
 	    runuser -u "$usr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
 	expect 3 "...nor record directly" runuser -u "$usr" -- "$AUDITLOG" -d "$T/log" record \
