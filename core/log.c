@@ -282,7 +282,7 @@ policy_ok(al_log *l, const char *name, const char *text, size_t len)
 
 struct pset {
 	const char	*name, *text, *actor, *service;
-	const struct al_origin *who;	/* NULL: the handle's own */
+	const struct al_ident *who;	/* NULL: the handle's own */
 	size_t		 len;
 	uint64_t	 seq;
 	int		 init;
@@ -362,7 +362,7 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 
 int
 al_policy_set_as(al_log *l, const char *name, const char *text, size_t len,
-    const char *actor, const char *service, const struct al_origin *who,
+    const char *actor, const char *service, const struct al_ident *who,
     uint64_t *seq)
 {
 	struct pset	ps = { name, text, actor, service, who, len, 0, 0 };

@@ -420,7 +420,7 @@ int		 al_policy_set(al_log *, const char *name, const char *text,
  */
 int		 al_policy_set_as(al_log *, const char *name, const char *text,
 		    size_t len, const char *actor, const char *service,
-		    const struct al_origin *who, uint64_t *seq);
+		    const struct al_ident *who, uint64_t *seq);
 /* The active policy: its text and name stay valid until al_close(). */
 int		 al_policy_get(al_log *, struct al_entry *);
 /*
