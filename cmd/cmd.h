@@ -227,6 +227,7 @@ int	 cmd_init(int, char **, const char *);
 int	 cmd_keygen(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
+int	 cmd_govern(int, char **, const char *);	/* policy propose, ... */
 int	 cmd_prove(int, char **, const char *);
 int	 cmd_record(int, char **, const char *);
 int	 cmd_report(int, char **, const char *);	/* cmd_export.c */

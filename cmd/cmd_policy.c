@@ -9,7 +9,9 @@
 static const char usage[] =
     "usage: auditlog [-d DIR] policy show\n"
     "       auditlog policy check FILE\n"
-    "       auditlog [-d DIR] policy set FILE --actor WHO\n";
+    "       auditlog [-d DIR] policy set FILE --actor WHO\n"
+    "       auditlog [-d DIR] policy propose FILE [--actor WHO]\n"
+    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n";
 
 static int
 show(const char *dir)
@@ -107,7 +109,7 @@ int
 cmd_policy(int argc, char **argv, const char *dir)
 {
 	if (argc < 2)
-		return usage_error(usage, "policy needs show, check or set");
+		return usage_error(usage, "policy needs show, check, set, propose, approve or reject");
 	if (strcmp(argv[1], "--help") == 0)
 		return help(usage);
 	if (strcmp(argv[1], "show") == 0) {
@@ -128,5 +130,9 @@ cmd_policy(int argc, char **argv, const char *dir)
 	}
 	if (strcmp(argv[1], "set") == 0)
 		return set(argc - 1, argv + 1, dir);
+	if (strcmp(argv[1], "propose") == 0 ||
+	    strcmp(argv[1], "approve") == 0 ||
+	    strcmp(argv[1], "reject") == 0)
+		return cmd_govern(argc - 1, argv + 1, dir);
 	return usage_arg(usage, "unknown policy command", argv[1]);
 }

@@ -32,6 +32,7 @@ void	buf_free(struct buf *);
 int	write_all(int fd, const void *, size_t);
 
 struct policy;
+struct floor;
 
 /* A policy-change entry and its policy, parsed once per entry. */
 struct polcache {
@@ -72,6 +73,12 @@ struct al_log {
 	char		 warn[AL_ERRLEN];	/* al_warning() */
 	char		 err[AL_ERRLEN];
 	struct client	*cl;		/* al_connect's: a socket, no env */
+	/* Governance (format 6): the custody index, and the floor */
+	MDB_dbi		 custody;
+	int		 has_custody;
+	struct floor	*floor;		/* parsed; NULL: the log has none */
+	uint64_t	 floor_seq;
+	uint8_t		*fcopy;		/* al_floor_get's entry's storage */
 };
 
 int	al_seterr(al_log *, int rc, const char *fmt, ...)
@@ -142,6 +149,43 @@ int	policy_follows(const struct policy *, const struct al_entry *,
 /* The decision p gives the access a recorded entry holds. */
 void	policy_eval_entry(const struct policy *, const struct al_entry *,
 	    struct al_decision *);
+
+/*
+ * The chain of custody (govern.c): a state machine fed the entries of
+ * kinds 2 and 4-7 in seq order, by the writer before it commits one and
+ * by verify, so that the two judge a change alike.
+ */
+#define GOV_MAX_APPROVERS	9
+#define GOV_OPEN		0
+#define GOV_REJECTED		1
+#define GOV_ACTIVE		2
+#define GOV_EXPIRY_NS		(7ULL * 86400 * 1000000000ULL)
+
+struct gov_prop {
+	uint8_t		digest[AL_HASH_LEN];
+	uint64_t	seq, expires_ns;
+	uint32_t	uid[GOV_MAX_APPROVERS];	/* the proposer, then approvers */
+	unsigned	n;
+	int		state;
+};
+
+struct gov {
+	int		 floor;		/* a floor entry was seen */
+	uint64_t	 floor_seq;
+	unsigned	 need;		/* administrators a change needs */
+	int		 trust;		/* take entries as committed: no
+					   admin checks (the writer's load) */
+	struct gov_prop	*p;
+	size_t		 np, cap;
+};
+
+int	gov_step(struct gov *, const struct al_entry *, const struct policy *,
+	    char *why, size_t len);
+struct gov_prop *gov_find(const struct gov *, const uint8_t d[AL_HASH_LEN]);
+void	gov_free(struct gov *);
+void	ident_of_entry(const struct al_entry *, struct al_ident *);
+/* policy.c: whether id is one of the policy's administrators. */
+int	policy_is_admin(const struct policy *, const struct al_ident *);
 
 /* Keys and metadata. */
 #define META_VERSION	"version"
