@@ -7,15 +7,41 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] policy propose FILE [--actor WHO]\n"
+    "usage: auditlog [-d DIR] policy propose FILE [--actor WHO] "
+    "[--expires DURATION]\n"
     "       auditlog [-d DIR] policy approve DIGEST [--actor WHO]\n"
     "       auditlog [-d DIR] policy reject DIGEST [--actor WHO]\n";
 
 static const struct option longopts[] = {
 	{ "actor",	required_argument,	NULL, 'a' },
+	{ "expires",	required_argument,	NULL, 'e' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
+
+/* A duration: a number and s, m, h or d (7d, 12h); 0 when it is none. */
+static uint64_t
+duration_ns(const char *s)
+{
+	unsigned long long	 n;
+	uint64_t		 unit;
+	char			*end;
+
+	if (*s < '1' || *s > '9')
+		return 0;
+	n = strtoull(s, &end, 10);
+	switch (*end) {
+	case 's':	unit = 1; break;
+	case 'm':	unit = 60; break;
+	case 'h':	unit = 3600; break;
+	case 'd':	unit = 86400; break;
+	default:	return 0;
+	}
+	/* At most a year: a proposal is a question, not a standing one. */
+	if (end[1] != '\0' || n > 366ULL * 86400 / unit)
+		return 0;
+	return (uint64_t)n * unit * 1000000000ULL;
+}
 
 /*
  * One step of a policy change (auditlog-policy(5), GOVERNANCE).  Who takes
@@ -42,6 +68,15 @@ cmd_govern(int argc, char **argv, const char *dir)
 		switch (ch) {
 		case 'a':
 			c.actor = optarg;
+			break;
+		case 'e':
+			if (!propose)
+				return usage_error(usage, "--expires is for "
+				    "policy propose");
+			if ((c.expires_ns = duration_ns(optarg)) == 0)
+				return usage_arg(usage, "--expires takes a "
+				    "duration up to a year: a number and s, "
+				    "m, h or d (7d)", optarg);
 			break;
 		}
 	}
