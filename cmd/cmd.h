@@ -228,6 +228,10 @@ int	 cmd_keygen(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
 int	 cmd_govern(int, char **, const char *);	/* policy propose, ... */
+/* policy's subcommands of cmd_policy_hist.c: argv[0] is the subcommand */
+int	 policy_history(int, char **, const char *);
+int	 policy_show_past(int, char **, const char *);
+int	 policy_diff(int, char **, const char *);
 int	 cmd_prove(int, char **, const char *);
 int	 cmd_record(int, char **, const char *);
 int	 cmd_report(int, char **, const char *);	/* cmd_export.c */

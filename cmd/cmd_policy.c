@@ -1,4 +1,5 @@
-/* cmd_policy.c - auditlog policy show | check FILE | set FILE --actor WHO */
+/* cmd_policy.c - auditlog policy show | check FILE | set FILE --actor WHO;
+ * history, show --at and diff are in cmd_policy_hist.c */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,13 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] policy show\n"
+    "usage: auditlog [-d DIR] policy show [--at SEQ|TIME | DIGEST]\n"
     "       auditlog policy check FILE\n"
     "       auditlog [-d DIR] policy set FILE --actor WHO\n"
     "       auditlog [-d DIR] policy propose FILE [--actor WHO]\n"
-    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n";
+    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n"
+    "       auditlog [-d DIR] policy history [--long] [--utc] [--json]\n"
+    "       auditlog [-d DIR] policy diff [--json] A B\n";
 
 static int
 show(const char *dir)
@@ -109,15 +112,15 @@ int
 cmd_policy(int argc, char **argv, const char *dir)
 {
 	if (argc < 2)
-		return usage_error(usage, "policy needs show, check, set, propose, approve or reject");
+		return usage_error(usage, "policy needs show, check, set, "
+		    "propose, approve, reject, history or diff");
 	if (strcmp(argv[1], "--help") == 0)
 		return help(usage);
 	if (strcmp(argv[1], "show") == 0) {
 		if (argc == 3 && strcmp(argv[2], "--help") == 0)
 			return help(usage);
 		if (argc != 2)
-			return usage_error(usage, "policy show takes no "
-			    "arguments");
+			return policy_show_past(argc - 1, argv + 1, dir);
 		return show(dir);
 	}
 	if (strcmp(argv[1], "check") == 0) {
@@ -134,5 +137,9 @@ cmd_policy(int argc, char **argv, const char *dir)
 	    strcmp(argv[1], "approve") == 0 ||
 	    strcmp(argv[1], "reject") == 0)
 		return cmd_govern(argc - 1, argv + 1, dir);
+	if (strcmp(argv[1], "history") == 0)
+		return policy_history(argc - 1, argv + 1, dir);
+	if (strcmp(argv[1], "diff") == 0)
+		return policy_diff(argc - 1, argv + 1, dir);
 	return usage_arg(usage, "unknown policy command", argv[1]);
 }

@@ -129,9 +129,27 @@ static const struct {
 	    "                      auditlog@32473, RFC 5612's example number)\n"
 	    HELP TIMES },
 	{ "policy",
-	    "Show the active policy, check a policy file, or make one active.\n"
+	    "Show the active policy, check a policy file, or make one active;\n"
+	    "list the policy's history, show a past one, compare two rule by\n"
+	    "rule.\n"
 	    "\noptions of policy set:\n"
-	    "  --actor WHO         who changes the policy (required)\n" HELP },
+	    "  --actor WHO         who changes the policy (required)\n"
+	    "\noptions of policy show:\n"
+	    "  --at SEQ|TIME       the policy in force at that seq, or at the\n"
+	    "                      newest entry stamped at or before TIME\n"
+	    "                      (default: the active policy); DIGEST, 8 to\n"
+	    "                      64 hex digits, instead: that policy\n"
+	    "\noptions of policy history:\n"
+	    "  --long              full digests (default: their first 12 hex\n"
+	    "                      digits)\n"
+	    "  --utc               times in UTC (default: the local zone of TZ)\n"
+	    "  --json              one JSON object a line (default: a table)\n"
+	    "\noptions of policy diff A B (each @SEQ or @TIME: the policy in\n"
+	    "force then; a DIGEST; or a FILE, - for standard input), which exits\n"
+	    "0 when A and B have the same rules, 1 when they differ:\n"
+	    "  --json              one JSON object a change (default: text, each\n"
+	    "                      change that widens access marked !)\n"
+	    "\n" HELP TIMES },
 	{ "prove",
 	    "Print an inclusion proof (--seq) or a consistency proof (--from).\n"
 	    "\noptions:\n"

@@ -26,7 +26,7 @@ static const struct command {
 	{ "init",	cmd_init,	"create a new log" },
 	{ "keygen",	cmd_keygen,	"make an Ed25519 key pair for signing" },
 	{ "log",	cmd_log,	"list entries" },
-	{ "policy",	cmd_policy,	"show, check or set the policy" },
+	{ "policy",	cmd_policy,	"show, check, set, diff the policy; its history" },
 	{ "prove",	cmd_prove,	"print an inclusion or consistency proof" },
 	{ "record",	cmd_record,	"decide an access and record it" },
 	{ "report",	cmd_report,	"summarise entries for compliance" },

@@ -591,6 +591,10 @@ class Policy:
         self.groups = {}        # name -> [matcher]
         self.rules = []         # (allow, group or None, purposes, actions,
         #                          data, line); a list None matches anything
+        # writer and admin lines (auditlog-policy(5)): (is_group, uid/gid
+        # or None, name or None, ...); writers add services, actors, line
+        self.writers = []
+        self.admins = []
 
 
 class Tok:
@@ -777,6 +781,84 @@ def _parse_rule(p, t, allow, line):
                     lists["data"], line))
 
 
+def _parse_subject(t, i):
+    """user|group NAME|ID from t[i]; returns ((is_group, id, name), i)."""
+    if i + 1 >= len(t):
+        raise PolicyError(t[min(i, len(t) - 1)].col, "'%s' needs 'user' or "
+                          "'group' and a name or number" % t[0].s)
+    if t[i].kw("user"):
+        is_group = False
+    elif t[i].kw("group"):
+        is_group = True
+    else:
+        raise PolicyError(t[i].col, "expected 'user' or 'group', found "
+                          "'%s'" % t[i].s)
+    w = t[i + 1]
+    _name_ok(w, "group name or gid" if is_group else "user name or uid")
+    if re.fullmatch("[0-9]+", w.s):
+        if int(w.s) > 0xffffffff:
+            raise PolicyError(w.col, "%s %s is out of range (at most %d)" %
+                              ("gid" if is_group else "uid", w.s,
+                               0xffffffff))
+        return (is_group, int(w.s), None), i + 2
+    most = 64 if is_group else MAX_NAME
+    if _utf8_len(w.s) > most:
+        raise PolicyError(w.col, "%s name longer than %d bytes" %
+                          ("group" if is_group else "user", most))
+    return (is_group, None, w.s), i + 2
+
+
+def _parse_patterns(t, i, kw):
+    """KW PATTERN or KW { PATTERN ... }; a quoted "" is a pattern too."""
+    if i >= len(t) or not t[i].kw(kw):
+        if i < len(t):
+            raise PolicyError(t[i].col, "expected '%s', found '%s'" %
+                              (kw, t[i].s))
+        raise PolicyError(t[-1].col, "expected '%s' at the end of the line"
+                          % kw)
+    if i + 1 >= len(t):
+        raise PolicyError(t[i].col, "'%s' needs a pattern or a { list }" %
+                          kw)
+    brace = t[i + 1].kw("{")
+    words = []
+    j = i + 1 + brace
+    while j < len(t):
+        if brace and t[j].kw("}"):
+            break
+        if not (t[j].quoted and t[j].s == ""):
+            _name_ok(t[j], kw)
+        if _utf8_len(t[j].s) > MAX_NAME:
+            raise PolicyError(t[j].col, "%s pattern longer than %d bytes" %
+                              (kw, MAX_NAME))
+        words.append(t[j].s)
+        if not brace:
+            break
+        j += 1
+    if brace and j == len(t):
+        raise PolicyError(t[i + 1].col, "'{' without '}'")
+    if not words:
+        raise PolicyError(t[i + 1].col, "empty { } list after '%s'" % kw)
+    return words, j + 1
+
+
+def _parse_writer(p, t, line):
+    who, i = _parse_subject(t, 1)
+    services, i = _parse_patterns(t, i, "service")
+    actors, i = _parse_patterns(t, i, "actor")
+    if i < len(t):
+        raise PolicyError(t[i].col, "unexpected '%s' after the writer's "
+                          "actor" % t[i].s)
+    p.writers.append(who + (services, actors, line))
+
+
+def _parse_admin(p, t):
+    who, i = _parse_subject(t, 1)
+    if i < len(t):
+        raise PolicyError(t[i].col, "unexpected '%s' after the "
+                          "administrator" % t[i].s)
+    p.admins.append(who)
+
+
 def _line_ok(line):
     """UTF-8 with no control character but tab; returns the column of the
     first bad byte and its description, or None."""
@@ -825,9 +907,14 @@ def parse_policy(name, data):
                 _parse_rule(p, t, True, lineno)
             elif t[0].kw("deny"):
                 _parse_rule(p, t, False, lineno)
+            elif t[0].kw("writer"):
+                _parse_writer(p, t, lineno)
+            elif t[0].kw("admin"):
+                _parse_admin(p, t)
             else:
                 raise PolicyError(t[0].col, "expected 'purpose', 'group', "
-                                  "'allow' or 'deny', found '%s'" % t[0].s)
+                                  "'allow', 'deny', 'writer' or 'admin', "
+                                  "found '%s'" % t[0].s)
         except PolicyError as x:
             errors.append("%s:%d:%d: %s" % (name, lineno, x.col, x))
     if errors:

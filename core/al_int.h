@@ -32,7 +32,6 @@ void	buf_free(struct buf *);
 int	write_all(int fd, const void *, size_t);
 
 struct policy;
-struct floor;
 
 /* A policy-change entry and its policy, parsed once per entry. */
 struct polcache {
@@ -149,6 +148,44 @@ int	policy_follows(const struct policy *, const struct al_entry *,
 /* The decision p gives the access a recorded entry holds. */
 void	policy_eval_entry(const struct policy *, const struct al_entry *,
 	    struct al_decision *);
+/*
+ * Writer rules (auditlog-policy(5)): whether the writer id may claim
+ * service (NULL or "": none) and actor; 1 when the policy has no writer
+ * lines.  policy_writer_deny sets d to writer-not-allowed, rule "", with
+ * the reason in words; policy_writer_eval is both: 1 when allowed (d left
+ * alone), else 0 with d set.
+ */
+int	policy_has_writers(const struct policy *);
+int	policy_writer_ok(const struct policy *, const struct al_ident *,
+	    const char *service, const char *actor);
+void	policy_writer_deny(struct al_decision *, const struct al_ident *,
+	    const char *service, const char *actor);
+int	policy_writer_eval(const struct policy *, const struct al_ident *,
+	    const char *service, const char *actor, struct al_decision *);
+/* Admin rules: whether id administers p (no admin lines: uid 0 alone). */
+int	policy_is_admin(const struct policy *, const struct al_ident *);
+
+/*
+ * The floor (floor.c; auditlog-policy(5), FLOOR): the promise no policy
+ * can lower.  floor_parse reports errors as policy_parse does.
+ * floor_eval: 1 when the floor denies the access (d set: code floor,
+ * rule "FLOOR:LINE", a detail), 0 when it leaves it to the policy (d
+ * untouched).  floor_respects appends one "POLICY:LINE: message
+ * (FLOOR:LINE)" line to errors (may be NULL) per problem and returns
+ * their number (-1: out of memory).  floor_check_policy parses the policy
+ * too: 0, or AL_EINVAL with the messages in *errors (malloc'd; errors may
+ * be NULL), or AL_ENOMEM.
+ */
+struct floor;
+struct floor *floor_parse(const char *name, const char *text, size_t len,
+	    struct buf *errors);
+void	floor_free(struct floor *);
+int	floor_eval(const struct floor *, const struct al_access *,
+	    struct al_decision *);
+int	floor_respects(const struct floor *, const struct policy *,
+	    struct buf *errors);
+int	floor_check_policy(const struct floor *, const char *name,
+	    const char *text, size_t len, char **errors);
 
 /*
  * The chain of custody (govern.c): a state machine fed the entries of
@@ -184,8 +221,6 @@ int	gov_step(struct gov *, const struct al_entry *, const struct policy *,
 struct gov_prop *gov_find(const struct gov *, const uint8_t d[AL_HASH_LEN]);
 void	gov_free(struct gov *);
 void	ident_of_entry(const struct al_entry *, struct al_ident *);
-/* policy.c: whether id is one of the policy's administrators. */
-int	policy_is_admin(const struct policy *, const struct al_ident *);
 
 /* Keys and metadata. */
 #define META_VERSION	"version"

@@ -277,6 +277,7 @@ struct pset {
 	const char	*fname, *ftext;
 	size_t		 flen;
 	unsigned	 approvers;
+	size_t		 mapsize;
 };
 
 static int
@@ -361,7 +362,8 @@ int
 al_policy_set(al_log *l, const char *name, const char *text, size_t len,
     const char *actor, const char *service, uint64_t *seq)
 {
-	struct pset	ps = { name, text, actor, service, len, 0, 0 };
+	struct pset	ps = { .name = name, .text = text, .actor = actor,
+			    .service = service, .len = len };
 	int		rc;
 
 	if (l->flags & AL_RDONLY)
@@ -440,6 +442,7 @@ init_args(al_log *l, const struct al_init_opts *o, struct pset *ps,
 	if (ps->ftext == NULL)
 		ps->ftext = al_default_floor(&ps->flen);
 	ps->approvers = o->approvers ? o->approvers : 2;
+	ps->mapsize = o->mapsize;
 	if (ps->approvers > GOV_MAX_APPROVERS) {
 		rc = al_seterr(l, AL_EINVAL, "--approvers %u: a change needs "
 		    "1 to %d administrators", ps->approvers, GOV_MAX_APPROVERS);
@@ -549,7 +552,7 @@ init_files(al_log *l, const char *dir, struct pset *ps)
 	/* There was no data file: whatever the open makes is ours to
 	 * remove if any step after it fails. */
 	made = 1;
-	if ((rc = store_env_open(l, dir, 0, o->mapsize ? o->mapsize :
+	if ((rc = store_env_open(l, dir, 0, ps->mapsize ? ps->mapsize :
 	    AL_MAPSIZE)) != 0)
 		goto fail;
 	if ((rc = store_guard_open(l, dir, path, 0, &held)) != 0 ||

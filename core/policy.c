@@ -1,13 +1,12 @@
 /* policy.c - the policy language: lexer, parser and evaluator */
 #include <fnmatch.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bsd/string.h>
 
-#include "al_int.h"
+#include "policy.h"
 
 #define MAX_LINE	4096	/* bytes in one line */
 #define MAX_TOKENS	512	/* words in one line */
@@ -15,42 +14,6 @@
 #define MAX_PATTERN	128	/* bytes in a ref pattern */
 #define MAX_INTERVALS	4	/* {m,n} in a ref pattern */
 #define MAX_BOUND	64	/* m and n of an interval */
-
-struct list {
-	char	**w;
-	size_t	  n;		/* 0: any */
-};
-
-struct purpose {
-	char	*name, *desc, *ref;
-	regex_t	 re;
-	int	 has_re;	/* it has a ref pattern */
-	int	 compiled;	/* ...compiled into re (or, lazily, not yet) */
-	int	 line;
-};
-
-struct group {
-	char		*name;
-	struct list	 members;	/* actor names and fnmatch(3) globs */
-};
-
-struct rule {
-	int		allow;
-	int		group;		/* -1: any actor */
-	struct list	purposes, actions, data;
-	int		line;
-};
-
-struct policy {
-	char		*name;
-	size_t		 namelen;
-	struct purpose	*pur;
-	size_t		 npur;
-	struct group	*grp;
-	size_t		 ngrp;
-	struct rule	*rules;
-	size_t		 nrules;
-};
 
 struct tok {
 	char	*s;
@@ -61,6 +24,7 @@ struct tok {
 struct parser {
 	const char	*name;
 	int		 lazy;		/* compile ref patterns when used */
+	int		 floor;		/* the floor's grammar */
 	int		 line;
 	struct buf	*errors;
 	int		 nerrors;
@@ -138,6 +102,15 @@ policy_free(struct policy *p)
 		list_free(&p->rules[i].actions);
 		list_free(&p->rules[i].data);
 	}
+	for (i = 0; i < p->nwr; i++) {
+		free(p->wr[i].who.name);
+		list_free(&p->wr[i].services);
+		list_free(&p->wr[i].actors);
+	}
+	for (i = 0; i < p->nadm; i++)
+		free(p->adm[i].who.name);
+	free(p->wr);
+	free(p->adm);
 	free(p->pur);
 	free(p->grp);
 	free(p->rules);
@@ -459,10 +432,23 @@ parse_purpose(struct parser *ps, struct policy *p)
 {
 	struct purpose	 u;
 	char		 msg[256];
-	int		 rc, i = 3;
+	int		 rc, i;
 
 	memset(&u, 0, sizeof(u));
-	if (ps->nt < 3) {
+	/* A floor's purpose needs no description, and takes no ref: the
+	 * reference an access needs is the policy's to require. */
+	if (ps->floor && ps->nt < 2) {
+		perr(ps, ps->t[0].col, "purpose needs a name");
+		return;
+	}
+	for (i = 2; ps->floor && i < ps->nt; i++)
+		if (is_kw(&ps->t[i], "ref")) {
+			perr(ps, ps->t[i].col, "a floor's purpose takes no "
+			    "'ref' (the policy requires references)");
+			return;
+		}
+	i = 3;
+	if (!ps->floor && ps->nt < 3) {
 		perr(ps, ps->t[0].col, "purpose needs a name and a "
 		    "description");
 		return;
@@ -479,7 +465,7 @@ parse_purpose(struct parser *ps, struct policy *p)
 		    ps->t[1].s);
 		return;
 	}
-	if (is_keyword(&ps->t[2]) || is_brace(&ps->t[2])) {
+	if (ps->nt > 2 && (is_keyword(&ps->t[2]) || is_brace(&ps->t[2]))) {
 		perr(ps, ps->t[2].col, "purpose '%s' needs a description "
 		    "before '%s'", ps->t[1].s, ps->t[2].s);
 		return;
@@ -517,8 +503,12 @@ parse_purpose(struct parser *ps, struct policy *p)
 		perr(ps, ps->t[0].col, "out of memory");
 		goto fail;
 	}
+	u.desc = ps->nt > 2 ? take(&ps->t[2]) : strdup("");
+	if (u.desc == NULL) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
 	u.name = take(&ps->t[1]);
-	u.desc = take(&ps->t[2]);
 	u.line = ps->line;
 	p->pur[p->npur++] = u;
 	return;
@@ -694,6 +684,232 @@ fail:
 	list_free(&r.data);
 }
 
+/*
+ * user|group NAME|ID at token *i: a name, or a number when it is all
+ * digits (a uid or gid).  Returns -1 after an error.
+ */
+static int
+parse_subject(struct parser *ps, int *i, struct subject *who)
+{
+	const struct tok	*t;
+	const char		*c;
+	unsigned long long	 id = 0;
+	size_t			 max;
+
+	if (*i + 1 >= ps->nt) {
+		perr(ps, ps->t[*i < ps->nt ? *i : ps->nt - 1].col, "'%s' "
+		    "needs 'user' or 'group' and a name or number",
+		    ps->t[0].s);
+		return -1;
+	}
+	t = &ps->t[*i];
+	if (is_kw(t, "user"))
+		who->is_group = 0;
+	else if (is_kw(t, "group"))
+		who->is_group = 1;
+	else {
+		perr(ps, t->col, "expected 'user' or 'group', found '%s'",
+		    t->s);
+		return -1;
+	}
+	t = &ps->t[*i + 1];
+	if (!name_ok(ps, t, who->is_group ? "group name or gid" :
+	    "user name or uid"))
+		return -1;
+	for (c = t->s; *c >= '0' && *c <= '9'; c++)
+		if ((id = id * 10 + (unsigned)(*c - '0')) > UINT32_MAX)
+			break;
+	if (*c == '\0' || (*c >= '0' && *c <= '9')) {
+		if (id > UINT32_MAX) {
+			perr(ps, t->col, "%s %s is out of range (at most %u)",
+			    who->is_group ? "gid" : "uid", t->s, UINT32_MAX);
+			return -1;
+		}
+		who->numeric = 1;
+		who->id = (uint32_t)id;
+	}
+	/* A longer name than an identity records could never match. */
+	max = who->is_group ? AL_MAX_GROUPNAME : AL_MAX_NAME;
+	if (!who->numeric && strlen(t->s) > max) {
+		perr(ps, t->col, "%s name longer than %zu bytes",
+		    who->is_group ? "group" : "user", max);
+		return -1;
+	}
+	who->name = take(&ps->t[*i + 1]);
+	*i += 2;
+	return 0;
+}
+
+/*
+ * KW PATTERN or KW { PATTERN ... } at token *i, fnmatch(3) globs; a
+ * quoted "" is a pattern too (it matches the empty service).
+ */
+static int
+parse_patterns(struct parser *ps, int *i, const char *kw, struct list *l)
+{
+	int	j = *i, brace;
+
+	if (j >= ps->nt || !is_kw(&ps->t[j], kw)) {
+		perr(ps, ps->t[j < ps->nt ? j : ps->nt - 1].col, j < ps->nt ?
+		    "expected '%s', found '%s'" : "expected '%s'%s", kw,
+		    j < ps->nt ? ps->t[j].s : " at the end of the line");
+		return -1;
+	}
+	if (++j >= ps->nt) {
+		perr(ps, ps->t[j - 1].col, "'%s' needs a pattern or a "
+		    "{ list }", kw);
+		return -1;
+	}
+	brace = is_kw(&ps->t[j], "{");
+	for (j += brace; j < ps->nt; j++) {
+		if (brace && is_kw(&ps->t[j], "}"))
+			break;
+		if (!(ps->t[j].quoted && ps->t[j].s[0] == '\0') &&
+		    !name_ok(ps, &ps->t[j], kw))
+			return -1;
+		if (strlen(ps->t[j].s) > AL_MAX_NAME) {
+			perr(ps, ps->t[j].col, "%s pattern longer than %d "
+			    "bytes", kw, AL_MAX_NAME);
+			return -1;
+		}
+		if (list_add(l, take(&ps->t[j])) != 0) {
+			perr(ps, ps->t[j].col, "out of memory");
+			return -1;
+		}
+		if (!brace)
+			break;
+	}
+	if (brace && j == ps->nt) {
+		perr(ps, ps->t[*i + 1].col, "'{' without '}'");
+		return -1;
+	}
+	if (l->n == 0) {
+		perr(ps, ps->t[*i + 1].col, "empty { } list after '%s'", kw);
+		return -1;
+	}
+	*i = j + 1;
+	return 0;
+}
+
+/* writer user|group NAME|ID service PATTERNS actor PATTERNS */
+static void
+parse_writer(struct parser *ps, struct policy *p)
+{
+	struct writer	w;
+	int		i = 1;
+
+	memset(&w, 0, sizeof(w));
+	w.line = ps->line;
+	if (parse_subject(ps, &i, &w.who) != 0 ||
+	    parse_patterns(ps, &i, "service", &w.services) != 0 ||
+	    parse_patterns(ps, &i, "actor", &w.actors) != 0)
+		goto fail;
+	if (i < ps->nt) {
+		perr(ps, ps->t[i].col, "unexpected '%s' after the writer's "
+		    "actor", ps->t[i].s);
+		goto fail;
+	}
+	if (grow(&p->wr, p->nwr, sizeof(*p->wr)) != 0) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
+	p->wr[p->nwr++] = w;
+	return;
+fail:
+	free(w.who.name);
+	list_free(&w.services);
+	list_free(&w.actors);
+}
+
+/* admin user|group NAME|ID */
+static void
+parse_admin(struct parser *ps, struct policy *p)
+{
+	struct admin	a;
+	int		i = 1;
+
+	memset(&a, 0, sizeof(a));
+	a.line = ps->line;
+	if (parse_subject(ps, &i, &a.who) != 0)
+		goto fail;
+	if (i < ps->nt) {
+		perr(ps, ps->t[i].col, "unexpected '%s' after the "
+		    "administrator", ps->t[i].s);
+		goto fail;
+	}
+	if (grow(&p->adm, p->nadm, sizeof(*p->adm)) != 0) {
+		perr(ps, ps->t[0].col, "out of memory");
+		goto fail;
+	}
+	p->adm[p->nadm++] = a;
+	return;
+fail:
+	free(a.who.name);
+}
+
+/*
+ * A floor's deny line: deny any, then one of action, purpose or data
+ * with its word or { list }.  One selector a line keeps what the floor
+ * forbids a plain list of words, and floor_check_policy exact.
+ */
+static void
+parse_floor_deny(struct parser *ps, struct policy *p)
+{
+	struct rule	*r;
+
+	if (ps->nt < 2 || !is_kw(&ps->t[1], "any")) {
+		perr(ps, ps->t[ps->nt < 2 ? 0 : 1].col, "a floor's deny line "
+		    "applies to 'any' (deny any action|purpose|data ...)");
+		return;
+	}
+	if (ps->nt < 3 || !(is_kw(&ps->t[2], "action") ||
+	    is_kw(&ps->t[2], "purpose") || is_kw(&ps->t[2], "data"))) {
+		perr(ps, ps->t[ps->nt < 3 ? 1 : 2].col, "a floor's deny line "
+		    "names 'action', 'purpose' or 'data'");
+		return;
+	}
+	parse_rule(ps, p, 0);
+	if (p->nrules == 0 || p->rules[p->nrules - 1].line != ps->line)
+		return;
+	r = &p->rules[p->nrules - 1];
+	if ((r->actions.n != 0) + (r->purposes.n != 0) + (r->data.n != 0) >
+	    1) {
+		perr(ps, ps->t[0].col, "a floor's deny line names one of "
+		    "'action', 'purpose' or 'data' (write one line each)");
+		list_free(&r->purposes);
+		list_free(&r->actions);
+		list_free(&r->data);
+		p->nrules--;
+	}
+}
+
+static void
+parse_line(struct parser *ps, struct policy *p)
+{
+	const struct tok	*t = &ps->t[0];
+
+	if (is_kw(t, "purpose"))
+		parse_purpose(ps, p);
+	else if (ps->floor && is_kw(t, "deny"))
+		parse_floor_deny(ps, p);
+	else if (ps->floor)
+		perr(ps, t->col, "expected 'purpose' or 'deny' (a floor "
+		    "holds nothing else), found '%s'", t->s);
+	else if (is_kw(t, "group"))
+		parse_group(ps, p);
+	else if (is_kw(t, "allow"))
+		parse_rule(ps, p, 1);
+	else if (is_kw(t, "deny"))
+		parse_rule(ps, p, 0);
+	else if (is_kw(t, "writer"))
+		parse_writer(ps, p);
+	else if (is_kw(t, "admin"))
+		parse_admin(ps, p);
+	else
+		perr(ps, t->col, "expected 'purpose', 'group', 'allow', "
+		    "'deny', 'writer' or 'admin', found '%s'", t->s);
+}
+
 /* Tabs are the one control character a line may hold. */
 static int
 line_bad(const char *s, size_t n, size_t *bad)
@@ -714,7 +930,7 @@ line_bad(const char *s, size_t n, size_t *bad)
 
 static struct policy *
 parse(const char *name, const char *text, size_t len, struct buf *errors,
-    int lazy)
+    int lazy, int floor)
 {
 	struct parser	 ps;
 	struct policy	*p;
@@ -725,6 +941,7 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 	ps.name = name;
 	ps.errors = errors;
 	ps.lazy = lazy;
+	ps.floor = floor;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->name = strdup(name)) == NULL) {
 		perr(&ps, 0, "out of memory");
@@ -755,20 +972,8 @@ parse(const char *name, const char *text, size_t len, struct buf *errors,
 			    "invalid UTF-8 or control character");
 			continue;
 		}
-		if (lex(&ps, s, n) == 0 && ps.nt > 0) {
-			if (is_kw(&ps.t[0], "purpose"))
-				parse_purpose(&ps, p);
-			else if (is_kw(&ps.t[0], "group"))
-				parse_group(&ps, p);
-			else if (is_kw(&ps.t[0], "allow"))
-				parse_rule(&ps, p, 1);
-			else if (is_kw(&ps.t[0], "deny"))
-				parse_rule(&ps, p, 0);
-			else
-				perr(&ps, ps.t[0].col, "expected 'purpose', "
-				    "'group', 'allow' or 'deny', found '%s'",
-				    ps.t[0].s);
-		}
+		if (lex(&ps, s, n) == 0 && ps.nt > 0)
+			parse_line(&ps, p);
 		toks_free(&ps);
 		if (nl == end)
 			break;
@@ -791,7 +996,7 @@ struct policy *
 policy_parse(const char *name, const char *text, size_t len,
     struct buf *errors)
 {
-	return parse(name, text, len, errors, 0);
+	return parse(name, text, len, errors, 0, 0);
 }
 
 /*
@@ -803,7 +1008,24 @@ struct policy *
 policy_parse_stored(const char *name, const char *text, size_t len,
     struct buf *errors)
 {
-	return parse(name, text, len, errors, 1);
+	return parse(name, text, len, errors, 1, 0);
+}
+
+struct policy *
+policy_parse_floor(const char *name, const char *text, size_t len,
+    struct buf *errors)
+{
+	struct policy	*p;
+
+	if ((p = parse(name, text, len, errors, 0, 1)) == NULL ||
+	    p->npur != 0)
+		return p;
+	/* No purpose would leave no access to allow: a mistake. */
+	if (errors != NULL)
+		(void)buf_printf(errors, "%s: a floor permits at least one "
+		    "purpose\n", name);
+	policy_free(p);
+	return NULL;
 }
 
 static int
@@ -1099,5 +1321,122 @@ al_policy_purposes(const char *text, size_t len, char **names)
 		return AL_ENOMEM;
 	}
 	*names = (char *)b.p;
+	return 0;
+}
+
+/*
+ * Writer and admin rules match the identity facts an entry records
+ * (docs/FORMAT.md), never the system's databases: verify re-derives the
+ * decision from the entry alone.  A number matches the uid, or a gid of
+ * the recorded groups; a name, the recorded user name or a group's name.
+ */
+static int
+subject_matches(const struct subject *s, const struct al_ident *id)
+{
+	size_t	i, n = id->ngroups < AL_MAX_GROUPS ? id->ngroups :
+		    AL_MAX_GROUPS;
+
+	if (!s->is_group)
+		return s->numeric ? id->uid == s->id :
+		    id->user[0] != '\0' && strcmp(id->user, s->name) == 0;
+	for (i = 0; i < n; i++)
+		if (s->numeric ? id->gids[i] == s->id :
+		    id->gname[i][0] != '\0' &&
+		    strcmp(id->gname[i], s->name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A claimed service: none ("") is given only by the patterns * and "". */
+static int
+service_matches(const struct list *l, const char *service)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (*service == '\0' ? strcmp(l->w[i], "*") == 0 ||
+		    l->w[i][0] == '\0' : fnmatch(l->w[i], service, 0) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+any_matches(const struct list *l, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (fnmatch(l->w[i], s, 0) == 0)
+			return 1;
+	return 0;
+}
+
+int
+policy_has_writers(const struct policy *p)
+{
+	return p->nwr != 0;
+}
+
+int
+policy_writer_ok(const struct policy *p, const struct al_ident *id,
+    const char *service, const char *actor)
+{
+	const struct writer	*w;
+	size_t			 i;
+
+	/* No writer lines: every writer may claim anything, as before
+	 * writer rules existed. */
+	if (p->nwr == 0)
+		return 1;
+	if (service == NULL)
+		service = "";
+	if (actor == NULL)
+		actor = "";
+	for (i = 0; i < p->nwr; i++) {
+		w = &p->wr[i];
+		if (subject_matches(&w->who, id) &&
+		    service_matches(&w->services, service) &&
+		    any_matches(&w->actors, actor))
+			return 1;
+	}
+	return 0;
+}
+
+int
+policy_is_admin(const struct policy *p, const struct al_ident *id)
+{
+	size_t	i;
+
+	/* No admin lines: root alone. */
+	if (p->nadm == 0)
+		return id->uid == 0;
+	for (i = 0; i < p->nadm; i++)
+		if (subject_matches(&p->adm[i].who, id))
+			return 1;
+	return 0;
+}
+
+void
+policy_writer_deny(struct al_decision *d, const struct al_ident *id,
+    const char *service, const char *actor)
+{
+	char	user[AL_MAX_NAME + 8];
+
+	user[0] = '\0';
+	if (id->user[0] != '\0')
+		(void)snprintf(user, sizeof(user), " (%s)", id->user);
+	decide(NULL, d, NULL, AL_WRITER_NOT_ALLOWED, NULL, "writer uid %lu%s "
+	    "may not claim service '%s' as actor '%s'",
+	    (unsigned long)id->uid, user, service ? service : "",
+	    actor ? actor : "");
+}
+
+int
+policy_writer_eval(const struct policy *p, const struct al_ident *id,
+    const char *service, const char *actor, struct al_decision *d)
+{
+	if (policy_writer_ok(p, id, service, actor))
+		return 1;
+	policy_writer_deny(d, id, service, actor);
 	return 0;
 }

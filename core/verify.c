@@ -328,46 +328,6 @@ check_policy_index(struct vstate *v, const struct al_entry *e)
 		problem(v, e->seq, "the policies index names another digest");
 }
 
-static int
-check_policy(struct vstate *v, const struct al_entry *e)
-{
-	struct buf	 errs = { 0 };
-	uint8_t		 d[AL_HASH_LEN];
-	char		*nl;
-	int		 rc;
-
-	v->s->policies++;
-	sha256(e->text.p, e->text.n, d);
-	if (memcmp(d, e->digest, AL_HASH_LEN) != 0)
-		problem(v, e->seq, "policy text does not match its digest");
-	if (e->version >= 3) {
-		check_custody_index(v, e);
-		if ((rc = check_custody(v, e)) != 0)
-			return rc;
-	}
-	check_floor_policy(v, e->seq, e->name.p, e->text.p, e->text.n);
-	free(v->pol_text);
-	if ((v->pol_text = malloc(e->text.n + 1)) == NULL)
-		return al_seterr(v->l, AL_ENOMEM, "out of memory");
-	memcpy(v->pol_text, e->text.p, e->text.n);
-	v->pol_text[e->text.n] = '\0';
-	v->pol_len = e->text.n;
-	policy_free(v->pol);
-	v->pol = policy_parse(e->name.p, e->text.p, e->text.n, &errs);
-	if (v->pol == NULL) {
-		if (errs.p != NULL && (nl = strchr((char *)errs.p, '\n')))
-			*nl = '\0';
-		problem(v, e->seq, "policy does not parse: %s",
-		    errs.p ? (char *)errs.p : "out of memory");
-	}
-	buf_free(&errs);
-	check_policy_index(v, e);
-	memcpy(v->pol_digest, e->digest, AL_HASH_LEN);
-	v->have_pol = 1;
-	v->pol_seq = e->seq;
-	return add_policy(v, e);
-}
-
 /* Each entry of kinds 2 and 4-7 of version 3 is in the custody index. */
 static void
 check_custody_index(struct vstate *v, const struct al_entry *e)
@@ -456,6 +416,46 @@ check_custody(struct vstate *v, const struct al_entry *e)
 	if (rc > 0)
 		problem(v, e->seq, "%s", why);
 	return 0;
+}
+
+static int
+check_policy(struct vstate *v, const struct al_entry *e)
+{
+	struct buf	 errs = { 0 };
+	uint8_t		 d[AL_HASH_LEN];
+	char		*nl;
+	int		 rc;
+
+	v->s->policies++;
+	sha256(e->text.p, e->text.n, d);
+	if (memcmp(d, e->digest, AL_HASH_LEN) != 0)
+		problem(v, e->seq, "policy text does not match its digest");
+	if (e->version >= 3) {
+		check_custody_index(v, e);
+		if ((rc = check_custody(v, e)) != 0)
+			return rc;
+	}
+	check_floor_policy(v, e->seq, e->name.p, e->text.p, e->text.n);
+	free(v->pol_text);
+	if ((v->pol_text = malloc(e->text.n + 1)) == NULL)
+		return al_seterr(v->l, AL_ENOMEM, "out of memory");
+	memcpy(v->pol_text, e->text.p, e->text.n);
+	v->pol_text[e->text.n] = '\0';
+	v->pol_len = e->text.n;
+	policy_free(v->pol);
+	v->pol = policy_parse(e->name.p, e->text.p, e->text.n, &errs);
+	if (v->pol == NULL) {
+		if (errs.p != NULL && (nl = strchr((char *)errs.p, '\n')))
+			*nl = '\0';
+		problem(v, e->seq, "policy does not parse: %s",
+		    errs.p ? (char *)errs.p : "out of memory");
+	}
+	buf_free(&errs);
+	check_policy_index(v, e);
+	memcpy(v->pol_digest, e->digest, AL_HASH_LEN);
+	v->have_pol = 1;
+	v->pol_seq = e->seq;
+	return add_policy(v, e);
 }
 
 static void

@@ -468,6 +468,52 @@ int		 al_policy_purposes(const char *text, size_t len,
 		    char **names);
 /* The embedded default policy. */
 const char	*al_default_policy(size_t *len);
+/*
+ * Check a policy against a floor (auditlog-policy(5), FLOOR) without a
+ * log: 0 when the policy parses and respects the floor, else AL_EINVAL
+ * with one message a line in *errors (malloc'd; the caller frees it):
+ * "floor:line:col: ..." when the floor does not parse, "policy:line:col:
+ * ..." when the policy does not, and "POLICY:LINE: message (FLOOR:LINE)"
+ * for each purpose the floor does not permit and each allow rule the
+ * floor would always override.  floor_text NULL: the default floor.
+ * errors may be NULL.  AL_ENOMEM, with *errors NULL.
+ */
+int		 al_floor_check(const char *floor_name,
+		    const char *floor_text, size_t flen,
+		    const char *policy_name, const char *policy_text,
+		    size_t plen, char **errors);
+/* The embedded default floor (policies/promise.floor). */
+const char	*al_default_floor(size_t *len);
+
+/*
+ * Two policies compared rule by rule (auditlog(1), policy diff): each
+ * line in a normal form (comments and blank lines dropped, words quoted
+ * only where they must be, a rule's parts in the order purpose, action,
+ * data, service, actor, ref, every brace list and a group's members as a
+ * sorted set), and the lines of a that b lacks ('-') and of b that a
+ * lacks ('+'), sorted by kind ("purpose", "group", "allow", "deny",
+ * "writer", "admin", "other"), then text.  widens marks a change that
+ * may give access that a did not: a new purpose or one whose ref is no
+ * longer the same, a group that gained members (or lost some that a
+ * deny rule names), an allow rule no rule of a covers, a deny rule gone
+ * that no rule of b covers, a new writer or admin line (and the last one
+ * gone), any other line added; doubt counts as widening.  The texts are
+ * only split into words, not checked (al_policy_check does that): a line
+ * that does not parse is AL_EINVAL, "name:line:col: why" in err.
+ * *lines (n of them) is for al_poldiff_free; none when they are equal.
+ */
+struct al_poldiff_line {
+	char		 sign;		/* '-' a's alone, '+' b's alone */
+	int		 widens;
+	const char	*kind;
+	const char	*text;		/* the normal form */
+	int		 line;		/* its line in its policy, from 1 */
+};
+int		 al_poldiff(const char *aname, const char *a, size_t alen,
+		    const char *bname, const char *b, size_t blen,
+		    struct al_poldiff_line **lines, size_t *n,
+		    char *err, size_t errlen);
+void		 al_poldiff_free(struct al_poldiff_line *, size_t n);
 
 /*
  * Read entries oldest first.  al_iter_next returns 1, 0 at the end, or <0.

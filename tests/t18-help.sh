@@ -111,6 +111,10 @@ if command -v bash >/dev/null 2>&1; then
 	    [ "$(complete auditlog log --decision '')" = "allow deny" ]
 	check "auditlog policy s<TAB> offers show and set" \
 	    [ "$(complete auditlog policy s)" = "show set" ]
+	check "auditlog policy <TAB> offers every policy command" \
+	    [ "$(complete auditlog policy '')" = "show check set history diff" ]
+	check "auditlog policy history --lo<TAB> completes to --long" \
+	    [ "$(complete auditlog policy history --lo)" = --long ]
 	check "auditlog help ver<TAB> offers the commands" \
 	    [ "$(complete auditlog help verify-)" = verify-export ]
 else

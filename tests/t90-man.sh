@@ -1,6 +1,6 @@
 # t90-man.sh - the man pages: mandoc finds nothing to warn about in them
 # (auditlogd(8) too), auditlog(1) documents every command in the table,
-# auditlog-policy(5) quotes the default policy as shipped
+# auditlog-policy(5) quotes the default policy and floor as shipped
 #
 # lib.sh moves to a fresh folder: find the sources first.
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
@@ -50,5 +50,18 @@ awk '
 ' "$man5" >"$T/quoted"
 check "auditlog-policy.5 quotes policies/default.policy as shipped" \
     cmp -s "$T/quoted" "$top/policies/default.policy"
+
+# ...and the one after the FLOOR section's marker, promise.floor.
+awk '
+	/^\.\\" The lines between \.Bd and \.Ed are policies\/promise\.floor/ {
+		marked = 1
+		next
+	}
+	marked && !in_bd && /^\.Bd / { in_bd = 1; next }
+	in_bd && /^\.Ed$/ { exit }
+	in_bd { gsub(/\\e/, "\\"); print }
+' "$man5" >"$T/floor"
+check "auditlog-policy.5 quotes policies/promise.floor as shipped" \
+    cmp -s "$T/floor" "$top/policies/promise.floor"
 
 done_testing

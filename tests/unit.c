@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
+
 #include "al_int.h"
 #include "bundle.h"
 #include "tap.h"
@@ -363,7 +365,42 @@ test_policy_errors(void)
 		{ "# only a comment\n\n", NULL },
 		{ "purpose p \"d\" ref \"X-[0-9]+\"\n", NULL },
 		{ "bogus x\n", "t.policy:1:1: expected 'purpose', 'group', "
-		    "'allow' or 'deny', found 'bogus'" },
+		    "'allow', 'deny', 'writer' or 'admin', found 'bogus'" },
+		{ "writer user x service \"\" actor \"*\"\nadmin user 0\n"
+		    "admin group wheel\nwriter group 7 service { a \"b*\" } "
+		    "actor { c d }\n", NULL },
+		{ "writer user\n", "t.policy:1:8: 'writer' needs 'user' or "
+		    "'group' and a name or number" },
+		{ "writer person x service a actor b\n", "t.policy:1:8: "
+		    "expected 'user' or 'group', found 'person'" },
+		{ "writer user x actor a service b\n", "t.policy:1:15: "
+		    "expected 'service', found 'actor'" },
+		{ "writer user x service a\n", "t.policy:1:23: expected "
+		    "'actor' at the end of the line" },
+		{ "writer user x service a actor\n", "t.policy:1:25: 'actor' "
+		    "needs a pattern or a { list }" },
+		{ "writer user x service a actor b extra\n", "t.policy:1:33: "
+		    "unexpected 'extra' after the writer's actor" },
+		{ "writer user x service { a actor b\n", "t.policy:1:23: '{' "
+		    "without '}'" },
+		{ "writer user x service { } actor b\n", "t.policy:1:23: "
+		    "empty { } list after 'service'" },
+		{ "writer user x service a actor \"\"\n", NULL },
+		{ "writer user any service a actor b\n", "t.policy:1:13: 'any' "
+		    "is a keyword" },
+		{ "writer user \"\" service a actor b\n", "t.policy:1:13: "
+		    "empty user name or uid" },
+		{ "admin user 4294967296\n", "t.policy:1:12: uid 4294967296 "
+		    "is out of range (at most 4294967295)" },
+		{ "admin group 99999999999999999999999\n", "t.policy:1:13: gid "
+		    "99999999999999999999999 is out of range" },
+		{ "admin user alice bob\n", "t.policy:1:18: unexpected 'bob' "
+		    "after the administrator" },
+		{ "admin alice\n", "t.policy:1:7: 'admin' needs 'user' or "
+		    "'group'" },
+		{ "admin group "
+		    "g123456789012345678901234567890123456789012345678901234567890"
+		    "1234\n", "t.policy:1:13: group name longer than 64 bytes" },
 		{ "purpose p\n", "t.policy:1:1: purpose needs a name and a "
 		    "description" },
 		{ "purpose p \"d\"\npurpose p \"e\"\n", "t.policy:2:9: purpose "
@@ -558,6 +595,533 @@ test_policy_purposes(void)
 	check(rc == 0 && names != NULL && names[0] == '\0',
 	    "al_policy_purposes: none declared is an empty list");
 	free(names);
+}
+
+/* al_poldiff's result as text: "SIGN MARK kind: text" a line. */
+static void
+poldiff_text(const char *a, const char *b, char *out, size_t len)
+{
+	struct al_poldiff_line	*d = NULL;
+	char			 err[256];
+	size_t			 n = 0, i, at = 0;
+	int			 rc;
+
+	out[0] = '\0';
+	rc = al_poldiff("a", a, strlen(a), "b", b, strlen(b), &d, &n, err,
+	    sizeof(err));
+	if (rc != 0) {
+		(void)snprintf(out, len, "error %d: %s", rc, err);
+		return;
+	}
+	for (i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%c%c %s: %s\n",
+		    d[i].sign, d[i].widens ? '!' : ' ', d[i].kind, d[i].text);
+	al_poldiff_free(d, n);
+}
+
+/*
+ * The rule-level diff: what counts as the same rule, and which changes
+ * widen access, line kind by line kind (the writer and admin lines of
+ * log format 6 included, though today's parser refuses them).
+ */
+static void
+test_poldiff(void)
+{
+	static const struct {
+		const char	*a, *b, *want, *what;
+	} cases[] = {
+		{ "", "", "", "two empty policies are the same" },
+		{ "# c\n\n  deny   any action  sell\n",
+		  "deny any action { sell sell }  # x", "",
+		  "comments, blanks, spaces, repeats and a list of one" },
+		{ "allow \"any\" purpose p\n", "allow any purpose p\n",
+		  "-  allow: allow \"any\" purpose p\n"
+		  "+! allow: allow any purpose p\n",
+		  "a quoted keyword is a name, not the keyword" },
+		{ "group g \"svc:a\"\n", "group g svc:a\n", "",
+		  "quotes a word does not need are dropped" },
+		{ "group g svc:*\n", "group g svc:b*\n",
+		  "-  group: group g svc:*\n+  group: group g svc:b*\n",
+		  "a pattern within a prefix pattern: narrower" },
+		{ "group g svc:?\n", "group g svc:*\n",
+		  "+! group: group g svc:*\n-  group: group g svc:?\n",
+		  "svc:* is not within svc:?, though it matches it" },
+		{ "group g a b\ndeny g action x\n", "group g a\ndeny g action x\n",
+		  "+! group: group g a\n-  group: group g a b\n",
+		  "a denied group that lost a member widens" },
+		{ "allow any purpose p action { r w }\n",
+		  "allow g purpose p action r\n",
+		  "-  allow: allow any purpose p action { r w }\n"
+		  "+  allow: allow g purpose p action r\n",
+		  "an allow rule within an old one: any covers a group" },
+		{ "allow g purpose p action r\n", "allow g purpose p\n",
+		  "+! allow: allow g purpose p\n"
+		  "-  allow: allow g purpose p action r\n",
+		  "a list left out is every action: wider" },
+		{ "deny any action { a b }\n", "deny g action a\n",
+		  "-! deny: deny any action { a b }\n"
+		  "+  deny: deny g action a\n",
+		  "a deny rule narrowed widens" },
+		{ "purpose p d ref X\n", "purpose p e ref X\n",
+		  "-  purpose: purpose p d ref X\n+  purpose: purpose p e ref X\n",
+		  "a purpose's description alone widens nothing" },
+		{ "purpose p d ref X\n", "purpose p d ref Y\n",
+		  "-  purpose: purpose p d ref X\n+! purpose: purpose p d ref Y\n",
+		  "a ref pattern changed may widen" },
+		{ "writer user a service s actor x\n",
+		  "writer user a service * actor x\n",
+		  "+! writer: writer user a service * actor x\n"
+		  "-  writer: writer user a service s actor x\n",
+		  "a writer's service pattern broadened" },
+		{ "writer user a service { s t } actor x*\n",
+		  "writer user a actor x1 service s\n",
+		  "+  writer: writer user a service s actor x1\n"
+		  "-  writer: writer user a service { s t } actor x*\n",
+		  "a writer line narrowed" },
+		{ "", "writer user a service * actor *\n",
+		  "+  writer: writer user a service * actor *\n",
+		  "the first writer line restricts: no widening" },
+		{ "writer user a service * actor *\n", "",
+		  "-! writer: writer user a service * actor *\n",
+		  "the last writer line gone lets everyone write" },
+		{ "", "admin user root\n", "+  admin: admin user root\n",
+		  "admin user root where root alone administered" },
+		{ "admin user root\n", "admin user root\nadmin group ops\n",
+		  "+! admin: admin group ops\n", "a new admin widens" },
+		{ "admin user alice\n", "",
+		  "-! admin: admin user alice\n",
+		  "the last admin gone makes root one" },
+		{ "", "frob x\n", "+! other: frob x\n",
+		  "a line of no known kind counts as widening" },
+		{ "allow \"x\n", "", "error -1: a:1:7: unterminated quoted word",
+		  "a line that does not split is an error with its place" },
+		{ "", "deny any action \"a\\q\"\n",
+		  "error -1: b:1:19: unknown escape in quoted word",
+		  "an unknown escape, in b" },
+	};
+	char	out[2048];
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		poldiff_text(cases[i].a, cases[i].b, out, sizeof(out));
+		check(strcmp(out, cases[i].want) == 0, "al_poldiff: %s",
+		    cases[i].what);
+		if (strcmp(out, cases[i].want) != 0)
+			printf("#   got: %s\n", out);
+	}
+}
+
+/* An identity as an entry records it: groups "gid:name,gid:name". */
+static void
+ident(struct al_ident *id, uint32_t uid, const char *user,
+    const char *groups)
+{
+	const char	*g = groups;
+	char		*end;
+
+	memset(id, 0, sizeof(*id));
+	id->uid = uid;
+	id->gid = 100;
+	strlcpy(id->user, user, sizeof(id->user));
+	while (g != NULL && *g != '\0' && id->ngroups < AL_MAX_GROUPS) {
+		id->gids[id->ngroups] = (uint32_t)strtoul(g, &end, 10);
+		g = end + (*end == ':');
+		strlcpy(id->gname[id->ngroups], g, strcspn(g, ",") + 1);
+		id->ngroups++;
+		g += strcspn(g, ",");
+		g += *g == ',';
+	}
+}
+
+/* Writer rules match the recorded identity, service and actor exactly. */
+static void
+test_writer_rules(void)
+{
+	static const char text[] = "purpose p \"P\"\nallow any purpose p\n"
+	    "writer user svc-billing service billing actor \"svc:billing\"\n"
+	    "writer user 1001 service { billing \"\" } actor { \"svc:*\" bob }\n"
+	    "writer group support-tools service support-portal actor \"*\"\n"
+	    "writer group 5000 service \"web-?\" actor alice\n"
+	    "writer user svc-star service \"**\" actor a\n"
+	    "writer user root service * actor *\n";
+	static const struct {
+		uint32_t	 uid;
+		const char	*user, *groups, *service, *actor;
+		int		 ok;
+	} c[] = {
+		/* user by name */
+		{ 2000, "svc-billing", "", "billing", "svc:billing", 1 },
+		{ 2000, "svc-billing", "", "billing", "svc:other", 0 },
+		{ 2000, "svc-billing", "", "payroll", "svc:billing", 0 },
+		{ 2000, "svc-billing", "", "", "svc:billing", 0 },
+		{ 2000, "svc-billin", "", "billing", "svc:billing", 0 },
+		{ 2000, "", "", "billing", "svc:billing", 0 },
+		/* user by number, a list and a glob */
+		{ 1001, "x", "", "billing", "svc:foo", 1 },
+		{ 1001, "", "", "billing", "bob", 1 },
+		{ 1001, "", "", "", "bob", 1 },
+		{ 1001, "", "", NULL, "svc:", 1 },
+		{ 1001, "", "", "billing", "bobby", 0 },
+		{ 1001, "", "", "billing2", "bob", 0 },
+		{ 10011, "", "", "billing", "bob", 0 },
+		{ 101, "", "", "billing", "bob", 0 },
+		/* group by name */
+		{ 3000, "carol", "100:users,4242:support-tools",
+		    "support-portal", "anyone", 1 },
+		{ 3000, "carol", "100:users,4242:support-tool",
+		    "support-portal", "anyone", 0 },
+		{ 3000, "carol", "100:users,4242:support-tools", "billing",
+		    "anyone", 0 },
+		{ 3000, "support-tools", "100:users", "support-portal",
+		    "anyone", 0 },
+		/* group by gid (the name does not matter) */
+		{ 3001, "dave", "100:users,5000:", "web-1", "alice", 1 },
+		{ 3001, "dave", "5000:other", "web-1", "alice", 1 },
+		{ 3001, "dave", "5000:", "web-12", "alice", 0 },
+		{ 3001, "dave", "5000:", "", "alice", 0 },
+		{ 3001, "dave", "5000:", "web-1", "alicia", 0 },
+		{ 3001, "dave", "500:", "web-1", "alice", 0 },
+		{ 5000, "dave", "100:users", "web-1", "alice", 0 },
+		/* no service: only * and "" give it */
+		{ 4000, "svc-star", "", "q", "a", 1 },
+		{ 4000, "svc-star", "", "", "a", 0 },
+		{ 0, "root", "0:root", "", "anyone", 1 },
+		{ 0, "root", "0:root", "any/thing", "x y", 1 },
+		{ 0, "", "0:root", "billing", "x", 0 },
+	};
+	struct al_ident		 id;
+	struct al_decision	 d;
+	struct policy		*p, *open;
+	size_t			 i;
+	int			 ok;
+
+	p = policy_parse("w.policy", text, sizeof(text) - 1, NULL);
+	open = policy_parse("o.policy", "purpose p \"P\"\n", 14, NULL);
+	check(p != NULL && open != NULL, "writer rules parse");
+	if (p == NULL || open == NULL)
+		goto out;
+	check(policy_has_writers(p) && !policy_has_writers(open),
+	    "policy_has_writers");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ident(&id, c[i].uid, c[i].user, c[i].groups);
+		ok = policy_writer_ok(p, &id, c[i].service, c[i].actor);
+		check(ok == c[i].ok, "writer uid %u '%s' [%s] service '%s' "
+		    "actor '%s': %s", c[i].uid, c[i].user, c[i].groups,
+		    c[i].service ? c[i].service : "(null)", c[i].actor,
+		    ok ? "may" : "may not");
+	}
+	ident(&id, 1234, "mallory", "");
+	check(policy_writer_ok(open, &id, "billing", "svc:billing") &&
+	    policy_writer_ok(open, &id, "", "root"), "no writer lines: "
+	    "anyone may claim anything");
+	memset(&d, 0, sizeof(d));
+	ok = policy_writer_eval(open, &id, "billing", "bob", &d);
+	check(ok == 1 && d.code == AL_ALLOWED && d.detail[0] == '\0',
+	    "policy_writer_eval leaves an allowed claim's decision alone");
+	ident(&id, 1001, "svc-x", "");
+	ok = policy_writer_eval(p, &id, "payroll", "bob", &d);
+	check(ok == 0 && !d.allow && d.code == AL_WRITER_NOT_ALLOWED &&
+	    d.rule[0] == '\0' && strcmp(d.detail, "writer uid 1001 (svc-x) "
+	    "may not claim service 'payroll' as actor 'bob'") == 0,
+	    "writer-not-allowed, in words: %s", d.detail);
+	ident(&id, 77, "", "");
+	policy_writer_deny(&d, &id, NULL, "eve");
+	check(strcmp(d.detail, "writer uid 77 may not claim service '' as "
+	    "actor 'eve'") == 0, "...without a user name: %s", d.detail);
+out:
+	policy_free(p);
+	policy_free(open);
+}
+
+/* Admin rules; none: root (uid 0) alone. */
+static void
+test_admin_rules(void)
+{
+	static const char text[] = "admin user alice\nadmin user 1005\n"
+	    "admin group compliance\nadmin group 600\n";
+	static const struct {
+		uint32_t	 uid;
+		const char	*user, *groups;
+		int		 admin, implicit;
+	} c[] = {
+		{ 1000, "alice", "", 1, 0 },
+		{ 1005, "", "", 1, 0 },
+		{ 1006, "alicia", "", 0, 0 },
+		{ 2000, "bob", "100:users,700:compliance", 1, 0 },
+		{ 2000, "bob", "100:users,600:", 1, 0 },
+		{ 2000, "compliance", "100:users,601:x", 0, 0 },
+		{ 0, "root", "0:root", 0, 1 },
+		{ 0, "", "", 0, 1 },
+		{ 1, "root", "0:root", 0, 0 },
+	};
+	struct al_ident	 id;
+	struct policy	*p, *none;
+	size_t		 i;
+
+	p = policy_parse("a.policy", text, sizeof(text) - 1, NULL);
+	none = policy_parse("n.policy", "", 0, NULL);
+	check(p != NULL && none != NULL, "admin rules parse");
+	if (p == NULL || none == NULL)
+		goto out;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ident(&id, c[i].uid, c[i].user, c[i].groups);
+		check(policy_is_admin(p, &id) == c[i].admin &&
+		    policy_is_admin(none, &id) == c[i].implicit,
+		    "admin: uid %u '%s' [%s]: %d, with no admin lines %d",
+		    c[i].uid, c[i].user, c[i].groups, policy_is_admin(p, &id),
+		    policy_is_admin(none, &id));
+	}
+out:
+	policy_free(p);
+	policy_free(none);
+}
+
+/* The floor's grammar: purpose and deny any lines, nothing else. */
+static void
+test_floor_language(void)
+{
+	static const struct perr cases[] = {
+		{ "purpose p\npurpose q \"Q\"\ndeny any data { health }\n"
+		    "deny any action sell\ndeny any purpose { ads }\n", NULL },
+		{ "purpose p\nallow any purpose p\n", "f.floor:2:1: expected "
+		    "'purpose' or 'deny' (a floor holds nothing else), found "
+		    "'allow'" },
+		{ "purpose p\ngroup g x\n", "f.floor:2:1: expected 'purpose' "
+		    "or 'deny' (a floor holds nothing else), found 'group'" },
+		{ "purpose p\nwriter user x service a actor b\n", "f.floor:2:1: "
+		    "expected 'purpose' or 'deny' (a floor holds nothing "
+		    "else), found 'writer'" },
+		{ "purpose p\nadmin user root\n", "f.floor:2:1: expected "
+		    "'purpose' or 'deny' (a floor holds nothing else), found "
+		    "'admin'" },
+		{ "purpose p \"d\" ref \"X-[0-9]+\"\n", "f.floor:1:15: a "
+		    "floor's purpose takes no 'ref'" },
+		{ "purpose p ref \"X\"\n", "f.floor:1:11: a floor's purpose "
+		    "takes no 'ref'" },
+		{ "purpose\n", "f.floor:1:1: purpose needs a name" },
+		{ "purpose p\ndeny g action sell\n", "f.floor:2:6: a floor's "
+		    "deny line applies to 'any'" },
+		{ "purpose p\ndeny any\n", "f.floor:2:6: a floor's deny line "
+		    "names 'action', 'purpose' or 'data'" },
+		{ "purpose p\ndeny any action sell purpose p\n", "f.floor:2:1: "
+		    "a floor's deny line names one of 'action', 'purpose' or "
+		    "'data'" },
+		{ "purpose p\ndeny any action { sell\n", "f.floor:2:17: '{' "
+		    "without '}'" },
+		{ "deny any action sell\n", "f.floor: a floor permits at least "
+		    "one purpose" },
+		{ "purpose p\npurpose p\n", "f.floor:2:9: purpose 'p' declared "
+		    "twice" },
+	};
+	static const char	lines[] = "allow\npurpose p\ngroup\nwriter\n"
+				    "admin\n";
+	struct buf	 errs;
+	struct floor	*f;
+	const char	*text;
+	size_t		 i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&errs, 0, sizeof(errs));
+		f = floor_parse("f.floor", cases[i].text,
+		    strlen(cases[i].text), &errs);
+		if (cases[i].want == NULL)
+			check(f != NULL && errs.n == 0, "floor case %zu is "
+			    "valid", i);
+		else
+			check(f == NULL && errs.p != NULL &&
+			    strncmp((char *)errs.p, cases[i].want,
+			    strlen(cases[i].want)) == 0, "floor case %zu: %.*s",
+			    i, errs.p ? (int)strcspn((char *)errs.p, "\n") : 6,
+			    errs.p ? (char *)errs.p : "(none)");
+		floor_free(f);
+		buf_free(&errs);
+	}
+	/* Every line outside the subset is reported. */
+	memset(&errs, 0, sizeof(errs));
+	f = floor_parse("f.floor", lines, strlen(lines), &errs);
+	check(f == NULL && errs.p && strstr((char *)errs.p, "f.floor:1:1:") &&
+	    strstr((char *)errs.p, "f.floor:3:1:") &&
+	    strstr((char *)errs.p, "f.floor:4:1:") &&
+	    strstr((char *)errs.p, "f.floor:5:1:") &&
+	    !strstr((char *)errs.p, "f.floor:2:"), "every line outside the "
+	    "floor's grammar is reported");
+	floor_free(f);
+	buf_free(&errs);
+	text = al_default_floor(&len);
+	f = floor_parse("promise.floor", text, len, NULL);
+	check(f != NULL && len > 0 && text[len] == '\0',
+	    "the embedded default floor parses");
+	floor_free(f);
+}
+
+/* What the default floor denies, whatever the policy says. */
+static void
+test_floor_eval(void)
+{
+	static const struct {
+		const char	*purpose, *action, *data;
+		const char	*rule, *detail;	/* NULL: left to the policy */
+	} c[] = {
+		{ "service-provision", "sell", NULL, "promise.floor:14",
+		    "the floor forbids action 'sell' whatever the purpose "
+		    "(promise.floor:14)" },
+		{ "support-ticket", "share-advertising", "contact",
+		    "promise.floor:14", NULL },
+		{ "legal-requirement", "rent", NULL, "promise.floor:14", NULL },
+		{ "marketing", "trade", NULL, "promise.floor:14", NULL },
+		{ "marketing", "read", NULL, "promise.floor:17",
+		    "the floor forbids purpose 'marketing' "
+		    "(promise.floor:17)" },
+		{ "profiling", "read", NULL, "promise.floor:17", NULL },
+		{ "analytics", "read", NULL, "promise.floor:8", "purpose "
+		    "'analytics' is not one the floor permits "
+		    "(promise.floor:8)" },
+		{ "Support-Ticket", "read", NULL, "promise.floor:8", NULL },
+		{ "support-ticket", "read", NULL, NULL, NULL },
+		{ "service-provision", "process", "usage", NULL, NULL },
+		{ "legal-requirement", "disclose", NULL, NULL, NULL },
+		{ "technical-fix", "sells", NULL, NULL, NULL },
+	};
+	static const char	 gtext[] = "purpose p\n"
+				    "deny any data customer-data\n";
+	struct al_access	 a;
+	struct al_decision	 d;
+	struct floor		*f, *g;
+	const char		*text;
+	size_t			 i, len;
+	int			 denied;
+
+	text = al_default_floor(&len);
+	f = floor_parse("promise.floor", text, len, NULL);
+	g = floor_parse("d.floor", gtext, strlen(gtext), NULL);
+	check(f != NULL && g != NULL, "floors for floor_eval parse");
+	if (f == NULL || g == NULL)
+		goto out;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.actor = "root";
+		a.customer = "acme";
+		a.purpose = c[i].purpose;
+		a.action = c[i].action;
+		a.data = c[i].data;
+		memset(&d, 0, sizeof(d));
+		d.code = AL_NCODES;
+		d.allow = 7;
+		denied = floor_eval(f, &a, &d);
+		if (c[i].rule == NULL)
+			check(denied == 0 && d.code == AL_NCODES &&
+			    d.allow == 7, "floor passes %s %s to the policy",
+			    a.purpose, a.action);
+		else
+			check(denied == 1 && d.code == AL_FLOOR && !d.allow &&
+			    strcmp(d.rule, c[i].rule) == 0 &&
+			    (c[i].detail ? strcmp(d.detail, c[i].detail) == 0 :
+			    d.detail[0] != '\0'), "floor denies %s %s: %s: %s",
+			    a.purpose, a.action, d.rule, d.detail);
+	}
+	memset(&a, 0, sizeof(a));
+	a.actor = "root";
+	a.purpose = "p";
+	a.action = "read";
+	denied = floor_eval(g, &a, &d);
+	a.data = "health";
+	check(denied == 1 && strcmp(d.rule, "d.floor:2") == 0 &&
+	    floor_eval(g, &a, &d) == 0, "no data given is customer-data, "
+	    "for the floor too");
+out:
+	floor_free(f);
+	floor_free(g);
+}
+
+/* A policy the floor would override, in part or whole, is refused. */
+static void
+test_floor_check(void)
+{
+	static const struct {
+		const char	*name, *text, *want;	/* want NULL: ok */
+	} c[] = {
+		{ "five.policy", "purpose service-provision \"S\"\n"
+		    "purpose analytics \"A\"\n"
+		    "allow any purpose { service-provision analytics } "
+		    "action read\n", "five.policy:2: purpose 'analytics' is "
+		    "not one the floor permits (promise.floor:8)\n" },
+		{ "evil.policy", "purpose marketing \"growth\"\n"
+		    "allow any purpose marketing action { sell "
+		    "share-advertising read } data { customer-data }\n",
+		    "evil.policy:1: purpose 'marketing' is forbidden by the "
+		    "floor (promise.floor:17)\nevil.policy:2: the floor "
+		    "overrides this allow rule whole: it forbids every purpose "
+		    "the rule names ('marketing') (promise.floor:17)\n" },
+		{ "sell.policy", "purpose support-ticket \"S\"\n"
+		    "allow any purpose support-ticket action { sell rent }\n",
+		    "sell.policy:2: the floor overrides this allow rule whole: "
+		    "it forbids every action the rule names ('sell', ...) "
+		    "(promise.floor:14)\n" },
+		{ "some.policy", "purpose support-ticket \"S\"\n"
+		    "allow any purpose support-ticket action { sell read }\n"
+		    "deny any purpose marketing\n", NULL },
+		{ "few.policy", "purpose technical-fix \"T\"\n", NULL },
+		{ "bad.policy", "purpose\n", "bad.policy:1:1: purpose needs a "
+		    "name and a description\n" },
+	};
+	static const char	 dfloor[] = "purpose p\ndeny any data health\n";
+	static const char	 dpol[] = "purpose p \"P\"\n"
+				    "allow any purpose p data health\n"
+				    "allow any purpose p\n"
+				    "allow any purpose p data { health x }\n";
+	char		*errs;
+	const char	*text, *ftext;
+	struct floor	*f;
+	size_t		 i, len, flen;
+	int		 rc;
+
+	ftext = al_default_floor(&flen);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		rc = al_floor_check("promise.floor", ftext, flen, c[i].name,
+		    c[i].text, strlen(c[i].text), &errs);
+		if (c[i].want == NULL)
+			check(rc == 0 && errs == NULL, "the floor accepts %s",
+			    c[i].name);
+		else
+			check(rc == AL_EINVAL && errs != NULL &&
+			    strcmp(errs, c[i].want) == 0, "the floor refuses "
+			    "%s: %.*s", c[i].name, errs ? (int)strcspn(errs,
+			    "\n") : 9, errs ? errs : "(nothing)");
+		free(errs);
+	}
+	text = al_default_policy(&len);
+	rc = al_floor_check(NULL, NULL, 0, "default.policy", text, len, &errs);
+	check(rc == 0 && errs == NULL, "the default floor accepts the default "
+	    "policy: %.*s", errs ? (int)strcspn(errs, "\n") : 0,
+	    errs ? errs : "");
+	free(errs);
+	f = floor_parse("promise.floor", ftext, flen, NULL);
+	rc = f ? floor_check_policy(f, "default.policy", text, len, &errs) :
+	    -99;
+	check(rc == 0 && errs == NULL, "floor_check_policy: the default "
+	    "policy respects the default floor");
+	free(errs);
+	floor_free(f);
+	rc = al_floor_check("d.floor", dfloor, strlen(dfloor), "p.policy",
+	    dpol, strlen(dpol), &errs);
+	check(rc == AL_EINVAL && errs && strcmp(errs, "p.policy:2: the floor "
+	    "overrides this allow rule whole: it forbids every data the rule "
+	    "names ('health') (d.floor:2)\n") == 0, "a floor's data line "
+	    "overrides an allow rule of that data alone: %.*s",
+	    errs ? (int)strcspn(errs, "\n") : 0, errs ? errs : "");
+	free(errs);
+	check(al_floor_check(NULL, NULL, 0, "e.policy", c[1].text,
+	    strlen(c[1].text), NULL) == AL_EINVAL && al_floor_check(NULL,
+	    NULL, 0, "ok.policy", c[4].text, strlen(c[4].text), NULL) == 0 &&
+	    al_floor_check("x.floor", "allow\n", 6, "ok.policy", c[4].text,
+	    strlen(c[4].text), NULL) == AL_EINVAL, "al_floor_check without a "
+	    "place for the messages");
+	rc = al_floor_check("x.floor", "allow any\n", 10, "p.policy",
+	    "purpose p \"P\"\n", 14, &errs);
+	check(rc == AL_EINVAL && errs && strncmp(errs, "x.floor:1:1: "
+	    "expected 'purpose' or 'deny'", 40) == 0, "al_floor_check: a "
+	    "floor that does not parse, with its errors");
+	free(errs);
 }
 
 static void
@@ -2238,7 +2802,13 @@ main(int argc, char **argv)
 	test_policy_errors();
 	test_default_policy();
 	test_policy_purposes();
+	test_poldiff();
 	test_follows();
+	test_writer_rules();
+	test_admin_rules();
+	test_floor_language();
+	test_floor_eval();
+	test_floor_check();
 	test_library(tmp);
 	test_periods(tmp);
 	test_wrong_clock(tmp);
