@@ -221,6 +221,20 @@ int	gov_step(struct gov *, const struct al_entry *, const struct policy *,
 struct gov_prop *gov_find(const struct gov *, const uint8_t d[AL_HASH_LEN]);
 void	gov_free(struct gov *);
 void	ident_of_entry(const struct al_entry *, struct al_ident *);
+/*
+ * A decision of format 6: the floor first (when there is one), then the
+ * writer rules for id (when not NULL), then the policy.  decision_follows
+ * re-derives a recorded one as policy_follows does: by the floor and
+ * writer rules only when the entry is of version 3 (older entries are
+ * judged as they were decided).
+ */
+void	decide_access(const struct floor *, const struct policy *,
+	    const struct al_ident *, const struct al_access *,
+	    struct al_decision *);
+int	decision_follows(const struct floor *, const struct policy *,
+	    const struct al_entry *, struct al_decision *);
+/* The access a recorded entry holds (policy.c). */
+void	entry_access(const struct al_entry *, struct al_access *);
 
 /* Keys and metadata. */
 #define META_VERSION	"version"

@@ -242,3 +242,38 @@ gov_step(struct gov *g, const struct al_entry *e, const struct policy *pol,
 		strlcpy(why, "a change out of custody", len);
 	return why[0] != '\0';
 }
+
+void
+decide_access(const struct floor *f, const struct policy *p,
+    const struct al_ident *id, const struct al_access *a,
+    struct al_decision *d)
+{
+	if (f != NULL && floor_eval(f, a, d))
+		return;
+	if (id != NULL && !policy_writer_eval(p, id, a->service, a->actor, d))
+		return;
+	policy_eval(p, a, d);
+}
+
+int
+decision_follows(const struct floor *f, const struct policy *p,
+    const struct al_entry *e, struct al_decision *d)
+{
+	struct al_access	a;
+	struct al_ident		id;
+
+	if (e->version < 3)
+		return policy_follows(p, e, d);
+	entry_access(e, &a);
+	a.service = e->service.n > 0 ? e->service.p : NULL;
+	if (f != NULL && floor_eval(f, &a, d))
+		goto compare;
+	ident_of_entry(e, &id);
+	if (!policy_writer_eval(p, &id, a.service, a.actor, d))
+		goto compare;
+	return policy_follows(p, e, d);
+compare:
+	return d->allow == e->allow && (int)d->code == e->code &&
+	    strlen(d->rule) == e->rule.n &&
+	    memcmp(d->rule, e->rule.p, e->rule.n) == 0;
+}

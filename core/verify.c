@@ -502,7 +502,7 @@ check_access(struct vstate *v, const struct al_entry *e)
 	}
 	if (v->pol == NULL)
 		return;		/* reported at the policy entry */
-	if (!policy_follows(v->pol, e, &d))
+	if (!decision_follows(v->floor, v->pol, e, &d))
 		problem(v, e->seq, "recorded decision %s (%s%s%s) does not "
 		    "follow from its policy, which gives %s (%s%s%s)",
 		    e->allow ? "allow" : "deny", al_code_name(e->code),
