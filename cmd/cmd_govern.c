@@ -99,8 +99,14 @@ cmd_govern(int argc, char **argv, const char *dir)
 			goto done;
 	} else
 		c.digest = argv[optind];
-	if ((rc = log_open(dir, 0, &l)) != 0 ||
-	    (rc = propose ? al_policy_propose(l, &c, &r) :
+	if ((rc = log_open(dir, 0, &l)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	/* The floor's refusals, a line each, before the library's. */
+	if (propose && (status = floor_errors(l, c.name, text, c.len)) != EX_OK)
+		goto done;
+	if ((rc = propose ? al_policy_propose(l, &c, &r) :
 	    al_policy_decide(l, &c, strcmp(verb, "approve") == 0, &r)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;

@@ -35,18 +35,31 @@ done:
 	return status;
 }
 
+/*
+ * A policy parses, and respects the floor: the log's, when there is a
+ * log to read at dir, else the default floor (docs/PROMISE.md).
+ */
 static int
-check(const char *file)
+check(const char *file, const char *dir)
 {
 	const char	*name;
 	char		*text;
 	size_t		 len;
+	al_log		*l = NULL;
 	int		 status;
 
 	if ((status = read_file(file, FILE_POLICY, &text, &len)) != EX_OK)
 		return status;
 	name = file_name(file);
-	status = policy_errors(name, text, len);
+	if ((status = policy_errors(name, text, len)) != EX_OK)
+		goto done;
+	if (al_open(dir, AL_RDONLY, &l) != 0) {
+		al_close(l);
+		l = NULL;
+	}
+	status = floor_errors(l, name, text, len);
+done:
+	al_close(l);
 	free(text);
 	return status == EX_OK ? finish(EX_OK) : status;
 }
@@ -91,8 +104,13 @@ set(int argc, char **argv, const char *dir)
 		goto done;
 	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')
 		service = NULL;
-	if ((rc = log_open(dir, 0, &l)) != 0 ||
-	    (rc = al_policy_set(l, name, text, len, actor, service,
+	if ((rc = log_open(dir, 0, &l)) != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	if ((status = floor_errors(l, name, text, len)) != EX_OK)
+		goto done;
+	if ((rc = al_policy_set(l, name, text, len, actor, service,
 	    &seq)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
@@ -129,7 +147,7 @@ cmd_policy(int argc, char **argv, const char *dir)
 		if (argc != 3)
 			return usage_error(usage, "policy check takes one "
 			    "FILE");
-		return check(argv[2]);
+		return check(argv[2], dir);
 	}
 	if (strcmp(argv[1], "set") == 0)
 		return set(argc - 1, argv + 1, dir);

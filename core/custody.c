@@ -166,14 +166,14 @@ find_open(al_log *l, const struct gov *g, const char *ref,
 		if (found != NULL && memcmp(found->digest, p->digest,
 		    AL_HASH_LEN) != 0 && (found->state == GOV_OPEN ||
 		    p->state == GOV_OPEN))
-			return al_seterr(l, AL_EINVAL, "digest '%s' is "
+			return al_seterr(l, AL_EREFUSED, "digest '%s' is "
 			    "ambiguous: more than one proposal starts with it",
 			    ref);
 		found = p;
 	}
 	if (found == NULL)
-		return al_seterr(l, AL_EINVAL, "no proposal has digest '%s'",
-		    ref);
+		return al_seterr(l, AL_EREFUSED, "no proposal has digest "
+		    "'%s'", ref);
 	*out = found;
 	return 0;
 }
@@ -192,7 +192,7 @@ step(al_log *l, MDB_txn *txn, struct gov *g, struct al_entry *e,
 	if ((rc = gov_step(g, e, l->pc.pol, why, sizeof(why))) < 0)
 		return al_seterr(l, AL_ENOMEM, "out of memory");
 	if (rc > 0)
-		return al_seterr(l, AL_EINVAL, "%s", why);
+		return al_seterr(l, AL_EREFUSED, "%s", why);
 	return 0;
 }
 
@@ -218,7 +218,7 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		goto done;
 	if (!g.floor) {
-		rc = al_seterr(l, AL_EINVAL, "this log has no floor (it was "
+		rc = al_seterr(l, AL_EREFUSED, "this log has no floor (it was "
 		    "made before format 6): its policy is changed with "
 		    "'policy set'");
 		goto done;
@@ -230,7 +230,7 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 	case OP_PROPOSE:
 	case OP_SET:
 		if (a->op == OP_SET && g.need > 1) {
-			rc = al_seterr(l, AL_EINVAL, "this log needs %u "
+			rc = al_seterr(l, AL_EREFUSED, "this log needs %u "
 			    "administrators for a policy change: propose it "
 			    "('policy propose FILE') and have another "
 			    "approve it ('policy approve DIGEST')", g.need);
@@ -238,8 +238,8 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 		}
 		if (floor_check_policy(l->floor, a->name, a->text, a->len,
 		    &errs) != 0) {
-			rc = al_seterr(l, AL_EINVAL, "%s", errs != NULL ?
-			    errs : "out of memory");
+			rc = errs == NULL ? al_seterr(l, AL_ENOMEM, "out of "
+			    "memory") : al_seterr(l, AL_EREFUSED, "%s", errs);
 			goto done;
 		}
 		e.kind = AL_KIND_PROPOSAL;
@@ -255,7 +255,7 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 			goto done;
 		}
 		if (memcmp(l->pc.entry.digest, e.digest, AL_HASH_LEN) == 0) {
-			rc = al_seterr(l, AL_EINVAL, "%s is the policy in "
+			rc = al_seterr(l, AL_EREFUSED, "%s is the policy in "
 			    "force already", a->name);
 			goto done;
 		}

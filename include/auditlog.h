@@ -26,6 +26,8 @@ extern "C" {
 #define AL_ECORRUPT	(-5)	/* the log is damaged beyond reading */
 #define AL_ENOMEM	(-6)
 #define AL_EPERM	(-7)	/* unsafe modes or ownership */
+#define AL_EREFUSED	(-8)	/* refused: below the floor, or a policy change
+				   the chain of custody does not allow */
 
 /* Entry kinds (the "kind" byte of the encoding). */
 #define AL_KIND_ACCESS	1
