@@ -10,7 +10,14 @@
 #define D_MAX_LINE	(64 * 1024)	/* a request's bytes, without its LF */
 #define D_MAX_CONNS	4096		/* default --max-connections */
 #define D_IDLE_SECS	30		/* default --idle-timeout */
-#define D_MAX_INFLIGHT	256		/* a connection's unanswered requests */
+/*
+ * A connection's unanswered requests: enough for one client's group of
+ * record --batch (1000 by default) to go into one commit, where 256 cut it
+ * into four, each a durable commit of its own; half of D_BATCH_MAX, so a
+ * commit always has room for others.  The memory is the batches' (at most
+ * D_BATCH_MAX lines each), not the connection's.
+ */
+#define D_MAX_INFLIGHT	2048
 #define D_OUT_PAUSE	(64 * 1024)	/* stop reading one this far behind */
 #define D_OUT_MAX	(4 * 1024 * 1024) /* then disconnect it past this */
 #define D_BATCH_MAX	4096		/* requests in one commit */

@@ -29,9 +29,11 @@
  * an eventfd, while the loop fills the other batch: what arrives during
  * a commit forms the next.  A batch starts its commit as soon as the
  * committer is free, so one request alone waits for one commit, and a
- * crowd shares each.  A reply is written only once the batch that holds
- * its line is durable; a line's slot in its batch keeps its place in the
- * connection's order, malformed lines too.
+ * crowd shares each; but right after an answer, for at most HOLD_NS, it
+ * waits for a line from each connection just answered (held()).  A reply
+ * is written only once the batch that holds its line is durable; a
+ * line's slot in its batch keeps its place in the connection's order,
+ * malformed lines too.
  *
  * Bounds: a line over D_MAX_LINE ends the connection after its error
  * reply; at most D_MAX_INFLIGHT unanswered lines a connection and
@@ -49,11 +51,12 @@
 #define TAG_DONE	2
 #define TAG_LISTEN	16		/* + index; a conn's is its address */
 #define READER_CHECK_MS	30000		/* mdb_reader_check, this often */
+#define HOLD_NS		300000		/* held(): at most this long */
 
 struct conn {
 	int		 fd;
 	uint32_t	 events;	/* what epoll watches now */
-	struct al_origin who;		/* SO_PEERCRED's, for every entry */
+	struct al_ident	 who;		/* SO_PEERCRED's, for every entry */
 	char		*in;		/* IN_CAP bytes, while any are held */
 	size_t		 inoff, nin;	/* unread lines are in[inoff..nin) */
 	uint64_t	 lineno;
@@ -64,24 +67,35 @@ struct conn {
 	int		 closing;	/* close once answered (a long line) */
 	int		 dead;		/* closed; freed when inflight is 0 */
 	int		 mark;		/* on the touched list */
+	int		 owed;		/* answered: its next line awaited */
 	uint64_t	 active_ms;	/* the last whole line or write */
 	struct conn	*prev, *next;	/* the live ones */
 	struct conn	*touched;
 	struct conn	*dnext;		/* the dead ones, till reaped */
 };
 
+/*
+ * A line of a batch.  A record's access is in the batch's al_prep; a
+ * check or a policy change keeps its request (strings in the arena) and,
+ * once the committer made it, its outcome.
+ */
 struct slot {
 	struct conn	*c;
 	uint64_t	 lineno;
 	const char	*error;		/* malformed: why (in the arena) */
+	enum req_op	 op;
+	struct request	*req;		/* OP_CHECK, OP_POLICY_SET */
+	struct al_decision *d;		/* OP_CHECK's */
+	uint64_t	 pseq;		/* OP_POLICY_SET's entry, or 0 */
 };
 
 struct batch {
 	al_prep			*prep;
 	struct slot		*slot;		/* D_BATCH_MAX */
 	struct al_decision	*d;		/* D_BATCH_MAX */
-	size_t			 n, nacc;
-	struct arena		 arena;		/* the errors' text */
+	size_t			 n, nacc, nreq;	/* lines; records; others */
+	int			 closed;	/* a policy change ends it */
+	struct arena		 arena;		/* errors, requests */
 	int			 rc;		/* al_record_prep's */
 	char			 notrec[1200];	/* its reply, on a failure */
 };
@@ -98,12 +112,15 @@ struct server {
 	struct conn		*dead;		/* freed by reap, only */
 	int			 stalled;	/* a full batch stopped one */
 	int			 draining, failed, listening;
+	size_t			 owed;		/* conns owed, awaited */
+	uint64_t		 hold_until;	/* ...until then (ns) */
 	uint64_t		 drain_until, full_said, emfile_said;
 	struct arena		 scratch;	/* a line's parse */
 	FILE			*ms;		/* a reply, put together */
 	char			*msbuf;
 	size_t			 mslen;
 	char			 toolong[64];
+	uint32_t		 own_uid;	/* who may change the policy */
 
 	/* Shared with the committer, under mu. */
 	pthread_mutex_t		 mu;
@@ -123,6 +140,25 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* c's next line is not awaited any more: it came, or c is going. */
+static void
+unowe(struct server *s, struct conn *c)
+{
+	if (c->owed) {
+		c->owed = 0;
+		s->owed--;
+	}
 }
 
 /*
@@ -165,6 +201,43 @@ chores(struct server *s, uint64_t *checked)
 		if (seal(s->o->log, s->o->seal) == 0)
 			s->grown = 0;
 		s->sealed_ms = now_ms();
+	}
+}
+
+/*
+ * A batch's checks and its policy change, after its records: a change
+ * ends its batch, so each line before it, of any connection, is decided
+ * under the policy it replaces, and each line after it under itself.
+ */
+static void
+run_requests(struct server *s, struct batch *b)
+{
+	al_log		*l = s->o->log;
+	struct slot	*sl;
+	char		 why[WHY_LEN];
+	size_t		 i;
+
+	for (i = 0; i < b->n; i++) {
+		sl = &b->slot[i];
+		if (sl->error != NULL || sl->req == NULL)
+			continue;
+		if (sl->op == OP_CHECK) {
+			if (al_check(l, &sl->req->a, sl->d) != 0)
+				sl->error = arena_why(&b->arena, al_errmsg(l));
+			continue;
+		}
+		if (al_policy_set_as(l, sl->req->name, sl->req->text,
+		    strlen(sl->req->text), sl->req->a.actor,
+		    sl->req->a.service, &sl->c->who, &sl->pseq) != 0) {
+			if (snprintf(why, sizeof(why), "policy not set: %s",
+			    al_errmsg(l)) < 0)
+				why[0] = '\0';
+			sl->error = arena_why(&b->arena, why);
+		} else if (sl->pseq != 0) {
+			s->grown = 1;
+			dmsg("policy %s set (seq %" PRIu64 ") by uid %" PRIu32,
+			    sl->req->name, sl->pseq, sl->c->who.uid);
+		}
 	}
 }
 
@@ -214,6 +287,8 @@ committer(void *arg)
 			fputc('\n', stderr);
 		} else if (b->nacc > 0)
 			s->grown = 1;
+		if (b->rc == 0 && b->nreq > 0)
+			run_requests(s, b);
 		pthread_mutex_lock(&s->mu);
 		s->todo = NULL;
 		/* A full counter (never, in practice) still wakes the loop. */
@@ -222,6 +297,13 @@ committer(void *arg)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The batch being filled takes no more lines. */
+static int
+batch_full(const struct server *s)
+{
+	return s->b[s->fill].n >= D_BATCH_MAX || s->b[s->fill].closed;
 }
 
 /* Watch what c needs now: reading, when it may take lines; writing. */
@@ -233,7 +315,7 @@ set_events(struct server *s, struct conn *c)
 
 	if (!c->eof && !c->closing && !s->draining && !s->failed &&
 	    c->inflight < D_MAX_INFLIGHT && c->nout - c->outoff < D_OUT_PAUSE &&
-	    s->b[s->fill].n < D_BATCH_MAX && c->nin < IN_CAP)
+	    !batch_full(s) && c->nin < IN_CAP)
 		want |= EPOLLIN;
 	if (c->nout > c->outoff)
 		want |= EPOLLOUT;
@@ -262,6 +344,7 @@ drop(struct server *s, struct conn *c)
 	(void)close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
+	unowe(s, c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -350,12 +433,14 @@ out_add(struct conn *c, const char *p, size_t n)
  * (cmd_batch.c), put together in s->ms and added to c's output.
  */
 static void
-reply(struct server *s, struct conn *c, uint64_t lineno, const char *error,
+reply(struct server *s, const struct slot *sl, const char *error,
     const struct al_decision *d)
 {
-	FILE	*f = s->ms;
-	off_t	 len = 0;
-	int	 bad = 0;
+	struct conn	*c = sl->c;
+	FILE		*f = s->ms;
+	uint64_t	 lineno = sl->lineno;
+	off_t		 len = 0;
+	int		 bad = 0;
 
 	if (c->dead)
 		return;
@@ -365,9 +450,17 @@ reply(struct server *s, struct conn *c, uint64_t lineno, const char *error,
 		fprintf(f, "{\"line\":%" PRIu64 ",\"error\":", lineno);
 		bad = al_fput_json(f, error, strlen(error)) != 0;
 		fputs("}\n", f);
+	} else if (sl->op == OP_POLICY_SET) {
+		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
+		    ",\"policy\":", lineno, sl->pseq);
+		bad = al_fput_json(f, sl->req->name,
+		    strlen(sl->req->name)) != 0;
+		fputs("}\n", f);
 	} else {
-		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64, lineno,
-		    d->seq);
+		/* A check recorded nothing: no seq. */
+		fprintf(f, "{\"line\":%" PRIu64, lineno);
+		if (sl->op == OP_RECORD)
+			fprintf(f, ",\"seq\":%" PRIu64, d->seq);
 		if (d->allow) {
 			fputs(",\"decision\":\"allow\",\"rule\":", f);
 			bad = al_fput_json(f, d->rule, strlen(d->rule)) != 0;
@@ -398,6 +491,75 @@ touch(struct server *s, struct conn *c)
 	}
 }
 
+/* A copy of s in ar; NULL stays NULL, and so does a failure (*bad). */
+static const char *
+dup_in(struct arena *ar, const char *s, int *bad)
+{
+	char	*p;
+	size_t	 n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if ((p = arena_alloc(ar, n)) == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	return memcpy(p, s, n);
+}
+
+/*
+ * A check or a policy change into slot sl of b, for the committer, which
+ * alone uses the log.  Who may change the policy is who the kernel says
+ * is on the other end: root and the daemon's own user, no one else.
+ */
+static void
+take_request(struct server *s, struct batch *b, struct slot *sl,
+    const struct request *r)
+{
+	struct request	*q;
+	char		 why[WHY_LEN];
+	int		 bad = 0;
+
+	sl->op = r->op;
+	if (r->op == OP_POLICY_SET && sl->c->who.uid != 0 &&
+	    sl->c->who.uid != s->own_uid) {
+		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
+		    " may not change the policy: only root and auditlogd's "
+		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
+		    s->own_uid) < 0)
+			why[0] = '\0';
+		sl->error = arena_why(&b->arena, why);
+		return;
+	}
+	if ((q = arena_alloc(&b->arena, sizeof(*q))) == NULL ||
+	    (r->op == OP_CHECK && (sl->d = arena_alloc(&b->arena,
+	    sizeof(*sl->d))) == NULL)) {
+		sl->error = "out of memory";
+		return;
+	}
+	q->op = r->op;
+	q->a.actor = dup_in(&b->arena, r->a.actor, &bad);
+	q->a.customer = dup_in(&b->arena, r->a.customer, &bad);
+	q->a.purpose = dup_in(&b->arena, r->a.purpose, &bad);
+	q->a.action = dup_in(&b->arena, r->a.action, &bad);
+	q->a.data = dup_in(&b->arena, r->a.data, &bad);
+	q->a.resource = dup_in(&b->arena, r->a.resource, &bad);
+	q->a.ref = dup_in(&b->arena, r->a.ref, &bad);
+	q->a.reason = dup_in(&b->arena, r->a.reason, &bad);
+	q->a.service = dup_in(&b->arena, r->a.service, &bad);
+	q->name = dup_in(&b->arena, r->name, &bad);
+	q->text = dup_in(&b->arena, r->text, &bad);
+	if (bad) {
+		sl->error = "out of memory";
+		return;
+	}
+	sl->req = q;
+	b->nreq++;
+	if (r->op == OP_POLICY_SET)
+		b->closed = 1;
+}
+
 /* One line of c's into the batch being filled (there is room). */
 static void
 take_line(struct server *s, struct conn *c, const char *text, size_t len,
@@ -405,12 +567,13 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 {
 	struct batch		*b = &s->b[s->fill];
 	struct slot		*sl;
-	struct al_access	 a;
+	struct request		 r;
 	char			 why[WHY_LEN];
 	size_t			 i;
 
 	c->lineno++;
 	c->active_ms = now_ms();
+	unowe(s, c);
 	/* A blank line is no request, as in --batch: no reply, a number. */
 	for (i = 0; !too_long && i < len; i++)
 		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
@@ -421,16 +584,21 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 	sl->c = c;
 	sl->lineno = c->lineno;
 	sl->error = NULL;
+	sl->op = OP_RECORD;
+	sl->req = NULL;
+	sl->d = NULL;
+	sl->pseq = 0;
 	c->inflight++;
 	if (too_long) {
 		sl->error = s->toolong;
 		return;
 	}
 	arena_reset(&s->scratch);
-	if (batch_parse(text, len, NULL, &a, &s->scratch, why,
-	    sizeof(why)) != 0)
+	if (request_parse(text, len, &r, &s->scratch, why, sizeof(why)) != 0)
 		sl->error = arena_why(&b->arena, why);
-	else if (al_prep_add_as(b->prep, &a, &c->who) != 0)
+	else if (r.op != OP_RECORD)
+		take_request(s, b, sl, &r);
+	else if (al_prep_add_as(b->prep, &r.a, &c->who) != 0)
 		sl->error = arena_why(&b->arena, al_prep_errmsg(b->prep));
 	else
 		b->nacc++;
@@ -444,7 +612,7 @@ take_input(struct server *s, struct conn *c)
 	size_t		 len;
 
 	while (!c->dead && !c->closing && !s->failed && c->nin > c->inoff) {
-		if (s->b[s->fill].n >= D_BATCH_MAX) {
+		if (batch_full(s)) {
 			s->stalled = 1;
 			break;
 		}
@@ -523,8 +691,10 @@ on_readable(struct server *s, struct conn *c)
 			tend(s, c);
 		return;
 	}
-	if (r == 0)
+	if (r == 0) {
 		c->eof = 1;
+		unowe(s, c);
+	}
 	c->nin += (size_t)r;
 	tend(s, c);
 }
@@ -594,9 +764,15 @@ on_listen(struct server *s, int lfd)
 			(void)close(fd);
 			continue;
 		}
+		/* The peer's names and groups: once a connection. */
+		if (al_ident_resolve(&c->who, (uint32_t)cred.pid,
+		    (uint32_t)cred.uid, (uint32_t)cred.gid, 1) != 0) {
+			dmsg("out of memory: a connection refused");
+			(void)close(fd);
+			free(c);
+			continue;
+		}
 		c->fd = fd;
-		c->who.pid = (uint32_t)cred.pid;
-		c->who.uid = (uint32_t)cred.uid;
 		c->active_ms = now_ms();
 		c->events = EPOLLIN;
 		memset(&ev, 0, sizeof(ev));
@@ -646,13 +822,40 @@ begin_drain(struct server *s)
 		set_events(s, c);
 }
 
+/*
+ * Whether b[fill] should wait a little longer before its commit: the
+ * callers just answered usually send their next request at once, and one
+ * commit that takes them all is cheaper than one that takes the first and
+ * another the rest (with 16 callers each waiting on its reply, commits of
+ * about 8 became commits of about 16).  It waits until a line came from
+ * each connection answered in full that is still open and sending (one
+ * with requests still in hand is not waited for), or HOLD_NS,
+ * whichever comes first; a caller alone is never held (its own line is
+ * the one awaited).
+ */
+static int
+held(struct server *s)
+{
+	struct conn	*c;
+
+	if (s->owed == 0)
+		return 0;
+	if (s->draining || batch_full(s) || now_ns() >= s->hold_until) {
+		for (c = s->live; c != NULL; c = c->next)
+			c->owed = 0;
+		s->owed = 0;
+		return 0;
+	}
+	return 1;
+}
+
 /* Hand b[fill] to the committer, if it is free and there is something. */
 static void
 start_commit(struct server *s)
 {
 	struct batch	*b = &s->b[s->fill];
 
-	if (s->committing || b->n == 0)
+	if (s->committing || b->n == 0 || held(s))
 		return;
 	s->fill ^= 1;
 	s->committing = 1;
@@ -662,30 +865,39 @@ start_commit(struct server *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Answer every line of b, in order, and empty it. */
-static void
+/* Answer every line of b, in order, and empty it; the connections. */
+static size_t
 answer(struct server *s, struct batch *b)
 {
 	struct slot	*sl;
 	struct conn	*c;
-	size_t		 i, k = 0;
+	size_t		 i, k = 0, nc = 0;
 
 	for (i = 0; i < b->n; i++) {
 		sl = &b->slot[i];
 		c = sl->c;
 		if (sl->error != NULL)
-			reply(s, c, sl->lineno, sl->error, NULL);
+			reply(s, sl, sl->error, NULL);
 		else if (b->rc != 0)
-			reply(s, c, sl->lineno, b->notrec, NULL);
+			reply(s, sl, b->notrec, NULL);
+		else if (sl->op == OP_RECORD)
+			reply(s, sl, NULL, &b->d[k++]);
 		else
-			reply(s, c, sl->lineno, NULL, &b->d[k++]);
-		c->inflight--;
+			reply(s, sl, NULL, sl->d);
+		/* Answered in full: its next request is what may come. */
+		if (--c->inflight == 0 && !c->owed && !c->dead && !c->eof &&
+		    !c->closing) {
+			c->owed = 1;
+			nc++;
+		}
 		touch(s, c);
 	}
-	b->n = b->nacc = 0;
+	b->n = b->nacc = b->nreq = 0;
+	b->closed = 0;
 	b->rc = 0;
 	al_prep_reset(b->prep);
 	arena_reset(&b->arena);
+	return nc;
 }
 
 /* Tend every connection the last answers touched. */
@@ -715,6 +927,7 @@ on_done(struct server *s)
 {
 	struct batch	*b;
 	uint64_t	 v;
+	size_t		 n;
 	int		 busy;
 
 	if (read(s->done, &v, sizeof(v)) == -1 && errno != EAGAIN)
@@ -738,8 +951,10 @@ on_done(struct server *s)
 		answer(s, b);
 		answer(s, &s->b[s->fill]);
 		begin_drain(s);
-	} else
-		answer(s, b);
+	} else if ((n = answer(s, b)) > 0) {
+		s->owed += n;
+		s->hold_until = now_ns() + HOLD_NS;
+	}
 }
 
 static void
@@ -794,13 +1009,24 @@ static void
 loop(struct server *s)
 {
 	struct epoll_event	ev[NEVENTS];
-	uint64_t		tag, next_tick = now_ms() + 1000, now;
+	struct timespec		ts;
+	uint64_t		tag, next_tick = now_ms() + 1000, now, wait;
 	int			n, i;
 
 	while (!drained(s)) {
 		now = now_ms();
-		n = epoll_wait(s->ep, ev, NEVENTS,
-		    next_tick > now ? (int)(next_tick - now) : 0);
+		wait = next_tick > now ? (next_tick - now) * 1000000 : 0;
+		/* A held commit starts when its lines come, or at its time. */
+		if (s->owed > 0 && !s->committing && s->b[s->fill].n > 0) {
+			now = now_ns();
+			if (s->hold_until <= now)
+				wait = 0;
+			else if (s->hold_until - now < wait)
+				wait = s->hold_until - now;
+		}
+		ts.tv_sec = (time_t)(wait / 1000000000);
+		ts.tv_nsec = (long)(wait % 1000000000);
+		n = epoll_pwait2(s->ep, ev, NEVENTS, &ts, NULL);
 		if (n == -1 && errno != EINTR) {
 			dmsg("epoll_wait: %s", strerror(errno));
 			s->failed = 1;
@@ -863,6 +1089,7 @@ serve(const struct serve_opts *o)
 	s.o = o;
 	s.ep = s.done = -1;
 	s.sealed_ms = now_ms();
+	s.own_uid = (uint32_t)getuid();
 	if (snprintf(s.toolong, sizeof(s.toolong), "line longer than %d bytes",
 	    D_MAX_LINE) >= (int)sizeof(s.toolong))
 		goto done;

@@ -173,19 +173,23 @@ why_set(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The field names, in the order their errors are reported. */
+/*
+ * The field names, in the order their errors are reported: an access's,
+ * then those only a request to auditlogd may have (request_parse).
+ */
 enum { F_ACTOR, F_CUSTOMER, F_PURPOSE, F_ACTION, F_DATA, F_RESOURCE, F_REF,
-    F_REASON, F_SERVICE, NFIELDS };
-static const char *const fields[NFIELDS] = { "actor", "customer", "purpose",
-    "action", "data", "resource", "ref", "reason", "service" };
+    F_REASON, F_SERVICE, NFIELDS, F_OP = NFIELDS, F_NAME, F_TEXT, NALL };
+static const char *const fields[NALL] = { "actor", "customer", "purpose",
+    "action", "data", "resource", "ref", "reason", "service", "op", "name",
+    "text" };
 
-/* The field the n bytes at k name, or -1. */
+/* The field the n bytes at k name, of the first nf, or -1. */
 static int
-field_index(const unsigned char *k, size_t n)
+field_index(const unsigned char *k, size_t n, int nf)
 {
 	int	i;
 
-	for (i = 0; i < NFIELDS; i++)
+	for (i = 0; i < nf; i++)
 		if (k[0] == (unsigned char)fields[i][0] &&
 		    strlen(fields[i]) == n && memcmp(k, fields[i], n) == 0)
 			return i;
@@ -205,7 +209,8 @@ struct line_state {
 	struct arena	*ar;
 	char		*why;
 	size_t		 whylen;
-	const char	*s[NFIELDS];	/* the fields' strings, in ar */
+	int		 nfields;	/* NFIELDS, or NALL for a request */
+	const char	*s[NALL];	/* the fields' strings, in ar */
 	unsigned	 seen;		/* fields named, as bits */
 	unsigned	 notstr;	/* fields whose value is not a string */
 	int		 depth;		/* open objects and arrays */
@@ -322,7 +327,7 @@ cb_map_key(void *ctx, const unsigned char *k, size_t n)
 		return stop(st, "\\u0000 is not allowed in a key");
 	if (st->depth != 1)
 		return 1;
-	if ((i = field_index(k, n)) == -1) {
+	if ((i = field_index(k, n, st->nfields)) == -1) {
 		/* A key with escapes is in yajl's buffer: keep a copy. */
 		if (st->unknown == NULL) {
 			if (n > WHY_LEN)
@@ -418,9 +423,10 @@ bad_surrogate(const char *s, size_t n)
  * that is not an object; then the first unknown field; then the first
  * field, in the order above, whose value is not a string.
  */
-int
-batch_parse(const char *line, size_t len, const char *service,
-    struct al_access *a, struct arena *ar, char *why, size_t whylen)
+static int
+parse(const char *line, size_t len, const char *service, int nfields,
+    struct al_access *a, const char **more, struct arena *ar, char *why,
+    size_t whylen)
 {
 	yajl_alloc_funcs	 afs = { y_malloc, y_realloc, y_free, ar };
 	struct line_state	 st;
@@ -436,6 +442,7 @@ batch_parse(const char *line, size_t len, const char *service,
 	st.why = why;
 	st.whylen = whylen;
 	st.cur = -1;
+	st.nfields = nfields;
 	if ((h = st.h = yajl_alloc(&callbacks, &afs, &st)) == NULL) {
 		why_set(why, whylen, "out of memory");
 		goto done;
@@ -494,7 +501,7 @@ batch_parse(const char *line, size_t len, const char *service,
 		    (int)st.unknown_len, st.unknown);
 		goto done;
 	}
-	for (i = 0; i < NFIELDS; i++)
+	for (i = 0; i < nfields; i++)
 		if (st.notstr & (1u << i)) {
 			why_set(why, whylen, "%s is not a string", fields[i]);
 			goto done;
@@ -508,11 +515,74 @@ batch_parse(const char *line, size_t len, const char *service,
 	a->ref = st.s[F_REF];
 	a->reason = st.s[F_REASON];
 	a->service = st.s[F_SERVICE] != NULL ? st.s[F_SERVICE] : service;
+	for (i = NFIELDS; i < nfields; i++)
+		more[i - NFIELDS] = st.s[i];
 	rc = 0;
 done:
 	if (h != NULL)
 		yajl_free(h);
 	return rc;
+}
+
+int
+batch_parse(const char *line, size_t len, const char *service,
+    struct al_access *a, struct arena *ar, char *why, size_t whylen)
+{
+	return parse(line, len, service, NFIELDS, a, NULL, ar, why, whylen);
+}
+
+int
+request_parse(const char *line, size_t len, struct request *r,
+    struct arena *ar, char *why, size_t whylen)
+{
+	const char	*more[NALL - NFIELDS], *op, *got[NFIELDS];
+	int		 i;
+
+	memset(r, 0, sizeof(*r));
+	if (parse(line, len, NULL, NALL, &r->a, more, ar, why, whylen) != 0)
+		return -1;
+	op = more[F_OP - NFIELDS];
+	r->name = more[F_NAME - NFIELDS];
+	r->text = more[F_TEXT - NFIELDS];
+	if (op == NULL || strcmp(op, "record") == 0)
+		r->op = OP_RECORD;
+	else if (strcmp(op, "check") == 0)
+		r->op = OP_CHECK;
+	else if (strcmp(op, "policy-set") == 0)
+		r->op = OP_POLICY_SET;
+	else {
+		why_set(why, whylen, "unknown op '%.64s': record, check or "
+		    "policy-set", op);
+		return -1;
+	}
+	if (r->op != OP_POLICY_SET) {
+		if (r->name != NULL || r->text != NULL) {
+			why_set(why, whylen, "%s is a field of op policy-set "
+			    "only", r->name != NULL ? "name" : "text");
+			return -1;
+		}
+		return 0;
+	}
+	/* A policy change names who makes it, and nothing of an access. */
+	got[F_CUSTOMER] = r->a.customer;
+	got[F_PURPOSE] = r->a.purpose;
+	got[F_ACTION] = r->a.action;
+	got[F_DATA] = r->a.data;
+	got[F_RESOURCE] = r->a.resource;
+	got[F_REF] = r->a.ref;
+	got[F_REASON] = r->a.reason;
+	for (i = F_CUSTOMER; i < F_SERVICE; i++)
+		if (got[i] != NULL) {
+			why_set(why, whylen, "%s is not a field of op "
+			    "policy-set", fields[i]);
+			return -1;
+		}
+	if (r->name == NULL || r->text == NULL) {
+		why_set(why, whylen, "op policy-set needs %s",
+		    r->name == NULL ? "a name" : "a text");
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -33,6 +33,21 @@ int	batch_parse(const char *line, size_t len, const char *service,
 	    struct al_access *a, struct arena *ar, char *why, size_t whylen);
 
 /*
+ * A request to auditlogd (docs/PROTOCOL.md, section 4): an access to
+ * record or to check, or a policy to install (name, text, and the access's
+ * actor and service).  Parsed as batch_parse does, with the fields op,
+ * name and text besides; the strings are in ar.  0, or -1 with why.
+ */
+enum req_op { OP_RECORD, OP_CHECK, OP_POLICY_SET };
+struct request {
+	enum req_op		 op;
+	struct al_access	 a;
+	const char		*name, *text;	/* OP_POLICY_SET */
+};
+int	request_parse(const char *line, size_t len, struct request *,
+	    struct arena *ar, char *why, size_t whylen);
+
+/*
  * batch_parse, then al_validate on the log (whose message it sets):
  * the whole judgement of a line, as the tool makes it in two threads.
  * Returns 0 with *error NULL when it is a valid access, whose strings are

@@ -35,6 +35,8 @@ void	 fmt_free(void);
 /* The columns a terminal gives text that fmt_term escaped. */
 size_t	 fmt_columns(const char *, size_t);
 
+/* An entry kind's name, as the JSON form has it ("access", "floor"...). */
+const char *fmt_kind(int kind);
 /* A sentence of what e says, raw, for the caller to escape. */
 #define FMT_MESSAGE	4096
 void	 fmt_message(char *, size_t, const struct al_entry *);

@@ -104,11 +104,15 @@ set(int argc, char **argv, const char *dir)
 		goto done;
 	if ((service = getenv("AUDITLOG_SERVICE")) != NULL && *service == '\0')
 		service = NULL;
-	if ((rc = log_open(dir, 0, &l)) != 0) {
+	/* Through auditlogd, which owns the log, when there is one. */
+	rc = opt_socket != NULL ? sock_open(opt_socket, &l) :
+	    log_open(dir, 0, &l);
+	if (rc != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	if ((status = floor_errors(l, name, text, len)) != EX_OK)
+	if (opt_socket == NULL &&
+	    (status = floor_errors(l, name, text, len)) != EX_OK)
 		goto done;
 	if ((rc = al_policy_set(l, name, text, len, actor, service,
 	    &seq)) != 0) {

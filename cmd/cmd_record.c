@@ -146,8 +146,8 @@ decide(int argc, char **argv, const char *dir, int write)
 		return record_batch(dir, a.service, bsize, bms);
 	}
 
-	/* check decides from the log's files: auditlogd serves records. */
-	if (write && opt_socket != NULL)
+	/* Through auditlogd, which owns the log, when there is one. */
+	if (opt_socket != NULL)
 		rc = sock_open(opt_socket, &l);
 	else
 		rc = log_open(dir, write ? 0 : AL_RDONLY, &l);

@@ -8,8 +8,9 @@ static const char upgrade_usage[] = "usage: auditlog [-d DIR] upgrade\n";
 
 /*
  * Opening a log for writing brings it to the current format.  A reader
- * opens only a log of the current format: when one can, there is nothing
- * to do, and that is said rather than nothing.
+ * opens a log of the current format (or of format 5, as it is): when it
+ * finds the current one, there is nothing to do, and that is said rather
+ * than nothing.
  */
 int
 cmd_upgrade(int argc, char **argv, const char *dir)
@@ -21,7 +22,8 @@ cmd_upgrade(int argc, char **argv, const char *dir)
 		return help(upgrade_usage);
 	if (argc > 1)
 		return usage_arg(upgrade_usage, "unexpected argument", argv[1]);
-	current = al_open(dir, AL_RDONLY, &l) == 0;
+	current = al_open(dir, AL_RDONLY, &l) == 0 &&
+	    al_log_format(l) == AL_FORMAT_VERSION;
 	al_close(l);
 	l = NULL;
 	if (current) {

@@ -91,6 +91,17 @@ fmt_columns(const char *s, size_t n)
  * raw text, for the caller to escape.  Cut short with "..." should an
  * entry hold more than the documented maximum lengths allow.
  */
+const char *
+fmt_kind(int kind)
+{
+	static const char *const kinds[] = { "?", "access", "policy",
+	    "checkpoint", "floor", "proposal", "approval", "rejection" };
+
+	if (kind < AL_KIND_ACCESS || kind > AL_KIND_REJECTION)
+		return kinds[0];
+	return kinds[kind];
+}
+
 void
 fmt_message(char *buf, size_t len, const struct al_entry *e)
 {
@@ -114,6 +125,23 @@ fmt_message(char *buf, size_t len, const struct al_entry *e)
 		al_hex(e->digest, AL_HASH_LEN, hex);
 		n = snprintf(buf, len, "%.*s set the policy %.*s sha256:%.16s",
 		    S(actor), S(name), hex);
+		break;
+	case AL_KIND_FLOOR:
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		n = snprintf(buf, len, "%.*s fixed the floor %.*s sha256:%.16s "
+		    "(%u approvers)", S(actor), S(name), hex, e->approvers);
+		break;
+	case AL_KIND_PROPOSAL:
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		n = snprintf(buf, len, "%.*s proposed the policy %.*s "
+		    "sha256:%.16s", S(actor), S(name), hex);
+		break;
+	case AL_KIND_APPROVAL:
+	case AL_KIND_REJECTION:
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		n = snprintf(buf, len, "%.*s %s the proposal sha256:%.16s",
+		    S(actor), e->kind == AL_KIND_APPROVAL ? "approved" :
+		    "rejected", hex);
 		break;
 	default:
 		al_hex(e->tree_root, AL_HASH_LEN, hex);

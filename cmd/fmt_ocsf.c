@@ -63,8 +63,7 @@ static void
 unmapped(FILE *fp, const struct al_entry *e)
 {
 	const int	acc = e->kind == AL_KIND_ACCESS;
-	const char	*kind = acc ? "access" : e->kind == AL_KIND_POLICY ?
-			    "policy" : "checkpoint";
+	const char	*kind = fmt_kind(e->kind);
 	int		n = 0;
 
 	fputs(",\"unmapped\":{", fp);
@@ -88,8 +87,12 @@ unmapped(FILE *fp, const struct al_entry *e)
 		ostr(fp, &n, "rule", &e->rule);
 		ostr(fp, &n, "detail", &e->detail);
 		hash(fp, &n, "policy", e->policy);
-	} else if (e->kind == AL_KIND_POLICY) {
+	} else if (e->kind == AL_KIND_POLICY || e->kind == AL_KIND_FLOOR ||
+	    e->kind == AL_KIND_PROPOSAL) {
 		astr(fp, &n, "name", &e->name);
+		hash(fp, &n, "digest", e->digest);
+	} else if (e->kind == AL_KIND_APPROVAL ||
+	    e->kind == AL_KIND_REJECTION) {
 		hash(fp, &n, "digest", e->digest);
 	} else {
 		key(fp, &n, "tree_size");
@@ -102,6 +105,13 @@ unmapped(FILE *fp, const struct al_entry *e)
 	fprintf(fp, "%lu", (unsigned long)e->pid);
 	key(fp, &n, "uid");
 	fprintf(fp, "%lu", (unsigned long)e->uid);
+	if (e->version == 3) {
+		key(fp, &n, "gid");
+		fprintf(fp, "%lu", (unsigned long)e->gid);
+		key(fp, &n, "attested");
+		fputs(e->attested ? "true" : "false", fp);
+		ostr(fp, &n, "user", &e->user);
+	}
 	hash(fp, &n, "prev", e->prev);
 	hash(fp, &n, "hash", e->hash);
 	fputc('}', fp);
@@ -168,8 +178,7 @@ ocsf_entry(FILE *fp, const struct al_entry *e)
 		aid = a->id;
 		aname = a->name;
 	} else
-		aname = acc ? e->action.p : e->kind == AL_KIND_POLICY ?
-		    "policy" : "checkpoint";
+		aname = acc ? e->action.p : fmt_kind(e->kind);
 	alen = acc && a == NULL ? e->action.n : strlen(aname);
 	sev = acc && !e->allow ? 2 : 1;		/* Low; Informational */
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)

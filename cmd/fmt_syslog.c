@@ -110,8 +110,7 @@ void
 syslog_entry(FILE *fp, const struct al_entry *e, const char *sd_id)
 {
 	const int	 acc = e->kind == AL_KIND_ACCESS;
-	const char	*t, *kind = acc ? "access" : e->kind == AL_KIND_POLICY ?
-			    "policy" : "checkpoint";
+	const char	*t, *kind = fmt_kind(e->kind);
 	char		 ts[40], msg[FMT_MESSAGE], num[24];
 	size_t		 len;
 
@@ -145,8 +144,12 @@ syslog_entry(FILE *fp, const struct al_entry *e, const char *sd_id)
 		value(fp, "code", code, strlen(code));
 		ovalue(fp, "rule", &e->rule);
 		ovalue(fp, "detail", &e->detail);
-	} else if (e->kind == AL_KIND_POLICY) {
+	} else if (e->kind == AL_KIND_POLICY || e->kind == AL_KIND_FLOOR ||
+	    e->kind == AL_KIND_PROPOSAL) {
 		avalue(fp, "name", &e->name);
+		hvalue(fp, "digest", e->digest);
+	} else if (e->kind == AL_KIND_APPROVAL ||
+	    e->kind == AL_KIND_REJECTION) {
 		hvalue(fp, "digest", e->digest);
 	} else {
 		(void)snprintf(num, sizeof(num), "%llu",
@@ -157,6 +160,11 @@ syslog_entry(FILE *fp, const struct al_entry *e, const char *sd_id)
 	ovalue(fp, "service", &e->service);
 	(void)snprintf(num, sizeof(num), "%lu", (unsigned long)e->uid);
 	value(fp, "uid", num, strlen(num));
+	if (e->version == 3) {
+		value(fp, "attested", e->attested ? "true" : "false",
+		    e->attested ? 4 : 5);
+		ovalue(fp, "user", &e->user);
+	}
 	hvalue(fp, "hash", e->hash);
 	fputs("] ", fp);
 	fmt_message(msg, sizeof(msg), e);

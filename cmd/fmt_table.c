@@ -32,7 +32,7 @@ cells_of(const struct table *t, const struct al_entry *e, struct cells *x)
 	if (when_format(e->time_ns, t->utc, x->time, sizeof(x->time)) != 0)
 		strlcpy(x->time, "?", sizeof(x->time));
 	res = acc ? (e->allow ? "allow" : "deny") :
-	    e->kind == AL_KIND_POLICY ? "policy" : "tree";
+	    e->kind == AL_KIND_CHECKPOINT ? "tree" : fmt_kind(e->kind);
 	x->c[0].p = x->seq;
 	x->c[1].p = x->time;
 	x->c[2].p = res;
@@ -118,10 +118,22 @@ table_row(FILE *fp, struct table *t, const struct al_entry *e)
 		    (unsigned long long)e->tree_size, hex);
 		return;
 	case AL_KIND_POLICY:
+	case AL_KIND_FLOOR:
+	case AL_KIND_PROPOSAL:
 		al_hex(e->digest, AL_HASH_LEN, hex);
-		fputs("set ", fp);
+		fputs(e->kind == AL_KIND_POLICY ? "set " :
+		    e->kind == AL_KIND_FLOOR ? "floor " : "propose ", fp);
 		put_term(fp, e->name.p, e->name.n, 0);
-		fprintf(fp, " sha256:%.16s\n", hex);
+		fprintf(fp, " sha256:%.16s", hex);
+		if (e->kind == AL_KIND_FLOOR)
+			fprintf(fp, " approvers %u", e->approvers);
+		fputc('\n', fp);
+		return;
+	case AL_KIND_APPROVAL:
+	case AL_KIND_REJECTION:
+		al_hex(e->digest, AL_HASH_LEN, hex);
+		fprintf(fp, "%s sha256:%.16s\n", e->kind == AL_KIND_APPROVAL ?
+		    "approve" : "reject", hex);
 		return;
 	}
 	if (e->allow)

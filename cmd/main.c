@@ -80,7 +80,8 @@ usage(FILE *fp, int status)
 		fprintf(fp, "  %-14s %s\n", commands[i].name,
 		    commands[i].summary);
 	fputs("\nThe log is in -d DIR, else $AUDITLOG_DB, else "
-	    DEFAULT_DIR ".\nrecord goes through auditlogd with -s SOCKET, "
+	    DEFAULT_DIR ".\nrecord, check and policy set go through auditlogd\n"
+	    "with -s SOCKET, "
 	    "or $AUDITLOG_SOCKET, or,\nwhen no log is named, "
 	    DEFAULT_SOCKET " if it exists.\nSee auditlog(1).\n", fp);
 	return fp == stdout ? finish(status) : status;

@@ -75,12 +75,18 @@ import zlib
 # The entry encoding (FORMAT.md sections 2-4, 11)
 # ---------------------------------------------------------------------------
 
-KIND = {"access": 1, "policy": 2, "checkpoint": 3}
-VERSION = {"access": 1, "policy": 1, "checkpoint": 2}   # by kind
-# enum al_code, in order: the code byte is the index.
+KIND = {"access": 1, "policy": 2, "checkpoint": 3, "floor": 4,
+        "proposal": 5, "approval": 6, "rejection": 7}
+# Versions 1 and 2 by kind; version 3 (log format 6) holds every kind.
+VERSION = {"access": 1, "policy": 1, "checkpoint": 2}
+# enum al_code, in order: the code byte is the index.  The last two are
+# version 3's alone.
 CODES = ["allowed", "deny-rule", "unknown-purpose", "missing-ref",
          "malformed-ref", "actor-not-allowed", "action-not-allowed",
-         "data-not-allowed"]
+         "data-not-allowed", "writer-not-allowed", "floor"]
+CODES_V1 = 8
+MAX_GROUPS = 32
+IDENT = ["gid", "attested", "user", "groups"]   # version 3, after uid
 ZERO = "0" * 64
 
 COMMON = ["seq", "time", "kind", "actor", "service", "host", "pid", "uid",
@@ -91,6 +97,10 @@ KEYS = {
                             "rule", "detail", "policy"]),
     "policy": set(COMMON + ["name", "text", "digest"]),
     "checkpoint": set(COMMON + ["tree_size", "tree_root", "note"]),
+    "floor": set(COMMON + ["name", "text", "digest", "approvers"]),
+    "proposal": set(COMMON + ["name", "text", "digest", "expires"]),
+    "approval": set(COMMON + ["digest"]),
+    "rejection": set(COMMON + ["digest"]),
 }
 
 TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):"
@@ -212,39 +222,75 @@ def text(e, *keys):
     return b"".join(out)
 
 
+def identity(e):
+    """Version 3's identity facts, after the uid (FORMAT.md 3.7): gid,
+    attested, user, then the groups, sorted by gid, each with its name."""
+    b = bytearray(u32(integer(e, "gid", 32)))
+    if type(e["attested"]) is not bool:
+        raise Bad("attested %r is not true or false" % (e["attested"],))
+    b += bytes([1 if e["attested"] else 0])
+    b += text(e, "user")
+    groups = e["groups"]
+    if type(groups) is not list or len(groups) > MAX_GROUPS:
+        raise Bad("groups is not a list of at most %d groups" % MAX_GROUPS)
+    b += bytes([len(groups)])
+    last = -1
+    for g in groups:
+        if not isinstance(g, dict) or set(g) != {"gid", "name"}:
+            raise Bad("a group is not an object of gid and name")
+        gid = integer(g, "gid", 32)
+        if gid <= last:
+            raise Bad("group %d after group %d: the groups are not in "
+                      "ascending order" % (gid, last))
+        last = gid
+        b += u32(gid)
+        b += text(g, "name")
+    return bytes(b)
+
+
 def encode(e):
     """The encoding of one JSON entry (docs/FORMAT.md 3): version 1 for
     access and policy entries, version 2 for checkpoint entries (3.6),
-    whose JSON form must say so."""
+    whose JSON form must say so; version 3 (3.7) for every kind a log of
+    format 6 writes, with the writer's identity."""
     if not isinstance(e, dict):
         raise Bad("not a JSON object")
     kind = e.get("kind")
     if kind not in KIND:
         raise Bad("unknown kind %r" % (kind,))
+    ver = VERSION.get(kind)
     if "version" in e:
-        if type(e["version"]) is not int or e["version"] != VERSION[kind]:
+        if type(e["version"]) is not int or e["version"] not in (
+                ver, 3):
             raise Bad("unknown format version %r for a%s %s entry" % (
                 e["version"], "n" if kind == "access" else "", kind))
+        ver = e["version"]
         e = dict(e)
         del e["version"]
     elif kind == "checkpoint":
         raise Bad("a checkpoint entry without \"version\": 2")
+    elif kind != "access" and kind != "policy":
+        raise Bad("a%s %s entry without \"version\": 3" % (
+            "n" if kind == "approval" else "", kind))
+    want = KEYS[kind] | set(IDENT) if ver == 3 else KEYS[kind]
     keys = set(e)
-    if keys != KEYS[kind]:
-        missing = sorted(KEYS[kind] - keys)
-        extra = sorted(keys - KEYS[kind])
+    if keys != want:
+        missing = sorted(want - keys)
+        extra = sorted(keys - want)
         raise Bad("%s entry with%s%s" % (
             kind,
             " missing keys " + ",".join(missing) if missing else "",
             " unknown keys " + ",".join(extra) if extra else ""))
     b = bytearray()
-    b += bytes([VERSION[kind], KIND[kind]])
+    b += bytes([ver, KIND[kind]])
     b += u64(integer(e, "seq", 64, 1))
     b += u64(time_ns(e["time"]))
     b += digest(e, "prev")
     b += text(e, "service", "host")
     b += u32(integer(e, "pid", 32))
     b += u32(integer(e, "uid", 32))
+    if ver == 3:
+        b += identity(e)
     b += text(e, "actor")
     if kind == "access":
         b += text(e, "customer", "data", "action", "resource", "purpose",
@@ -255,6 +301,8 @@ def encode(e):
             raise Bad("unknown code %r" % (e["code"],))
         allow = e["decision"] == "allow"
         code = CODES.index(e["code"])
+        if ver != 3 and code >= CODES_V1:
+            raise Bad("code %s in a version %d entry" % (e["code"], ver))
         if allow != (code == 0):
             raise Bad("decision %s with code %s" % (e["decision"],
                                                     e["code"]))
@@ -265,9 +313,19 @@ def encode(e):
         b += u64(integer(e, "tree_size", 64))
         b += digest(e, "tree_root")
         b += text(e, "note")
+    elif kind in ("approval", "rejection"):
+        b += digest(e, "digest")
     else:
         b += text(e, "name", "text")
         b += digest(e, "digest")
+        if kind == "floor":
+            b += bytes([integer(e, "approvers", 4, 1)])
+            if e["approvers"] > 9:
+                raise Bad("approvers %d is more than 9" % e["approvers"])
+        elif kind == "proposal":
+            if not isinstance(e["expires"], str):
+                raise Bad("expires is not a time")
+            b += u64(time_ns(e["expires"]))
     return bytes(b)
 
 
@@ -482,9 +540,19 @@ def pattern_ok(tok):
         raise PolicyError(tok.col, "ref pattern longer than %d bytes" %
                           MAX_PATTERN)
     depth = intervals = 0
+    rep = False
     i = 0
     while i < len(p):
         c = p[i]
+        # A repetition of a repetition (a++, a*{2}) is undefined in an
+        # ERE, and costs glibc's regcomp memory: refused.
+        if c in "*+?{":
+            if rep:
+                raise PolicyError(tok.col + off + i, "a repetition of a "
+                                  "repetition in a ref pattern")
+            rep = c != "{"
+        else:
+            rep = False
         if c == "[":
             i += 1
             if i < len(p) and p[i] == "^":
@@ -520,6 +588,10 @@ def pattern_ok(tok):
             if m and any(b and int(b) > MAX_BOUND for b in m.groups()):
                 raise PolicyError(tok.col + off + i, "an interval's bound "
                                   "is over %d in a ref pattern" % MAX_BOUND)
+            if m:
+                i += m.end()
+                rep = True
+                continue
         i += 1
     if depth != 0:
         raise PolicyError(tok.col, "a '(' without its ')' in a ref pattern")
@@ -1718,7 +1790,7 @@ class Checker:
         self.expect = expect            # (seq, hash) or None
         self.vkey = vkey                # parse_vkey's, or None
         self.held = held                # parse_checkpoint's, or None
-        self.fmt = None                 # the bundle format, 1, 2 or 3
+        self.fmt = None                 # the bundle format, 1 to 4
         self.cp = None                  # the bundle's checkpoint, checked
         self.proof = None               # its hashes, when they parsed
         self.tree = None                # the MultiProof being checked
@@ -1825,9 +1897,9 @@ class Checker:
                          (where, json.dumps(m.get("format"))[:100]))
             return False
         v = m.get("format_version")
-        if type(v) is not int or v not in (1, 2, 3):
+        if type(v) is not int or v not in (1, 2, 3, 4):
             self.problem("%s: bundle format version %s, which this checker "
-                         "does not know (it knows 1, 2 and 3): cannot check" %
+                         "does not know (it knows 1 to 4): cannot check" %
                          (where, json.dumps(v)[:100]))
             return False
         self.fmt = v
@@ -2115,7 +2187,7 @@ class Checker:
         by_seq = {p["seq"]: p for p in pols}
         self.used = set()           # manifest policies with a reason
         self.csv = hashlib.sha256()
-        self.csv_add(csv_row(CSV_COLUMNS))
+        self.csv_add(csv_row(csv_columns(self.fmt)))
         k = 0                       # the next manifest policy
         in_force = None
         last_seq = last_hash = None
@@ -2188,14 +2260,16 @@ class Checker:
             if e["kind"] == "policy":
                 self.check_policy_entry(e, by_seq.get(seq))
                 self.stats.policy(e, t_ns)
-            elif e["kind"] == "checkpoint":
+            elif e["kind"] != "access":
                 # A published tree head: an entry like any other here (its
-                # own checks are auditlog verify's, FORMAT.md 9).
+                # own checks are auditlog verify's, FORMAT.md 9).  The
+                # floor, proposals, approvals and rejections (format 6):
+                # their hashes and links, checked above, for now.
                 self.stats.seen(e, t_ns)
             else:
                 self.check_access(e, in_force)
                 self.stats.access(e, t_ns)
-            self.csv_add(csv_row(csv_values(e)))
+            self.csv_add(csv_row(csv_values(e, self.fmt)))
         self.entries_ok = clean
 
     def csv_add(self, row):
@@ -2261,6 +2335,11 @@ class Checker:
                              "above): its accesses' decisions cannot be "
                              "checked" % p["seq"], seq)
             return
+        # TODO(format 6): re-derive writer-not-allowed and floor from the
+        # recorded identity, the writer rules and the floor; until the
+        # policy language has them, such a decision is taken as recorded.
+        if e["code"] in ("writer-not-allowed", "floor"):
+            return
         allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
                                      e["action"], e["data"], e["ref"])
         got = ("allow" if allow else "deny", code, rule)
@@ -2292,7 +2371,7 @@ class Checker:
             return "does not match the entries"
         lines = LineReader(jr, MAX_JSONL_LINE)
         csv = LineReader(cr, MAX_TEXT_LINE)
-        want = csv_row(CSV_COLUMNS)
+        want = csv_row(csv_columns(self.fmt))
         if csv.read(len(want)) != want:
             return "its header row is not the one of 13.3"
         while True:
@@ -2301,7 +2380,7 @@ class Checker:
                 break
             e = json_object(raw)
             e.pop("version", None)
-            want = csv_row(csv_values(e))
+            want = csv_row(csv_values(e, self.fmt))
             if csv.read(len(want)) != want:
                 return ("the row of seq %d is not what the entry says" %
                         e["seq"])
@@ -2485,6 +2564,14 @@ CSV_COLUMNS = ["seq", "time", "kind", "actor", "customer", "purpose",
                "pid", "uid", "prev", "hash"]
 
 
+def csv_columns(fmt):
+    """Bundle format 4 adds gid, attested and user after uid."""
+    if fmt is not None and fmt >= 4:
+        i = CSV_COLUMNS.index("uid") + 1
+        return CSV_COLUMNS[:i] + ["gid", "attested", "user"] + CSV_COLUMNS[i:]
+    return CSV_COLUMNS
+
+
 CSV_FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
 CSV_QUOTE = re.compile('[,"\r\n]').search
 
@@ -2504,16 +2591,20 @@ def csv_row(values):
         "utf-8", "surrogatepass")
 
 
-def csv_values(e):
-    """An entry's cells, in CSV_COLUMNS order: the JSON form's values; the
-    policy column is a policy entry's own digest, a checkpoint entry's
-    tree root; a key the kind lacks is an empty cell."""
+def csv_values(e, fmt):
+    """An entry's cells, in csv_columns(fmt) order: the JSON form's
+    values; the policy column is a policy, floor, proposal, approval or
+    rejection entry's digest, a checkpoint entry's tree root; a key the
+    kind lacks is an empty cell (gid, attested and user of an entry before
+    version 3 too)."""
     row = dict(e)
-    if e["kind"] == "policy":
-        row["policy"] = e["digest"]
-    elif e["kind"] == "checkpoint":
+    if e["kind"] == "checkpoint":
         row["policy"] = e["tree_root"]
-    return [row.get(c, "") for c in CSV_COLUMNS]
+    elif e["kind"] != "access":
+        row["policy"] = e["digest"]
+    if "attested" in e:
+        row["attested"] = "true" if e["attested"] else "false"
+    return [row.get(c, "") for c in csv_columns(fmt)]
 
 
 # ---------------------------------------------------------------------------

@@ -87,26 +87,41 @@ str_of(const char *s)
 }
 
 /*
- * The origin fields every entry carries: the handle's own, or, for an
- * access a daemon records for a peer, the pid and uid the kernel gave it.
+ * The origin fields every entry carries: the handle's own identity, or,
+ * for an access a daemon records for a peer, the one the kernel gave it.
+ * Every entry a log of format 6 appends is of version 3, which holds the
+ * identity in full (docs/FORMAT.md); e's strings point into o or l.
  */
 void
 entry_origin(const al_log *l, struct al_entry *e, const char *service,
-    const struct al_origin *o)
+    const struct al_ident *o)
 {
+	size_t	i;
+
+	if (o == NULL)
+		o = &l->id;
+	e->version = 3;
 	e->service = str_of(service);
 	e->host = str_of(l->host);
-	e->pid = o != NULL ? o->pid : l->pid;
-	e->uid = o != NULL ? o->uid : l->uid;
+	e->pid = o->pid;
+	e->uid = o->uid;
+	e->gid = o->gid;
+	e->attested = o->attested;
+	e->user = str_of(o->user);
+	e->ngroups = o->ngroups;
+	for (i = 0; i < o->ngroups; i++) {
+		e->gids[i] = o->gids[i];
+		e->gname[i] = str_of(o->gname[i]);
+	}
 }
 
 /*
  * The entry of access a decided d under policy-change entry pe; o, when
- * not NULL, is the attested origin that replaces the handle's pid and uid.
+ * not NULL, is the attested identity that replaces the handle's own.
  */
 void
 access_entry(const al_log *l, const struct al_access *a,
-    const struct al_origin *o, const struct al_decision *d,
+    const struct al_ident *o, const struct al_decision *d,
     const struct al_entry *pe, struct al_entry *e)
 {
 	memset(e, 0, sizeof(*e));

@@ -52,6 +52,8 @@ struct al_log {
 	void		*clock_arg;
 	char		 host[256];
 	uint32_t	 pid, uid;	/* the origin of what it records */
+	struct al_ident	 id;		/* ...in full: a writer's (al_open) */
+	uint32_t	 format;	/* the log's (meta version) */
 	int		 lockfd;	/* writer.lock, held; -1: none */
 	struct polcache	 pc;		/* the active policy */
 	struct buf	 ebuf;		/* the entry being appended */
@@ -91,6 +93,8 @@ int	al_lmdb_err(al_log *, int mdb_rc, const char *what);
 int	esc_term(struct buf *, const char *, size_t, int flags);
 int	esc_json(struct buf *, const char *, size_t);
 int	entry_json(struct buf *, const struct al_entry *);
+/* "access", "policy", ... by AL_KIND_*; NULL for no kind. */
+const char *entry_kind_name(int kind);
 
 /*
  * The writing systems of an identifier's letters (scripts.c): a bit set,
@@ -233,6 +237,9 @@ void	decide_access(const struct floor *, const struct policy *,
 	    struct al_decision *);
 int	decision_follows(const struct floor *, const struct policy *,
 	    const struct al_entry *, struct al_decision *);
+/* The decision for the access a recorded entry holds, by its identity. */
+void	decide_entry(const struct floor *, const struct policy *,
+	    const struct al_entry *, struct al_decision *);
 /* The access a recorded entry holds (policy.c). */
 void	entry_access(const struct al_entry *, struct al_access *);
 
@@ -352,11 +359,17 @@ struct al_iter {
 
 /*
  * A handle on auditlogd's socket (client.c): client_record records n
- * accesses, already checked, through the daemon; client_refuse is the
- * answer of everything else that would touch the log's files.
+ * accesses, already checked, through the daemon, client_check has one
+ * decided, client_policy_set asks for a policy checked already;
+ * client_refuse is the answer of everything else that would touch the
+ * log's files.
  */
 int	client_record(al_log *, const struct al_access *, size_t n,
 	    struct al_decision *);
+int	client_check(al_log *, const struct al_access *,
+	    struct al_decision *);
+int	client_policy_set(al_log *, const char *name, const char *text,
+	    size_t len, const char *actor, const char *service, uint64_t *seq);
 int	client_refuse(al_log *);
 void	client_free(struct client *);
 

@@ -74,8 +74,10 @@ int	filters_text(struct buf *, const struct al_filter *);
 int	policies_json(struct buf *, const struct exp *);
 int	report_denied_json(struct buf *, const struct al_entry *);
 int	report_json(struct buf *, const struct exp *, const struct buf *);
-int	csv_row(struct buf *, const struct al_entry *);
-const char *csv_header(size_t *);
+/* entries.csv's rows and header in bundle format fmt (3, or 4: BUNDLE_FORMAT). */
+#define BUNDLE_FORMAT	4
+int	csv_row(struct buf *, const struct al_entry *, int fmt);
+const char *csv_header(int fmt, size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 int	member_name_ok(const char *);
 /* A line of entries.jsonl read in entry_json()'s form (bundle_line.c): 0;

@@ -280,11 +280,21 @@ manifest(struct bv *v, json_t *m)
 		return -1;
 	}
 	if (!json_is_integer(j = json_object_get(m, "format_version")) ||
-	    json_integer_value(j) < 1 || json_integer_value(j) > 3) {
-		bad(v, 0, "bundle format version is not 1, 2 or 3");
+	    json_integer_value(j) < 1 || json_integer_value(j) > 4) {
+		bad(v, 0, "bundle format version is not 1, 2, 3 or 4");
 		return -1;
 	}
 	v->fmt = (int)json_integer_value(j);
+	/* entries.csv's header: format 4 has three more columns (13.3). */
+	{
+		const char	*hd;
+		size_t		 n;
+
+		hd = csv_header(v->fmt, &n);
+		SHA256_Init(&v->csv_sha);
+		SHA256_Update(&v->csv_sha, hd, n);
+		v->csv_size = n;
+	}
 	/* Format 3's summary flags names that mix scripts (13.4). */
 	v->x.mixed = v->fmt >= 3;
 	h = json_object_get(m, "head");
@@ -562,58 +572,155 @@ code_of(const char *name)
 	return -1;
 }
 
+/* The keys of an entry of kind k (by AL_KIND_*) besides the common ones. */
+static const char *const *
+kind_keys(int k)
+{
+	static const char *const acc[] = { "customer", "purpose", "action",
+	    "data", "resource", "ref", "reason", "decision", "code", "rule",
+	    "detail", "policy", NULL };
+	static const char *const pol[] = { "name", "text", "digest", NULL };
+	static const char *const cpt[] = { "tree_size", "tree_root", "note",
+	    NULL };
+	static const char *const flo[] = { "name", "text", "digest",
+	    "approvers", NULL };
+	static const char *const pro[] = { "name", "text", "digest",
+	    "expires", NULL };
+	static const char *const dig[] = { "digest", NULL };
+	static const char *const *const all[] = { NULL, acc, pol, cpt, flo,
+	    pro, dig, dig };
+
+	return all[k];
+}
+
+static int
+key_in(const char *k, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		if (strcmp(k, *keys) == 0)
+			return 1;
+	return 0;
+}
+
+/* Only the keys an entry of kind k and version ver has. */
+static int
+entry_keys_only(json_t *o, int k, int ver)
+{
+	static const char *const common[] = { "version", "seq", "time",
+	    "kind", "actor", "service", "host", "pid", "uid", "prev", "hash",
+	    NULL };
+	static const char *const ident[] = { "gid", "attested", "user",
+	    "groups", NULL };
+	const char	*key;
+	json_t		*val;
+
+	json_object_foreach(o, key, val)
+		if (!key_in(key, common) && !key_in(key, kind_keys(k)) &&
+		    !(ver == 3 && key_in(key, ident)))
+			return -1;
+	return 0;
+}
+
+/* Version 3's identity facts: gid, attested, user, groups. */
+static int
+ident_from(json_t *o, struct al_entry *e)
+{
+	static const char *const gkeys[] = { "gid", "name", NULL };
+	json_t		*j, *g;
+	uint64_t	 x;
+	size_t		 i;
+
+	if (u64field(o, "gid", &x) || x > UINT32_MAX ||
+	    !json_is_boolean(j = json_object_get(o, "attested")) ||
+	    strfield(o, "user", &e->user) ||
+	    !json_is_array(j = json_object_get(o, "groups")) ||
+	    json_array_size(j) > AL_MAX_GROUPS)
+		return -1;
+	e->gid = (uint32_t)x;
+	e->attested = json_is_true(json_object_get(o, "attested"));
+	json_array_foreach(j, i, g) {
+		if (!json_is_object(g) || keys_only(g, gkeys) ||
+		    u64field(g, "gid", &x) || x > UINT32_MAX ||
+		    strfield(g, "name", &e->gname[i]) ||
+		    (i > 0 && x <= e->gids[i - 1]))
+			return -1;
+		e->gids[i] = (uint32_t)x;
+	}
+	e->ngroups = json_array_size(j);
+	return 0;
+}
+
 /* Build an entry from its JSON form (section 11); -1 when malformed. */
 static int
 from_json(json_t *o, struct al_entry *e)
 {
-	static const char *const pkeys[] = { "version", "seq", "time", "kind",
-	    "actor", "name", "text", "digest", "service", "host", "pid",
-	    "uid", "prev", "hash", NULL };
-	static const char *const akeys[] = { "version", "seq", "time", "kind",
-	    "actor", "customer", "purpose", "action", "data", "resource",
-	    "ref", "reason", "decision", "code", "rule", "detail", "policy",
-	    "service", "host", "pid", "uid", "prev", "hash", NULL };
-	static const char *const ckeys[] = { "version", "seq", "time", "kind",
-	    "actor", "tree_size", "tree_root", "note", "service", "host",
-	    "pid", "uid", "prev", "hash", NULL };
 	struct al_str	 kind, dec, code;
-	uint64_t	 pid, uid;
+	uint64_t	 pid, uid, x;
 	json_t		*ver;
+	int		 k;
 
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(o) || strfield(o, "kind", &kind) != 0)
 		return -1;
-	/* Version 2 is the checkpoint kind's; the others are version 1. */
-	if ((ver = json_object_get(o, "version")) != NULL &&
-	    (!json_is_integer(ver) || json_integer_value(ver) !=
-	    (strcmp(kind.p, "checkpoint") == 0 ? 2 : 1)))
+	for (k = AL_KIND_ACCESS; k <= AL_KIND_REJECTION; k++)
+		if (strcmp(kind.p, entry_kind_name(k)) == 0)
+			break;
+	if (k > AL_KIND_REJECTION)
 		return -1;
-	if (ver == NULL && strcmp(kind.p, "checkpoint") == 0)
+	e->kind = k;
+	/*
+	 * Version 2 is the checkpoint kind's and 1 the others', of kinds
+	 * 1 to 3; version 3 (format 6) holds every kind.  Only a version 1
+	 * entry may leave its version out.
+	 */
+	if ((ver = json_object_get(o, "version")) == NULL)
+		e->version = 1;
+	else if (!json_is_integer(ver))
 		return -1;
-	if (u64field(o, "seq", &e->seq) || timefield(o, "time", 1,
+	else
+		e->version = (int)json_integer_value(ver);
+	if (e->version != 3 && (k > AL_KIND_CHECKPOINT || e->version !=
+	    (k == AL_KIND_CHECKPOINT ? 2 : 1)))
+		return -1;
+	if (ver == NULL && k == AL_KIND_CHECKPOINT)
+		return -1;
+	if (entry_keys_only(o, k, e->version) ||
+	    u64field(o, "seq", &e->seq) || timefield(o, "time", 1,
 	    &e->time_ns) || strfield(o, "actor", &e->actor) ||
 	    strfield(o, "service", &e->service) ||
 	    strfield(o, "host", &e->host) || u64field(o, "pid", &pid) ||
 	    u64field(o, "uid", &uid) || pid > UINT32_MAX || uid > UINT32_MAX ||
 	    hexfield(o, "prev", e->prev, AL_HASH_LEN) ||
-	    hexfield(o, "hash", e->hash, AL_HASH_LEN))
+	    hexfield(o, "hash", e->hash, AL_HASH_LEN) ||
+	    (e->version == 3 && ident_from(o, e) != 0))
 		return -1;
 	e->pid = (uint32_t)pid;
 	e->uid = (uint32_t)uid;
-	if (strcmp(kind.p, "checkpoint") == 0) {
-		e->kind = AL_KIND_CHECKPOINT;
-		return keys_only(o, ckeys) || u64field(o, "tree_size",
-		    &e->tree_size) || hexfield(o, "tree_root", e->tree_root,
-		    AL_HASH_LEN) || strfield(o, "note", &e->note) ? -1 : 0;
-	}
-	if (strcmp(kind.p, "policy") == 0) {
-		e->kind = AL_KIND_POLICY;
-		return keys_only(o, pkeys) || strfield(o, "name", &e->name) ||
+	switch (k) {
+	case AL_KIND_CHECKPOINT:
+		return u64field(o, "tree_size", &e->tree_size) ||
+		    hexfield(o, "tree_root", e->tree_root, AL_HASH_LEN) ||
+		    strfield(o, "note", &e->note) ? -1 : 0;
+	case AL_KIND_POLICY:
+	case AL_KIND_FLOOR:
+	case AL_KIND_PROPOSAL:
+		if (strfield(o, "name", &e->name) ||
 		    strfield(o, "text", &e->text) ||
-		    hexfield(o, "digest", e->digest, AL_HASH_LEN) ? -1 : 0;
+		    hexfield(o, "digest", e->digest, AL_HASH_LEN))
+			return -1;
+		if (k == AL_KIND_FLOOR) {
+			if (u64field(o, "approvers", &x) || x < 1 || x > 9)
+				return -1;
+			e->approvers = (unsigned)x;
+		} else if (k == AL_KIND_PROPOSAL &&
+		    timefield(o, "expires", 1, &e->expires_ns) != 0)
+			return -1;
+		return 0;
+	case AL_KIND_APPROVAL:
+	case AL_KIND_REJECTION:
+		return hexfield(o, "digest", e->digest, AL_HASH_LEN);
 	}
-	if (strcmp(kind.p, "access") != 0 || keys_only(o, akeys) ||
-	    strfield(o, "customer", &e->customer) ||
+	if (strfield(o, "customer", &e->customer) ||
 	    strfield(o, "purpose", &e->purpose) ||
 	    strfield(o, "action", &e->action) ||
 	    strfield(o, "data", &e->data) ||
@@ -623,13 +730,13 @@ from_json(json_t *o, struct al_entry *e)
 	    strfield(o, "rule", &e->rule) || strfield(o, "detail", &e->detail) ||
 	    hexfield(o, "policy", e->policy, AL_HASH_LEN))
 		return -1;
-	e->kind = AL_KIND_ACCESS;
 	if (strcmp(dec.p, "allow") == 0)
 		e->allow = 1;
 	else if (strcmp(dec.p, "deny") != 0)
 		return -1;
 	if ((e->code = code_of(code.p)) < 0 ||
-	    (e->allow != 0) != (e->code == AL_ALLOWED))
+	    (e->allow != 0) != (e->code == AL_ALLOWED) ||
+	    (e->version != 3 && e->code >= AL_WRITER_NOT_ALLOWED))
 		return -1;
 	return 0;
 }
@@ -700,7 +807,7 @@ entry_line(struct bv *v, const char *p, size_t n, uint64_t lineno)
 	v->s->clock_anomalies = v->x.nclock;
 	/* What entries.csv and the summary must say of it. */
 	v->row.n = 0;
-	if ((rc = csv_row(&v->row, &e)) != 0)
+	if ((rc = csv_row(&v->row, &e, v->fmt)) != 0)
 		goto done;
 	SHA256_Update(&v->csv_sha, v->row.p, v->row.n);
 	v->csv_size += v->row.n;
@@ -1082,12 +1189,13 @@ al_verify_bundle(int fd, const struct al_bundle_opts *o,
 	err[0] = '\0';
 	v.x.problem = exp_problem;
 	v.x.problem_arg = &v;
-	SHA256_Init(&v.csv_sha);
 	SHA256_Init(&v.den_sha);
+	/* Until the manifest names the bundle's format (manifest()). */
 	{
 		size_t	n;
-		const char *h = csv_header(&n);
+		const char *h = csv_header(BUNDLE_FORMAT, &n);
 
+		SHA256_Init(&v.csv_sha);
 		SHA256_Update(&v.csv_sha, h, n);
 		v.csv_size = n;
 	}

@@ -166,7 +166,7 @@ static int
 decode(struct cur *c, struct al_entry *e)
 {
 	struct al_str	 kind, dec, code, t;
-	uint64_t	 ver, pid, uid;
+	uint64_t	 ver, pid, uid, x;
 	int		 i;
 
 	if (LIT(c, "{\"version\":") || num(c, 9, &ver) ||
@@ -176,7 +176,27 @@ decode(struct cur *c, struct al_entry *e)
 	    LIT(c, ",\"kind\":") || str(c, &kind) ||
 	    LIT(c, ",\"actor\":") || str(c, &e->actor))
 		return -1;
-	if (is(&kind, "checkpoint")) {
+	e->version = (int)ver;
+	if (is(&kind, "floor") || is(&kind, "proposal")) {
+		e->kind = is(&kind, "floor") ? AL_KIND_FLOOR :
+		    AL_KIND_PROPOSAL;
+		if (LIT(c, ",\"name\":") || str(c, &e->name) ||
+		    LIT(c, ",\"text\":") || str(c, &e->text) ||
+		    LIT(c, ",\"digest\":") || hash(c, e->digest))
+			return -1;
+		if (e->kind == AL_KIND_FLOOR) {
+			if (LIT(c, ",\"approvers\":") || num(c, 9, &x))
+				return -1;
+			e->approvers = (unsigned)x;
+		} else if (LIT(c, ",\"expires\":") || str(c, &t) ||
+		    al_parse_time(t.p, 0, &e->expires_ns) != 0)
+			return -1;
+	} else if (is(&kind, "approval") || is(&kind, "rejection")) {
+		e->kind = is(&kind, "approval") ? AL_KIND_APPROVAL :
+		    AL_KIND_REJECTION;
+		if (LIT(c, ",\"digest\":") || hash(c, e->digest))
+			return -1;
+	} else if (is(&kind, "checkpoint")) {
 		e->kind = AL_KIND_CHECKPOINT;
 		if (LIT(c, ",\"tree_size\":") ||
 		    num(c, INT64_MAX, &e->tree_size) ||
@@ -219,13 +239,39 @@ decode(struct cur *c, struct al_entry *e)
 	if (LIT(c, ",\"service\":") || str(c, &e->service) ||
 	    LIT(c, ",\"host\":") || str(c, &e->host) ||
 	    LIT(c, ",\"pid\":") || num(c, UINT32_MAX, &pid) ||
-	    LIT(c, ",\"uid\":") || num(c, UINT32_MAX, &uid) ||
-	    LIT(c, ",\"prev\":") || hash(c, e->prev) ||
+	    LIT(c, ",\"uid\":") || num(c, UINT32_MAX, &uid))
+		return -1;
+	if (ver == 3) {
+		if (LIT(c, ",\"gid\":") || num(c, UINT32_MAX, &x))
+			return -1;
+		e->gid = (uint32_t)x;
+		if (LIT(c, ",\"attested\":true") == 0)
+			e->attested = 1;
+		else if (LIT(c, ",\"attested\":false") != 0)
+			return -1;
+		if (LIT(c, ",\"user\":") || str(c, &e->user) ||
+		    LIT(c, ",\"groups\":["))
+			return -1;
+		while (LIT(c, "]") != 0) {
+			if (e->ngroups == AL_MAX_GROUPS ||
+			    (e->ngroups > 0 && LIT(c, ",")) ||
+			    LIT(c, "{\"gid\":") || num(c, UINT32_MAX, &x) ||
+			    LIT(c, ",\"name\":") ||
+			    str(c, &e->gname[e->ngroups]) || LIT(c, "}"))
+				return -1;
+			e->gids[e->ngroups++] = (uint32_t)x;
+		}
+	}
+	if (LIT(c, ",\"prev\":") || hash(c, e->prev) ||
 	    LIT(c, ",\"hash\":") || hash(c, e->hash) ||
 	    LIT(c, "}") || c->p != c->end)
 		return -1;
 	e->pid = (uint32_t)pid;
 	e->uid = (uint32_t)uid;
+	/* Versions 1 and 2 hold what they did (the parser's to refuse). */
+	if (ver != 3 && (ver != (e->kind == AL_KIND_CHECKPOINT ? 2U : 1U) ||
+	    e->kind > AL_KIND_CHECKPOINT || e->code >= AL_WRITER_NOT_ALLOWED))
+		return -1;
 	return 0;
 }
 

@@ -390,7 +390,7 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	if (al_format_time(x->created_ns, 0, t, sizeof(t)) != 0)
 		return AL_EINVAL;
 	if ((rc = buf_printf(b, "{\"format\":\"auditlog-bundle\","
-	    "\"format_version\":3,\"tool\":\"auditlog " AL_VERSION "\","
+	    "\"format_version\":4,\"tool\":\"auditlog " AL_VERSION "\","
 	    "\"log_id\":\"%s\",\"created\":\"%s\",\"filters\":", hex, t)) ||
 	    (rc = filters_json(b, &x->shown)))
 		return rc;
@@ -551,7 +551,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	pw.src.arg = &ts;
 	pw.s = &pf;
 	pw.b = &pb;
-	hd = csv_header(&n);
+	hd = csv_header(BUNDLE_FORMAT, &n);
 	if ((rc = buf_add(&b, hd, n)) != 0 ||
 	    (rc = scratch_add(l, &csv, &b)) != 0)
 		goto done;
@@ -570,7 +570,7 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		    (rc = scratch_add(l, &jl, &b)) != 0)
 			goto done;
 		b.n = 0;
-		if ((rc = csv_row(&b, &e)) != 0 ||
+		if ((rc = csv_row(&b, &e, BUNDLE_FORMAT)) != 0 ||
 		    (rc = scratch_add(l, &csv, &b)) != 0)
 			goto done;
 		if (e.kind == AL_KIND_ACCESS && !e.allow) {

@@ -31,8 +31,10 @@
  */
 
 #define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
-#define REFUSE		"a handle on auditlogd's socket only records: " \
-			"read the log's files (al_open with AL_RDONLY)"
+#define REQUEST_MAX	(64 * 1024)	/* a request line, without its LF */
+#define REFUSE		"a handle on auditlogd's socket records, checks " \
+			"and sets the policy: read the log's files " \
+			"(al_open with AL_RDONLY)"
 
 struct client {
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -128,13 +130,30 @@ add_field(struct buf *b, int *first, const char *name, const char *v)
 	return esc_json(b, v, strlen(v));
 }
 
+/* What is asked: the requests of section 4, and where their replies go. */
+enum { K_RECORD, K_CHECK, K_POLICY };
+struct ask {
+	int			 kind;
+	const struct al_access	*a;		/* K_RECORD, K_CHECK: n */
+	const char		*name, *text;	/* K_POLICY: the policy, */
+	size_t			 len;
+	const char		*actor, *service; /* ...and who sets it */
+	uint64_t		 pseq;		/* K_POLICY: the reply's seq */
+};
+
 /* One request line (section 4) onto c->req. */
 static int
-add_request(struct client *c, const struct al_access *a)
+add_request(struct client *c, const struct ask *q, size_t i)
 {
+	const struct al_access	*a = &q->a[i];
 	struct buf	*b = &c->req;
 	int		 first = 1, rc;
 
+	if (q->kind == K_CHECK) {
+		if ((rc = buf_printf(b, "{\"op\":\"check\"")) != 0)
+			return rc;
+		first = 0;
+	}
 	if ((rc = add_field(b, &first, "actor", a->actor)) != 0 ||
 	    (rc = add_field(b, &first, "customer", a->customer)) != 0 ||
 	    (rc = add_field(b, &first, "purpose", a->purpose)) != 0 ||
@@ -144,6 +163,23 @@ add_request(struct client *c, const struct al_access *a)
 	    (rc = add_field(b, &first, "ref", a->ref)) != 0 ||
 	    (rc = add_field(b, &first, "reason", a->reason)) != 0 ||
 	    (rc = add_field(b, &first, "service", a->service)) != 0)
+		return rc;
+	return buf_add(b, "}\n", 2);
+}
+
+/* The policy-set request: the text is escaped whole, newlines too. */
+static int
+add_policy(struct client *c, const struct ask *q)
+{
+	struct buf	*b = &c->req;
+	int		 first = 0, rc;
+
+	if ((rc = buf_printf(b, "{\"op\":\"policy-set\",\"name\":")) != 0 ||
+	    (rc = esc_json(b, q->name, strlen(q->name))) != 0 ||
+	    (rc = buf_printf(b, ",\"text\":")) != 0 ||
+	    (rc = esc_json(b, q->text, q->len)) != 0 ||
+	    (rc = add_field(b, &first, "actor", q->actor)) != 0 ||
+	    (rc = add_field(b, &first, "service", q->service)) != 0)
 		return rc;
 	return buf_add(b, "}\n", 2);
 }
@@ -176,7 +212,7 @@ copy_text(char *dst, size_t size, const char *src)
  * protocol's to request lineno.
  */
 static int
-take_reply(const char *line, size_t len, uint64_t lineno,
+take_reply(const char *line, size_t len, uint64_t lineno, struct ask *q,
     struct al_decision *d, char *why, size_t whylen)
 {
 	struct al_decision	 r;
@@ -184,6 +220,7 @@ take_reply(const char *line, size_t len, uint64_t lineno,
 	json_error_t	 jerr;
 	const char	*dec, *s;
 	json_int_t	 seq;
+	size_t		 ext;
 	int		 code, rc = -1;
 
 	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
@@ -200,19 +237,35 @@ take_reply(const char *line, size_t len, uint64_t lineno,
 		}
 		goto done;
 	}
-	if (!json_is_integer(json_object_get(o, "seq")) ||
-	    (seq = json_integer_value(json_object_get(o, "seq"))) <= 0 ||
-	    (dec = member(o, "decision")) == NULL)
+	if (q->kind == K_POLICY) {
+		/* seq 0: the active policy already, nothing recorded. */
+		if (json_is_integer(json_object_get(o, "seq")) &&
+		    (seq = json_integer_value(json_object_get(o, "seq"))) >=
+		    0 && member(o, "policy") != NULL &&
+		    json_object_size(o) == 3) {
+			q->pseq = (uint64_t)seq;
+			rc = 0;
+		}
 		goto done;
+	}
 	memset(&r, 0, sizeof(r));
+	/* A check's reply has no seq: nothing was recorded. */
+	if (q->kind == K_CHECK)
+		seq = 0;
+	else if (!json_is_integer(json_object_get(o, "seq")) ||
+	    (seq = json_integer_value(json_object_get(o, "seq"))) <= 0)
+		goto done;
+	if ((dec = member(o, "decision")) == NULL)
+		goto done;
 	r.seq = (uint64_t)seq;
-	if (strcmp(dec, "allow") == 0 && json_object_size(o) == 4 &&
+	ext = q->kind == K_CHECK ? 0 : 1;
+	if (strcmp(dec, "allow") == 0 && json_object_size(o) == 3 + ext &&
 	    (s = member(o, "rule")) != NULL) {
 		r.allow = 1;
 		r.code = AL_ALLOWED;
 		copy_text(r.rule, sizeof(r.rule), s);
 		rc = 0;
-	} else if (strcmp(dec, "deny") == 0 && json_object_size(o) == 5 &&
+	} else if (strcmp(dec, "deny") == 0 && json_object_size(o) == 4 + ext &&
 	    (s = member(o, "code")) != NULL) {
 		for (code = 1; code < AL_NCODES; code++)
 			if (strcmp(s, al_code_name(code)) == 0)
@@ -232,12 +285,11 @@ done:
 
 /*
  * Send n requests and read their replies, writing while reading (the
- * daemon takes at most 256 of a connection's at a time).  0 with every
+ * daemon takes at most 2048 of a connection's at a time).  0 with every
  * d[i] filled, or an error: what was acknowledged has d[i].seq set.
  */
 static int
-exchange(al_log *l, const struct al_access *a, size_t n,
-    struct al_decision *d)
+exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 {
 	struct client	*c = l->cl;
 	struct pollfd	 p;
@@ -247,17 +299,26 @@ exchange(al_log *l, const struct al_access *a, size_t n,
 	ssize_t		 r;
 	int		 rc, erc = 0, pr;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; d != NULL && i < n; i++)
 		d[i].seq = 0;
 	deadline = now_ms() + l->timeout_ms;
 	if ((rc = ready(l, deadline)) != 0)
 		return rc;
 	first = c->lineno + 1;
 	for (i = 0; i < n; i++)
-		if ((rc = add_request(c, &a[i])) != 0) {
+		if ((rc = q->kind == K_POLICY ? add_policy(c, q) :
+		    add_request(c, q, i)) != 0) {
 			hang_up(c);
 			return al_seterr(l, AL_ENOMEM, "out of memory");
 		}
+	/* The daemon would answer a longer line and hang up. */
+	if (q->kind == K_POLICY && c->req.n - 1 > REQUEST_MAX) {
+		rc = al_seterr(l, AL_EINVAL, "%s: the policy's request is %zu "
+		    "bytes, over the protocol's %d: nothing was sent", c->path,
+		    c->req.n - 1, REQUEST_MAX);
+		c->req.n = 0;
+		return rc;
+	}
 	c->used = 1;
 	/* The socket's buffer takes a request or many at once: no poll. */
 	r = send(c->fd, c->req.p, c->req.n, MSG_NOSIGNAL);
@@ -317,7 +378,7 @@ exchange(al_log *l, const struct al_access *a, size_t n,
 		    c->in.n - off)) != NULL) {
 			pr = take_reply((char *)c->in.p + off,
 			    (size_t)(nl - (char *)c->in.p) - off, first + got,
-			    &d[got], why, sizeof(why));
+			    q, d != NULL ? &d[got] : NULL, why, sizeof(why));
 			if (pr < 0) {
 				rc = al_seterr(l, AL_EIO, "%s: a reply that is "
 				    "not auditlogd's protocol (docs/PROTOCOL.md)",
@@ -327,8 +388,9 @@ exchange(al_log *l, const struct al_access *a, size_t n,
 			if (pr > 0 && erc == 0) {
 				/* The first error is the one said. */
 				bad = got;
-				erc = strncmp(why, "not recorded", 12) == 0 ?
-				    AL_EIO : AL_EINVAL;
+				erc = strncmp(why, "not recorded: ", 14) == 0 ?
+				    AL_EIO : strncmp(why, "not permitted: ",
+				    15) == 0 ? AL_EPERM : AL_EINVAL;
 				if (n > 1)
 					(void)al_seterr(l, erc, "access %zu: "
 					    "%s", bad + 1, why);
@@ -359,7 +421,42 @@ int
 client_record(al_log *l, const struct al_access *a, size_t n,
     struct al_decision *d)
 {
-	return n == 0 ? 0 : exchange(l, a, n, d);
+	struct ask	q;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = K_RECORD;
+	q.a = a;
+	return n == 0 ? 0 : exchange(l, &q, n, d);
+}
+
+int
+client_check(al_log *l, const struct al_access *a, struct al_decision *d)
+{
+	struct ask	q;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = K_CHECK;
+	q.a = a;
+	return exchange(l, &q, 1, d);
+}
+
+int
+client_policy_set(al_log *l, const char *name, const char *text, size_t len,
+    const char *actor, const char *service, uint64_t *seq)
+{
+	struct ask	q;
+	int		rc;
+
+	memset(&q, 0, sizeof(q));
+	q.kind = K_POLICY;
+	q.name = name;
+	q.text = text;
+	q.len = len;
+	q.actor = actor;
+	q.service = service;
+	if ((rc = exchange(l, &q, 1, NULL)) == 0)
+		*seq = q.pseq;
+	return rc;
 }
 
 int

@@ -91,11 +91,94 @@ entry_prev(const uint8_t *p)
 	return p + HDR_PREV;
 }
 
+/* The encoding's version: 1 or 2 by kind unless the entry names one. */
+static int
+entry_ver(const struct al_entry *e)
+{
+	if (e->version != 0)
+		return e->version;
+	return e->kind == AL_KIND_CHECKPOINT ? 2 : 1;
+}
+
 size_t
 entry_customer_at(const struct al_entry *e)
 {
-	return HDR_LEN + 4 + e->service.n + 4 + e->host.n + 4 + 4 + 4 +
-	    e->actor.n + 4;
+	size_t	at, i;
+
+	at = HDR_LEN + 4 + e->service.n + 4 + e->host.n + 4 + 4;
+	if (entry_ver(e) == 3) {
+		at += 4 + 1 + 4 + e->user.n + 1;
+		for (i = 0; i < e->ngroups; i++)
+			at += 4 + 4 + e->gname[i].n;
+	}
+	return at + 4 + e->actor.n + 4;	/* the customer's bytes */
+}
+
+/*
+ * What version 3 alone holds: kinds 4 to 7 and codes 8 and 9.  Version 3
+ * holds kinds 1 to 7; the identity facts must be as a reader accepts
+ * them.  0, or the reason in why.
+ */
+static int
+ver_ok(int ver, int kind, int code, char *why, size_t whylen)
+{
+	if (ver == 3) {
+		if (kind < AL_KIND_ACCESS || kind > AL_KIND_REJECTION) {
+			snprintf(why, whylen, "unknown entry kind %d", kind);
+			return -1;
+		}
+		return 0;
+	}
+	if (kind >= AL_KIND_FLOOR && kind <= AL_KIND_REJECTION) {
+		snprintf(why, whylen, "entry kind %d in format version %d",
+		    kind, ver);
+		return -1;
+	}
+	/* One encoding per entry: kinds 1 and 2 are version 1, 3 is 2. */
+	if ((kind == AL_KIND_CHECKPOINT) != (ver == 2)) {
+		snprintf(why, whylen, "entry kind %d in format version %d",
+		    kind, ver);
+		return -1;
+	}
+	if (kind == AL_KIND_ACCESS && code >= AL_WRITER_NOT_ALLOWED) {
+		snprintf(why, whylen, "decision code %d in format version %d",
+		    code, ver);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+put_u8(struct buf *b, unsigned v)
+{
+	uint8_t	x = (uint8_t)v;
+
+	return buf_add(b, &x, 1);
+}
+
+/* Version 3's identity facts, after the uid. */
+static int
+put_ident(struct buf *b, const struct al_entry *e)
+{
+	size_t	i;
+	int	rc;
+
+	if (e->attested < 0 || e->attested > 1 ||
+	    e->ngroups > AL_MAX_GROUPS)
+		return AL_EINVAL;
+	for (i = 1; i < e->ngroups; i++)
+		if (e->gids[i] <= e->gids[i - 1])
+			return AL_EINVAL;
+	if ((rc = put_u32(b, e->gid)) != 0 ||
+	    (rc = put_u8(b, (unsigned)e->attested)) != 0 ||
+	    (rc = put_str(b, &e->user)) != 0 ||
+	    (rc = put_u8(b, (unsigned)e->ngroups)) != 0)
+		return rc;
+	for (i = 0; i < e->ngroups; i++)
+		if ((rc = put_u32(b, e->gids[i])) != 0 ||
+		    (rc = put_str(b, &e->gname[i])) != 0)
+			return rc;
+	return 0;
 }
 
 int
@@ -103,11 +186,18 @@ entry_encode(const struct al_entry *e, struct buf *b)
 {
 	uint8_t	hdr[HDR_LEN];
 	uint8_t	dec[2];
-	int	rc;
+	char	why[64];
+	int	ver = entry_ver(e), rc;
 
 	b->n = 0;
-	/* Kinds 1 and 2 keep version 1's bytes; version 2 adds kind 3. */
-	hdr[0] = e->kind == AL_KIND_CHECKPOINT ? 2 : 1;
+	/*
+	 * Kinds 1 and 2 keep version 1's bytes and version 2 adds kind 3,
+	 * unless the entry is of version 3 (what a log of format 6 writes).
+	 */
+	if (ver < 1 || ver > 3 || ver_ok(ver, e->kind, e->code, why,
+	    sizeof(why)) != 0)
+		return AL_EINVAL;
+	hdr[0] = (uint8_t)ver;
 	hdr[1] = (uint8_t)e->kind;
 	put_be64(hdr + 2, e->seq);
 	put_be64(hdr + 10, e->time_ns);
@@ -117,6 +207,7 @@ entry_encode(const struct al_entry *e, struct buf *b)
 	    (rc = put_str(b, &e->host)) != 0 ||
 	    (rc = put_u32(b, e->pid)) != 0 ||
 	    (rc = put_u32(b, e->uid)) != 0 ||
+	    (ver == 3 && (rc = put_ident(b, e)) != 0) ||
 	    (rc = put_str(b, &e->actor)) != 0)
 		return rc;
 	switch (e->kind) {
@@ -137,9 +228,26 @@ entry_encode(const struct al_entry *e, struct buf *b)
 			return rc;
 		break;
 	case AL_KIND_POLICY:
+	case AL_KIND_FLOOR:
+	case AL_KIND_PROPOSAL:
 		if ((rc = put_str(b, &e->name)) != 0 ||
 		    (rc = put_str(b, &e->text)) != 0 ||
 		    (rc = buf_add(b, e->digest, AL_HASH_LEN)) != 0)
+			return rc;
+		if (e->kind == AL_KIND_FLOOR) {
+			if (e->approvers < 1 || e->approvers > 9)
+				return AL_EINVAL;
+			if ((rc = put_u8(b, e->approvers)) != 0)
+				return rc;
+		} else if (e->kind == AL_KIND_PROPOSAL) {
+			put_be64(hdr, e->expires_ns);
+			if ((rc = buf_add(b, hdr, 8)) != 0)
+				return rc;
+		}
+		break;
+	case AL_KIND_APPROVAL:
+	case AL_KIND_REJECTION:
+		if ((rc = buf_add(b, e->digest, AL_HASH_LEN)) != 0)
 			return rc;
 		break;
 	case AL_KIND_CHECKPOINT:
@@ -242,17 +350,14 @@ entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 		    "header", n);
 		return -1;
 	}
-	if (p[0] != 1 && p[0] != 2) {
+	if (p[0] < 1 || p[0] > 3) {
 		snprintf(why, whylen, "unknown format version %u", p[0]);
 		return -1;
 	}
+	e->version = p[0];
 	e->kind = p[1];
-	/* One encoding per entry: kinds 1 and 2 are version 1, 3 is 2. */
-	if ((e->kind == AL_KIND_CHECKPOINT) != (p[0] == 2)) {
-		snprintf(why, whylen, "entry kind %d in format version %u",
-		    e->kind, p[0]);
+	if (ver_ok(e->version, e->kind, 0, why, whylen) != 0)
 		return -1;
-	}
 	memcpy(*store, p, n);
 	r.p = p + HDR_LEN;
 	r.left = n - HDR_LEN;
@@ -267,6 +372,37 @@ entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 	STR("host", host);
 	if (get_u32(&r, "pid", &e->pid) || get_u32(&r, "uid", &e->uid))
 		goto trunc;
+	if (e->version == 3) {
+		if (get_u32(&r, "gid", &e->gid) ||
+		    get_bytes(&r, "attested", dec, 1))
+			goto trunc;
+		if (dec[0] > 1) {
+			snprintf(why, whylen, "invalid attested byte %u",
+			    dec[0]);
+			return -1;
+		}
+		e->attested = dec[0];
+		STR("user", user);
+		if (get_bytes(&r, "groups", dec, 1))
+			goto trunc;
+		if (dec[0] > AL_MAX_GROUPS) {
+			snprintf(why, whylen, "%u groups, more than %d",
+			    dec[0], AL_MAX_GROUPS);
+			return -1;
+		}
+		e->ngroups = dec[0];
+		for (i = 0; i < e->ngroups; i++) {
+			if (get_u32(&r, "group", &e->gids[i]))
+				goto trunc;
+			if (i > 0 && e->gids[i] <= e->gids[i - 1]) {
+				snprintf(why, whylen, "group %u after group "
+				    "%u: the groups are not in ascending "
+				    "order", e->gids[i], e->gids[i - 1]);
+				return -1;
+			}
+			STR("group name", gname[i]);
+		}
+	}
 	STR("actor", actor);
 	switch (e->kind) {
 	case AL_KIND_ACCESS:
@@ -280,7 +416,8 @@ entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 		if (get_bytes(&r, "decision", dec, 2) != 0)
 			goto trunc;
 		if (dec[0] > 1 || dec[1] >= AL_NCODES ||
-		    (dec[0] == 1) != (dec[1] == AL_ALLOWED)) {
+		    (dec[0] == 1) != (dec[1] == AL_ALLOWED) ||
+		    (e->version != 3 && dec[1] >= AL_WRITER_NOT_ALLOWED)) {
 			snprintf(why, whylen, "invalid decision bytes %u %u",
 			    dec[0], dec[1]);
 			return -1;
@@ -293,8 +430,29 @@ entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 			goto trunc;
 		break;
 	case AL_KIND_POLICY:
+	case AL_KIND_FLOOR:
+	case AL_KIND_PROPOSAL:
 		STR("name", name);
 		STR("text", text);
+		if (get_bytes(&r, "digest", e->digest, AL_HASH_LEN))
+			goto trunc;
+		if (e->kind == AL_KIND_FLOOR) {
+			if (get_bytes(&r, "approvers", dec, 1))
+				goto trunc;
+			if (dec[0] < 1 || dec[0] > 9) {
+				snprintf(why, whylen, "approvers %u, not 1 "
+				    "to 9", dec[0]);
+				return -1;
+			}
+			e->approvers = dec[0];
+		} else if (e->kind == AL_KIND_PROPOSAL) {
+			if (get_bytes(&r, "expires", dec8, 8))
+				goto trunc;
+			e->expires_ns = get_be64(dec8);
+		}
+		break;
+	case AL_KIND_APPROVAL:
+	case AL_KIND_REJECTION:
 		if (get_bytes(&r, "digest", e->digest, AL_HASH_LEN))
 			goto trunc;
 		break;
@@ -319,7 +477,7 @@ entry_parse(const uint8_t *p, size_t n, struct al_entry *e,
 	{
 		struct al_str *all[] = { &e->customer, &e->data, &e->action,
 		    &e->resource, &e->purpose, &e->ref, &e->reason, &e->rule,
-		    &e->detail, &e->name, &e->text, &e->note };
+		    &e->detail, &e->name, &e->text, &e->note, &e->user };
 
 		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 			if (all[i]->p == NULL)

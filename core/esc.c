@@ -143,23 +143,76 @@ jhash(struct buf *b, const char *key, const uint8_t *h)
 	return buf_add(b, hex, 2 * AL_HASH_LEN + 2);
 }
 
+/* The kinds' names in the JSON form, by AL_KIND_*. */
+const char *
+entry_kind_name(int kind)
+{
+	static const char *const names[] = { NULL, "access", "policy",
+	    "checkpoint", "floor", "proposal", "approval", "rejection" };
+
+	if (kind < AL_KIND_ACCESS || kind > AL_KIND_REJECTION)
+		return NULL;
+	return names[kind];
+}
+
+/* A version 3 entry's identity facts, after its uid. */
+static int
+jident(struct buf *b, const struct al_entry *e)
+{
+	size_t	i;
+	int	rc;
+
+	if ((rc = buf_printf(b, ",\"gid\":%u,\"attested\":%s", e->gid,
+	    e->attested ? "true" : "false")) != 0 ||
+	    (rc = jkey(b, "user", &e->user)) != 0 ||
+	    (rc = buf_add(b, ",\"groups\":[", 11)) != 0)
+		return rc;
+	for (i = 0; i < e->ngroups; i++)
+		if ((rc = buf_printf(b, "%s{\"gid\":%u,\"name\":", i ? "," :
+		    "", e->gids[i])) != 0 ||
+		    (rc = esc_json(b, e->gname[i].p, e->gname[i].n)) != 0 ||
+		    (rc = buf_add(b, "}", 1)) != 0)
+			return rc;
+	return buf_add(b, "]", 1);
+}
+
 /* The JSON form of an entry, one line (docs/FORMAT.md, section 11). */
 int
 entry_json(struct buf *b, const struct al_entry *e)
 {
-	char	t[40];
-	int	rc;
+	const char	*kind = entry_kind_name(e->kind);
+	char		 t[40];
+	int		 ver, rc;
 
+	ver = e->version ? e->version : e->kind == AL_KIND_CHECKPOINT ? 2 : 1;
+	if (kind == NULL)
+		return AL_EINVAL;
 	if (al_format_time(e->time_ns, 1, t, sizeof(t)) != 0)
 		strlcpy(t, "?", sizeof(t));
 	if ((rc = buf_printf(b, "{\"version\":%d,\"seq\":%llu,\"time\":\"%s\","
-	    "\"kind\":\"%s\"", e->kind == AL_KIND_CHECKPOINT ? 2 : 1,
-	    (unsigned long long)e->seq, t, e->kind == AL_KIND_POLICY ?
-	    "policy" : e->kind == AL_KIND_CHECKPOINT ? "checkpoint" :
-	    "access")) != 0 ||
+	    "\"kind\":\"%s\"", ver, (unsigned long long)e->seq, t,
+	    kind)) != 0 ||
 	    (rc = jkey(b, "actor", &e->actor)) != 0)
 		return rc;
-	if (e->kind == AL_KIND_CHECKPOINT) {
+	if (e->kind == AL_KIND_FLOOR || e->kind == AL_KIND_PROPOSAL) {
+		if ((rc = jkey(b, "name", &e->name)) != 0 ||
+		    (rc = jkey(b, "text", &e->text)) != 0 ||
+		    (rc = jhash(b, "digest", e->digest)) != 0)
+			return rc;
+		if (e->kind == AL_KIND_FLOOR)
+			rc = buf_printf(b, ",\"approvers\":%u", e->approvers);
+		else {
+			if (al_format_time(e->expires_ns, 1, t, sizeof(t)) != 0)
+				strlcpy(t, "?", sizeof(t));
+			rc = buf_printf(b, ",\"expires\":\"%s\"", t);
+		}
+		if (rc != 0)
+			return rc;
+	} else if (e->kind == AL_KIND_APPROVAL ||
+	    e->kind == AL_KIND_REJECTION) {
+		if ((rc = jhash(b, "digest", e->digest)) != 0)
+			return rc;
+	} else if (e->kind == AL_KIND_CHECKPOINT) {
 		if ((rc = buf_printf(b, ",\"tree_size\":%llu",
 		    (unsigned long long)e->tree_size)) != 0 ||
 		    (rc = jhash(b, "tree_root", e->tree_root)) != 0 ||
@@ -187,6 +240,7 @@ entry_json(struct buf *b, const struct al_entry *e)
 	    (rc = jkey(b, "host", &e->host)) != 0 ||
 	    (rc = buf_printf(b, ",\"pid\":%u,\"uid\":%u", e->pid,
 	    e->uid)) != 0 ||
+	    (ver == 3 && (rc = jident(b, e)) != 0) ||
 	    (rc = jhash(b, "prev", e->prev)) != 0 ||
 	    (rc = jhash(b, "hash", e->hash)) != 0)
 		return rc;
@@ -235,7 +289,7 @@ al_fput_csv_head(FILE *fp)
 	const char	*h;
 	size_t		 n;
 
-	h = csv_header(&n);
+	h = csv_header(BUNDLE_FORMAT, &n);
 	return fwrite(h, 1, n, fp) == n ? 0 : AL_EIO;
 }
 
@@ -244,5 +298,5 @@ al_fput_entry_csv(FILE *fp, const struct al_entry *e)
 {
 	struct buf	b = { 0 };
 
-	return flush(fp, &b, csv_row(&b, e));
+	return flush(fp, &b, csv_row(&b, e, BUNDLE_FORMAT));
 }

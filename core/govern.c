@@ -255,6 +255,23 @@ decide_access(const struct floor *f, const struct policy *p,
 	policy_eval(p, a, d);
 }
 
+void
+decide_entry(const struct floor *f, const struct policy *p,
+    const struct al_entry *e, struct al_decision *d)
+{
+	struct al_access	a;
+	struct al_ident		id;
+
+	if (e->version < 3) {
+		policy_eval_entry(p, e, d);
+		return;
+	}
+	entry_access(e, &a);
+	a.service = e->service.n > 0 ? e->service.p : NULL;
+	ident_of_entry(e, &id);
+	decide_access(f, p, &id, &a, d);
+}
+
 int
 decision_follows(const struct floor *f, const struct policy *p,
     const struct al_entry *e, struct al_decision *d)

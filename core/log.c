@@ -42,6 +42,8 @@ al_open(const char *dir, int flags, al_log **out)
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
 	l->flags = flags;
+	if (!(flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
+		return rc;
 	/* Not snprintf: in a process that records once, its first call
 	 * faults in printf's code, 40-80 us here (bench/RESULTS.md). */
 	if ((n = strnlen(dir, sizeof(path))) > sizeof(path) - sizeof(DATA_MDB))
@@ -81,8 +83,9 @@ al_open(const char *dir, int flags, al_log **out)
 		goto abort;
 	if ((rc = store_get_meta(l, txn, META_VERSION, 4, &v)) != 0)
 		goto abort;
-	ver = get_be32(v.mv_data);
-	if (ver == AL_FORMAT_VERSION) {
+	l->format = ver = get_be32(v.mv_data);
+	/* Format 6 changed entries only: a reader reads 5 as it is. */
+	if (ver == AL_FORMAT_VERSION || ver == 5) {
 		if ((rc = mdb_dbi_open(txn, "tree", 0, &l->tree)) != 0) {
 			rc = rc == MDB_NOTFOUND ? al_seterr(l, AL_ECORRUPT,
 			    "the log's tree database is missing") :
@@ -116,8 +119,11 @@ al_open(const char *dir, int flags, al_log **out)
 	txn = NULL;
 	if (rc != 0)
 		return al_lmdb_err(l, rc, "open databases");
-	if (ver != AL_FORMAT_VERSION)
-		return store_write_txn(l, upgrade_in, NULL);
+	if (ver != AL_FORMAT_VERSION && !(flags & AL_RDONLY)) {
+		if ((rc = store_write_txn(l, upgrade_in, NULL)) != 0)
+			return rc;
+		l->format = AL_FORMAT_VERSION;
+	}
 	return 0;
 abort:
 	mdb_txn_abort(txn);
@@ -146,7 +152,7 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
 	for (i = 0; i < r->n; i++) {
-		policy_eval(l->pc.pol, &r->a[i], &r->d[i]);
+		decide_access(l->floor, l->pc.pol, &l->id, &r->a[i], &r->d[i]);
 		r->d[i].seq = 0;
 		if (!r->write)
 			continue;
@@ -156,6 +162,12 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 		r->d[i].seq = e.seq;
 	}
 	return r->write && r->n > 0 ? store_head(l, txn, &h) : 0;
+}
+
+int
+al_log_format(const al_log *l)
+{
+	return (int)l->format;
 }
 
 int
@@ -196,6 +208,12 @@ al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 	int		 rc;
 
 	if ((rc = access_ok(l->err, a)) != 0)
+		return rc;
+	if (l->cl != NULL)
+		return client_check(l, a, d);
+	/* A reader resolves no identity at open: the writer rules need
+	 * this process's. */
+	if ((l->flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
 		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
@@ -270,6 +288,7 @@ log_policy_ok(al_log *l, const char *name, const char *text, size_t len)
 
 struct pset {
 	const char	*name, *text, *actor, *service;
+	const struct al_ident *who;	/* NULL: the handle's own */
 	size_t		 len;
 	uint64_t	 seq;
 	int		 init;
@@ -293,7 +312,7 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 
 	memset(&e, 0, sizeof(e));
 	e.kind = AL_KIND_POLICY;
-	entry_origin(l, &e, ps->service, NULL);
+	entry_origin(l, &e, ps->service, ps->who);
 	e.actor = str_of(ps->actor);
 	e.name = str_of(ps->name);
 	e.text.p = ps->text;
@@ -362,8 +381,16 @@ int
 al_policy_set(al_log *l, const char *name, const char *text, size_t len,
     const char *actor, const char *service, uint64_t *seq)
 {
+	return al_policy_set_as(l, name, text, len, actor, service, NULL, seq);
+}
+
+int
+al_policy_set_as(al_log *l, const char *name, const char *text, size_t len,
+    const char *actor, const char *service, const struct al_ident *who,
+    uint64_t *seq)
+{
 	struct pset	ps = { .name = name, .text = text, .actor = actor,
-			    .service = service, .len = len };
+			    .service = service, .who = who, .len = len };
 	int		rc;
 
 	if (l->flags & AL_RDONLY)
@@ -372,6 +399,9 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 	    (rc = access_field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
 	    (rc = log_policy_ok(l, name, text, len)) != 0)
 		return rc;
+	if (l->cl != NULL)
+		return client_policy_set(l, name, text, len, actor, service,
+		    seq);
 	/* A governed log: a proposal activated at once, when one
 	 * administrator may change the policy (custody.c). */
 	if (l->floor != NULL) {
@@ -384,6 +414,7 @@ al_policy_set(al_log *l, const char *name, const char *text, size_t len,
 		c.len = len;
 		c.actor = actor;
 		c.service = service;
+		c.as = who;
 		c.set = 1;
 		if ((rc = al_policy_propose(l, &c, &r)) != 0)
 			return rc;
@@ -515,6 +546,9 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
+	if ((rc = store_ident(l)) != 0)
+		return rc;
+	l->format = AL_FORMAT_VERSION;
 	al_set_clock(l, o->clock, o->clock_arg);
 	if ((rc = init_args(l, o, &ps, &text)) == 0)
 		rc = init_files(l, dir, &ps);

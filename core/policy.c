@@ -344,7 +344,7 @@ pattern_ok(struct parser *ps, const struct tok *t)
 {
 	const char	*p = t->s, *q;
 	long		 bound;
-	int		 intervals = 0, depth = 0;
+	int		 intervals = 0, depth = 0, rep = 0;
 	char		*end;
 
 	if (strlen(p) > MAX_PATTERN) {
@@ -353,6 +353,19 @@ pattern_ok(struct parser *ps, const struct tok *t)
 		return 0;
 	}
 	for (q = p; *q != '\0'; q++) {
+		/* A repetition of a repetition (a++, a*{2}) is undefined
+		 * in an ERE, and costs glibc's regcomp memory in its
+		 * number: refused. */
+		if (*q == '*' || *q == '+' || *q == '?' || *q == '{') {
+			if (rep) {
+				perr(ps, t->col + t->quoted + (int)(q - p), "a "
+				    "repetition of a repetition in a ref "
+				    "pattern");
+				return 0;
+			}
+			rep = *q != '{';
+		} else
+			rep = 0;
 		/* A bracket expression is literal to the end: skip it
 		 * (a ']' first in it, or after '^', is a member). */
 		if (*q == '[') {
@@ -403,6 +416,10 @@ pattern_ok(struct parser *ps, const struct tok *t)
 				end++;
 			else if (*end != '}')
 				break;
+		}
+		if (*end == '}') {
+			q = end;
+			rep = 1;
 		}
 	}
 	if (depth != 0) {

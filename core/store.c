@@ -51,6 +51,23 @@ store_handle_new(void)
 	return l;
 }
 
+/*
+ * A writer's own identity, for every entry it appends: its real uid and
+ * gid, not attested.  Once a handle (the user and group databases are
+ * read here, not per entry).
+ */
+int
+store_ident(al_log *l)
+{
+	int	rc;
+
+	if ((rc = al_ident_resolve(&l->id, l->pid, l->uid,
+	    (uint32_t)getgid(), 0)) != 0)
+		rc = al_seterr(l, rc, "cannot read the user and group "
+		    "databases: out of memory");
+	return rc;
+}
+
 void
 al_close(al_log *l)
 {

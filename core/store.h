@@ -27,6 +27,8 @@ struct head {
 
 /* store.c */
 al_log	*store_handle_new(void);
+/* A writer's identity, resolved once (ident.c). */
+int	 store_ident(al_log *);
 /* The writers' guard: before and after the environment opens. */
 int	 store_guard_open(al_log *, const char *dir, const char *path,
 	    int rdonly, int *held);
@@ -74,9 +76,9 @@ int	 access_field_ok(char *err, const char *name, const char *v,
 int	 access_ok(char *err, const struct al_access *);
 struct al_str str_of(const char *);
 void	 entry_origin(const al_log *, struct al_entry *, const char *service,
-	    const struct al_origin *);
+	    const struct al_ident *);
 void	 access_entry(const al_log *, const struct al_access *,
-	    const struct al_origin *, const struct al_decision *,
+	    const struct al_ident *, const struct al_decision *,
 	    const struct al_entry *pe, struct al_entry *);
 
 /* log.c: parse a policy for installing, every error to the handle. */

@@ -299,7 +299,7 @@ done:
 }
 
 /*
- * Bring a log of format 1 to 4 to the current format in one
+ * Bring a log of format 1 to 5 to the current format in one
  * transaction, so that a log is wholly of one format.
  */
 int
@@ -327,7 +327,8 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	if (from < 4 && (rc = from == 3 ? upgrade_blocks(l, txn) :
 	    upgrade_index(l, txn)) != 0)
 		return rc;
-	if ((rc = upgrade_time(l, txn)) != 0)
+	/* Format 6 changed only the entries it appends: 5 has it all. */
+	if (from < 5 && (rc = upgrade_time(l, txn)) != 0)
 		return rc;
 	put_be32(ver, AL_FORMAT_VERSION);
 	k.mv_size = strlen(META_VERSION);

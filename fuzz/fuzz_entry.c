@@ -55,12 +55,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("refused without a reason");
 		goto done;
 	}
-	if (e.kind != AL_KIND_ACCESS && e.kind != AL_KIND_POLICY &&
-	    e.kind != AL_KIND_CHECKPOINT)
+	if (e.kind < AL_KIND_ACCESS || e.kind > AL_KIND_REJECTION ||
+	    (e.version != 3 && e.kind > AL_KIND_CHECKPOINT))
 		fail("decoded an unknown kind");
 	str_ok(&e.service, store, cap);
 	str_ok(&e.host, store, cap);
 	str_ok(&e.actor, store, cap);
+	if (e.version == 3) {
+		size_t	i;
+
+		str_ok(&e.user, store, cap);
+		if (e.ngroups > AL_MAX_GROUPS || e.attested > 1)
+			fail("decoded identity out of range");
+		for (i = 0; i < e.ngroups; i++) {
+			str_ok(&e.gname[i], store, cap);
+			if (i > 0 && e.gids[i] <= e.gids[i - 1])
+				fail("decoded groups out of order");
+		}
+	}
 	if (e.kind == AL_KIND_ACCESS) {
 		str_ok(&e.customer, store, cap);
 		str_ok(&e.data, store, cap);
@@ -73,10 +85,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		str_ok(&e.detail, store, cap);
 		if (e.allow != (e.code == AL_ALLOWED))
 			fail("decoded allow disagrees with code");
-	} else if (e.kind == AL_KIND_POLICY) {
+	} else if (e.kind == AL_KIND_POLICY || e.kind == AL_KIND_FLOOR ||
+	    e.kind == AL_KIND_PROPOSAL) {
 		str_ok(&e.name, store, cap);
 		str_ok(&e.text, store, cap);
-	} else
+		if (e.kind == AL_KIND_FLOOR && (e.approvers < 1 ||
+		    e.approvers > 9))
+			fail("decoded approvers out of range");
+	} else if (e.kind == AL_KIND_CHECKPOINT)
 		str_ok(&e.note, store, cap);
 
 	/* Canonical: the decoded entry encodes to the very same bytes. */

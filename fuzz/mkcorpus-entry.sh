@@ -5,6 +5,8 @@
 # with mdb_dump (lmdb-utils), one file per entry, named for its seq.
 # How fuzz/corpus/fuzz_entry was made:
 #   sh fuzz/mkcorpus-entry.sh build/auditlog fuzz/corpus/fuzz_entry
+# (seq-N are of entry versions 1 and 2, from a log of format 5; v3-access
+# is docs/FORMAT.md 12's example entry, of version 3.)
 set -eu
 al=$1
 outdir=$2

@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 #define AL_VERSION		"0.1.0"
-#define AL_FORMAT_VERSION	5	/* of the log as a whole: docs/FORMAT.md */
+#define AL_FORMAT_VERSION	6	/* of the log as a whole: docs/FORMAT.md */
 #define AL_HASH_LEN		32	/* SHA-256 */
 
 /*
@@ -290,6 +290,13 @@ struct al_verify_summary {
  */
 int		 al_open(const char *dir, int flags, al_log **out);
 /*
+ * The format of the log a handle opened: AL_FORMAT_VERSION, once a writer
+ * opened it (opening for writing upgrades a log), or, for a reader, the
+ * format it found (a reader reads format 5 as it is; entries of version 3
+ * come with format 6).  0 on a handle of al_connect.
+ */
+int		 al_log_format(const al_log *);
+/*
  * al_connect makes a handle on auditlogd's socket (auditlogd(8),
  * docs/PROTOCOL.md) instead of the log's files, and connects to it; as
  * with al_open, *out is set even when it fails (AL_EIO: nobody answers on
@@ -298,8 +305,14 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * decides and records each (the entry's pid and uid are those the kernel
  * gives the daemon for this process); its reply fills struct al_decision
  * as a local log would, but for a denial's rule, which the protocol's
- * reply does not carry ("": the detail names it).  The accesses are
- * checked here first, as on a log, so an invalid one is refused
+ * reply does not carry ("": the detail names it).  al_check has the
+ * daemon decide an access under the policy in force, recording nothing
+ * (d->seq is 0).  al_policy_set has the daemon install a policy, which it
+ * does only for root and its own user (else AL_EINVAL with the daemon's
+ * reason, and nothing recorded); the policy entry holds this process's pid
+ * and uid as the kernel gives them, and a request line is at most 64 KiB,
+ * so a policy whose text escaped for JSON is longer is refused here.  The
+ * accesses are checked here first, as on a log, so an invalid one is refused
  * (AL_EINVAL, "access N: ..." in a batch) before anything is sent;
  * al_validate works too.  al_set_timeout is then the deadline for each
  * reply (default 10000 ms): when none comes in time the call fails with
@@ -311,11 +324,11 @@ int		 al_open(const char *dir, int flags, al_log **out);
  * fails once they were sent (AL_EIO, or AL_EINVAL when the daemon refused
  * one: "access N: ..."), d[i].seq is non-zero for each access that was
  * acknowledged, 0 for the others.  A connection the daemon closed (its
- * idle timeout, a restart) is made anew by the next call.  Every function
- * that reads or changes the log's files (al_check, al_iter_open,
- * al_verify, al_policy_set, al_checkpoint, al_export, ...) returns
- * AL_EINVAL on such a handle: a socket handle records; read the log's
- * files.  One thread at a time, as any handle.
+ * idle timeout, a restart) is made anew by the next call.  Every other
+ * function that reads or changes the log's files (al_head, al_iter_open,
+ * al_verify, al_policy_get, al_checkpoint, al_export, ...) returns
+ * AL_EINVAL on such a handle: read the log's files.  One thread at a
+ * time, as any handle.
  */
 int		 al_connect(const char *socket, al_log **out);
 void		 al_close(al_log *);
@@ -386,16 +399,14 @@ int		 al_prep_new(al_log *, al_prep **);
 int		 al_prep_add(al_prep *, const struct al_access *);
 /*
  * An access asked for by another process, whose identity the caller (a
- * daemon that owns the log) took from the kernel, e.g. SO_PEERCRED: the
- * entry holds this pid and uid instead of the handle's own.  NULL is
- * al_prep_add.  Nothing else about the access is trusted more for it.
+ * daemon that owns the log) took from the kernel, e.g. SO_PEERCRED, and
+ * completed with al_ident_resolve (attested 1): the entry holds it
+ * instead of the handle's own.  NULL is al_prep_add.  Nothing else about
+ * the access is trusted more for it.  id must stay as it is until the
+ * access is encoded (al_prep_add_as returns).
  */
-struct al_origin {
-	uint32_t	pid;
-	uint32_t	uid;
-};
 int		 al_prep_add_as(al_prep *, const struct al_access *,
-		    const struct al_origin *);
+		    const struct al_ident *id);
 size_t		 al_prep_count(const al_prep *);
 const char	*al_prep_errmsg(const al_prep *);
 void		 al_prep_reset(al_prep *);
@@ -415,6 +426,14 @@ int		 al_policy_set(al_log *, const char *name, const char *text,
 		    size_t len, const char *actor, const char *service,
 		    uint64_t *seq);
 /*
+ * The same for a policy change asked for by another process, whose
+ * identity the caller took from the kernel (al_prep_add_as); NULL is
+ * al_policy_set.
+ */
+int		 al_policy_set_as(al_log *, const char *name, const char *text,
+		    size_t len, const char *actor, const char *service,
+		    const struct al_ident *who, uint64_t *seq);
+/*
  * Governance (format 6, auditlog-policy(5)): in a log with a floor, a
  * policy changes when as many administrators as the floor's approvers
  * agree.  al_policy_propose records a proposal (c->name, c->text), which
@@ -425,9 +444,10 @@ int		 al_policy_set(al_log *, const char *name, const char *text,
  * or its first 8 or more digits); the approval that completes the count
  * activates the policy.  Who asks is c->as when a log's owner (auditlogd)
  * acts for a peer the kernel named, else this process's real uid; the
- * administrators are those of the policy in force.  Refused steps
- * (AL_EINVAL, with the reason) record nothing.  r->seq is the step's
- * entry, r->active the activating policy entry or 0.
+ * administrators are those of the policy in force.  A step the floor or
+ * the chain of custody refuses is AL_EREFUSED, with the reason, and
+ * records nothing.  r->seq is the step's entry, r->active the activating
+ * policy entry or 0.
  */
 struct al_change {
 	const char		*name, *text;	/* propose */
@@ -450,7 +470,6 @@ int		 al_policy_decide(al_log *, const struct al_change *,
 /* The log's floor (an entry of kind AL_KIND_FLOOR): 0, or AL_ENOLOG when
  * the log has none (it was made before format 6). */
 int		 al_floor_get(al_log *, struct al_entry *);
-
 /* The active policy: its text and name stay valid until al_close(). */
 int		 al_policy_get(al_log *, struct al_entry *);
 /*

@@ -24,6 +24,8 @@
  * client fake DIR: fakes of the daemon on sockets in DIR.
  */
 
+#define MANY	3000	/* more than auditlogd's D_MAX_INFLIGHT */
+
 static const struct al_access allowed = {
 	"svc:billing", "c-1042", "service-provision", "read", "billing",
 	"inv/7", NULL, NULL, "billing"
@@ -66,15 +68,17 @@ static int
 refuses(al_log *l, int rc)
 {
 	return rc == AL_EINVAL && strstr(al_errmsg(l),
-	    "a handle on auditlogd's socket only records: read the log's "
-	    "files") != NULL;
+	    "a handle on auditlogd's socket records, checks and sets the "
+	    "policy: read the log's files") != NULL;
 }
 
 static void
 served(const char *sock, const char *dir, const char *twin)
 {
-	struct al_access	 many[600], batch[3], bad[3];
-	struct al_decision	 d, t, bd[600], bt[3];
+	static struct al_access	 many[MANY];
+	static struct al_decision bd[MANY];
+	struct al_access	 batch[3], bad[3];
+	struct al_decision	 d, t, bt[3];
 	struct al_verify_summary vs;
 	struct al_entry		 e;
 	al_log			*l = NULL, *tw = NULL, *r = NULL;
@@ -127,14 +131,14 @@ served(const char *sock, const char *dir, const char *twin)
 	check(rc == AL_EINVAL && strcmp(al_errmsg(l),
 	    "access 2: actor is empty") == 0, "a batch with an invalid "
 	    "access: refused before sending (%s)", al_errmsg(l));
-	for (i = 0; i < 600; i++)
+	for (i = 0; i < MANY; i++)
 		many[i] = allowed;
-	rc = al_record_batch(l, many, 600, bd);
-	for (ok = rc == 0, i = 0; i < 600; i++)
+	rc = al_record_batch(l, many, MANY, bd);
+	for (ok = rc == 0, i = 0; i < MANY; i++)
 		ok = ok && bd[i].allow && bd[i].seq == seq + 5 + i;
-	check(ok, "600 at once, pipelined past the daemon's 256 a "
+	check(ok, "3000 at once, pipelined past the daemon's 2048 a "
 	    "connection: all acknowledged, in order");
-	seq += 604;
+	seq += MANY + 4;
 
 	/* Its idle timeout closed the connection: the next call redials. */
 	sleep(2);
@@ -144,16 +148,59 @@ served(const char *sock, const char *dir, const char *twin)
 	    "ok");
 	seq++;
 
-	check(refuses(l, al_check(l, &allowed, &d)), "al_check refuses: %s",
+	rc = al_check(l, &denied, &d);
+	check(rc == 0 && !d.allow && d.seq == 0 && al_check(tw, &denied,
+	    &t) == 0 && same(&d, &t), "al_check through the daemon: the "
+	    "decision a log gives, no seq (%s)", rc ? al_errmsg(l) : d.detail);
+	rc = al_check(l, &allowed, &d);
+	check(rc == 0 && d.allow && d.seq == 0 && al_check(tw, &allowed,
+	    &t) == 0 && same(&d, &t), "...allowed, the rule a log gives (%s)",
+	    rc ? al_errmsg(l) : d.rule);
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.seq == seq + 1, "...and recorded nothing: the "
+	    "next record's seq follows (%llu)", (unsigned long long)d.seq);
+	seq++;
+	check(al_policy_get(tw, &e) == 0 && al_policy_set(l, e.name.p,
+	    e.text.p, e.text.n, "root", NULL, &size) == 0 && size == 0,
+	    "al_policy_set through the daemon, of the policy in force: "
+	    "nothing recorded (seq 0)");
+	rc = al_policy_set(l, "x.policy", "purpose a \"b\"\nallow\n", 20,
+	    "root", NULL, &size);
+	check(rc == AL_EINVAL && strstr(al_errmsg(l), "x.policy:2:") != NULL,
+	    "...a broken policy is refused here, with its line (%s)",
 	    al_errmsg(l));
+	{
+		char	*big;
+		size_t	 bl = 70000;
+
+		if ((big = malloc(bl + 1)) == NULL)
+			err(1, "malloc");
+		/* Comments, 100 bytes a line, then a purpose. */
+		memset(big, '#', bl);
+		for (i = 99; i < bl; i += 100)
+			big[i] = '\n';
+		memcpy(big + bl - 14, "purpose a \"b\"\n", 14);
+		big[bl - 15] = '\n';
+		big[bl] = '\0';
+		rc = al_policy_set(l, "big.policy", big, bl, "root", NULL,
+		    &size);
+		check(rc == AL_EINVAL && strstr(al_errmsg(l), "over the "
+		    "protocol's 65536: nothing was sent") != NULL, "...one "
+		    "whose request would be over 64 KiB too (%s)",
+		    al_errmsg(l));
+		free(big);
+	}
+	rc = al_record(l, &allowed, &d);
+	check(rc == 0 && d.allow && d.seq == seq + 1, "...the connection "
+	    "still records, under the same policy (%s)", rc ? al_errmsg(l) :
+	    "ok");
+	seq++;
 	check(refuses(l, al_head(l, &size, hash)), "al_head refuses");
 	check(refuses(l, al_iter_open(l, NULL, &it)), "al_iter_open refuses");
 	al_iter_close(it);
 	it = NULL;
 	check(refuses(l, al_verify(l, NULL, &vs)), "al_verify refuses");
 	check(refuses(l, al_policy_get(l, &e)), "al_policy_get refuses");
-	check(refuses(l, al_policy_set(l, "x.policy", "purpose a \"b\"\n", 14,
-	    "root", NULL, &size)), "al_policy_set refuses");
 	check(refuses(l, al_checkpoint(l, NULL, NULL, &note, &len, NULL)),
 	    "al_checkpoint refuses");
 	check(refuses(l, al_tree_head(l, &size, hash)),

@@ -170,7 +170,7 @@ check "...listing the commands" out_has "  record         decide an access and r
 expect 0 "record --help exits 0" "$AUDITLOG" record --help
 check "...with the record usage" out_has "usage: auditlog [-d DIR] record --actor WHO"
 expect 0 "--version" "$AUDITLOG" --version
-check "...names the format" out_has "(log format 5)"
+check "...names the format" out_has "(log format 6)"
 expect 2 "no command is a usage error" "$AUDITLOG"
 expect 2 "an unknown command is a usage error" "$AUDITLOG" frobnicate
 check "...naming it" err_has "unknown command 'frobnicate'"

@@ -41,7 +41,7 @@ check "...as 'deny CODE: reason'" out_is \
 
 # upgrade on a current log says there is nothing to do
 expect 0 "upgrade of a current log" al upgrade
-check "...says so" out_is "the log is already in format 5; nothing to do"
+check "...says so" out_is "the log is already in format 6; nothing to do"
 
 # one name for the signer: --signer; the old ones still work
 expect 0 "keygen" "$AUDITLOG" keygen -o k

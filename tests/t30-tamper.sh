@@ -190,10 +190,14 @@ expect 1 "altered seq field: verify fails" v
 check "altered seq field: seq 5 holds seq 4's number" \
     out_has "seq 5: holds the entry for seq 4 (moved or swapped)"
 
-fresh; tamper flip 5 version
+fresh; tamper flip 5 version 2
 expect 1 "altered format byte: verify fails" v
 check "altered format byte: seq 5 cannot be decoded" \
-    out_has "seq 5: cannot be decoded: unknown format version 0"
+    out_has "seq 5: cannot be decoded: unknown format version 7"
+fresh; tamper flip 5 version
+expect 1 "version 3 made 2: verify fails" v
+check "...an access entry in version 2 cannot be decoded" \
+    out_has "seq 5: cannot be decoded: entry kind 1 in format version 2"
 
 fresh; tamper flip 5 decision
 expect 1 "altered decision byte: verify fails" v

@@ -85,17 +85,22 @@ def claim(ok, what):
 
 # Section 11's table: `key` | kinds | ...
 sec11 = doc[doc.index("## 11."):doc.index("## 12.")]
-rows = re.findall(r"^\| `([a-z_]+)` +\| ([a-z]+) +\|", sec11, re.M)
+rows = [(k, ks.split(", ")) for k, ks in
+        re.findall(r"^\| `([a-z_]+)` +\| ([a-z0-9, ]+?) +\|", sec11, re.M)]
 claim(len(rows) >= 20, "FORMAT.md 11: the key table parses (%d rows)" %
       len(rows))
-VERSION = {"access": 1, "policy": 1, "checkpoint": 2}
+# A log of format 6 writes every kind as entry version 3 (3.7).
+VERSION = {"access": 3, "policy": 3, "checkpoint": 3}
 KIND = {"access": 1, "policy": 2, "checkpoint": 3}
+sec35 = doc[doc.index("### 3.5"):doc.index("### 3.6")]
+sec35 = sec35[sec35.index("In version 3"):]
 seen = set()
 for pairs in entries:
     o = dict(pairs)
     kind = o["kind"]
     keys = [k for k, _ in pairs]
-    want = [k for k, ks in rows if ks in ("all", kind)]
+    want = [k for k, ks in rows if "all" in ks or kind in ks or
+            (o["version"] == 3 and "version3" in ks)]
     if kind not in seen:
         claim(keys == want, "FORMAT.md 11: a %s object's keys, in order, "
               "are the table's" % kind)
@@ -109,11 +114,13 @@ for pairs in entries:
                            "purpose", "ref", "reason", "rule", "detail"],
                 "policy": ["name", "text"],
                 "checkpoint": ["note"]}[kind]
-        strs += ["service", "host", "actor"]
+        strs += ["service", "host", "actor", "user"]
         empty = len(b) - sum(len(o[k].encode("utf-8")) for k in strs)
+        # 3.7: each group is a u32 and a string
+        empty -= sum(8 + len(g["name"].encode("utf-8")) for g in
+                     [dict(x) for x in o["groups"]])
         m = re.search(r"%s entry (?:is )?(\d+)" % ("an access" if kind == "access"
-                      else "a " + kind), doc[doc.index("### 3.5"):
-                                                doc.index("### 3.6")])
+                      else "a " + kind), sec35)
         claim(m is not None and int(m.group(1)) == empty,
               "FORMAT.md 3.5: a %s entry with every string empty is %d "
               "bytes" % (kind, empty))
@@ -122,7 +129,7 @@ claim(seen == set(KIND), "every kind was looked at")
 
 # Section 12: the worked example's lines have the keys and the values
 # of a log made as it says, but for the run's times, pids, host, uid
-# and hashes.
+# and hashes (and the writer's gid, user and groups).
 PY
 # Each claim a test of its own; the script must have run to its end.
 while IFS= read -r line; do
@@ -134,12 +141,12 @@ while IFS= read -r line; do
 done <claims.txt
 check "every claim was checked" grep -qx "ok every kind was looked at" claims.txt
 
-# 7: the version byte goes with the kind.  A checkpoint entry (02 03)
-# with its kind made 01 (version 2, kind 1), or its version made 03, is
-# refused as undecodable, never read as another kind.
+# 7: the version byte goes with the kind.  A checkpoint entry (03 03,
+# 3.7) with its version made 01 (version 1, kind 3), or 07, is refused as
+# undecodable, never read as another kind.
 cpseq=$(sed -n 's/.*"seq":\([0-9]*\),.*"kind":"checkpoint".*/\1/p' log.jsonl)
-for spec in "1 1:kind 1 in version 2:entry kind 1 in format version 2" \
-    "0 0:version 3:unknown format version 3"; do
+for spec in "0 1:version 1:entry kind 3 in format version 1" \
+    "0 2:version 7:unknown format version 7"; do
 	rm -rf c && cp -R "$T/log" c
 	# shellcheck disable=SC2086
 	set -- ${spec%%:*}
@@ -164,7 +171,7 @@ check "...which are entries.csv's header" \
 root=$(sed -n 's/.*"kind":"checkpoint".*"tree_root":"\([0-9a-f]*\)".*/\1/p' log.jsonl)
 row=$(grep "^$cpseq," entries.csv | tr -d '\r')
 check "FORMAT.md 13.3: a checkpoint row: tree root in policy, the rest empty" \
-    sh -c 'echo "$1" | grep -Eq "^$2,[0-9T:.Z-]+,checkpoint,carol,,,,,,,,,,,,$3,,,[^,]+,[0-9]+,[0-9]+,[0-9a-f]{64},[0-9a-f]{64}\$"' \
+    sh -c 'echo "$1" | grep -Eq "^$2,[0-9T:.Z-]+,checkpoint,carol,,,,,,,,,,,,$3,,,[^,]+,[0-9]+,[0-9]+,[0-9]+,(true|false),[^,]*,[0-9a-f]{64},[0-9a-f]{64}\$"' \
     sh "$row" "$cpseq" "$root"
 
 # 13.1: several gzip members are one stream; zero bytes in a member after
@@ -199,7 +206,7 @@ expect 1 "FORMAT.md 13.1: verify-export, raw zero bytes after the last member" \
 
 # 12: the worked example is what the tool prints for a log made as it
 # says, but for what differs from run to run: the times, the process ids
-# and with them the hashes, and the host and uid.
+# and with them the hashes, and the host and the identity (uid, gid, user, groups).
 sed -n '/^## 12\./,/^<!-- example:json -->/p' "$FORMAT" |
     awk '/^```/ { n++; next } n == 1 { print }' >tiny.policy
 check "FORMAT.md 12: tiny.policy is 121 bytes" [ "$(wc -c <tiny.policy)" -eq 121 ]
@@ -219,7 +226,8 @@ def norm(path):
     out = []
     for l in open(path, encoding="utf-8"):
         pairs = json.loads(l, object_pairs_hook=lambda p: p)
-        out.append([(k, None if k in ("time", "pid", "host", "uid", "prev",
+        out.append([(k, None if k in ("time", "pid", "host", "uid", "gid",
+                                      "user", "groups", "prev",
                                       "hash") else v) for k, v in pairs])
     return out
 a, b = norm(sys.argv[1]), norm(sys.argv[2])

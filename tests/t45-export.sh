@@ -36,8 +36,8 @@ assert o["ok"] is True and o["entries"] == 6, o
 
 mkdir x && tar xzf whole.tar.gz -C x
 check "the CSV neutralises a formula" grep -qF "\"'=HYPERLINK(\"\"http://evil\"\")\"" x/entries.csv
-check "the CSV has a header row and CRLF lines" sh -c \
-    "head -n 1 x/entries.csv | grep -q '^seq,time,kind,actor,customer,purpose,action,data,resource,ref,reason,decision,code,rule,detail,policy,name,service,host,pid,uid,prev,hash.\$'"
+check "the CSV has a header row (format 4: gid,attested,user after uid) and CRLF lines" sh -c \
+    "head -n 1 x/entries.csv | grep -q '^seq,time,kind,actor,customer,purpose,action,data,resource,ref,reason,decision,code,rule,detail,policy,name,service,host,pid,uid,gid,attested,user,prev,hash.\$'"
 check "entries.jsonl is log --json" sh -c "al() { '$AUDITLOG' -d '$T/log' \"\$@\"; }; al log --json | cmp -s - x/entries.jsonl"
 check "the summary counts the denials" grep -q '^denied attempts: 2$' x/summary.txt
 check "...and says the log verified" grep -q '^  whole log: verified (6 entries' x/summary.txt

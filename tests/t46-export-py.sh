@@ -306,13 +306,32 @@ def checkpoint_edit(kind):
     return fn
 
 
+def csv3(b):
+    """entries.csv without format 4's gid, attested and user columns."""
+    import csv as csvmod, io
+    out = []
+    for row in csvmod.reader(io.StringIO(b.decode(), newline="")):
+        del row[21:24]
+        out.append(",".join('"' + c.replace('"', '""') + '"'
+                            if any(x in c for x in ',"\r\n') else c
+                            for c in row) + "\r\n")
+    return "".join(out).encode()
+
+
 def format1(members):
-    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof."""
+    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof, and
+    entries.csv without format 4's columns."""
     d = dict(members)
     m = json.loads(d["manifest.json"])
     m["format_version"] = 1
     m["members"] = m["members"][2:]
     members = [(n, b) for n, b in members if n not in ("checkpoint", "proof")]
+    members = edit(members, "entries.csv", csv3)
+    c = dict(members)["entries.csv"]
+    for x in m["members"]:
+        if x["name"] == "entries.csv":
+            x["size"] = len(c)
+            x["sha256"] = hashlib.sha256(c).hexdigest()
     return edit(members, "manifest.json", lambda b: json.dumps(
         m, separators=(",", ":")).encode() + b"\n")
 

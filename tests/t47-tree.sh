@@ -61,7 +61,7 @@ check "...seq 9, by carol, of size 8" \
 al log --json -n 1 >"$T/last"
 check "...its JSON form holds the note and the head" \
     sh -c "grep -q '\"kind\":\"checkpoint\"' '$T/last' &&
-    grep -q '\"tree_size\":8' '$T/last' && grep -q '\"version\":2' '$T/last'"
+    grep -q '\"tree_size\":8' '$T/last' && grep -q '\"version\":3' '$T/last'"
 chmod 640 "$T/k.key"
 expect 2 "a signer key others can read is refused" \
     al checkpoint --sign "$T/k.key"

@@ -256,9 +256,11 @@ t = e["time"][:26] + "Z"	# RFC 5424: microseconds at most
 print('<85>1 %s %s auditlog %d - [auditlog@32473 seq="3" kind="access" '
       'actor="alice" customer="acme" purpose="support-ticket" action="read" '
       'data="customer-data" ref="SUP-1" decision="allow" code="allowed" '
-      'rule="default.policy:30" uid="%d" hash="%s"] alice read acme '
-      'customer-data for support-ticket: allowed by default.policy:30'
-      % (t, e["host"], e["pid"], e["uid"], e["hash"]))
+      'rule="default.policy:30" uid="%d" attested="false"%s hash="%s"] '
+      'alice read acme customer-data for support-ticket: allowed by '
+      'default.policy:30'
+      % (t, e["host"], e["pid"], e["uid"],
+         ' user="%s"' % e["user"] if e["user"] else "", e["hash"]))
 EOF
 want=$(python3 want.py e3.json) || want="(no entry 3)"
 check "the exact line of an allowed access (authpriv.notice)" out_is "$want"
@@ -310,7 +312,7 @@ kill -INT $fpid
 wait $fpid
 check "-f: SIGINT is a clean end (exit 0)" [ $? -eq 0 ]
 check "...printed what came after --after-seq, as it came" \
-    [ "$(sed 's/^{"version":1,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "13 14 " ]
+    [ "$(sed 's/^{"version":3,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "13 14 " ]
 check "...and the last seq printed on stderr" [ "$(cat f.err)" = "auditlog: log: last seq 14" ]
 r --actor alice --customer acme --purpose support-ticket --ref SUP-6 --action read
 "$AUDITLOG" -d "$T/log" log -f --format ocsf --after-seq 14 --customer acme > f2.out 2> f2.err &

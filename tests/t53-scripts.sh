@@ -43,6 +43,15 @@ with tarfile.open(sys.argv[1], "r:gz") as t:
     members = [(m.name, t.extractfile(m).read()) for m in ms]
 d = dict(members)
 s = d["summary.txt"].decode()
+# entries.csv as formats before 4 wrote it: no gid, attested, user.
+import csv as csvmod
+rows = []
+for row in csvmod.reader(io.StringIO(d["entries.csv"].decode(), newline="")):
+    del row[21:24]
+    rows.append(",".join('"' + c.replace('"', '""') + '"'
+                         if any(x in c for x in ',"\r\n') else c
+                         for c in row) + "\r\n")
+d["entries.csv"] = "".join(rows).encode()
 a = s.index("\nidentifiers that mix")
 b = s.index("\ndenied attempts")
 d["summary.txt"] = (s[:a] + s[b:]).encode()

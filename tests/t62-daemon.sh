@@ -166,7 +166,55 @@ check "the entry's pid is the client's, from the kernel" \
     [ "$(sed -n 's/.*"seq":3,.*"pid":\([0-9]*\),.*/\1/p' logged.json)" = "$cpid" ]
 check "...and its uid is the client's" \
     [ "$(sed -n 's/.*"seq":3,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
+check "...its gid too, attested by the daemon (entry version 3)" \
+    grep -q "^{\"version\":3,\"seq\":3,.*\"uid\":$(id -u),\"gid\":$(id -g),\"attested\":true,\"user\":\"$(id -un)\",\"groups\":\[.*{\"gid\":$(id -g),\"name\":\"$(id -gn)\"}" logged.json
+check "...while a direct writer's entries are not attested" \
+    grep -q '^{"version":3,"seq":1,.*"attested":false,' logged.json
 expect 0 "the log verifies" al verify
+
+# op check and policy-set, on the wire (docs/PROTOCOL.md, 4.1 and 5)
+head0=$(al head)
+al policy show > cur.policy
+{
+	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read"}'
+	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"sell","action":"read"}'
+	printf '%s\n' '{"op":"bogus","actor":"svc:a"}'
+	printf '%s\n' '{"actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read","name":"x"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\n","actor":"root","customer":"c1"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","actor":"root"}'
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\nallow\n","actor":"root"}'
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
+} > ops
+expect 0 "check and policy-set requests on the wire" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops"
+cp "$T/out" ops.out
+check "...check: the decision, no seq" grep -qx '{"line":1,"decision":"allow","rule":"default.policy:[0-9]*"}' ops.out
+check "...a denied check: code and reason, no seq" grep -q '^{"line":2,"decision":"deny","code":"unknown-purpose","reason":"[^"]*"}$' ops.out
+check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check or policy-set\"}" ops.out
+check "...name on a record is an error" grep -qx '{"line":4,"error":"name is a field of op policy-set only"}' ops.out
+check "...an access's field on a policy-set is an error" grep -qx '{"line":5,"error":"customer is not a field of op policy-set"}' ops.out
+check "...a policy-set without its text is an error" grep -qx '{"line":6,"error":"op policy-set needs a text"}' ops.out
+check "...a broken policy: not set, with its line" grep -q '^{"line":7,"error":"policy not set: p.policy:2:' ops.out
+check "...the policy in force again: seq 0, nothing recorded" grep -qx '{"line":8,"seq":0,"policy":"default.policy"}' ops.out
+check "...none of it recorded anything: the head is as it was" [ "$(al head)" = "$head0" ]
+# pipelined on one connection: a policy change ends its commit, so the
+# record before it is decided under the old policy, the one after under
+# the new
+{
+	printf '%s\n' "$line"
+	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\n","actor":"root"}'
+	printf '%s\n' "$line"
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
+	printf '%s\n' "$line"
+} > ops2
+expect 0 "record, policy-set, record, policy-set, record, pipelined" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops2"
+cp "$T/out" ops2.out
+s0=${head0%% *}
+check "...the first record allowed under the policy it came under" grep -q "^{\"line\":1,\"seq\":$((s0 + 1)),\"decision\":\"allow\"" ops2.out
+check "...the new policy recorded next" grep -qx "{\"line\":2,\"seq\":$((s0 + 2)),\"policy\":\"p.policy\"}" ops2.out
+check "...the record after it denied under it" grep -q "^{\"line\":3,\"seq\":$((s0 + 3)),\"decision\":\"deny\",\"code\":\"unknown-purpose\"" ops2.out
+check "...the old policy back" grep -qx "{\"line\":4,\"seq\":$((s0 + 4)),\"policy\":\"default.policy\"}" ops2.out
+check "...and the last record allowed again" grep -q "^{\"line\":5,\"seq\":$((s0 + 5)),\"decision\":\"allow\"" ops2.out
+expect 0 "...and verify re-derives every decision" al verify
 
 # --- 16 concurrent clients ------------------------------------------------
 before=$(al log --json | wc -l)
@@ -435,6 +483,8 @@ else
 	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = "$(id -u "$usr")" ]
 	check "...and its pid is its own" \
 	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"pid\":\([0-9]*\),.*/\1/p" logged.json)" = "$upid" ]
+	check "...its gid, user and groups its own, attested" \
+	    grep -q "\"seq\":$seq,.*\"uid\":$(id -u "$usr"),\"gid\":$(id -g "$usr"),\"attested\":true,\"user\":\"$usr\",\"groups\":\[{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}\]" logged.json
 	expect 1 "...it cannot open data.mdb for writing" \
 	    runuser -u "$usr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
 	expect 3 "...nor record directly" runuser -u "$usr" -- "$AUDITLOG" -d "$T/log" record \
@@ -442,6 +492,66 @@ else
 	expect 1 "a user outside the group cannot connect" \
 	    runuser -u "$other" -- "$PY" "$T/dclient.py" "$SOCK" served 2
 	check "...refused by the socket's mode" err_has "Permission denied"
+
+	# check and policy set through the socket: who may change the policy
+	# is who the kernel says is at the other end
+	al policy show > "$T/was.policy"
+	{ cat "$T/was.policy"; echo "# changed through auditlogd"; } > "$T/new.policy"
+	chmod 644 "$T/was.policy" "$T/new.policy"
+	head0=$(al head)
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
+	    --customer c9 --purpose service-provision --action read --service billing
+	check "check through the socket, as the unprivileged user: exit 0" [ "$rc" -eq 0 ]
+	check "...printing the decision" out_has "allow default.policy:"
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
+	    --customer c9 --purpose sell --action read
+	check "...a denied one: exit 1, the code and reason" sh -c "[ $rc -eq 1 ] && grep -q '^deny unknown-purpose: ' '$T/out'"
+	check "...and nothing is recorded: the head is as it was" [ "$(al head)" = "$head0" ]
+	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	check "policy set through the socket by the unprivileged user: refused, exit 3" [ "$rc" -eq 3 ]
+	check "...saying why" err_has "auditlog: policy: not permitted: uid $(id -u "$usr") may not change the policy: only root and auditlogd's user (uid 0) may"
+	al policy show > "$T/now.policy"
+	check "...the active policy is unchanged" cmp -s "$T/now.policy" "$T/was.policy"
+	check "...and nothing is recorded" [ "$(al head)" = "$head0" ]
+	run "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	pseq=$(cat "$T/out")
+	check "root's policy set through the socket: exit 0, the new entry's seq" \
+	    sh -c "[ $rc -eq 0 ] && [ '$pseq' -gt 0 ]"
+	al policy show > "$T/now.policy"
+	check "...the active policy is the new one" cmp -s "$T/now.policy" "$T/new.policy"
+	al log --json > logged.json
+	check "...its entry holds root's uid, from the kernel" \
+	    [ "$(sed -n "s/.*\"seq\":$pseq,.*\"uid\":\([0-9]*\),.*/\1/p" logged.json)" = 0 ]
+	run "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
+	check "...set again: exit 0, nothing recorded" sh -c "[ $rc -eq 0 ] && [ ! -s '$T/out' ] && grep -q 'is the active policy already; nothing recorded' '$T/err'"
+
+	# a compliance reader: read access through a group, as README's table
+	# has it (the folder 0750, data.mdb 0640, lock.mdb 0660: LMDB records
+	# each reader in the lock file), while the daemon owns the log
+	rgrp=alr$r
+	rdr=alc$r
+	groupadd -r "$rgrp" && groups="$groups $rgrp"
+	useradd -r -M -N -g "$rgrp" -s /usr/sbin/nologin "$rdr" && users="$users $rdr"
+	expect 3 "a compliance reader before the group is given read access: exit 3" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" verify
+	chgrp "$rgrp" "$T/log" "$T/log/data.mdb" "$T/log/lock.mdb"
+	chmod 750 "$T/log"
+	chmod 640 "$T/log/data.mdb"
+	chmod 660 "$T/log/lock.mdb"
+	expect 0 "...with it, verify while the daemon serves: exit 0" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" verify
+	expect 0 "...log --json" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" log -n 1 --json
+	check "...which shows the newest entry" out_has "\"seq\":$pseq,"
+	expect 1 "...it cannot open data.mdb for writing" \
+	    runuser -u "$rdr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
+	expect 3 "...nor record directly" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	expect 3 "...nor set the policy directly" runuser -u "$rdr" -- "$AUDITLOG" -d "$T/log" \
+	    policy set "$T/was.policy" --actor "$rdr"
+	expect 3 "...nor record through the socket, not being in its group" \
+	    runuser -u "$rdr" -- "$AUDITLOG" -s "$SOCK" record \
+	    --actor svc:a --customer c1 --purpose service-provision --action read
+	check "...the head is where root's policy left it" [ "$(al head | cut -d' ' -f1)" = "$pseq" ]
 	stop_daemon
 	mkdir -m 700 "$T/theirs"
 	chown "$usr" "$T/theirs"

@@ -24,7 +24,7 @@ while [ $t -le $trials ]; do
 	wait $pid 2>/dev/null
 	expect 0 "trial $t: the log verifies after the kill" al verify
 	sed -n 's/.*"seq":\([0-9]*\).*/\1/p' acked.$t | sort > acked.seqs
-	al log --json | sed -n 's/^{"version":1,"seq":\([0-9]*\),.*/\1/p' |
+	al log --json | sed -n 's/^{"version":[0-9]*,"seq":\([0-9]*\),.*/\1/p' |
 	    sort > logged.seqs
 	lost=$(comm -23 acked.seqs logged.seqs | wc -l)
 	check "trial $t: every acknowledged entry is there ($(grep -c seq acked.$t) acked)" \

@@ -39,6 +39,9 @@ static const char usage_text[] =
     "  forge [ACTOR CUSTOMER PURPOSE ACTION]\n"
     "                             append an access the policy decides,\n"
     "                             consistently; prints \"SEQ HASH\"\n"
+    "  forge-v3 floor|proposal|approval|rejection|writer|floor-code\n"
+    "                             append a version 3 entry no command\n"
+    "                             writes yet, consistently\n"
     "  index-del SEQ              remove entry SEQ's customer index record\n"
     "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
@@ -63,6 +66,8 @@ static const char usage_text[] =
     "  tree-v1                    make it a log of format 1: no tree, and\n"
     "                             the customer index of format 2\n"
     "  time-v4                    make it a log of format 4: no time index\n"
+    "  entries-v5                 make it a log of format 5: every entry in\n"
+    "                             version 1 or 2, without the identity\n"
     "  time-del SEQ | time-add NS SEQ\n"
     "                             remove entry SEQ's time index record, or\n"
     "                             add a record (NS ns since 1970, SEQ)\n";
@@ -814,7 +819,15 @@ struct fld {
 static const struct fld f_head[] = {
 	{ "version", 1 }, { "kind", 1 }, { "seq", 8 }, { "time", 8 },
 	{ "prev", AL_HASH_LEN }, { "service", 0 }, { "host", 0 },
-	{ "pid", 4 }, { "uid", 4 }, { "actor", 0 }, { NULL, 0 }
+	{ "pid", 4 }, { "uid", 4 }, { NULL, 0 }
+};
+/* Version 3's identity; its groups (ngroups of gid, name) follow. */
+static const struct fld f_ident[] = {
+	{ "gid", 4 }, { "attested", 1 }, { "user", 0 }, { "ngroups", 1 },
+	{ NULL, 0 }
+};
+static const struct fld f_actor[] = {
+	{ "actor", 0 }, { NULL, 0 }
 };
 static const struct fld f_access[] = {
 	{ "customer", 0 }, { "data", 0 }, { "action", 0 }, { "resource", 0 },
@@ -825,35 +838,66 @@ static const struct fld f_policy[] = {
 	{ "name", 0 }, { "text", 0 }, { "digest", AL_HASH_LEN }, { NULL, 0 }
 };
 
+/*
+ * Walk fields f from *off; 1 when name is found (its value at *out), 0
+ * when not, -1 when the bytes end first.
+ */
+static int
+walk(const uint8_t *p, size_t n, const struct fld *f, const char *name,
+    size_t *off, size_t *out)
+{
+	size_t	len;
+
+	for (; f->name != NULL; f++) {
+		if ((len = f->len) == 0) {
+			if (n - *off < 4)
+				return -1;
+			len = get_be32(p + *off);
+			*off += 4;
+		}
+		if (strcmp(f->name, name) == 0) {
+			*out = *off;
+			return 1;
+		}
+		if (len > n - *off)
+			return -1;
+		*off += len;
+	}
+	return 0;
+}
+
 /* Where field name's value starts in the n bytes at p. */
 static int
 field_offset(const uint8_t *p, size_t n, const char *name, size_t *out)
 {
-	const struct fld	*lists[2] = { f_head, NULL };
-	const struct fld	*f;
-	size_t			 off = 0, len, i;
+	static const struct fld	 f_group[] = { { "group", 4 },
+	    { "group name", 0 }, { NULL, 0 } };
+	const struct fld	*tail = NULL;
+	size_t			 off = 0, ng, i;
+	int			 r;
 
 	if (n >= 2 && p[1] == AL_KIND_ACCESS)
-		lists[1] = f_access;
+		tail = f_access;
 	else if (n >= 2 && p[1] == AL_KIND_POLICY)
-		lists[1] = f_policy;
-	for (i = 0; i < 2 && lists[i] != NULL; i++) {
-		for (f = lists[i]; f->name != NULL; f++) {
-			if ((len = f->len) == 0) {
-				if (n - off < 4)
-					goto fail;
-				len = get_be32(p + off);
-				off += 4;
-			}
-			if (strcmp(f->name, name) == 0) {
-				*out = off;
-				return 0;
-			}
-			if (len > n - off)
-				goto fail;
-			off += len;
-		}
+		tail = f_policy;
+	if ((r = walk(p, n, f_head, name, &off, out)) != 0)
+		goto found;
+	if (p[0] == 3) {
+		if ((r = walk(p, n, f_ident, name, &off, out)) != 0)
+			goto found;
+		ng = p[off - 1];
+		for (i = 0; i < ng; i++)
+			if ((r = walk(p, n, f_group, name, &off, out)) != 0)
+				goto found;
 	}
+	if ((r = walk(p, n, f_actor, name, &off, out)) != 0)
+		goto found;
+	if (tail != NULL && (r = walk(p, n, tail, name, &off, out)) != 0)
+		goto found;
+	goto fail;
+found:
+	if (r == 1)
+		return 0;
 fail:
 	warnx("no field '%s' in this entry (or it is damaged)", name);
 	return -1;
@@ -1086,6 +1130,54 @@ op_field(struct db *d, int argc, char **argv, int relink)
 	return change(d, seq, argv[1], argv[2], relink);
 }
 
+/*
+ * entries-v5: make it a log of format 5 as format 5 wrote it: every entry
+ * re-encoded in version 1 or 2 (by kind; the identity of version 3
+ * dropped), the chain relinked, the head and meta version set (the tree
+ * and time index are rebuilt after every op).
+ */
+static int
+op_entries_v5(struct db *d, int argc, char **argv)
+{
+	struct ent	 x = { 0 };
+	uint8_t		 h[AL_HASH_LEN], ver[4];
+	uint64_t	 seq = 0, next;
+	int		 rc = -1;
+
+	(void)argv;
+	if (argc != 0) {
+		warnx("usage: entries-v5");
+		return -1;
+	}
+	memset(h, 0, sizeof(h));
+	for (;;) {
+		if (next_seq(d, seq, &next) != 0)
+			goto done;
+		if (next == 0)
+			break;
+		if (load(d, next, &x) != 0)
+			goto done;
+		if (x.e.kind > AL_KIND_CHECKPOINT) {
+			warnx("entry %llu: kind %d has no version 1 or 2",
+			    (unsigned long long)next, x.e.kind);
+			goto done;
+		}
+		x.e.version = 0;
+		memcpy(x.e.prev, h, AL_HASH_LEN);
+		if (save(d, next, &x.e, h) != 0)
+			goto done;
+		seq = next;
+	}
+	put_be32(ver, 5);
+	if (set_head(d, seq, h) != 0 ||
+	    meta_put(d, META_VERSION, ver, 4) != 0)
+		goto done;
+	rc = 0;
+done:
+	ent_free(&x);
+	return rc;
+}
+
 static int
 op_policy_text(struct db *d, int argc, char **argv)
 {
@@ -1244,6 +1336,14 @@ op_forge(struct db *d, int argc, char **argv)
 	e.host = last.e.host;
 	e.pid = last.e.pid + 1;
 	e.uid = last.e.uid;
+	/* The writer's identity, as the entry before had it. */
+	e.version = last.e.version;
+	e.gid = last.e.gid;
+	e.attested = last.e.attested;
+	e.user = last.e.user;
+	e.ngroups = last.e.ngroups;
+	memcpy(e.gids, last.e.gids, sizeof(e.gids));
+	memcpy(e.gname, last.e.gname, sizeof(e.gname));
 #define S(field, s) do { e.field.p = (s); e.field.n = strlen(s); } while (0)
 	S(actor, a.actor);
 	S(customer, a.customer);
@@ -1284,6 +1384,103 @@ op_forge(struct db *d, int argc, char **argv)
 done:
 	policy_free(p);
 	buf_free(&errs);
+	buf_free(&b);
+	ent_free(&last);
+	ent_free(&pol);
+	return rc;
+}
+
+/*
+ * forge-v3 WHAT: append, consistently, a version 3 entry no command
+ * writes yet (format 6): a floor, proposal, approval or rejection, or an
+ * access denied writer-not-allowed or floor.  The identity is the last
+ * entry's, which must be of version 3.
+ */
+static int
+op_forge_v3(struct db *d, int argc, char **argv)
+{
+	static const char	 text[] = "purpose support-ticket\n";
+	struct ent		 pol = { 0 }, last = { 0 };
+	struct buf		 b = { 0 };
+	struct al_entry		 e;
+	MDB_val			 v, k;
+	uint64_t		 seq;
+	uint8_t			 kb[8], h[AL_HASH_LEN];
+	int			 rc = -1, mrc, code = 0;
+
+	if (argc != 1) {
+		warnx("usage: forge-v3 floor|proposal|approval|rejection|"
+		    "writer|floor-code");
+		return -1;
+	}
+	if (meta_get(d, META_HEAD, 8 + AL_HASH_LEN, &v) != 0)
+		goto done;
+	seq = get_be64(v.mv_data);
+	memcpy(h, (uint8_t *)v.mv_data + 8, AL_HASH_LEN);
+	if (meta_get(d, META_POLICY, 8, &v) != 0)
+		goto done;
+	if (load(d, get_be64(v.mv_data), &pol) != 0 ||
+	    load(d, seq, &last) != 0)
+		goto done;
+	if (last.e.version != 3) {
+		warnx("the last entry is not of version 3");
+		goto done;
+	}
+	e = last.e;		/* the origin; the rest is set below */
+	e.seq = seq + 1;
+	e.time_ns = last.e.time_ns + 1000000000ULL;
+	memcpy(e.prev, h, AL_HASH_LEN);
+#define S(field, s) do { e.field.p = (s); e.field.n = strlen(s); } while (0)
+	S(actor, "ops");
+	if (strcmp(argv[0], "writer") == 0 ||
+	    strcmp(argv[0], "floor-code") == 0) {
+		code = argv[0][0] == 'w' ? AL_WRITER_NOT_ALLOWED : AL_FLOOR;
+		e.kind = AL_KIND_ACCESS;
+		S(customer, "acme");
+		S(data, "customer-data");
+		S(action, "read");
+		S(resource, "");
+		S(purpose, "support-ticket");
+		S(ref, "SUP-1");
+		S(reason, "");
+		S(rule, "");
+		S(detail, "forged");
+		e.allow = 0;
+		e.code = code;
+		memcpy(e.policy, pol.e.digest, AL_HASH_LEN);
+	} else {
+		e.kind = strcmp(argv[0], "floor") == 0 ? AL_KIND_FLOOR :
+		    strcmp(argv[0], "proposal") == 0 ? AL_KIND_PROPOSAL :
+		    strcmp(argv[0], "approval") == 0 ? AL_KIND_APPROVAL :
+		    strcmp(argv[0], "rejection") == 0 ? AL_KIND_REJECTION : 0;
+		if (e.kind == 0) {
+			warnx("forge-v3: unknown '%s'", argv[0]);
+			goto done;
+		}
+		S(name, "promise.floor");
+		S(text, text);
+		sha256(text, strlen(text), e.digest);
+		e.approvers = 2;
+		e.expires_ns = e.time_ns + 7 * 86400 * 1000000000ULL;
+	}
+#undef S
+	if (entry_encode(&e, &b) != 0) {
+		warnx("cannot encode the forged entry");
+		goto done;
+	}
+	k = seq_key(kb, e.seq);
+	v.mv_size = b.n;
+	v.mv_data = b.p;
+	if ((mrc = mdb_put(d->txn, d->entries, &k, &v, MDB_APPEND)) != 0) {
+		lmdb_fail(mrc, "append entry");
+		goto done;
+	}
+	entry_hash(b.p, b.n, h);
+	if ((code != 0 && index_op(d, &e.customer, e.seq, 1) != 0) ||
+	    set_head(d, e.seq, h) != 0)
+		goto done;
+	rc = 0;
+done:
 	buf_free(&b);
 	ent_free(&last);
 	ent_free(&pol);
@@ -1524,8 +1721,10 @@ static const struct {
 	int		(*fn)(struct db *, int, char **);
 } ops[] = {
 	{ "delete",	 op_delete },
+	{ "entries-v5",	 op_entries_v5 },
 	{ "flip",	 op_flip },
 	{ "forge",	 op_forge },
+	{ "forge-v3",	 op_forge_v3 },
 	{ "head",	 op_head },
 	{ "index-add",	 op_index_add },
 	{ "index-block", op_index_block },

@@ -336,10 +336,10 @@ test_entry(void)
 		    sizeof(why)) != 0 && strstr(why, "after the last field"),
 		    "trailing bytes are refused: %s", why);
 	b.n = n;
-	b.p[0] = 3;
+	b.p[0] = 4;
 	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
 	    strstr(why, "version"), "an unknown version is refused: %s", why);
-	b.p[0] = 2;	/* the newest entry encoding */
+	b.p[0] = 3;	/* the newest entry encoding */
 	b.p[1] = 9;
 	check(entry_decode(b.p, n, &d, &store, &cap, why, sizeof(why)) != 0 &&
 	    strstr(why, "kind"), "an unknown kind is refused: %s", why);
@@ -350,6 +350,228 @@ test_entry(void)
 	    "a decision that contradicts its code is refused: %s", why);
 	free(store);
 	buf_free(&b);
+}
+
+/* Decode n bytes at p: 0, or -1 with the reason in why. */
+static int
+dec(const uint8_t *p, size_t n, struct al_entry *d, char *why, size_t len)
+{
+	static uint8_t	*store;
+	static size_t	 cap;
+
+	if (p == NULL) {
+		free(store);
+		store = NULL;
+		cap = 0;
+		return 0;
+	}
+	return entry_decode(p, n, d, &store, &cap, why, len);
+}
+
+/* Entry version 3 (log format 6): the identity, kinds 4-7, refusals. */
+static void
+test_entry_v3(void)
+{
+	static const char want_id[] = "\"uid\":1000,\"gid\":100,"
+	    "\"attested\":true,\"user\":\"alice\",\"groups\":[{\"gid\":100,"
+	    "\"name\":\"users\"},{\"gid\":200,\"name\":\"\"}],\"prev\":";
+	struct al_entry	 e, d;
+	struct buf	 b = { 0 }, b2 = { 0 }, j = { 0 };
+	uint8_t		*c = NULL;
+	char		 why[256];
+	size_t		 n, at, i;
+	int		 k;
+
+	memset(&e, 0, sizeof(e));
+	e.version = 3;
+	e.kind = AL_KIND_ACCESS;
+	e.seq = 7;
+	e.time_ns = 1795946400123456789ULL;
+	e.service = S("billing");
+	e.host = S("host1");
+	e.pid = 77;
+	e.uid = 1000;
+	e.gid = 100;
+	e.attested = 1;
+	e.user = S("alice");
+	e.ngroups = 2;
+	e.gids[0] = 100;
+	e.gname[0] = S("users");
+	e.gids[1] = 200;
+	e.gname[1] = S("");
+	e.actor = S("svc:billing");
+	e.customer = S("acme");
+	e.data = S("billing");
+	e.action = S("read");
+	e.resource = S("");
+	e.purpose = S("service-provision");
+	e.ref = S("");
+	e.reason = S("");
+	e.allow = 0;
+	e.code = AL_WRITER_NOT_ALLOWED;
+	e.rule = S("");
+	e.detail = S("no writer rule");
+	check(entry_encode(&e, &b) == 0 && b.p[0] == 3 && b.p[1] == 1,
+	    "a version 3 access entry with code 8 encodes, 03 01");
+	n = b.n;
+	check(dec(b.p, n, &d, why, sizeof(why)) == 0 && d.version == 3 &&
+	    d.gid == 100 && d.attested == 1 && strcmp(d.user.p, "alice") == 0 &&
+	    d.ngroups == 2 && d.gids[0] == 100 && d.gids[1] == 200 &&
+	    strcmp(d.gname[0].p, "users") == 0 && d.gname[1].n == 0 &&
+	    d.code == AL_WRITER_NOT_ALLOWED && strcmp(d.customer.p,
+	    "acme") == 0, "...and decodes to the same identity: %s", why);
+	check(entry_encode(&d, &b2) == 0 && b2.n == n &&
+	    memcmp(b2.p, b.p, n) == 0, "...and encodes back to its bytes");
+	check(entry_customer_at(&e) + 4 <= n &&
+	    memcmp(b.p + entry_customer_at(&e), "acme", 4) == 0,
+	    "entry_customer_at finds a version 3 entry's customer");
+	check(entry_json(&j, &d) == 0 && buf_add(&j, "", 1) == 0 &&
+	    strncmp((char *)j.p, "{\"version\":3,", 13) == 0 &&
+	    strstr((char *)j.p, want_id) != NULL &&
+	    strstr((char *)j.p, "\"code\":\"writer-not-allowed\"") != NULL,
+	    "its JSON form has version 3, gid, attested, user, groups after "
+	    "uid: %s", j.p);
+	if ((c = malloc(n)) == NULL)
+		abort();
+	/* attested: after the header, service, host, pid, uid, gid */
+	at = 50 + 4 + 7 + 4 + 5 + 4 + 4 + 4;
+	memcpy(c, b.p, n);
+	c[at] = 2;
+	check(dec(c, n, &d, why, sizeof(why)) != 0 &&
+	    strcmp(why, "invalid attested byte 2") == 0,
+	    "attested 2 is refused: %s", why);
+	memcpy(c, b.p, n);
+	c[at + 1 + 4 + 5] = 33;
+	check(dec(c, n, &d, why, sizeof(why)) != 0 &&
+	    strcmp(why, "33 groups, more than 32") == 0,
+	    "33 groups are refused: %s", why);
+	/* the two gids swapped: 200 then 100 */
+	memcpy(c, b.p, n);
+	i = at + 1 + 4 + 5 + 1;
+	put_be32(c + i, 200);
+	put_be32(c + i + 4 + 4 + 5, 100);
+	check(dec(c, n, &d, why, sizeof(why)) != 0 &&
+	    strstr(why, "not in ascending order") != NULL,
+	    "groups out of order are refused: %s", why);
+	put_be32(c + i + 4 + 4 + 5, 200);
+	check(dec(c, n, &d, why, sizeof(why)) != 0 &&
+	    strstr(why, "not in ascending order") != NULL,
+	    "a group twice is refused: %s", why);
+	e.gids[1] = 100;
+	check(entry_encode(&e, &b2) == AL_EINVAL,
+	    "...and the encoder refuses to write them");
+	e.gids[1] = 200;
+	e.ngroups = 33;
+	check(entry_encode(&e, &b2) == AL_EINVAL, "...or 33 groups");
+	e.ngroups = 2;
+	/* version 1: code 8 refused, written or read */
+	e.version = 1;
+	check(entry_encode(&e, &b2) == AL_EINVAL,
+	    "code 8 is not written in version 1");
+	e.code = AL_DENY_RULE;
+	check(entry_encode(&e, &b2) == 0 && b2.p[0] == 1,
+	    "a version 1 access entry still encodes");
+	/* the code byte: before rule, detail and policy */
+	b2.p[b2.n - AL_HASH_LEN - 4 - e.detail.n - 4 - e.rule.n - 1] =
+	    AL_WRITER_NOT_ALLOWED;
+	check(dec(b2.p, b2.n, &d, why, sizeof(why)) != 0 &&
+	    strcmp(why, "invalid decision bytes 0 8") == 0,
+	    "code 8 in version 1 is refused: %s", why);
+	/* kinds 4 to 7 */
+	memset(&e, 0, sizeof(e));
+	e.version = 3;
+	e.seq = 3;
+	e.time_ns = 1795946400000000000ULL;
+	e.actor = S("ops");
+	e.name = S("promise.floor");
+	e.text = S("purpose support\n");
+	memset(e.digest, 0x5a, AL_HASH_LEN);
+	e.approvers = 2;
+	e.expires_ns = 1796551200000000000ULL;
+	for (k = AL_KIND_FLOOR; k <= AL_KIND_REJECTION; k++) {
+		e.kind = k;
+		j.n = 0;
+		check(entry_encode(&e, &b) == 0 && b.p[0] == 3 && b.p[1] == k &&
+		    dec(b.p, b.n, &d, why, sizeof(why)) == 0 && d.kind == k &&
+		    memcmp(d.digest, e.digest, AL_HASH_LEN) == 0 &&
+		    (k != AL_KIND_FLOOR || d.approvers == 2) &&
+		    (k != AL_KIND_PROPOSAL || d.expires_ns == e.expires_ns) &&
+		    entry_encode(&d, &b2) == 0 && b2.n == b.n &&
+		    memcmp(b2.p, b.p, b.n) == 0 && entry_json(&j, &d) == 0 &&
+		    buf_add(&j, "", 1) == 0,
+		    "kind %d: encodes, decodes and encodes back", k);
+		check(strstr((char *)j.p, k == AL_KIND_FLOOR ?
+		    "\"kind\":\"floor\",\"actor\":\"ops\",\"name\":"
+		    "\"promise.floor\",\"text\":\"purpose support\\n\","
+		    "\"digest\":\"5a5a" : k == AL_KIND_PROPOSAL ?
+		    "\"kind\":\"proposal\",\"actor\":\"ops\",\"name\":" :
+		    k == AL_KIND_APPROVAL ? "\"kind\":\"approval\",\"actor\":"
+		    "\"ops\",\"digest\":\"5a5a" : "\"kind\":\"rejection\","
+		    "\"actor\":\"ops\",\"digest\":\"5a5a") != NULL &&
+		    (k != AL_KIND_FLOOR || strstr((char *)j.p,
+		    "5a\",\"approvers\":2,\"service\"") != NULL) &&
+		    (k != AL_KIND_PROPOSAL || strstr((char *)j.p,
+		    "\"expires\":\"2026-12-06T10:00:00.000000000Z\"") != NULL),
+		    "kind %d: its JSON form: %s", k, j.p);
+		/* FORMAT.md 3.5: its size with every string empty, and
+		 * here "ops", "promise.floor" and 16 bytes of text. */
+		check(b.n == (k == AL_KIND_FLOOR ? 121 + 32U : k ==
+		    AL_KIND_PROPOSAL ? 128 + 32U : 112 + 3U),
+		    "kind %d: %zu bytes, as FORMAT.md 3.5 says", k, b.n);
+		/* in version 1 or 2 it is refused, written or read */
+		memcpy(b2.p, b.p, b.n);
+		b2.p[0] = 1;
+		check(dec(b2.p, b.n, &d, why, sizeof(why)) != 0 &&
+		    strcmp(why, k == 4 ? "entry kind 4 in format version 1" :
+		    k == 5 ? "entry kind 5 in format version 1" : k == 6 ?
+		    "entry kind 6 in format version 1" :
+		    "entry kind 7 in format version 1") == 0,
+		    "kind %d in version 1 is refused: %s", k, why);
+		b2.p[0] = 2;
+		check(dec(b2.p, b.n, &d, why, sizeof(why)) != 0 &&
+		    strstr(why, "in format version 2") != NULL,
+		    "kind %d in version 2 is refused: %s", k, why);
+		e.version = 1;
+		check(entry_encode(&e, &b2) == AL_EINVAL,
+		    "kind %d is not written in version 1", k);
+		e.version = 3;
+	}
+	/* approvers 0 and 10 */
+	e.kind = AL_KIND_FLOOR;
+	check(entry_encode(&e, &b) == 0, "a floor entry encodes");
+	b.p[b.n - 1] = 0;
+	check(dec(b.p, b.n, &d, why, sizeof(why)) != 0 &&
+	    strcmp(why, "approvers 0, not 1 to 9") == 0,
+	    "approvers 0 is refused: %s", why);
+	b.p[b.n - 1] = 10;
+	check(dec(b.p, b.n, &d, why, sizeof(why)) != 0 &&
+	    strcmp(why, "approvers 10, not 1 to 9") == 0,
+	    "approvers 10 is refused: %s", why);
+	e.approvers = 0;
+	check(entry_encode(&e, &b) == AL_EINVAL,
+	    "...and not written");
+	/* a version 1 entry's JSON form has none of version 3's keys */
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_POLICY;
+	e.seq = 1;
+	e.time_ns = 1795946400000000000ULL;
+	e.actor = S("ops");
+	e.name = S("p");
+	e.text = S("t");
+	e.gid = 5;
+	j.n = 0;
+	check(entry_encode(&e, &b) == 0 && b.p[0] == 1 &&
+	    dec(b.p, b.n, &d, why, sizeof(why)) == 0 && d.version == 1 &&
+	    entry_json(&j, &d) == 0 && buf_add(&j, "", 1) == 0 &&
+	    strncmp((char *)j.p, "{\"version\":1,", 13) == 0 &&
+	    strstr((char *)j.p, "\"gid\"") == NULL &&
+	    strstr((char *)j.p, "\"groups\"") == NULL,
+	    "a version 1 entry prints as before: %s", j.p);
+	free(c);
+	(void)dec(NULL, 0, NULL, NULL, 0);
+	buf_free(&b);
+	buf_free(&b2);
+	buf_free(&j);
 }
 
 struct perr {
@@ -407,7 +629,8 @@ test_policy_errors(void)
 		    "'p' declared twice" },
 		{ "purpose p \"d\" ref \"(\"\n", "t.policy:1:19: a '(' "
 		    "without its ')' in a ref pattern" },
-		{ "purpose p \"d\" ref \"a**+\"\n", NULL },
+		{ "purpose p \"d\" ref \"a**+\"\n", "t.policy:1:22: a "
+		    "repetition of a repetition in a ref pattern" },
 		{ "purpose p \"d\" ref \"[\"\n", "t.policy:1:19: invalid ref "
 		    "pattern: " },
 		{ "purpose p \"d\" ref\n", "t.policy:1:15: 'ref' needs a "
@@ -456,6 +679,11 @@ test_policy_errors(void)
 		{ "purpose p \"d\" ref \"a{1}b{2}c{3}d{4}e{5}\"\n",
 		    "t.policy:1:37: more than 4 intervals" },
 		{ "purpose p \"d\" ref \"SUP-[0-9]{1,8}\"\n", NULL },
+		{ "purpose p \"d\" ref \"a+++b\"\n", "t.policy:1:22: a "
+		    "repetition of a repetition in a ref pattern" },
+		{ "purpose p \"d\" ref \"a{1,2}*\"\n", "t.policy:1:26: a "
+		    "repetition of a repetition" },
+		{ "purpose p \"d\" ref \"a[+*]+\\\\++(x)?\"\n", NULL },
 		{ "purpose p \"d\" ref \"a)|(b\"\n", "t.policy:1:21: a ')' "
 		    "without its '('" },
 		{ "purpose p \"d\" ref \"(ab\"\n", "t.policy:1:19: a '(' "
@@ -2445,11 +2673,21 @@ test_prep_reuse(const char *tmp)
 	    "access, seq 8");
 	al_iter_close(it);
 	it = NULL;
-	/* An attested origin replaces the handle's pid and uid, and only them. */
+	/* An attested identity replaces the handle's, and only it. */
 	al_prep_reset(p);
 	{
-		struct al_origin o = { 424242, 54321 };
+		struct al_ident o;
 
+		memset(&o, 0, sizeof(o));
+		o.pid = 424242;
+		o.uid = 54321;
+		o.gid = 4242;
+		o.attested = 1;
+		(void)strcpy(o.user, "svc-x");
+		o.ngroups = 2;
+		o.gids[0] = 7;
+		o.gids[1] = 4242;
+		(void)strcpy(o.gname[1], "svcs");
 		rc = al_prep_add_as(p, &a[3], &o);
 		if (rc == 0)
 			rc = al_prep_add(p, &a[3]);
@@ -2459,8 +2697,14 @@ test_prep_reuse(const char *tmp)
 		    al_iter_open_reverse(l, NULL, &it) == 0 &&
 		    al_iter_next(it, &e) == 1 && e.seq == 10 &&
 		    e.pid == (uint32_t)getpid() && e.uid == (uint32_t)getuid() &&
+		    e.version == 3 && e.attested == 0 &&
+		    e.gid == (uint32_t)getgid() &&
 		    al_iter_next(it, &e) == 1 && e.seq == 9 &&
-		    e.pid == 424242 && e.uid == 54321 &&
+		    e.pid == 424242 && e.uid == 54321 && e.gid == 4242 &&
+		    e.version == 3 && e.attested == 1 &&
+		    strcmp(e.user.p, "svc-x") == 0 && e.ngroups == 2 &&
+		    e.gids[0] == 7 && e.gname[0].n == 0 &&
+		    e.gids[1] == 4242 && strcmp(e.gname[1].p, "svcs") == 0 &&
 		    strcmp(e.customer.p, "second") == 0,
 		    "al_prep_add_as records the origin it is given; "
 		    "al_prep_add the handle's own");
@@ -2641,7 +2885,7 @@ test_csv_guard(void)
 		e.reason.p = cell[i];
 		e.reason.n = strlen(cell[i]);
 		b.n = 0;
-		check(csv_row(&b, &e) == 0 && buf_add(&b, "", 1) == 0 &&
+		check(csv_row(&b, &e, BUNDLE_FORMAT) == 0 && buf_add(&b, "", 1) == 0 &&
 		    strstr((char *)b.p, want[i]) != NULL,
 		    "csv_row: reason %zu is written %s", i, i == 6 ?
 		    "as it is (no leading formula character)" :
@@ -2799,6 +3043,7 @@ main(int argc, char **argv)
 	test_utf8_fast();
 	test_time();
 	test_entry();
+	test_entry_v3();
 	test_policy_errors();
 	test_default_policy();
 	test_policy_purposes();

@@ -4,7 +4,7 @@
 # Each row runs in its own temporary folder and removes it.  Knobs, for a
 # quicker run: TORTURE_EACH (entries per concurrent writer, 2000),
 # TORTURE_CRASHES (100), TORTURE_FLIPS (300), TORTURE_CUTS (60),
-# TORTURE_SEED (random; printed, to replay a run).
+# TORTURE_DKILLS (50), TORTURE_SEED (random; printed, to replay a run).
 set -u
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -61,6 +61,7 @@ one fulldisk fulldisk.sh
 one lockfile lockfile.sh
 one readers readers.sh
 one stopped stopped.sh
+one daemonkill daemonkill.sh
 hostile
 end=$(date +%s)
 
