@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -30,6 +31,7 @@ cmd_init(int argc, char **argv, const char *dir)
 	const char		*file = NULL, *ffile = NULL, *env;
 	const char		*admins[MAX_ADMINS];
 	char			*text = NULL, *ftext = NULL, *end;
+	char			 self[16];
 	unsigned long		 n;
 	al_log			*l = NULL;
 	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
@@ -64,6 +66,14 @@ cmd_init(int argc, char **argv, const char *dir)
 	}
 	if (ch == OPT_STOP)
 		return op.status;
+	/* Who makes a log, root aside, administers it unless told who does:
+	 * else nobody could change its policy but root. */
+	if (o.nadmins == 0 && getuid() != 0) {
+		if (snprintf(self, sizeof(self), "%u", (unsigned)getuid()) < 0)
+			return finish(EX_UNAVAIL);
+		admins[o.nadmins++] = strncmp(whoami(), "uid:", 4) == 0 ?
+		    self : whoami();
+	}
 	o.admins = admins;
 	if (o.actor == NULL)
 		o.actor = whoami();

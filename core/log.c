@@ -98,7 +98,8 @@ al_open(const char *dir, int flags, al_log **out)
 			    al_lmdb_err(l, rc, "open databases");
 			goto abort;
 		}
-		if ((rc = custody_open(l, txn)) != 0)
+		if (ver == AL_FORMAT_VERSION &&
+		    (rc = custody_open(l, txn)) != 0)
 			goto abort;
 	} else if (ver < 1 || ver > AL_FORMAT_VERSION) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
