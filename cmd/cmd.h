@@ -101,6 +101,7 @@ void	 msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 msg_term(const char *prefix, const char *text);
 int	 lib_fail(int rc, al_log *, int exit_if_corrupt);
 int	 policy_errors(const char *name, const char *text, size_t len);
+int	 floor_errors(al_log *, const char *name, const char *text, size_t len);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);
@@ -229,6 +230,7 @@ int	 cmd_init(int, char **, const char *);
 int	 cmd_keygen(int, char **, const char *);
 int	 cmd_log(int, char **, const char *);
 int	 cmd_policy(int, char **, const char *);
+int	 cmd_govern(int, char **, const char *);	/* policy propose, ... */
 /* policy's subcommands of cmd_policy_hist.c: argv[0] is the subcommand */
 int	 policy_history(int, char **, const char *);
 int	 policy_show_past(int, char **, const char *);

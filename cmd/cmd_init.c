@@ -3,15 +3,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] init [--policy FILE] [--actor WHO]\n";
+    "usage: auditlog [-d DIR] init [--policy FILE] [--actor WHO]\n"
+    "                              [--floor FILE] [--approvers N]"
+    " [--admin USER]...\n";
+
+#define MAX_ADMINS	64
 
 static const struct option longopts[] = {
 	{ "policy",	required_argument,	NULL, 'p' },
 	{ "actor",	required_argument,	NULL, 'a' },
+	{ "floor",	required_argument,	NULL, 'f' },
+	{ "approvers",	required_argument,	NULL, 'n' },
+	{ "admin",	required_argument,	NULL, 'A' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
@@ -20,8 +28,11 @@ int
 cmd_init(int argc, char **argv, const char *dir)
 {
 	struct al_init_opts	 o;
-	const char		*file = NULL, *env;
-	char			*text = NULL;
+	const char		*file = NULL, *ffile = NULL, *env;
+	const char		*admins[MAX_ADMINS];
+	char			*text = NULL, *ftext = NULL, *end;
+	char			 self[16];
+	unsigned long		 n;
 	al_log			*l = NULL;
 	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
 	int			 ch, rc, status;
@@ -35,10 +46,35 @@ cmd_init(int argc, char **argv, const char *dir)
 		case 'a':
 			o.actor = optarg;
 			break;
+		case 'f':
+			ffile = optarg;
+			break;
+		case 'n':
+			n = strtoul(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+			    n < 1 || n > 9)
+				return usage_arg(usage, "--approvers takes a "
+				    "number from 1 to 9", optarg);
+			o.approvers = (unsigned)n;
+			break;
+		case 'A':
+			if (o.nadmins == MAX_ADMINS)
+				return usage_error(usage, "more than 64 --admin");
+			admins[o.nadmins++] = optarg;
+			break;
 		}
 	}
 	if (ch == OPT_STOP)
 		return op.status;
+	/* Who makes a log, root aside, administers it unless told who does:
+	 * else nobody could change its policy but root. */
+	if (o.nadmins == 0 && getuid() != 0) {
+		if (snprintf(self, sizeof(self), "%u", (unsigned)getuid()) < 0)
+			return finish(EX_UNAVAIL);
+		admins[o.nadmins++] = strncmp(whoami(), "uid:", 4) == 0 ?
+		    self : whoami();
+	}
+	o.admins = admins;
 	if (o.actor == NULL)
 		o.actor = whoami();
 	if ((env = getenv("AUDITLOG_SERVICE")) != NULL && *env != '\0')
@@ -53,15 +89,27 @@ cmd_init(int argc, char **argv, const char *dir)
 		    o.policy_len)) != EX_OK)
 			goto done;
 	}
+	if (ffile != NULL) {
+		if ((status = read_file(ffile, FILE_POLICY_INSTALL, &ftext,
+		    &o.floor_len)) != EX_OK)
+			goto done;
+		o.floor_name = file_name(ffile);
+		o.floor_text = ftext;
+	}
 	if ((rc = al_init(dir, &o, &l)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
 	printf("initialized %s with policy %s\n", dir,
 	    o.policy_name ? o.policy_name : "default.policy");
+	printf("floor %s; a policy change needs %u administrator%s\n",
+	    o.floor_name ? o.floor_name : "promise.floor",
+	    o.approvers ? o.approvers : 2,
+	    o.approvers == 1 ? "" : "s");
 	status = finish(EX_OK);
 done:
 	al_close(l);
 	free(text);
+	free(ftext);
 	return status;
 }

@@ -11,6 +11,8 @@ static const char usage[] =
     "usage: auditlog [-d DIR] policy show [--at SEQ|TIME | DIGEST]\n"
     "       auditlog policy check FILE\n"
     "       auditlog [-d DIR] policy set FILE --actor WHO\n"
+    "       auditlog [-d DIR] policy propose FILE [--actor WHO]\n"
+    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n"
     "       auditlog [-d DIR] policy history [--long] [--utc] [--json]\n"
     "       auditlog [-d DIR] policy diff [--json] A B\n";
 
@@ -33,18 +35,31 @@ done:
 	return status;
 }
 
+/*
+ * A policy parses, and respects the floor: the log's, when there is a
+ * log to read at dir, else the default floor (docs/PROMISE.md).
+ */
 static int
-check(const char *file)
+check(const char *file, const char *dir)
 {
 	const char	*name;
 	char		*text;
 	size_t		 len;
+	al_log		*l = NULL;
 	int		 status;
 
 	if ((status = read_file(file, FILE_POLICY, &text, &len)) != EX_OK)
 		return status;
 	name = file_name(file);
-	status = policy_errors(name, text, len);
+	if ((status = policy_errors(name, text, len)) != EX_OK)
+		goto done;
+	if (al_open(dir, AL_RDONLY, &l) != 0) {
+		al_close(l);
+		l = NULL;
+	}
+	status = floor_errors(l, name, text, len);
+done:
+	al_close(l);
 	free(text);
 	return status == EX_OK ? finish(EX_OK) : status;
 }
@@ -92,8 +107,14 @@ set(int argc, char **argv, const char *dir)
 	/* Through auditlogd, which owns the log, when there is one. */
 	rc = opt_socket != NULL ? sock_open(opt_socket, &l) :
 	    log_open(dir, 0, &l);
-	if (rc != 0 ||
-	    (rc = al_policy_set(l, name, text, len, actor, service,
+	if (rc != 0) {
+		status = lib_fail(rc, l, EX_UNAVAIL);
+		goto done;
+	}
+	if (opt_socket == NULL &&
+	    (status = floor_errors(l, name, text, len)) != EX_OK)
+		goto done;
+	if ((rc = al_policy_set(l, name, text, len, actor, service,
 	    &seq)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
@@ -114,7 +135,7 @@ cmd_policy(int argc, char **argv, const char *dir)
 {
 	if (argc < 2)
 		return usage_error(usage, "policy needs show, check, set, "
-		    "history or diff");
+		    "propose, approve, reject, history or diff");
 	if (strcmp(argv[1], "--help") == 0)
 		return help(usage);
 	if (strcmp(argv[1], "show") == 0) {
@@ -130,10 +151,14 @@ cmd_policy(int argc, char **argv, const char *dir)
 		if (argc != 3)
 			return usage_error(usage, "policy check takes one "
 			    "FILE");
-		return check(argv[2]);
+		return check(argv[2], dir);
 	}
 	if (strcmp(argv[1], "set") == 0)
 		return set(argc - 1, argv + 1, dir);
+	if (strcmp(argv[1], "propose") == 0 ||
+	    strcmp(argv[1], "approve") == 0 ||
+	    strcmp(argv[1], "reject") == 0)
+		return cmd_govern(argc - 1, argv + 1, dir);
 	if (strcmp(argv[1], "history") == 0)
 		return policy_history(argc - 1, argv + 1, dir);
 	if (strcmp(argv[1], "diff") == 0)

@@ -52,6 +52,8 @@ lib_fail(int rc, al_log *l, int exit_if_corrupt)
 	switch (rc) {
 	case AL_EINVAL:
 		return EX_USAGE;
+	case AL_EREFUSED:
+		return EX_NO;
 	case AL_ECORRUPT:
 		return exit_if_corrupt;
 	default:
@@ -59,18 +61,12 @@ lib_fail(int rc, al_log *l, int exit_if_corrupt)
 	}
 }
 
-/* Check a policy text; print its errors, a "file:line:col: msg" each. */
-int
-policy_errors(const char *name, const char *text, size_t len)
+/* Print errs, one message a line, and free it. */
+static void
+put_lines(char *errs)
 {
-	char	*errs, *line, *nl;
+	char	*line, *nl;
 
-	if (al_policy_check(name, text, len, &errs) == 0)
-		return 0;
-	if (errs == NULL) {
-		msg("out of memory");
-		return EX_UNAVAIL;
-	}
 	for (line = errs; *line != '\0'; line = nl + 1) {
 		if ((nl = strchr(line, '\n')) == NULL)
 			nl = line + strlen(line);
@@ -82,7 +78,50 @@ policy_errors(const char *name, const char *text, size_t len)
 			break;
 	}
 	free(errs);
+}
+
+/* Check a policy text; print its errors, a "file:line:col: msg" each. */
+int
+policy_errors(const char *name, const char *text, size_t len)
+{
+	char	*errs;
+
+	if (al_policy_check(name, text, len, &errs) == 0)
+		return 0;
+	if (errs == NULL) {
+		msg("out of memory");
+		return EX_UNAVAIL;
+	}
+	put_lines(errs);
 	return EX_USAGE;
+}
+
+/*
+ * Check a policy text against the floor of log l (or, when l is NULL or
+ * has none, the default floor); print what it breaks, a "POLICY:LINE:
+ * message (FLOOR:LINE)" each.  EX_NO when it breaks the floor.
+ */
+int
+floor_errors(al_log *l, const char *name, const char *text, size_t len)
+{
+	struct al_entry	 f;
+	char		*errs;
+	int		 rc;
+
+	if (l != NULL && al_floor_get(l, &f) == 0)
+		rc = al_floor_check(f.name.p, f.text.p, f.text.n, name, text,
+		    len, &errs);
+	else
+		rc = al_floor_check("promise.floor", NULL, 0, name, text, len,
+		    &errs);
+	if (rc == 0)
+		return EX_OK;
+	if (errs == NULL) {
+		msg("out of memory");
+		return EX_UNAVAIL;
+	}
+	put_lines(errs);
+	return EX_NO;
 }
 
 int

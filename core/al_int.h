@@ -74,6 +74,12 @@ struct al_log {
 	char		 warn[AL_ERRLEN];	/* al_warning() */
 	char		 err[AL_ERRLEN];
 	struct client	*cl;		/* al_connect's: a socket, no env */
+	/* Governance (format 6): the custody index, and the floor */
+	MDB_dbi		 custody;
+	int		 has_custody;
+	struct floor	*floor;		/* parsed; NULL: the log has none */
+	uint64_t	 floor_seq;
+	uint8_t		*fcopy;		/* al_floor_get's entry's storage */
 };
 
 int	al_seterr(al_log *, int rc, const char *fmt, ...)
@@ -184,6 +190,58 @@ int	floor_respects(const struct floor *, const struct policy *,
 	    struct buf *errors);
 int	floor_check_policy(const struct floor *, const char *name,
 	    const char *text, size_t len, char **errors);
+
+/*
+ * The chain of custody (govern.c): a state machine fed the entries of
+ * kinds 2 and 4-7 in seq order, by the writer before it commits one and
+ * by verify, so that the two judge a change alike.
+ */
+#define GOV_MAX_APPROVERS	9
+#define GOV_OPEN		0
+#define GOV_REJECTED		1
+#define GOV_ACTIVE		2
+#define GOV_EXPIRY_NS		(7ULL * 86400 * 1000000000ULL)
+
+struct gov_prop {
+	uint8_t		digest[AL_HASH_LEN];
+	uint64_t	seq, expires_ns;
+	uint32_t	uid[GOV_MAX_APPROVERS];	/* the proposer, then approvers */
+	unsigned	n;
+	int		state;
+};
+
+struct gov {
+	int		 floor;		/* a floor entry was seen */
+	uint64_t	 floor_seq;
+	unsigned	 need;		/* administrators a change needs */
+	int		 trust;		/* take entries as committed: no
+					   admin checks (the writer's load) */
+	struct gov_prop	*p;
+	size_t		 np, cap;
+};
+
+int	gov_step(struct gov *, const struct al_entry *, const struct policy *,
+	    char *why, size_t len);
+struct gov_prop *gov_find(const struct gov *, const uint8_t d[AL_HASH_LEN]);
+void	gov_free(struct gov *);
+void	ident_of_entry(const struct al_entry *, struct al_ident *);
+/*
+ * A decision of format 6: the floor first (when there is one), then the
+ * writer rules for id (when not NULL), then the policy.  decision_follows
+ * re-derives a recorded one as policy_follows does: by the floor and
+ * writer rules only when the entry is of version 3 (older entries are
+ * judged as they were decided).
+ */
+void	decide_access(const struct floor *, const struct policy *,
+	    const struct al_ident *, const struct al_access *,
+	    struct al_decision *);
+int	decision_follows(const struct floor *, const struct policy *,
+	    const struct al_entry *, struct al_decision *);
+/* The decision for the access a recorded entry holds, by its identity. */
+void	decide_entry(const struct floor *, const struct policy *,
+	    const struct al_entry *, struct al_decision *);
+/* The access a recorded entry holds (policy.c). */
+void	entry_access(const struct al_entry *, struct al_access *);
 
 /* Keys and metadata. */
 #define META_VERSION	"version"

@@ -107,7 +107,23 @@ append_entry(al_log *l, MDB_txn *txn, struct al_entry *e, struct head *h)
 		mk.mv_data = (void *)(uintptr_t)META_POLICY;
 		mv.mv_size = 8;
 		mv.mv_data = kb;
-		rc = store_put(l, txn, l->meta, &mk, &mv, 0, "set active policy");
+		if ((rc = store_put(l, txn, l->meta, &mk, &mv, 0,
+		    "set active policy")) != 0)
+			goto done;
+	}
+	/* The custody index (format 6): seq -> kind, digest, for the floor,
+	 * every proposal, approval, rejection and activation. */
+	if (l->has_custody && (e->kind == AL_KIND_POLICY ||
+	    (e->kind >= AL_KIND_FLOOR && e->kind <= AL_KIND_REJECTION))) {
+		uint8_t	vb[1 + AL_HASH_LEN];
+
+		put_be64(kb, e->seq);
+		vb[0] = (uint8_t)e->kind;
+		memcpy(vb + 1, e->digest, AL_HASH_LEN);
+		mv.mv_size = sizeof(vb);
+		mv.mv_data = vb;
+		rc = store_put(l, txn, l->custody, &k, &mv, MDB_APPEND,
+		    "index custody");
 	}
 done:
 	return rc;

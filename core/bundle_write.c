@@ -312,7 +312,9 @@ exp_policies(al_log *l, struct exp *x)
 		goto done;
 	}
 	while ((rc = al_iter_next(it, &e)) == 1) {
-		if (e.kind == AL_KIND_POLICY) {
+		if (e.kind >= AL_KIND_FLOOR && e.kind <= AL_KIND_REJECTION) {
+			continue;	/* the floor, a step of custody: none */
+		} else if (e.kind == AL_KIND_POLICY) {
 			pseq = e.seq;
 		} else if (e.seq >= lo && e.seq < hi && hi != 0) {
 			continue;	/* the same policy as the last one */

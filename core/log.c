@@ -98,6 +98,9 @@ al_open(const char *dir, int flags, al_log **out)
 			    al_lmdb_err(l, rc, "open databases");
 			goto abort;
 		}
+		if (ver == AL_FORMAT_VERSION &&
+		    (rc = custody_open(l, txn)) != 0)
+			goto abort;
 	} else if (ver < 1 || ver > AL_FORMAT_VERSION) {
 		rc = al_seterr(l, AL_ECORRUPT, "log format version %u is not "
 		    "one this program knows (1 to %d)", ver,
@@ -150,7 +153,7 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
 	for (i = 0; i < r->n; i++) {
-		policy_eval(l->pc.pol, &r->a[i], &r->d[i]);
+		decide_access(l->floor, l->pc.pol, &l->id, &r->a[i], &r->d[i]);
 		r->d[i].seq = 0;
 		if (!r->write)
 			continue;
@@ -209,6 +212,10 @@ al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 		return rc;
 	if (l->cl != NULL)
 		return client_check(l, a, d);
+	/* A reader resolves no identity at open: the writer rules need
+	 * this process's. */
+	if ((l->flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
+		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;
 	rc = decide_in(l, txn, &r);
@@ -255,8 +262,8 @@ al_policy_check(const char *name, const char *text, size_t len,
 }
 
 /* Parse a policy for installing: every error goes to the handle. */
-static int
-policy_ok(al_log *l, const char *name, const char *text, size_t len)
+int
+log_policy_ok(al_log *l, const char *name, const char *text, size_t len)
 {
 	char	*errs;
 	size_t	 n;
@@ -286,13 +293,18 @@ struct pset {
 	size_t		 len;
 	uint64_t	 seq;
 	int		 init;
+	/* init: the floor */
+	const char	*fname, *ftext;
+	size_t		 flen;
+	unsigned	 approvers;
+	size_t		 mapsize;
 };
 
 static int
 policy_in(al_log *l, MDB_txn *txn, void *arg)
 {
 	struct pset	*ps = arg;
-	struct al_entry	 e;
+	struct al_entry	 e, f;
 	struct head	 h;
 	uint64_t	 pseq;
 	uint8_t		 ver[4];
@@ -336,6 +348,19 @@ policy_in(al_log *l, MDB_txn *txn, void *arg)
 		}
 		memset(&h, 0, sizeof(h));
 		h.have_edge = 1;	/* the empty tree */
+		/* Seq 1: the floor, fixed for the log's life. */
+		memset(&f, 0, sizeof(f));
+		f.kind = AL_KIND_FLOOR;
+		entry_origin(l, &f, ps->service, NULL);
+		f.actor = str_of(ps->actor);
+		f.name = str_of(ps->fname);
+		f.text.p = ps->ftext;
+		f.text.n = ps->flen;
+		sha256(ps->ftext, ps->flen, f.digest);
+		f.approvers = ps->approvers;
+		if ((rc = append_entry(l, txn, &f, &h)) != 0 ||
+		    (rc = custody_floor(l, &f)) != 0)
+			return rc;
 	} else {
 		if ((rc = store_get_head(l, txn, &h)) != 0 ||
 		    (rc = store_policy_seq(l, txn, &pseq)) != 0 ||
@@ -365,18 +390,38 @@ al_policy_set_as(al_log *l, const char *name, const char *text, size_t len,
     const char *actor, const char *service, const struct al_ident *who,
     uint64_t *seq)
 {
-	struct pset	ps = { name, text, actor, service, who, len, 0, 0 };
+	struct pset	ps = { .name = name, .text = text, .actor = actor,
+			    .service = service, .who = who, .len = len };
 	int		rc;
 
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
 	if ((rc = access_field_ok(l->err, "actor", actor, 1, AL_MAX_NAME)) != 0 ||
 	    (rc = access_field_ok(l->err, "service", service, 0, AL_MAX_NAME)) != 0 ||
-	    (rc = policy_ok(l, name, text, len)) != 0)
+	    (rc = log_policy_ok(l, name, text, len)) != 0)
 		return rc;
 	if (l->cl != NULL)
 		return client_policy_set(l, name, text, len, actor, service,
 		    seq);
+	/* A governed log: a proposal activated at once, when one
+	 * administrator may change the policy (custody.c). */
+	if (l->floor != NULL) {
+		struct al_change	c;
+		struct al_change_result	r;
+
+		memset(&c, 0, sizeof(c));
+		c.name = name;
+		c.text = text;
+		c.len = len;
+		c.actor = actor;
+		c.service = service;
+		c.as = who;
+		c.set = 1;
+		if ((rc = al_policy_propose(l, &c, &r)) != 0)
+			return rc;
+		*seq = r.active;
+		return 0;
+	}
 	if ((rc = store_write_txn(l, policy_in, &ps)) != 0)
 		return rc;
 	*seq = ps.seq;
@@ -399,15 +444,106 @@ al_policy_get(al_log *l, struct al_entry *e)
 	return rc;
 }
 
+/*
+ * What init installs: the floor, and the policy with the first
+ * administrators added ("admin user X" lines, in text), which the floor
+ * must allow.
+ */
+static int
+init_args(al_log *l, const struct al_init_opts *o, struct pset *ps,
+    struct buf *text)
+{
+	struct buf	 errs = { 0 };
+	struct floor	*f = NULL;
+	char		*perr = NULL;
+	size_t		 i;
+	int		 rc;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->init = 1;
+	ps->actor = o->actor;
+	ps->service = o->service;
+	ps->name = o->policy_name ? o->policy_name : "default.policy";
+	ps->text = o->policy_text;
+	ps->len = o->policy_len;
+	if (ps->text == NULL)
+		ps->text = al_default_policy(&ps->len);
+	ps->fname = o->floor_name ? o->floor_name : "promise.floor";
+	ps->ftext = o->floor_text;
+	ps->flen = o->floor_len;
+	if (ps->ftext == NULL)
+		ps->ftext = al_default_floor(&ps->flen);
+	ps->approvers = o->approvers ? o->approvers : 2;
+	ps->mapsize = o->mapsize;
+	if (ps->approvers > GOV_MAX_APPROVERS) {
+		rc = al_seterr(l, AL_EINVAL, "--approvers %u: a change needs "
+		    "1 to %d administrators", ps->approvers, GOV_MAX_APPROVERS);
+		goto done;
+	}
+	if (o->nadmins > 0) {
+		if ((rc = buf_add(text, ps->text, ps->len)) != 0 ||
+		    (ps->len > 0 && ps->text[ps->len - 1] != '\n' &&
+		    (rc = buf_add(text, "\n", 1)) != 0) ||
+		    (rc = buf_printf(text, "\n# The first administrators, "
+		    "named at init.\n")) != 0)
+			goto nomem;
+		for (i = 0; i < o->nadmins; i++) {
+			if ((rc = access_field_ok(l->err, "admin",
+			    o->admins[i], 1, AL_MAX_NAME)) != 0)
+				goto done;
+			if (strpbrk(o->admins[i], " \t\"{}#") != NULL) {
+				rc = al_seterr(l, AL_EINVAL, "admin '%s': a user "
+				    "name or uid, without spaces, quotes or "
+				    "braces", o->admins[i]);
+				goto done;
+			}
+			if ((rc = buf_printf(text, "admin user %s\n",
+			    o->admins[i])) != 0)
+				goto nomem;
+		}
+		ps->text = (const char *)text->p;
+		ps->len = text->n;
+	}
+	if ((rc = access_field_ok(l->err, "actor", ps->actor, 1,
+	    AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(l->err, "service", ps->service, 0,
+	    AL_MAX_NAME)) != 0 ||
+	    (rc = access_field_ok(l->err, "floor name", ps->fname, 1,
+	    AL_MAX_NAME)) != 0 ||
+	    (rc = log_policy_ok(l, ps->name, ps->text, ps->len)) != 0)
+		goto done;
+	if ((f = floor_parse(ps->fname, ps->ftext, ps->flen, &errs)) == NULL) {
+		if (errs.n > 0 && errs.p[errs.n - 1] == '\n')
+			errs.p[--errs.n] = '\0';
+		rc = al_seterr(l, errs.p != NULL ? AL_EINVAL : AL_ENOMEM,
+		    "%s", errs.p != NULL ? (char *)errs.p : "out of memory");
+		goto done;
+	}
+	if (floor_check_policy(f, ps->name, ps->text, ps->len, &perr) != 0) {
+		rc = al_seterr(l, perr != NULL ? AL_EINVAL : AL_ENOMEM, "%s",
+		    perr != NULL ? perr : "out of memory");
+		goto done;
+	}
+	rc = 0;
+	goto done;
+nomem:
+	rc = al_seterr(l, AL_ENOMEM, "out of memory");
+done:
+	free(perr);
+	floor_free(f);
+	buf_free(&errs);
+	return rc;
+}
+
+static int	init_files(al_log *, const char *dir, struct pset *);
+
 int
 al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 {
 	struct pset	 ps;
-	struct stat	 st;
-	char		 path[PATH_MAX];
-	MDB_txn		*txn = NULL;
+	struct buf	 text = { 0 };
 	al_log		*l;
-	int		 rc, n, held, made = 0;
+	int		 rc;
 
 	if ((*out = l = store_handle_new()) == NULL)
 		return AL_ENOMEM;
@@ -415,19 +551,20 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 		return rc;
 	l->format = AL_FORMAT_VERSION;
 	al_set_clock(l, o->clock, o->clock_arg);
-	memset(&ps, 0, sizeof(ps));
-	ps.init = 1;
-	ps.actor = o->actor;
-	ps.service = o->service;
-	ps.name = o->policy_name ? o->policy_name : "default.policy";
-	ps.text = o->policy_text;
-	ps.len = o->policy_len;
-	if (ps.text == NULL)
-		ps.text = al_default_policy(&ps.len);
-	if ((rc = access_field_ok(l->err, "actor", ps.actor, 1, AL_MAX_NAME)) != 0 ||
-	    (rc = access_field_ok(l->err, "service", ps.service, 0, AL_MAX_NAME)) != 0 ||
-	    (rc = policy_ok(l, ps.name, ps.text, ps.len)) != 0)
-		return rc;
+	if ((rc = init_args(l, o, &ps, &text)) == 0)
+		rc = init_files(l, dir, &ps);
+	buf_free(&text);
+	return rc;
+}
+
+static int
+init_files(al_log *l, const char *dir, struct pset *ps)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	MDB_txn		*txn = NULL;
+	int		 rc, n, held, made = 0;
+
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return al_seterr(l, AL_EIO, "mkdir %s: %s", dir,
 		    strerror(errno));
@@ -450,7 +587,7 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	/* There was no data file: whatever the open makes is ours to
 	 * remove if any step after it fails. */
 	made = 1;
-	if ((rc = store_env_open(l, dir, 0, o->mapsize ? o->mapsize :
+	if ((rc = store_env_open(l, dir, 0, ps->mapsize ? ps->mapsize :
 	    AL_MAPSIZE)) != 0)
 		goto fail;
 	if ((rc = store_guard_open(l, dir, path, 0, &held)) != 0 ||
@@ -468,7 +605,8 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 		mdb_txn_abort(txn);
 	if (rc != 0)
 		goto fail;
-	if ((rc = store_write_txn(l, policy_in, &ps)) != 0)
+	l->has_custody = 1;
+	if ((rc = store_write_txn(l, policy_in, ps)) != 0)
 		goto fail;
 	if ((rc = store_tighten(l, dir)) != 0)
 		goto fail;

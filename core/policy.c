@@ -1273,7 +1273,7 @@ or_null(const struct al_str *s)
  * text is made: d->rule and d->detail are then empty.
  */
 /* The access a recorded entry holds (its strings NUL-terminated). */
-static void
+void
 entry_access(const struct al_entry *e, struct al_access *a)
 {
 	memset(a, 0, sizeof(*a));

@@ -140,7 +140,8 @@ al_prep_add_as(al_prep *p, const struct al_access *a,
 		p->ent = ne;
 		p->cap = cap;
 	}
-	policy_eval(p->pc.pol, a, &p->ent[p->n].d);
+	decide_access(p->l->floor, p->pc.pol, o != NULL ? o : &p->l->id, a,
+	    &p->ent[p->n].d);
 	access_entry(p->l, a, o, &p->ent[p->n].d, &p->pc.entry, &e);
 	if ((rc = prep_put(&p->enc, &p->one, &p->ent[p->n], &e,
 	    p->err)) == 0)
@@ -178,7 +179,7 @@ prep_redecide(al_log *l, MDB_txn *txn, al_prep *p, uint64_t pseq)
 			rc = al_seterr(l, AL_EIO, "a prepared entry: %s", why);
 			goto done;
 		}
-		policy_eval_entry(pc.pol, &e, &ent[i].d);
+		decide_entry(l->floor, pc.pol, &e, &ent[i].d);
 		e.allow = ent[i].d.allow;
 		e.code = ent[i].d.code;
 		e.rule = str_of(ent[i].d.rule);

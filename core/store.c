@@ -82,6 +82,8 @@ al_close(al_log *l)
 	if (l->lockfd != -1)
 		(void)close(l->lockfd);
 	policy_free(l->pc.pol);
+	floor_free(l->floor);
+	free(l->fcopy);
 	free(l->pc.copy);
 	free(l->vpol);
 	free(l->vclock);
@@ -421,7 +423,9 @@ store_dbi_open(al_log *l, MDB_txn *txn, unsigned create)
 	    (create && (rc = mdb_dbi_open(txn, "tree", create,
 	    &l->tree)) != 0) ||
 	    (create && (rc = mdb_dbi_open(txn, "time", create,
-	    &l->time)) != 0)) {
+	    &l->time)) != 0) ||
+	    (create && (rc = mdb_dbi_open(txn, "custody", create,
+	    &l->custody)) != 0)) {
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
 			return al_seterr(l, AL_ECORRUPT, "not an auditlog log "
 			    "(its databases are missing)");

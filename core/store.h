@@ -81,6 +81,16 @@ void	 access_entry(const al_log *, const struct al_access *,
 	    const struct al_ident *, const struct al_decision *,
 	    const struct al_entry *pe, struct al_entry *);
 
+/* log.c: parse a policy for installing, every error to the handle. */
+int	 log_policy_ok(al_log *, const char *name, const char *text,
+	    size_t len);
+
+/* custody.c: the log's chain of custody as committed, and its floor. */
+int	 custody_load(al_log *, MDB_txn *, struct gov *);
+int	 custody_floor(al_log *, const struct al_entry *);
+/* The floor, when the log has one, into l->floor. */
+int	 custody_open(al_log *, MDB_txn *);
+
 /* upgrade.c: a store_write_txn callback. */
 int	 upgrade_in(al_log *, MDB_txn *, void *);
 

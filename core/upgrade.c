@@ -299,6 +299,66 @@ done:
 }
 
 /*
+ * Format 6: the custody index, and the floor.  A log made before it
+ * gets the default floor (docs/PROMISE.md) with one administrator to a
+ * change, from the upgrade on, when the policy in force respects it; a
+ * log whose policy does not stays without a floor, as it was, and says
+ * so (al_warning; verify and report print "no floor").
+ */
+static int
+upgrade_floor(al_log *l, MDB_txn *txn, struct head *h)
+{
+	struct buf	 errs = { 0 };
+	struct floor	*f = NULL;
+	struct al_entry	 e;
+	const char	*text;
+	uint64_t	 pseq;
+	size_t		 len;
+	int		 rc, mrc, bad;
+
+	if ((mrc = mdb_dbi_open(txn, "custody", MDB_CREATE,
+	    &l->custody)) != 0) {
+		rc = al_lmdb_err(l, mrc, "create the custody index");
+		goto done;
+	}
+	l->has_custody = 1;
+	text = al_default_floor(&len);
+	if ((f = floor_parse("promise.floor", text, len, &errs)) == NULL) {
+		rc = al_seterr(l, AL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = store_policy_seq(l, txn, &pseq)) != 0 ||
+	    (rc = log_policy_at(l, txn, pseq)) != 0)
+		goto done;
+	if ((bad = floor_respects(f, l->pc.pol, NULL)) != 0) {
+		if (bad < 0)
+			rc = al_seterr(l, AL_ENOMEM, "out of memory");
+		else
+			(void)err_set(l->warn, 0, "the policy in force does "
+			    "not respect the promise's floor: the log was "
+			    "upgraded without one (auditlog policy check)");
+		goto done;
+	}
+	memset(&e, 0, sizeof(e));
+	e.kind = AL_KIND_FLOOR;
+	entry_origin(l, &e, NULL, NULL);
+	e.actor = str_of(l->id.user[0] != '\0' ? l->id.user : "upgrade");
+	e.name = str_of("promise.floor");
+	e.text.p = text;
+	e.text.n = len;
+	sha256(text, len, e.digest);
+	e.approvers = 1;
+	if ((rc = append_entry(l, txn, &e, h)) != 0 ||
+	    (rc = store_head(l, txn, h)) != 0)
+		goto done;
+	rc = custody_floor(l, &e);
+done:
+	floor_free(f);
+	buf_free(&errs);
+	return rc;
+}
+
+/*
  * Bring a log of format 1 to 5 to the current format in one
  * transaction, so that a log is wholly of one format.
  */
@@ -335,5 +395,7 @@ upgrade_in(al_log *l, MDB_txn *txn, void *arg)
 	k.mv_data = (void *)(uintptr_t)META_VERSION;
 	v.mv_size = 4;
 	v.mv_data = ver;
-	return store_put(l, txn, l->meta, &k, &v, 0, "write metadata");
+	if ((rc = store_put(l, txn, l->meta, &k, &v, 0, "write metadata")) != 0)
+		return rc;
+	return upgrade_floor(l, txn, &h);
 }

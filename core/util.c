@@ -162,6 +162,7 @@ al_strerror(int rc)
 	case AL_ECORRUPT:	return "the log is damaged";
 	case AL_ENOMEM:		return "out of memory";
 	case AL_EPERM:		return "unsafe permissions";
+	case AL_EREFUSED:	return "refused by the floor or the chain of custody";
 	default:		return "unknown error";
 	}
 }

@@ -90,6 +90,14 @@ struct vstate {
 	 * was already found ahead, and the verifying clock. */
 	uint64_t			 pseq, pns, now;
 	int				 pahead;
+	/* Governance (format 6): the floor, the chain of custody, and
+	 * the entries the custody index must list. */
+	struct floor			*floor;
+	uint64_t			 floor_seq;
+	struct gov			 gov;
+	uint64_t			 ncustody;
+	char				*pol_text;	/* in force */
+	size_t				 pol_len;
 };
 
 static void
@@ -320,17 +328,120 @@ check_policy_index(struct vstate *v, const struct al_entry *e)
 		problem(v, e->seq, "the policies index names another digest");
 }
 
+/* Each entry of kinds 2 and 4-7 of version 3 is in the custody index. */
+static void
+check_custody_index(struct vstate *v, const struct al_entry *e)
+{
+	uint8_t	kb[8];
+	MDB_val	k = { 8, kb }, val;
+	int	rc;
+
+	if (e->version < 3)
+		return;
+	v->ncustody++;
+	if (!v->l->has_custody) {
+		problem(v, e->seq, "an entry of version 3 in a log without a "
+		    "custody index");
+		return;
+	}
+	put_be64(kb, e->seq);
+	if ((rc = mdb_get(v->txn, v->l->custody, &k, &val)) == MDB_NOTFOUND)
+		problem(v, e->seq, "missing from the custody index");
+	else if (rc != 0)
+		problem(v, e->seq, "custody index unreadable: %s",
+		    mdb_strerror(rc));
+	else if (val.mv_size != 1 + AL_HASH_LEN ||
+	    ((uint8_t *)val.mv_data)[0] != e->kind ||
+	    memcmp((uint8_t *)val.mv_data + 1, e->digest, AL_HASH_LEN) != 0)
+		problem(v, e->seq, "the custody index names another kind or "
+		    "digest");
+}
+
+/* A policy in force under a floor must respect it. */
+static void
+check_floor_policy(struct vstate *v, uint64_t seq, const char *name,
+    const char *text, size_t len)
+{
+	char	*errs = NULL, *nl;
+
+	if (v->floor == NULL || floor_check_policy(v->floor, name, text, len,
+	    &errs) == 0)
+		return;
+	if (errs != NULL && (nl = strchr(errs, '\n')) != NULL &&
+	    nl[1] == '\0')
+		*nl = '\0';
+	problem(v, seq, "the policy does not respect the floor (seq %"
+	    PRIu64 "): %s", v->floor_seq, errs != NULL ? errs :
+	    "out of memory");
+	free(errs);
+}
+
+/* The floor (kind 4): the log's, once, fixed from here on. */
+static void
+check_floor(struct vstate *v, const struct al_entry *e)
+{
+	struct buf	 errs = { 0 };
+	uint8_t		 d[AL_HASH_LEN];
+	char		*nl;
+
+	sha256(e->text.p, e->text.n, d);
+	if (memcmp(d, e->digest, AL_HASH_LEN) != 0)
+		problem(v, e->seq, "floor text does not match its digest");
+	if (v->floor != NULL)
+		return;		/* gov_step reports a second one */
+	if ((v->floor = floor_parse(e->name.p, e->text.p, e->text.n,
+	    &errs)) == NULL) {
+		if (errs.p != NULL && (nl = strchr((char *)errs.p, '\n')))
+			*nl = '\0';
+		problem(v, e->seq, "floor does not parse: %s",
+		    errs.p ? (char *)errs.p : "out of memory");
+	}
+	buf_free(&errs);
+	v->floor_seq = e->seq;
+	/* A log upgraded to format 6: the policy already in force. */
+	if (v->have_pol && v->pol != NULL)
+		check_floor_policy(v, e->seq, v->l->vpol[v->l->nvpol - 1].name,
+		    v->pol_text, v->pol_len);
+}
+
+/* Kinds 2 and 4-7 in the chain of custody (govern.c). */
+static int
+check_custody(struct vstate *v, const struct al_entry *e)
+{
+	char	why[512];
+	int	rc;
+
+	if ((rc = gov_step(&v->gov, e, v->pol, why, sizeof(why))) < 0)
+		return al_seterr(v->l, AL_ENOMEM, "out of memory");
+	if (rc > 0)
+		problem(v, e->seq, "%s", why);
+	return 0;
+}
+
 static int
 check_policy(struct vstate *v, const struct al_entry *e)
 {
 	struct buf	 errs = { 0 };
 	uint8_t		 d[AL_HASH_LEN];
 	char		*nl;
+	int		 rc;
 
 	v->s->policies++;
 	sha256(e->text.p, e->text.n, d);
 	if (memcmp(d, e->digest, AL_HASH_LEN) != 0)
 		problem(v, e->seq, "policy text does not match its digest");
+	if (e->version >= 3) {
+		check_custody_index(v, e);
+		if ((rc = check_custody(v, e)) != 0)
+			return rc;
+	}
+	check_floor_policy(v, e->seq, e->name.p, e->text.p, e->text.n);
+	free(v->pol_text);
+	if ((v->pol_text = malloc(e->text.n + 1)) == NULL)
+		return al_seterr(v->l, AL_ENOMEM, "out of memory");
+	memcpy(v->pol_text, e->text.p, e->text.n);
+	v->pol_text[e->text.n] = '\0';
+	v->pol_len = e->text.n;
 	policy_free(v->pol);
 	v->pol = policy_parse(e->name.p, e->text.p, e->text.n, &errs);
 	if (v->pol == NULL) {
@@ -391,16 +502,7 @@ check_access(struct vstate *v, const struct al_entry *e)
 	}
 	if (v->pol == NULL)
 		return;		/* reported at the policy entry */
-	/*
-	 * TODO(format 6): re-derive codes 8 (writer-not-allowed) and 9
-	 * (floor) of version 3 entries from the recorded identity, the
-	 * writer rules and the floor in force.  Until the policy language
-	 * has them, such a decision is accepted as recorded.
-	 */
-	if (e->version == 3 && (e->code == AL_WRITER_NOT_ALLOWED ||
-	    e->code == AL_FLOOR))
-		return;
-	if (!policy_follows(v->pol, e, &d))
+	if (!decision_follows(v->floor, v->pol, e, &d))
 		problem(v, e->seq, "recorded decision %s (%s%s%s) does not "
 		    "follow from its policy, which gives %s (%s%s%s)",
 		    e->allow ? "allow" : "deny", al_code_name(e->code),
@@ -559,6 +661,15 @@ check_meta(struct vstate *v, uint64_t last_seq, const uint8_t *last_hash)
 	else if (st.ms_entries != v->s->policies)
 		problem(v, 0, "the policies index holds %zu records for %"
 		    PRIu64 " policy changes", st.ms_entries, v->s->policies);
+	if (!l->has_custody)
+		return;
+	if ((rc = mdb_stat(v->txn, l->custody, &st)) != 0)
+		problem(v, 0, "custody index unreadable: %s",
+		    mdb_strerror(rc));
+	else if (st.ms_entries != v->ncustody)
+		problem(v, 0, "the custody index holds %zu records for %"
+		    PRIu64 " entries of the chain of custody", st.ms_entries,
+		    v->ncustody);
 }
 
 /*
@@ -721,11 +832,14 @@ check_entry(struct vstate *v, const struct vitem *it)
 			return rc;
 	} else if (e.kind == AL_KIND_CHECKPOINT)
 		check_checkpoint(v, &e);
-	else if (e.kind == AL_KIND_ACCESS)
+	else if (e.kind >= AL_KIND_FLOOR && e.kind <= AL_KIND_REJECTION) {
+		check_custody_index(v, &e);
+		if (e.kind == AL_KIND_FLOOR)
+			check_floor(v, &e);
+		if ((rc = check_custody(v, &e)) != 0)
+			return rc;
+	} else
 		check_access(v, &e);
-	/* Kinds 4 to 7 (the floor, proposals, approvals, rejections):
-	 * their bytes, link and place in the tree, checked above and
-	 * below; what they mean for governance is checked elsewhere. */
 next:
 	v->tseq = seq;
 	if (mt_push(&v->edge, it->hash, tree_node, v) != 0)
@@ -1090,6 +1204,14 @@ scan(struct vstate *v, MDB_cursor *cur)
 	v->pahead = 0;
 	policy_free(v->pol);
 	v->pol = NULL;
+	floor_free(v->floor);
+	v->floor = NULL;
+	v->floor_seq = 0;
+	gov_free(&v->gov);
+	v->ncustody = 0;
+	free(v->pol_text);
+	v->pol_text = NULL;
+	v->pol_len = 0;
 	v->have_pol = 0;
 	v->pol_seq = 0;
 	v->anchor_seen = 0;
@@ -1218,6 +1340,9 @@ al_verify(al_log *l, const struct al_verify_opts *o,
 done:
 	explicit_bzero(v.pairkey, sizeof(v.pairkey));
 	policy_free(v.pol);
+	floor_free(v.floor);
+	gov_free(&v.gov);
+	free(v.pol_text);
 	if (v.tcur2 != NULL)
 		mdb_cursor_close(v.tcur2);
 	if (v.txn2 != NULL)

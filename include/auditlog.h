@@ -26,6 +26,8 @@ extern "C" {
 #define AL_ECORRUPT	(-5)	/* the log is damaged beyond reading */
 #define AL_ENOMEM	(-6)
 #define AL_EPERM	(-7)	/* unsafe modes or ownership */
+#define AL_EREFUSED	(-8)	/* refused: below the floor, or a policy change
+				   the chain of custody does not allow */
 
 /* Entry kinds (the "kind" byte of the encoding). */
 #define AL_KIND_ACCESS	1
@@ -179,6 +181,16 @@ struct al_init_opts {
 	size_t		 policy_len;
 	const char	*actor;		/* who created the log (required) */
 	const char	*service;
+	/* The floor (format 6): the promise, fixed for the log's life.
+	   NULL: the embedded default (docs/PROMISE.md). */
+	const char	*floor_name;	/* e.g. "promise.floor" */
+	const char	*floor_text;
+	size_t		 floor_len;
+	unsigned	 approvers;	/* administrators a change needs,
+					   1-9; 0: 2 */
+	const char *const *admins;	/* the first administrators, added
+					   to the policy as "admin user X" */
+	size_t		 nadmins;
 	size_t		 mapsize;	/* initial map size; 0: the default */
 	al_clock_fn	 clock;		/* tests: the clock for entry 1 */
 	void		*clock_arg;
@@ -421,6 +433,43 @@ int		 al_policy_set(al_log *, const char *name, const char *text,
 int		 al_policy_set_as(al_log *, const char *name, const char *text,
 		    size_t len, const char *actor, const char *service,
 		    const struct al_ident *who, uint64_t *seq);
+/*
+ * Governance (format 6, auditlog-policy(5)): in a log with a floor, a
+ * policy changes when as many administrators as the floor's approvers
+ * agree.  al_policy_propose records a proposal (c->name, c->text), which
+ * the floor must allow, and, when one administrator suffices, activates
+ * it in the same transaction; c->set asks for exactly that and fails when
+ * the log needs more.  al_policy_decide records an approval (approve 1)
+ * or a rejection (0) of the open proposal whose digest is c->digest (hex,
+ * or its first 8 or more digits); the approval that completes the count
+ * activates the policy.  Who asks is c->as when a log's owner (auditlogd)
+ * acts for a peer the kernel named, else this process's real uid; the
+ * administrators are those of the policy in force.  A step the floor or
+ * the chain of custody refuses is AL_EREFUSED, with the reason, and
+ * records nothing.  r->seq is the step's entry, r->active the activating
+ * policy entry or 0.
+ */
+struct al_change {
+	const char		*name, *text;	/* propose */
+	size_t			 len;
+	const char		*digest;	/* approve, reject */
+	const char		*actor;		/* a label: who says they are */
+	const char		*service;
+	const struct al_ident	*as;		/* NULL: this process */
+	uint64_t		 expires_ns;	/* open for; 0: 7 days */
+	int			 set;		/* one step, or refuse */
+};
+struct al_change_result {
+	uint8_t		digest[AL_HASH_LEN];
+	uint64_t	seq, active;
+};
+int		 al_policy_propose(al_log *, const struct al_change *,
+		    struct al_change_result *);
+int		 al_policy_decide(al_log *, const struct al_change *,
+		    int approve, struct al_change_result *);
+/* The log's floor (an entry of kind AL_KIND_FLOOR): 0, or AL_ENOLOG when
+ * the log has none (it was made before format 6). */
+int		 al_floor_get(al_log *, struct al_entry *);
 /* The active policy: its text and name stay valid until al_close(). */
 int		 al_policy_get(al_log *, struct al_entry *);
 /*
