@@ -149,8 +149,10 @@ struct totals {
 };
 
 static char		 work[PATH_MAX - 64], tmpl[PATH_MAX], logdir[PATH_MAX];
-static const char	 small_policy[] = "purpose p \"a small policy\"\n"
-			    "group g \"dave\"\nallow g purpose p action read\n";
+/* One of the floor's purposes, so that the floor lets it in. */
+static const char	 small_policy[] = "purpose support-ticket "
+			    "\"a small policy\"\ngroup g \"dave\"\n"
+			    "allow g purpose support-ticket action read\n";
 
 static const struct al_access accesses[BATCH] = {
 	{ "svc:billing", "acme", "service-provision", "read", "billing",
@@ -551,7 +553,7 @@ static uint64_t
 adds(int op)
 {
 	return op == OP_BATCH || op == OP_PREP || op == OP_PREP_REDECIDE ?
-	    BATCH : op == OP_INIT ? 0 : 1;
+	    BATCH : op == OP_INIT ? 0 : op == OP_POLICY ? 2 : 1;
 }
 
 /*
@@ -567,7 +569,8 @@ row(int op, const struct fault *f, const struct state *before,
 	struct state	 s;
 	struct totals	 r;
 	const uint8_t	*base_hash;
-	uint64_t	 base_seq, batch = before->seq + 2;
+	/* small.policy's proposal and activation, then the batch */
+	uint64_t	 base_seq, batch = before->seq + 3;
 	char		 bad[512], known[300], retry[128] = "";
 	int		 ok_end = 0, rc = 0, redo = op == OP_PREP_REDECIDE;
 	int		 written;
@@ -622,7 +625,7 @@ row(int op, const struct fault *f, const struct state *before,
 				r.dead++;
 		}
 		if (redo && (o.bad[0] != '\0' || s.wrong[0] != '\0' ||
-		    o.mid_seq != before->seq + 1)) {
+		    o.mid_seq != before->seq + 2)) {
 			r.wrong++;
 			if (bad[0] == '\0')
 				snprintf(bad, sizeof(bad), "call %ld (rc %d, "
@@ -642,7 +645,8 @@ row(int op, const struct fault *f, const struct state *before,
 				snprintf(known, sizeof(known), "call %ld: %s",
 				    a.nth, s.why);
 		} else if (op == OP_INIT ? (o.rc == 0) != s.exists ||
-		    (s.exists && (s.seq != 1 || s.problems)) :
+		    /* init writes the floor (seq 1) and the policy */
+		    (s.exists && (s.seq != 2 || s.problems)) :
 		    !s.exists || s.problems || s.seq != base_seq +
 		    (written ? adds(op) : 0) || (!written &&
 		    memcmp(s.hash, base_hash, AL_HASH_LEN) != 0)) {
@@ -690,7 +694,11 @@ row(int op, const struct fault *f, const struct state *before,
 	return rc;
 }
 
-/* The template: a log with its policy and two accesses. */
+/*
+ * The template: a single-person log (a policy change needs one
+ * administrator, so al_policy_set works) with its floor, its policy and
+ * two accesses.
+ */
 static int
 make_template(void)
 {
@@ -701,6 +709,7 @@ make_template(void)
 
 	memset(&o, 0, sizeof(o));
 	o.actor = "faults";
+	o.approvers = 1;
 	if ((rc = al_init(tmpl, &o, &l)) == 0) {
 		al_close(l);
 		l = NULL;
@@ -740,8 +749,8 @@ main(int argc, char **argv)
 		check(0, "the template log could be copied and read");
 		goto done;
 	}
-	check(before.exists && before.problems == 0 && before.seq == 3 &&
-	    before.usable, "the template log verifies with 3 entries, and "
+	check(before.exists && before.problems == 0 && before.seq == 4 &&
+	    before.usable, "the template log verifies with 4 entries, and "
 	    "takes a record");
 	for (op = 0; op < NOPS; op++) {
 		memset(reached, 0, sizeof(reached));
