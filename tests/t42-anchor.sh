@@ -13,12 +13,12 @@ VX=$top/contrib/verify-export.py
 newlog
 al record --actor svc:billing --customer acme --purpose service-provision \
     --action read >/dev/null 2>&1
-al head >anchor
+al head >anchor	# the floor (1), the policy (2), the access (3)
 A=$(cat anchor)
 seq=${A%% *}
 hash=${A#* }
 check "head prints SEQ HASH" \
-    sh -c 'grep -qE "^2 [0-9a-f]{64}\$" anchor && [ "$(wc -l <anchor)" -eq 1 ]'
+    sh -c 'grep -qE "^3 [0-9a-f]{64}\$" anchor && [ "$(wc -l <anchor)" -eq 1 ]'
 al export -o b.tar.gz >/dev/null 2>&1
 
 py=0
