@@ -30,7 +30,9 @@ al record --actor svc:a --customer acme --purpose service-provision \
     --action read >/dev/null
 al record --actor bob --customer acme --purpose marketing --action read \
     2>/dev/null
-printf 'purpose x "d"\n' >"$W/good.policy"
+# good.policy: a policy the floor lets in, so that each case fails for its own
+# reason
+printf 'purpose support-ticket "d"\n' >"$W/good.policy"
 { printf '{"actor":"'; rep a 10485760; printf '","customer":"acme",'
   printf '"purpose":"service-provision","action":"read"}\n'; } >"$W/big.jsonl"
 { printf '# 2 MiB of comment\n'; i=0; while [ $i -lt 16 ]; do
