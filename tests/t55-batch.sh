@@ -2,19 +2,20 @@
 # t55-batch.sh - record --batch: JSON lines in, one result line out each
 . "$(dirname "$0")/lib.sh"
 
-newlog
+newlog	# the floor at seq 1, the policy at seq 2: accesses from seq 3
 ok_line='{"actor":"svc:a","customer":"acme","purpose":"service-provision","action":"read"}'
 deny_line='{"actor":"alice","customer":"acme","purpose":"marketing","action":"read"}'
 
 printf '%s\n' "$ok_line" "$ok_line" > allowed.jsonl
 expect 0 "a batch of allowed accesses exits 0" sh -c "'$AUDITLOG' -d '$T/log' record --batch < allowed.jsonl"
-check "...one result a line, with its seq" out_is '{"line":1,"seq":2,"decision":"allow","rule":"default.policy:24"}
-{"line":2,"seq":3,"decision":"allow","rule":"default.policy:24"}'
+check "...one result a line, with its seq" out_is '{"line":1,"seq":3,"decision":"allow","rule":"default.policy:24"}
+{"line":2,"seq":4,"decision":"allow","rule":"default.policy:24"}'
 
 printf '%s\n' "$ok_line" "$deny_line" > denied.jsonl
 expect 1 "a batch with a denial exits 1" sh -c "'$AUDITLOG' -d '$T/log' record --batch < denied.jsonl"
+# The floor decides first: marketing is a purpose it forbids.
 check "...the denial with its code and reason" out_has \
-    '{"line":2,"seq":5,"decision":"deny","code":"deny-rule","reason":"forbidden by the deny rule at default.policy:21"}'
+    '{"line":2,"seq":6,"decision":"deny","code":"floor","reason":"the floor forbids purpose '"'"'marketing'"'"' (promise.floor:17)"}'
 
 {
 	echo "$ok_line"
@@ -29,17 +30,17 @@ check "...the denial with its code and reason" out_has \
 } > mixed.jsonl
 expect 2 "a batch with malformed lines exits 2" sh -c "'$AUDITLOG' -d '$T/log' record --batch < mixed.jsonl"
 check "...one result for each of the 9 lines" [ "$(wc -l < "$T/out")" -eq 9 ]
-check "...good lines around bad ones are recorded" out_has '{"line":1,"seq":6,"decision":"allow"'
+check "...good lines around bad ones are recorded" out_has '{"line":1,"seq":7,"decision":"allow"'
 check "...not JSON" out_has '{"line":2,"error":"not a JSON object: '
 check "...an empty field, named" out_has '{"line":3,"error":"customer is empty"}'
 check "...an unknown field, named" out_has '{"line":4,"error":"unknown field '"'"'colour'"'"'"}'
 check "...a field that is not a string" out_has '{"line":5,"error":"actor is not a string"}'
 check "...a control character" out_has '{"line":6,"error":"reason holds a control character or invalid UTF-8 at byte 2"}'
 check "...a 10 MB line, refused on its own" out_has '{"line":7,"error":"line longer than 65536 bytes"}'
-check "...the line after it is recorded" out_has '{"line":8,"seq":7,"decision":"allow"'
-check "...and the last line without a newline" out_has '{"line":9,"seq":8,"decision":"deny"'
+check "...the line after it is recorded" out_has '{"line":8,"seq":8,"decision":"allow"'
+check "...and the last line without a newline" out_has '{"line":9,"seq":9,"decision":"deny"'
 expect 0 "the log verifies" al verify
-check "...with exactly the recorded lines" out_has "entries   8 (seq 1 to 8)"
+check "...with exactly the recorded lines" out_has "entries   9 (seq 1 to 9)"
 
 # A result is written once its line is durable: commits come by size or time.
 mkfifo in.fifo
@@ -50,14 +51,14 @@ echo "$ok_line" >&3
 i=0
 while [ ! -s slow.out ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "a lone line is committed after --batch-ms, with input still open" \
-    grep -q '"line":1,"seq":9' slow.out
+    grep -q '"line":1,"seq":10' slow.out
 exec 3>&-
 wait $pid
 check "...and the batch ends when its input does" [ "$(wc -l < slow.out)" -eq 1 ]
 
 seq 1 25 | sed "s/.*/$ok_line/" > many.jsonl
 expect 0 "--batch-size 10 over 25 lines" sh -c "'$AUDITLOG' -d '$T/log' record --batch --batch-size 10 < many.jsonl"
-check "...every line recorded, in order" [ "$(tail -n 1 "$T/out")" = '{"line":25,"seq":34,"decision":"allow","rule":"default.policy:24"}' ]
+check "...every line recorded, in order" [ "$(tail -n 1 "$T/out")" = '{"line":25,"seq":35,"decision":"allow","rule":"default.policy:24"}' ]
 expect 0 "an empty batch" sh -c "'$AUDITLOG' -d '$T/log' record --batch < /dev/null"
 check "...says nothing" [ ! -s "$T/out" ]
 expect 2 "--batch with an access flag" al record --batch --actor a < /dev/null
