@@ -10,31 +10,32 @@ r --actor alice --customer globex --purpose marketing --action read
 r --actor svc:billing --customer globex --purpose service-provision --action write
 r --actor bob --customer acme --purpose support-ticket --action read
 r --actor carol --customer initech --purpose technical-fix --ref INC-7 --action read
-# 7 entries: 1 policy, 4 allowed, 2 denied
+# 8 entries: the floor, the policy, 4 allowed, 2 denied (3 to 8)
 
 seqs() {	# seqs ARGS...: the seqs `log ARGS` lists, on one line
 	al log "$@" | awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " }'
 }
-check "log lists every entry, oldest first" [ "$(seqs)" = "1 2 3 4 5 6 7" ]
+check "log lists every entry, oldest first" [ "$(seqs)" = "1 2 3 4 5 6 7 8" ]
 expect 0 "log exits 0" al log
 check "...with a header" sh -c "head -n 1 '$T/out' | grep -q '^SEQ   TIME   '"
-check "...and the policy entry" sh -c "sed -n 2p '$T/out' | grep -q '^1 .* policy .* set default.policy sha256:'"
-check "--customer" [ "$(seqs --customer acme)" = "2 3 6" ]
+check "...the floor entry" sh -c "sed -n 2p '$T/out' | grep -Eq '^1 .* floor .* floor promise.floor sha256:[0-9a-f]{16} approvers 2\$'"
+check "...and the policy entry" sh -c "sed -n 3p '$T/out' | grep -Eq '^2 .* policy .* set default.policy sha256:[0-9a-f]{16}\$'"
+check "--customer" [ "$(seqs --customer acme)" = "3 4 7" ]
 check "--customer with no entries" [ "$(seqs --customer nobody)" = "" ]
-check "--actor" [ "$(seqs --actor alice)" = "3 4" ]
-check "--purpose" [ "$(seqs --purpose support-ticket)" = "3 6" ]
-check "--decision deny" [ "$(seqs --decision deny)" = "4 6" ]
-check "--decision allow --customer globex" [ "$(seqs --decision allow --customer globex)" = "5" ]
-check "-n 2: the two newest, oldest first" [ "$(seqs -n 2)" = "6 7" ]
-check "-n 2 with a filter" [ "$(seqs -n 2 --customer acme)" = "3 6" ]
-check "-n larger than the log" [ "$(seqs -n 100)" = "1 2 3 4 5 6 7" ]
+check "--actor" [ "$(seqs --actor alice)" = "4 5" ]
+check "--purpose" [ "$(seqs --purpose support-ticket)" = "4 7" ]
+check "--decision deny" [ "$(seqs --decision deny)" = "5 7" ]
+check "--decision allow --customer globex" [ "$(seqs --decision allow --customer globex)" = "6" ]
+check "-n 2: the two newest, oldest first" [ "$(seqs -n 2)" = "7 8" ]
+check "-n 2 with a filter" [ "$(seqs -n 2 --customer acme)" = "4 7" ]
+check "-n larger than the log" [ "$(seqs -n 100)" = "1 2 3 4 5 6 7 8" ]
 check "-n with nothing matching" [ "$(seqs -n 3 --customer nobody)" = "" ]
-check "--since 1970-01-01 takes all" [ "$(seqs --since 1970-01-01)" = "1 2 3 4 5 6 7" ]
+check "--since 1970-01-01 takes all" [ "$(seqs --since 1970-01-01)" = "1 2 3 4 5 6 7 8" ]
 check "--since in the future takes none" [ "$(seqs --since 2999-01-01)" = "" ]
 check "--until 1971-01-01 takes none" [ "$(seqs --until 1971-01-01)" = "" ]
 today=$(date -u +%Y-%m-%d)
-check "--until today (a date) includes today" [ "$(seqs --until "$today")" = "1 2 3 4 5 6 7" ]
-check "--since and --until today" [ "$(seqs --since "$today" --until "$today")" = "1 2 3 4 5 6 7" ]
+check "--until today (a date) includes today" [ "$(seqs --until "$today")" = "1 2 3 4 5 6 7 8" ]
+check "--since and --until today" [ "$(seqs --since "$today" --until "$today")" = "1 2 3 4 5 6 7 8" ]
 expect 2 "a bad time is exit 2" al log --since soonish
 check "...naming it" err_has "--since: not a time (auditlog(1), TIME FORMATS): 'soonish'"
 expect 2 "--until before --since" al log --since 2026-11-29 --until 2026-11-01
@@ -44,14 +45,15 @@ expect 2 "-n -1" al log -n -1
 
 # JSON: one valid object per line, every field
 expect 0 "log --json" al log --json
-check "...one line per entry" [ "$(wc -l < "$T/out")" -eq 7 ]
+check "...one line per entry" [ "$(wc -l < "$T/out")" -eq 8 ]
 check "...each line valid JSON" python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     json.loads(line)
 ' "$T/out"
+# marketing: the floor decides first, and names its line as the rule
 check "...with the decision, code and rule" \
-    grep -q '"seq":4,.*"decision":"deny","code":"deny-rule","rule":"default.policy:21"' "$T/out"
+    grep -q '"seq":5,.*"decision":"deny","code":"floor","rule":"promise.floor:17"' "$T/out"
 check "...times in RFC 3339 UTC with nanoseconds" \
     grep -Eq '"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z"' "$T/out"
 
