@@ -303,7 +303,10 @@ done:
  * gets the default floor (docs/PROMISE.md) with one administrator to a
  * change, from the upgrade on, when the policy in force respects it; a
  * log whose policy does not stays without a floor, as it was, and says
- * so (al_warning; verify and report print "no floor").
+ * so (al_warning; verify and report print "no floor").  A log whose
+ * custody index already begins with a floor (written by format 6, its
+ * version number lowered since) keeps that one: a log's floor is fixed,
+ * and a second would fail verify.
  */
 static int
 upgrade_floor(al_log *l, MDB_txn *txn, struct head *h)
@@ -311,6 +314,8 @@ upgrade_floor(al_log *l, MDB_txn *txn, struct head *h)
 	struct buf	 errs = { 0 };
 	struct floor	*f = NULL;
 	struct al_entry	 e;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
 	const char	*text;
 	uint64_t	 pseq;
 	size_t		 len;
@@ -322,6 +327,21 @@ upgrade_floor(al_log *l, MDB_txn *txn, struct head *h)
 		goto done;
 	}
 	l->has_custody = 1;
+	if ((mrc = mdb_cursor_open(txn, l->custody, &cur)) != 0) {
+		rc = al_lmdb_err(l, mrc, "read the custody index");
+		goto done;
+	}
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = al_lmdb_err(l, mrc, "read the custody index");
+		goto done;
+	}
+	if (mrc == 0 && v.mv_size == 1 + AL_HASH_LEN &&
+	    ((uint8_t *)v.mv_data)[0] == AL_KIND_FLOOR) {
+		rc = 0;
+		goto done;
+	}
 	text = al_default_floor(&len);
 	if ((f = floor_parse("promise.floor", text, len, &errs)) == NULL) {
 		rc = al_seterr(l, AL_ENOMEM, "out of memory");
