@@ -1,7 +1,7 @@
 #!/bin/sh
 # t51-clock.sh - one wrong clock misdates its own entries and no others
 #
-# Issue 15, item 5.  A log (format 5) stores each entry at the time its
+# Issue 15, item 5.  A log (format 5 on) stores each entry at the time its
 # writer's clock read: entry 4 here was stamped 2101 by a wrong clock (set
 # with tests/tamper, which repairs the chain, indexes and tree as the
 # writer would have written them), the others today.  --since/--until on
@@ -34,7 +34,9 @@ seqs() {	# seqs ARGS...: the seqs `log ARGS` lists, on one line
 newlog
 r() { al record --actor svc:billing --customer "$1" \
     --purpose service-provision --action read >/dev/null 2>&1; }
-r acme; r globex; r acme; r globex; r acme	# seqs 2 to 6
+# seqs 3 to 7 (the floor is seq 1, the policy seq 2); seq 4, acme's, is
+# the one the wrong clock stamps
+r acme; r acme; r globex; r acme; r globex
 y2101=4133980800000000000	# 2101-01-01T00:00:00Z in ns
 "$TAMPER" "$T/log" rechain 4 time $y2101 >/dev/null 2>&1 ||
     echo "# tamper rechain failed"
@@ -45,18 +47,18 @@ tomorrow=$(date -u -d tomorrow +%Y-%m-%d 2>/dev/null ||
 # The period holds every entry stamped in it, in seq order.
 # At 307101c, bisection over the seqs found today as seqs 1 to 3.
 check "today holds every entry but seq 4" \
-    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6" ]
+    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6 7" ]
 check "...with --since alone too (2101 is after it)" \
-    [ "$(seqs --since "$today")" = "1 2 3 4 5 6" ]
+    [ "$(seqs --since "$today")" = "1 2 3 4 5 6 7" ]
 check "--until tomorrow leaves out only seq 4" \
-    [ "$(seqs --until "$tomorrow")" = "1 2 3 5 6" ]
+    [ "$(seqs --until "$tomorrow")" = "1 2 3 5 6 7" ]
 check "from 2100 on: seq 4 alone" [ "$(seqs --since 2100-01-01)" = "4" ]
 check "...for its customer" \
     [ "$(seqs --since 2100-01-01 --customer acme)" = "4" ]
-check "today for customer acme: seqs 2 and 6 (4 is 2101)" \
-    [ "$(seqs --since "$today" --until "$tomorrow" --customer acme)" = "2 6" ]
+check "today for customer acme: seqs 3 and 6 (4 is 2101)" \
+    [ "$(seqs --since "$today" --until "$tomorrow" --customer acme)" = "3 6" ]
 check "-n 2 of today: the two newest" \
-    [ "$(seqs -n 2 --since "$today" --until "$tomorrow")" = "5 6" ]
+    [ "$(seqs -n 2 --since "$today" --until "$tomorrow")" = "6 7" ]
 al log --json --since "$today" --until "$tomorrow" >"$T/today.jsonl"
 py "log --json of today recomputes (a partial listing)" \
     sh -c "python3 '$RECOMPUTE' --partial <'$T/today.jsonl' >/dev/null"
@@ -82,18 +84,18 @@ py "...warning of seq 4 ahead of seq 5" \
     grep -qx "warning: seq 4: ahead: more than an hour after seq 5's time" "$T/rc.out"
 py "...and of seq 5 back" \
     grep -qx "warning: seq 5: back: before seq 4's time" "$T/rc.out"
-py "...and counts every entry" grep -qx "6 entries recomputed" "$T/rc.out"
+py "...and counts every entry" grep -qx "7 entries recomputed" "$T/rc.out"
 
 # Bundles: the period's export holds the period's entries; both checkers
 # accept bundles whose times go back, and count the anomalies alike.
 expect 0 "export today" al export -o "$T/today.tar.gz" --since "$today" \
     --until "$tomorrow"
 expect 0 "...verify-export accepts it" al verify-export "$T/today.tar.gz"
-check "...5 entries, seq 1 to 6" out_has "5 entries (seq 1 to 6)"
+check "...6 entries, seq 1 to 7" out_has "6 entries (seq 1 to 7)"
 py "...and so does verify-export.py" \
     sh -c "python3 '$VX' '$T/today.tar.gz' >/dev/null"
 check "...its entries are today's" sh -c "tar -xzOf '$T/today.tar.gz' \
-    entries.jsonl | grep -c '\"seq\"' | grep -qx 5"
+    entries.jsonl | grep -c '\"seq\"' | grep -qx 6"
 check "...no clock anomaly among them" sh -c "! tar -xzOf \
     '$T/today.tar.gz' summary.txt | grep -q 'clock anomalies'"
 expect 0 "export everything" al export -o "$T/all.tar.gz"
@@ -125,7 +127,7 @@ expect 1 "a time index record removed: verify fails" al verify
 check "...naming the seq" out_has "seq 6: has no time index record (at $today"
 check "...and only that" out_has "FAILED: 1 problem"
 check "...and a period is read through the index: seq 6 is not in it" \
-    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5" ]
+    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 7" ]
 restore
 "$TAMPER" "$T/log" time-add 1000 3 >/dev/null 2>&1 || echo "# tamper time-add failed"
 expect 1 "a time index record for a time not the entry's: verify fails" al verify
@@ -144,7 +146,8 @@ restore
 expect 1 "a record moved by a nanosecond: verify fails" al verify
 check "...naming seq 4 twice" sh -c "[ \$(grep -c '^seq 4: ' '$T/out') -eq 2 ]"
 
-# Format 4 (no time index, times never back) is upgraded to 5.
+# Format 4 (no time index, times never back) is upgraded to 6, which keeps
+# the floor the log has (these old formats are made by tamper from a new log).
 restore
 "$TAMPER" "$T/log" time-v4 >/dev/null 2>&1 || echo "# tamper time-v4 failed"
 expect 3 "format 4: log asks for an upgrade" al log
@@ -154,15 +157,15 @@ expect 0 "upgrade" al upgrade
 expect 0 "...then verify passes" al verify
 check "...with the same warnings" out_has "clock     2 warnings"
 check "...and the index finds the period" \
-    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6" ]
+    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6 7" ]
 expect 0 "upgrade again: nothing to do" al upgrade
 restore
 "$TAMPER" "$T/log" time-v4 >/dev/null 2>&1
 r acme
 expect 0 "format 4: record upgrades it" al verify
 check "...and indexes the new entry" \
-    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6 7" ]
-# Formats 1 to 3 go straight to 5.
+    [ "$(seqs --since "$today" --until "$tomorrow")" = "1 2 3 5 6 7 8" ]
+# Formats 1 to 3 go straight to 6.
 restore
 "$TAMPER" "$T/log" tree-v1 >/dev/null 2>&1
 expect 0 "format 1: upgrade" al upgrade
@@ -174,16 +177,16 @@ expect 0 "format 3: upgrade" al upgrade
 expect 0 "...then verify passes" al verify
 check "...and the index finds 2101" [ "$(seqs --since 2100-01-01)" = "4" ]
 
-# More anomalies than a summary spells out: 111 (seq 1 ahead of seq 2,
-# which is back, then every even seq from 4 to 220 back by 1 ns).
+# More anomalies than a summary spells out: 111 (seq 2, the policy, ahead
+# of seq 3, which is back, then every odd seq from 5 to 221 back by 1 ns).
 rm -rf "$T/log"
 al init >/dev/null 2>&1
 awk 'BEGIN { for (i = 0; i < 220; i++) printf "{\"actor\":\"svc:x\",\"customer\":\"c\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n" }' |
     al record --batch >/dev/null 2>&1
 base=1767225600000000000	# 2026-01-01T00:00:00Z
-s=2
-while [ $s -le 221 ]; do
-	if [ $((s % 2)) -eq 0 ]; then t=$((base + s - 2)); else t=$((base + s)); fi
+s=3
+while [ $s -le 222 ]; do
+	if [ $((s % 2)) -eq 1 ]; then t=$((base + s - 2)); else t=$((base + s)); fi
 	"$TAMPER" "$T/log" rechain $s time $t >/dev/null 2>&1 ||
 	    echo "# tamper rechain $s failed"
 	s=$((s + 1))
