@@ -14,13 +14,14 @@ r --actor svc:billing --customer globex --purpose service-provision \
 r --actor bob --customer acme --purpose support-ticket --action read
 r --actor carol --customer initech --purpose technical-fix --ref INC-7 \
     --action read
-# 7 entries: 1 policy, 4 allowed, 2 denied (4: marketing, 6: no ref)
+# 8 entries: the floor, the policy, 4 allowed, 2 denied (5: marketing, by
+# the floor; 7: no ref)
 
 seqs() {	# seqs ARGS...: the seqs `log ARGS` lists, on one line
 	al log "$@" > seqs.out 2>/dev/null || { echo "exit $?"; return; }
 	awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " }' seqs.out
 }
-all="1 2 3 4 5 6 7"
+all="1 2 3 4 5 6 7 8"
 
 # Times as people write them (auditlog(1) TIME FORMATS)
 check "--since -1h takes all" [ "$(seqs --since -1h)" = "$all" ]
@@ -57,16 +58,16 @@ print(calendar.timegm(time.strptime(e["time"][:19], "%Y-%m-%dT%H:%M:%S")))
 ' last.json)
 east=$(TZ=ABC-14 date -d "@$s" '+%Y-%m-%d %H:%M:%S')	# UTC+14
 check "a local time in TZ's zone: the entry is at or after it" \
-    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$east' | grep -q '^7 '"
+    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$east' | grep -q '^8 '"
 check "...the same words in UTC are 14 hours later: none" \
     [ "$(seqs --since "$east")" = "" ]
 check "...with a T" \
-    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$(echo "$east" | tr ' ' T)' | grep -q '^7 '"
+    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$(echo "$east" | tr ' ' T)' | grep -q '^8 '"
 check "...to the minute" \
-    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$(echo "$east" | cut -c1-16)' | grep -q '^7 '"
+    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since '$(echo "$east" | cut -c1-16)' | grep -q '^8 '"
 eday=$(TZ=ABC-14 date -d "@$s" +%Y-%m-%d)
 check "a local date: midnight there (UTC+14 holds the entry)" \
-    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since $eday | grep -q '^7 '"
+    sh -c "TZ=ABC-14 \"\$AUDITLOG\" -d log log --since $eday | grep -q '^8 '"
 check "...and not in UTC-14, where that midnight is later" \
     [ "$(TZ=ABC+14; seqs --since "$eday")" = "" ]
 check "an RFC 3339 time keeps its offset whatever TZ says" \
@@ -74,24 +75,24 @@ check "an RFC 3339 time keeps its offset whatever TZ says" \
 
 # The table shows local time; --utc forces UTC; JSON stays UTC.
 expect 0 "TZ=UTC+14: the table in local time" env TZ=ABC-14 "$AUDITLOG" -d log log -n 1
-check "...with its offset" out_has "7     $(TZ=ABC-14 date -d "@$s" +%Y-%m-%dT%H:%M:%S)+14:00 allow  "
+check "...with its offset" out_has "8     $(TZ=ABC-14 date -d "@$s" +%Y-%m-%dT%H:%M:%S)+14:00 allow  "
 expect 0 "--utc: in UTC" env TZ=ABC-14 "$AUDITLOG" -d log log -n 1 --utc
-check "...with a Z" out_has "7     $(date -u -d "@$s" +%Y-%m-%dT%H:%M:%S)Z allow  "
+check "...with a Z" out_has "8     $(date -u -d "@$s" +%Y-%m-%dT%H:%M:%S)Z allow  "
 expect 0 "JSON under TZ=UTC+14" env TZ=ABC-14 "$AUDITLOG" -d log log -n 1 --json
 check "...is the same, RFC 3339 UTC with nanoseconds" cmp -s "$T/out" last.json
 
 # Filters that navigate
-check "--ref" [ "$(seqs --ref SUP-1)" = "3" ]
-check "--ref INC-7" [ "$(seqs --ref INC-7)" = "7" ]
-check "--service" [ "$(seqs --service crm)" = "5" ]
-check "--action" [ "$(seqs --action write)" = "5" ]
-check "--data" [ "$(seqs --data billing)" = "5" ]
+check "--ref" [ "$(seqs --ref SUP-1)" = "4" ]
+check "--ref INC-7" [ "$(seqs --ref INC-7)" = "8" ]
+check "--service" [ "$(seqs --service crm)" = "6" ]
+check "--action" [ "$(seqs --action write)" = "6" ]
+check "--data" [ "$(seqs --data billing)" = "6" ]
 check "--data customer-data --customer acme" \
-    [ "$(seqs --data customer-data --customer acme)" = "2 3 6" ]
+    [ "$(seqs --data customer-data --customer acme)" = "3 4 7" ]
 check "--from-seq --to-seq" [ "$(seqs --from-seq 3 --to-seq 5)" = "3 4 5" ]
-check "-r: newest first" [ "$(seqs -r)" = "7 6 5 4 3 2 1" ]
-check "--reverse with a filter" [ "$(seqs --reverse --customer acme)" = "6 3 2" ]
-check "-r -n 2: the two newest, newest first" [ "$(seqs -r -n 2)" = "7 6" ]
+check "-r: newest first" [ "$(seqs -r)" = "8 7 6 5 4 3 2 1" ]
+check "--reverse with a filter" [ "$(seqs --reverse --customer acme)" = "7 4 3" ]
+check "-r -n 2: the two newest, newest first" [ "$(seqs -r -n 2)" = "8 7" ]
 check "-r --from-seq --to-seq" [ "$(seqs -r --from-seq 2 --to-seq 4)" = "4 3 2" ]
 expect 2 "--to-seq before --from-seq" al log --from-seq 5 --to-seq 4
 check "...refused" err_has "--to-seq is before --from-seq"
@@ -219,12 +220,12 @@ for line in open(sys.argv[1], encoding="utf-8"):
     assert type(e["unmapped"]) is dict and type(e["unmapped"]["seq"]) is int, e
     assert e["unmapped"]["seq"] == m["sequence"] == n, e
     assert type(e["time"]) is int and e["time"] > 1700000000000, e
-assert n == 12, n
+assert n == 13, n
 ' "$T/out"
 check "an access: activity, decision, purpose, reference and rule mapped" python3 -c '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-e = ev[2]	# seq 3: alice reads acme for support-ticket SUP-1
+e = ev[3]	# seq 4: alice reads acme for support-ticket SUP-1
 assert (e["activity_id"], e["activity_name"], e["type_uid"]) == (1, "Read", 600501), e
 assert (e["severity_id"], e["status_id"]) == (1, 1), e
 z = e["actor"]["authorizations"][0]
@@ -233,27 +234,30 @@ assert z == {"decision": "Allowed", "policy": {"name": "default.policy:30",
 assert e["database"] == {"name": "acme"} and e["table"] == {"name": "customer-data"}, e
 u = e["unmapped"]
 assert (u["purpose"], u["ref"], u["decision"], u["rule"]) == ("support-ticket", "SUP-1", "allow", "default.policy:30"), u
-d = ev[11]	# seq 12: sell, denied
+d = ev[12]	# seq 13: sell, denied by the floor, which names its line
 assert (d["activity_id"], d["activity_name"], d["type_uid"]) == (99, "sell", 600599), d
-assert (d["severity_id"], d["status_id"], d["status_code"]) == (2, 2, "deny-rule"), d
+assert (d["severity_id"], d["status_id"], d["status_code"]) == (2, 2, "floor"), d
 assert d["actor"]["authorizations"][0]["decision"] == "Denied", d
-w = ev[4]	# seq 5: a write by the crm service
+assert d["actor"]["authorizations"][0]["policy"]["name"] == "promise.floor:14", d
+w = ev[5]	# seq 6: a write by the crm service
 assert w["activity_id"] == 5 and w["actor"]["app_name"] == "crm", w
-p = ev[0]	# the policy entry
+f = ev[0]	# the floor entry
+assert f["activity_id"] == 99 and f["unmapped"]["kind"] == "floor", f
+p = ev[1]	# the policy entry
 assert p["activity_id"] == 99 and p["unmapped"]["kind"] == "policy", p
-h = ev[10]	# seq 11: hostile values, through JSON escaping
+h = ev[11]	# seq 12: hostile values, through JSON escaping
 assert h["actor"]["user"]["name"] == "x\u202eevil" and h["database"]["name"] == "q\"uote", h
 assert h["unmapped"]["reason"] == "back\\slash" and h["activity_id"] == 7, h
 ' "$T/out"
 
 # syslog: RFC 5424, the entry in structured data
-expect 0 "--format syslog" al log --format syslog --from-seq 3 --to-seq 3
-al log --json --from-seq 3 --to-seq 3 > e3.json
+expect 0 "--format syslog" al log --format syslog --from-seq 4 --to-seq 4
+al log --json --from-seq 4 --to-seq 4 > e4.json
 cat > want.py <<'EOF'
 import json, sys
 e = json.load(open(sys.argv[1]))
 t = e["time"][:26] + "Z"	# RFC 5424: microseconds at most
-print('<85>1 %s %s auditlog %d - [auditlog@32473 seq="3" kind="access" '
+print('<85>1 %s %s auditlog %d - [auditlog@32473 seq="4" kind="access" '
       'actor="alice" customer="acme" purpose="support-ticket" action="read" '
       'data="customer-data" ref="SUP-1" decision="allow" code="allowed" '
       'rule="default.policy:30" uid="%d" attested="false"%s hash="%s"] '
@@ -262,29 +266,29 @@ print('<85>1 %s %s auditlog %d - [auditlog@32473 seq="3" kind="access" '
       % (t, e["host"], e["pid"], e["uid"],
          ' user="%s"' % e["user"] if e["user"] else "", e["hash"]))
 EOF
-want=$(python3 want.py e3.json) || want="(no entry 3)"
+want=$(python3 want.py e4.json) || want="(no entry 4)"
 check "the exact line of an allowed access (authpriv.notice)" out_is "$want"
-expect 0 "a denied access" al log --format syslog --from-seq 4 --to-seq 4
+expect 0 "a denied access" al log --format syslog --from-seq 5 --to-seq 5
 check "...is authpriv.warning, <84>" sh -c "grep -q '^<84>1 ' '$T/out'"
-expect 0 "hostile values" al log --format syslog --from-seq 11 --to-seq 11
+expect 0 "hostile values" al log --format syslog --from-seq 12 --to-seq 12
 check "...quote, backslash and ] escaped as RFC 5424 says" \
     out_has 'customer="q\"uote" purpose="service-provision" action="delete" data="customer-data" reason="back\\slash"'
 check "...a bidi override as an octal escape" out_has 'actor="x\342\200\256evil"'
-expect 0 "a detail holding a ]" al log --format syslog --from-seq 6 --to-seq 6
+expect 0 "a detail holding a ]" al log --format syslog --from-seq 7 --to-seq 7
 check "...escapes it" out_has '[0-9\]' 
 al log --format syslog > all.syslog
 check "no control character in any line, one line an entry" python3 -c '
 import sys
 data = open(sys.argv[1], "rb").read()
 lines = data.split(b"\n")
-assert lines[-1] == b"" and len(lines) == 13, len(lines)
+assert lines[-1] == b"" and len(lines) == 14, len(lines)
 for l in lines[:-1]:
     assert all(b >= 0x20 and b != 0x7f for b in l), l
     assert l.decode("utf-8")
 ' all.syslog
 expect 0 "--sd-id: an operator's own enterprise number" \
     al log --format syslog -n 1 --sd-id example@12345
-check "...in the SD-ID" out_has " - [example@12345 seq=\"12\" "
+check "...in the SD-ID" out_has " - [example@12345 seq=\"13\" "
 expect 2 "--sd-id not NAME@NUMBER" al log --format syslog --sd-id 'a b@1'
 check "...refused" err_has "--sd-id takes NAME@NUMBER (RFC 5424 7.2.2), not 'a b@1'"
 expect 2 "--sd-id without a number" al log --format syslog --sd-id auditlog@
@@ -303,7 +307,7 @@ wait_lines() {
 		_i=$((_i + 1))
 	done
 }
-"$AUDITLOG" -d "$T/log" log -f --format json --after-seq 12 > f.out 2> f.err &
+"$AUDITLOG" -d "$T/log" log -f --format json --after-seq 13 > f.out 2> f.err &
 fpid=$!
 r --actor alice --customer acme --purpose support-ticket --ref SUP-4 --action read
 r --actor bob --customer globex --purpose support-ticket --ref SUP-5 --action read
@@ -312,10 +316,10 @@ kill -INT $fpid
 wait $fpid
 check "-f: SIGINT is a clean end (exit 0)" [ $? -eq 0 ]
 check "...printed what came after --after-seq, as it came" \
-    [ "$(sed 's/^{"version":3,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "13 14 " ]
-check "...and the last seq printed on stderr" [ "$(cat f.err)" = "auditlog: log: last seq 14" ]
+    [ "$(sed 's/^{"version":3,"seq":\([0-9]*\),.*/\1/' f.out | tr '\n' ' ')" = "14 15 " ]
+check "...and the last seq printed on stderr" [ "$(cat f.err)" = "auditlog: log: last seq 15" ]
 r --actor alice --customer acme --purpose support-ticket --ref SUP-6 --action read
-"$AUDITLOG" -d "$T/log" log -f --format ocsf --after-seq 14 --customer acme > f2.out 2> f2.err &
+"$AUDITLOG" -d "$T/log" log -f --format ocsf --after-seq 15 --customer acme > f2.out 2> f2.err &
 fpid=$!
 r --actor alice --customer globex --purpose support-ticket --ref SUP-7 --action read
 r --actor alice --customer acme --purpose support-ticket --ref SUP-8 --action read
@@ -326,25 +330,25 @@ check "-f resumed: nothing lost, nothing twice, the filter held (SIGTERM)" \
     [ "$? $(python3 -c '
 import json, sys
 print(" ".join(str(json.loads(l)["unmapped"]["seq"]) for l in open(sys.argv[1])))
-' f2.out)" = "0 15 17" ]
-check "...the cursor" [ "$(cat f2.err)" = "auditlog: log: last seq 17" ]
-"$AUDITLOG" -d "$T/log" log -f --after-seq 17 > f3.out 2> f3.err &
+' f2.out)" = "0 16 18" ]
+check "...the cursor" [ "$(cat f2.err)" = "auditlog: log: last seq 18" ]
+"$AUDITLOG" -d "$T/log" log -f --after-seq 18 > f3.out 2> f3.err &
 fpid=$!
 wait_lines f3.out 1	# the header: it is waiting now
 kill -INT $fpid
 wait $fpid
 check "-f with nothing new: the header alone, the cursor given back" \
-    [ "$(wc -l < f3.out) $(cat f3.err)" = "1 auditlog: log: last seq 17" ]
+    [ "$(wc -l < f3.out) $(cat f3.err)" = "1 auditlog: log: last seq 18" ]
 "$AUDITLOG" -d "$T/log" log -f > f4.out 2> f4.err &
 fpid=$!
 wait_lines f4.out 11
 kill -INT $fpid
 wait $fpid
 check "-f alone: a header and the newest ten, as tail -f" \
-    [ "$(awk 'NR > 1 { printf "%s ", $1 }' f4.out)" = "8 9 10 11 12 13 14 15 16 17 " ]
+    [ "$(awk 'NR > 1 { printf "%s ", $1 }' f4.out)" = "9 10 11 12 13 14 15 16 17 18 " ]
 
 # -f whose reader goes away: a write error, exit 3, the cursor all the same
-( "$AUDITLOG" -d "$T/log" log -f --format json --after-seq 17 2> f5.err
+( "$AUDITLOG" -d "$T/log" log -f --format json --after-seq 18 2> f5.err
   echo $? > f5.rc ) | head -c 1 > /dev/null &
 _i=0
 while [ ! -s f5.rc ] && [ $_i -lt 50 ]; do
@@ -360,7 +364,7 @@ lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 2, lines
 assert lines[0].startswith("auditlog: log: write error on standard output: Broken pipe"), lines
 m = re.fullmatch(r"auditlog: log: last seq (\d+)", lines[1])
-assert m and int(m.group(1)) >= 18, lines
+assert m and int(m.group(1)) >= 19, lines
 ' f5.err
 
 # -f never pages, even on a terminal
