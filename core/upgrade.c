@@ -339,7 +339,8 @@ upgrade_floor(al_log *l, MDB_txn *txn, struct head *h)
 	}
 	if (mrc == 0 && v.mv_size == 1 + AL_HASH_LEN &&
 	    ((uint8_t *)v.mv_data)[0] == AL_KIND_FLOOR) {
-		rc = 0;
+		/* ...and decides by it from here on, as after an open. */
+		rc = custody_open(l, txn);
 		goto done;
 	}
 	text = al_default_floor(&len);
