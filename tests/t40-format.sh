@@ -107,7 +107,7 @@ sed '$d' log.jsonl >truncated.jsonl
 refused "a line cut short" cut.jsonl "line 11: not a JSON object"
 
 # The worked example in FORMAT.md: its JSON recomputes, and its annotated
-# hex is the encoding recompute.py derives for entry 2.
+# hex is the encoding recompute.py derives for entry 3, the access.
 extract() {	# extract MARKER: the fenced block after <!-- example:MARKER -->
 	awk -v m="<!-- example:$1 -->" '
 	    $0 == m { found = 1; next }
@@ -121,8 +121,8 @@ check "FORMAT.md holds the example" \
     sh -c '[ -s example.jsonl ] && [ -s example.hex ]'
 expect 0 "recompute.py accepts FORMAT.md's example" \
     recompute example.jsonl --hex
-check "FORMAT.md's annotated bytes are entry 2's encoding" \
-    [ "$(sed -n 's/^2 \([0-9a-f]*\)$/\1/p' "$T/out")" = "$(cat example.hex)" ]
+check "FORMAT.md's annotated bytes are entry 3's encoding" \
+    [ "$(sed -n 's/^3 \([0-9a-f]*\)$/\1/p' "$T/out")" = "$(cat example.hex)" ]
 check "FORMAT.md's example hash is SHA-256(00 || those bytes)" \
     grep -q "^    $(python3 -c 'import hashlib, sys
 print(hashlib.sha256(bytes.fromhex("00" + sys.argv[1])).hexdigest())' \
