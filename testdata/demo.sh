@@ -14,16 +14,28 @@ ald=${AUDITLOGD_BIN:-auditlogd}
 here=$(dirname "$0")
 tab=$(printf '\t')
 
+gov=$dir.gov
+rm -rf "$gov"
+mkdir -m 700 "$gov" || exit 1
+trap 'rm -rf "$gov"' EXIT
+
 # The second administrator: a uid, named by number in the admin line.
 adm=4242
-admins="--admin $adm"
+init="--approvers 2 --admin $adm"
 # A caller that is not root administers the log too (and cannot act as
-# another uid: the two-person step is then skipped, saying why).
-[ "$(id -u)" -ne 0 ] && admins="--admin $(id -u) $admins"
+# another uid: the two-person step is then skipped, saying why), and may
+# record as anyone: the default policy gives that to root and auditlog.
+if [ "$(id -u)" -ne 0 ]; then
+	{
+		cat "$here/../policies/default.policy"
+		echo "writer user $(id -u) service * actor *"
+	} > "$gov/default.policy" || exit 1
+	init="$init --admin $(id -u) --policy $gov/default.policy"
+fi
 
-echo "== auditlog init --approvers 2 $admins"
+echo "== auditlog init $init"
 # shellcheck disable=SC2086
-"$al" -d "$dir" init --approvers 2 $admins || exit 1
+"$al" -d "$dir" init $init || exit 1
 
 echo
 echo "== auditlog record, for each access in $here/demo-accesses.tsv"
@@ -101,10 +113,6 @@ echo "== auditlog log -n 3 (the entries the daemon recorded)"
 
 echo
 echo "== governance: a policy change takes two administrators"
-gov=$dir.gov
-rm -rf "$gov"
-mkdir -m 700 "$gov" || exit 1
-trap 'rm -rf "$gov"' EXIT
 # as_adm ARG...: auditlog as the second administrator (real uid $adm).
 as_adm() {
 	perl -e '$< = $ARGV[0]; $< == $ARGV[0] or die "setreuid: $!\n";
@@ -118,15 +126,16 @@ as_adm() {
 	echo '# The billing service records for itself, as svc:billing.'
 	echo 'writer user svc-billing service billing actor "svc:billing"'
 } > "$gov/billing.policy"
-echo "auditlog policy set billing.policy --actor root (one step: refused here)"
-"$al" -d "$dir" policy set "$gov/billing.policy" --actor root 2>&1
+me="uid $(id -u)"
+echo "auditlog policy set billing.policy --actor ops (one step: refused here)"
+"$al" -d "$dir" policy set "$gov/billing.policy" --actor ops 2>&1
 echo "(exit $?)"
-echo "auditlog policy propose billing.policy (root)"
+echo "auditlog policy propose billing.policy ($me)"
 out=$("$al" -d "$dir" policy propose "$gov/billing.policy") || exit 1
 echo "$out"
 digest=$(echo "$out" | sed -n 's/^proposed \([0-9a-f]*\) at seq .*/\1/p')
 short=$(echo "$digest" | cut -c1-12)
-echo "auditlog policy approve $short (root, its proposer)"
+echo "auditlog policy approve $short ($me, its proposer)"
 "$al" -d "$dir" policy approve "$short" 2>&1
 echo "(exit $?: the proposer may not approve)"
 if [ "$(id -u)" -eq 0 ]; then
