@@ -56,7 +56,8 @@ seq_line(uint64_t seq, char *buf, size_t size)
 /*
  * A purpose the policy does not declare: the nearest it does (of its
  * first 64), on stderr.  The denied access is recorded as it was; this
- * is for the person.
+ * is for the person.  A declared purpose (the floor denied the access
+ * for another reason) gets no hint.
  */
 static void
 purpose_hint(al_log *l, const char *purpose)
@@ -71,10 +72,13 @@ purpose_hint(al_log *l, const char *purpose)
 		return;
 	for (s = names; n < 64 && (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
 		*nl = '\0';
+		if (strcmp(s, purpose) == 0)
+			goto done;
 		cand[n++] = s;
 	}
 	if ((k = nearest(purpose, cand, n, near)) > 0)
 		say_nearest(near, k);
+done:
 	free(names);
 }
 
@@ -188,8 +192,12 @@ decide(int argc, char **argv, const char *dir, int write)
 		put_term(stdout, d.detail, strlen(d.detail), 0);
 		putchar('\n');
 	}
-	/* Through the daemon the policy is not ours to read. */
-	if (d.code == AL_UNKNOWN_PURPOSE && opt_socket == NULL)
+	/*
+	 * Through the daemon the policy is not ours to read.  The floor
+	 * decides first: a mistyped purpose is one it does not permit.
+	 */
+	if ((d.code == AL_UNKNOWN_PURPOSE || d.code == AL_FLOOR) &&
+	    opt_socket == NULL)
 		purpose_hint(l, a.purpose);
 	status = finish(d.allow ? EX_OK : EX_NO);
 done:

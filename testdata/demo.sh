@@ -2,7 +2,11 @@
 # demo.sh DIR - the main job on a demo log: init, a day of accesses from
 # testdata/demo-accesses.tsv (allowed and denied), the log, verify, head;
 # then the served mode: auditlogd owns the log, services record through
-# its socket, and a direct writer is refused while it runs.
+# its socket, and a direct writer is refused while it runs; then
+# governance: a policy change takes two administrators (root, and a second
+# one acting as uid 4242: a process whose real uid is 4242, made by perl's
+# setreuid as root, so there is no account to make or remove), and a policy
+# below the floor is refused.  Its files go in DIR.gov, removed at the end.
 set -u
 dir=${1:?usage: demo.sh DIR}
 al=${AUDITLOG_BIN:-auditlog}
@@ -10,8 +14,28 @@ ald=${AUDITLOGD_BIN:-auditlogd}
 here=$(dirname "$0")
 tab=$(printf '\t')
 
-echo "== auditlog init"
-"$al" -d "$dir" init || exit 1
+gov=$dir.gov
+rm -rf "$gov"
+mkdir -m 700 "$gov" || exit 1
+trap 'rm -rf "$gov"' EXIT
+
+# The second administrator: a uid, named by number in the admin line.
+adm=4242
+init="--approvers 2 --admin $adm"
+# A caller that is not root administers the log too (and cannot act as
+# another uid: the two-person step is then skipped, saying why), and may
+# record as anyone: the default policy gives that to root and auditlog.
+if [ "$(id -u)" -ne 0 ]; then
+	{
+		cat "$here/../policies/default.policy"
+		echo "writer user $(id -u) service * actor *"
+	} > "$gov/default.policy" || exit 1
+	init="$init --admin $(id -u) --policy $gov/default.policy"
+fi
+
+echo "== auditlog init $init"
+# shellcheck disable=SC2086
+"$al" -d "$dir" init $init || exit 1
 
 echo
 echo "== auditlog record, for each access in $here/demo-accesses.tsv"
@@ -86,4 +110,59 @@ rm -rf "$dir.run"
 echo
 echo "== auditlog log -n 3 (the entries the daemon recorded)"
 "$al" -d "$dir" log -n 3 || exit 1
+
+echo
+echo "== governance: a policy change takes two administrators"
+# as_adm ARG...: auditlog as the second administrator (real uid $adm).
+as_adm() {
+	perl -e '$< = $ARGV[0]; $< == $ARGV[0] or die "setreuid: $!\n";
+	    shift; exec @ARGV or die "exec: $!\n"' \
+	    "$adm" "$al" -d "$dir" "$@"
+}
+"$al" -d "$dir" policy show > "$gov/default.policy" || exit 1
+{
+	cat "$gov/default.policy"
+	echo
+	echo '# The billing service records for itself, as svc:billing.'
+	echo 'writer user svc-billing service billing actor "svc:billing"'
+} > "$gov/billing.policy"
+me="uid $(id -u)"
+echo "auditlog policy set billing.policy --actor ops (one step: refused here)"
+"$al" -d "$dir" policy set "$gov/billing.policy" --actor ops 2>&1
+echo "(exit $?)"
+echo "auditlog policy propose billing.policy ($me)"
+out=$("$al" -d "$dir" policy propose "$gov/billing.policy") || exit 1
+echo "$out"
+digest=$(echo "$out" | sed -n 's/^proposed \([0-9a-f]*\) at seq .*/\1/p')
+short=$(echo "$digest" | cut -c1-12)
+echo "auditlog policy approve $short ($me, its proposer)"
+"$al" -d "$dir" policy approve "$short" 2>&1
+echo "(exit $?: the proposer may not approve)"
+if [ "$(id -u)" -eq 0 ]; then
+	echo "auditlog policy approve $short (uid $adm, the second administrator)"
+	as_adm policy approve "$short" || exit 1
+else
+	echo "(the second administrator's approval needs root to act as"
+	echo " uid $adm: skipped; the proposal stays open)"
+fi
+echo
+echo "== auditlog policy history"
+"$al" -d "$dir" policy history || exit 1
+echo
+echo "== auditlog policy diff @2 @now (the change, rule by rule; ! widens access)"
+"$al" -d "$dir" policy diff @2 @now
+echo
+echo "== a change below the floor is refused, whoever proposes it"
+printf '%s\n' 'purpose marketing "growth"' \
+    'allow any purpose marketing action { sell share-advertising read } data { customer-data }' \
+    > "$gov/sell.policy"
+sed 's/^/  /' "$gov/sell.policy"
+echo "auditlog policy propose sell.policy"
+"$al" -d "$dir" policy propose "$gov/sell.policy" 2>&1
+echo "(exit $?: refused by the floor, nothing recorded)"
+rm -rf "$gov"
+trap - EXIT
+
+echo
+echo "== auditlog verify (the chain of custody too)"
 "$al" -d "$dir" verify || exit 1

@@ -80,6 +80,26 @@ done
 # What the examples promise, held to: the demo log is where README says,
 # the dated examples find today's entries, the bundle holds them.
 check "the demo's log lists denied accesses" grep -q "DENIED" demo.out
+check "the demo refuses a one-step policy change on a two-person log" \
+    grep -q "^auditlog: policy: this log needs 2 administrators" demo.out
+check "...and the proposer's own approval" \
+    grep -q "^auditlog: policy: approved by its own proposer, uid " demo.out
+if [ "$(id -u)" -eq 0 ]; then
+	check "...and the second administrator's approval activates it" \
+	    grep -Eq "^activated [0-9a-f]{64} at seq [0-9]+$" demo.out
+	check "...which policy history lists" grep -Eq \
+	    "^[0-9]+ +[0-9TZ:-]+ +uid:4242 +4242 +- +activation " demo.out
+else
+	ok "...the second administrator # SKIP needs root"
+	ok "...policy history # SKIP needs root"
+fi
+check "the demo's policy below the floor is refused, by its lines" grep -qx \
+    "sell.policy:1: purpose 'marketing' is forbidden by the floor (promise.floor:17)" \
+    demo.out
+check "...and the demo verifies at the end" sh -c \
+    "tail -n 1 demo.out | grep -q '^verified: '"
+check "...and leaves no scratch folder" \
+    sh -c '[ ! -e work/build/demo.gov ] && [ ! -e work/build/demo.run ]'
 check "the first steps find the tool and the demo log" grep -q \
     "^build/auditlog$" all.out
 check "this month's export of acme holds its entries" grep -Eq \

@@ -64,27 +64,32 @@ newlog
 expect 1 "record with a mistyped purpose is denied" al record \
     --actor alice --customer acme --purpose suport-ticket --ref SUP-1 \
     --action read
+# The floor decides first (seq 1 is the floor, 2 the policy): a purpose
+# it does not permit is its denial, and still gets the hint.
 check "...with the nearest declared purpose on stderr" [ "$(cat "$T/err")" = \
-    "auditlog: record: deny unknown-purpose (seq 2): unknown purpose 'suport-ticket'
+    "auditlog: record: deny floor (seq 3): purpose 'suport-ticket' is not one the floor permits (promise.floor:8)
 auditlog: record: did you mean 'support-ticket'?" ]
 expect 0 "...and recorded as before, without the hint" al log --json
 check "...the purpose as given" out_has '"purpose":"suport-ticket"'
 check "...the reason as before" out_has \
-    "\"detail\":\"unknown purpose 'suport-ticket'\""
+    "\"detail\":\"purpose 'suport-ticket' is not one the floor permits (promise.floor:8)\""
 check "...no hint in the log" sh -c "! grep -q 'did you mean' '$T/out'"
 expect 1 "check with a mistyped purpose" al check --actor svc:a \
     --customer acme --purpose service-provison --action read
 check "...decides on stdout" out_is \
-    "deny unknown-purpose: unknown purpose 'service-provison'"
+    "deny floor: purpose 'service-provison' is not one the floor permits (promise.floor:8)"
 check "...and suggests on stderr" [ "$(cat "$T/err")" = \
     "auditlog: check: did you mean 'service-provision'?" ]
 expect 1 "a purpose near none" al check --actor svc:a --customer acme \
     --purpose curiosity --action read
 check "...suggests nothing" [ ! -s "$T/err" ]
+expect 1 "a declared purpose the floor denies for its action" al check \
+    --actor svc:a --customer acme --purpose service-provision --action sell
+check "...suggests nothing" [ ! -s "$T/err" ]
 expect 1 "a forbidden purpose the policy does not declare" al record \
     --actor alice --customer acme --purpose marketing --action read
-check "...is denied by its rule, with no suggestion" [ "$(cat "$T/err")" = \
-    "auditlog: record: deny deny-rule (seq 3): forbidden by the deny rule at default.policy:21" ]
+check "...is denied by the floor's line, with no suggestion" [ "$(cat "$T/err")" = \
+    "auditlog: record: deny floor (seq 4): the floor forbids purpose 'marketing' (promise.floor:17)" ]
 
 # bash completion
 comp=$top/contrib/auditlog.bash-completion
@@ -112,7 +117,11 @@ if command -v bash >/dev/null 2>&1; then
 	check "auditlog policy s<TAB> offers show and set" \
 	    [ "$(complete auditlog policy s)" = "show set" ]
 	check "auditlog policy <TAB> offers every policy command" \
-	    [ "$(complete auditlog policy '')" = "show check set history diff" ]
+	    [ "$(complete auditlog policy '')" = "show check set propose approve reject history diff" ]
+	check "auditlog policy a<TAB> completes to approve" \
+	    [ "$(complete auditlog policy a)" = approve ]
+	check "auditlog init --app<TAB> completes to --approvers" \
+	    [ "$(complete auditlog init --app)" = --approvers ]
 	check "auditlog policy history --lo<TAB> completes to --long" \
 	    [ "$(complete auditlog policy history --lo)" = --long ]
 	check "auditlog help ver<TAB> offers the commands" \
@@ -137,7 +146,7 @@ tty_run() {
 if command -v script >/dev/null 2>&1; then
 	tty_run v.tty "'$AUDITLOG' -d '$big' verify"
 	check "verify on a terminal shows progress" \
-	    grep -q "auditlog: verify: 65536 of 70001 entries (93%)" v.tty
+	    grep -q "auditlog: verify: 65536 of 70002 entries (93%)" v.tty
 	check "...in place, and clears it before the summary" sh -c \
 	    "tr -d '\n' < v.tty | grep -Eq \"^\$(printf '\r')auditlog: verify: [^$(printf '\r')]*$(printf '\r') +$(printf '\r')entries\""
 	tty_run ve.tty "'$AUDITLOG' verify-export big.tar.gz"
@@ -145,7 +154,7 @@ if command -v script >/dev/null 2>&1; then
 	    grep -q "auditlog: verify-export: 4096 entries (" ve.tty
 	check "...and clears it before the verdict" sh -c \
 	    "tr -d '\n' < ve.tty | grep -Eq \"$(printf '\r') +$(printf '\r')bundle (verified|consistent)\""
-	# 70001 entries: a call every 4096 entries, 17 in all, in about a
+	# 70002 entries: a call every 4096 entries, 18 in all, in about a
 	# second; shown at most four times a second.
 	tty_run x.tty "'$AUDITLOG' -d '$big' export -o all.tar.gz"
 	check "export on a terminal shows progress" \

@@ -23,7 +23,10 @@ recompute() {	# recompute FILE [ARGS]: run the checker on FILE
 	python3 "$RECOMPUTE" "$@" <"$_f"
 }
 
-newlog
+# A single-person log (init --approvers 1), so that policy set changes
+# its policy in one step: seq 1 the floor, seq 2 the first policy.
+rm -rf "$T/log"
+expect 0 "init --approvers 1" al init --approvers 1
 expect 0 "record: a service, every optional field given" \
     al record --actor svc:billing --customer acme --purpose service-provision \
     --action read --data billing --resource invoices/2026-11 \
@@ -41,28 +44,30 @@ expect 1 "record: denied, reference missing" \
     al record --actor alice --customer 日本 --purpose support-ticket \
     --action read
 
-# A second policy with non-ASCII text and a tab: it goes into the log whole.
+# A second policy with non-ASCII text and a tab: it goes into the log whole,
+# twice (policy set records a proposal, seq 8, and its activation, seq 9).
 {
 	printf '# Richtlinie für Åsa – 日本\n'
-	printf 'purpose support "Kundendienst" ref "SUP-[0-9]+"\n'
+	printf 'purpose support-ticket "Kundendienst" ref "SUP-[0-9]+"\n'
 	printf 'group staff "*"\n'
-	printf 'allow\tstaff purpose support action read data contact\n'
+	printf 'allow\tstaff purpose support-ticket action read data contact\n'
 } >second.policy
 chmod 0644 second.policy
 expect 0 "policy set: a second policy" \
     al policy set second.policy --actor x
+check "...activated at seq 9" out_is 9
 expect 0 "record: allowed under the second policy" \
-    al record --actor Åsa --customer 日本 --purpose support --ref SUP-1 \
-    --action read --data contact
+    al record --actor Åsa --customer 日本 --purpose support-ticket \
+    --ref SUP-1 --action read --data contact
 expect 1 "record: denied under the second policy" \
-    al record --actor Åsa --customer 日本 --purpose support --ref SUP-1 \
-    --action write --data contact
+    al record --actor Åsa --customer 日本 --purpose support-ticket \
+    --ref SUP-1 --action write --data contact
 
 expect 0 "verify: the log is intact" al verify
 expect 0 "log --json" al log --json
 cp "$T/out" log.jsonl
 entries=$(wc -l <log.jsonl | tr -d ' ')
-check "log --json lists all 9 entries" [ "$entries" -eq 9 ]
+check "log --json lists all 11 entries" [ "$entries" -eq 11 ]
 
 expect 0 "recompute.py accepts the log" recompute log.jsonl
 check "recompute.py counts every entry" out_is "$entries entries recomputed"
@@ -78,7 +83,7 @@ refused() {	# refused DESCRIPTION FILE TEXT: recompute.py rejects FILE
 }
 
 sed 's/"actor":"Åsa"/"actor":"Asa"/' log.jsonl >actor.jsonl
-refused "an altered actor" actor.jsonl "seq 3: hash is"
+refused "an altered actor" actor.jsonl "seq 4: hash is"
 sed '4d' log.jsonl >deleted.jsonl
 refused "a deleted line" deleted.jsonl "seq 5: follows seq 3: seq 4 is missing"
 sed '2{h;d;};3{G;}' log.jsonl >swapped.jsonl
@@ -88,17 +93,21 @@ awk 'NR == 2 { i = index($0, "Z\",\"kind\""); d = substr($0, i - 1, 1)
     $0 = substr($0, 1, i - 2) ((d + 1) % 10) substr($0, i) } { print }' \
     log.jsonl >time.jsonl
 refused "a time off in its nanoseconds" time.jsonl "seq 2: hash is"
-sed '7s/Kundendienst/Kundendienst!/' log.jsonl >text.jsonl
-refused "an altered policy text" text.jsonl "seq 7: digest"
+sed '9s/Kundendienst/Kundendienst!/' log.jsonl >text.jsonl
+refused "an altered policy text" text.jsonl "seq 9: digest"
+sed '8s/Kundendienst/Kundendienst!/' log.jsonl >proposal.jsonl
+refused "an altered proposal's text" proposal.jsonl "seq 8: digest"
+sed '1s/for these purposes/for any purpose/' log.jsonl >floor.jsonl
+refused "an altered floor text" floor.jsonl "seq 1: digest"
 sed '$s/"decision":"deny"/"decision":"allow"/' log.jsonl >decision.jsonl
 refused "a decision that contradicts its code" decision.jsonl \
-    "seq 9: decision allow with code"
+    "seq 11: decision allow with code"
 sed '$d' log.jsonl >truncated.jsonl
 { cat truncated.jsonl; sed -n '$p' log.jsonl | head -c 200; } >cut.jsonl
-refused "a line cut short" cut.jsonl "line 9: not a JSON object"
+refused "a line cut short" cut.jsonl "line 11: not a JSON object"
 
 # The worked example in FORMAT.md: its JSON recomputes, and its annotated
-# hex is the encoding recompute.py derives for entry 2.
+# hex is the encoding recompute.py derives for entry 3, the access.
 extract() {	# extract MARKER: the fenced block after <!-- example:MARKER -->
 	awk -v m="<!-- example:$1 -->" '
 	    $0 == m { found = 1; next }
@@ -112,8 +121,8 @@ check "FORMAT.md holds the example" \
     sh -c '[ -s example.jsonl ] && [ -s example.hex ]'
 expect 0 "recompute.py accepts FORMAT.md's example" \
     recompute example.jsonl --hex
-check "FORMAT.md's annotated bytes are entry 2's encoding" \
-    [ "$(sed -n 's/^2 \([0-9a-f]*\)$/\1/p' "$T/out")" = "$(cat example.hex)" ]
+check "FORMAT.md's annotated bytes are entry 3's encoding" \
+    [ "$(sed -n 's/^3 \([0-9a-f]*\)$/\1/p' "$T/out")" = "$(cat example.hex)" ]
 check "FORMAT.md's example hash is SHA-256(00 || those bytes)" \
     grep -q "^    $(python3 -c 'import hashlib, sys
 print(hashlib.sha256(bytes.fromhex("00" + sys.argv[1])).hexdigest())' \

@@ -29,11 +29,21 @@ check "FORMAT.md's title is of log format $ver" \
 check "FORMAT.md 8: meta version is $ver" \
     grep -q "| \`version\` | \`u32\` | the log's format version: $ver\. " "$FORMAT"
 
-# A log with every kind: policies (init, policy set), accesses allowed
-# and denied (by a deny rule, for an unknown purpose, without and with a
-# malformed reference, for a person providing the service), a signed
-# checkpoint, and accesses after it.
-newlog
+# A log with every kind: the floor and the first policy (init), accesses
+# allowed and denied (by the floor, for a purpose it does not permit, by a
+# deny rule, without and with a malformed reference, for a person
+# providing the service), a proposal rejected, a proposal approved by a
+# second administrator (uid 4242: a process whose real uid it is, made by
+# perl's setreuid; as root only, else policy set on a single-person log),
+# a signed checkpoint, and accesses after it.
+rm -rf "$T/log"
+if [ "$(id -u)" -eq 0 ] && command -v perl >/dev/null 2>&1; then
+	two=1
+	al init --admin 4242 >/dev/null 2>&1 || exit 1
+else
+	two=0
+	al init --approvers 1 >/dev/null 2>&1 || exit 1
+fi
 r() { al record "$@" >/dev/null 2>&1; }
 r --actor svc:billing --customer acme --purpose service-provision \
     --action read --data billing --resource invoices/1 --reason run \
@@ -46,32 +56,50 @@ r --actor alice --customer acme --purpose support-ticket --action read
 r --actor alice --customer acme --purpose support-ticket --ref SUP-0 \
     --action read
 r --actor alice --customer acme --purpose service-provision --action read
-printf 'purpose p "d"\ngroup g "*"\nallow g purpose p action read\n' >p2.policy
-al policy set p2.policy --actor ops >/dev/null 2>&1
+r --actor alice --customer acme --purpose technical-fix --ref INC-1 \
+    --action sell
+printf 'purpose technical-fix "d"\ngroup g "*"\nallow g purpose technical-fix action read\n' >p2.policy
+if [ "$two" -eq 1 ]; then
+	printf 'purpose technical-fix "d"\n' >p3.policy
+	d3=$(al policy propose p3.policy --actor ops | sed -n 's/^proposed \([0-9a-f]*\) .*/\1/p')
+	expect 0 "a proposal rejected" al policy reject "$d3" --actor ops
+	d2=$(al policy propose p2.policy --actor ops | sed -n 's/^proposed \([0-9a-f]*\) .*/\1/p')
+	expect 0 "a proposal approved by a second administrator" \
+	    perl -e '$< = shift; exec @ARGV' 4242 "$AUDITLOG" -d "$T/log" \
+	    policy approve "$d2" --actor ops
+	check "...which activates it" out_has "activated $d2 at seq 15"
+	nent=18
+else
+	expect 0 "policy set on a single-person log" \
+	    al policy set p2.policy --actor ops
+	nent=15
+fi
 "$AUDITLOG" keygen -o "$T/k" >/dev/null 2>&1
 expect 0 "checkpoint --sign appends a checkpoint entry" \
     al checkpoint --sign "$T/k.key" --actor carol
-r --actor bob --customer globex --purpose p --action read
-r --actor bob --customer globex --purpose p --action write
+r --actor bob --customer globex --purpose technical-fix --action read
+r --actor bob --customer globex --purpose technical-fix --action write
 expect 0 "the log verifies" al verify
 al log --json >log.jsonl
-check "the log holds 12 entries" [ "$(wc -l <log.jsonl)" -eq 12 ]
-for k in access policy checkpoint; do
+check "the log holds $nent entries" [ "$(wc -l <log.jsonl)" -eq "$nent" ]
+kinds="access policy checkpoint floor proposal"
+[ "$two" -eq 1 ] && kinds="$kinds approval rejection"
+for k in $kinds; do
 	check "...a $k entry among them" grep -q "\"kind\":\"$k\"" log.jsonl
 done
 
 expect 0 "recompute.py accepts a log with every kind" \
     python3 "$RECOMPUTE" --hex <log.jsonl
-check "...every entry recomputed" out_has "12 entries recomputed"
+check "...every entry recomputed" out_has "$nent entries recomputed"
 sed -n 's/^\([0-9]*\) \([0-9a-f]*\)$/\1 \2/p' "$T/out" >hex.txt
-check "...and every encoding printed" [ "$(wc -l <hex.txt)" -eq 12 ]
+check "...and every encoding printed" [ "$(wc -l <hex.txt)" -eq "$nent" ]
 
 # The rest in Python: the document's tables parsed, the tool's output
 # read, and one line "ok ..." or "not ok ..." (TAP-like, counted below)
 # for each claim.
-python3 - "$FORMAT" log.jsonl hex.txt >claims.txt 2>&1 <<'PY'
+python3 - "$FORMAT" log.jsonl hex.txt "$kinds" >claims.txt 2>&1 <<'PY'
 import json, re, sys
-fmt, log, hexf = sys.argv[1:4]
+fmt, log, hexf, kinds = sys.argv[1:5]
 doc = open(fmt, encoding="utf-8").read()
 entries = [json.loads(l, object_pairs_hook=lambda p: p)
            for l in open(log, encoding="utf-8")]
@@ -90,8 +118,10 @@ rows = [(k, ks.split(", ")) for k, ks in
 claim(len(rows) >= 20, "FORMAT.md 11: the key table parses (%d rows)" %
       len(rows))
 # A log of format 6 writes every kind as entry version 3 (3.7).
-VERSION = {"access": 3, "policy": 3, "checkpoint": 3}
-KIND = {"access": 1, "policy": 2, "checkpoint": 3}
+KIND = {"access": 1, "policy": 2, "checkpoint": 3, "floor": 4,
+        "proposal": 5, "approval": 6, "rejection": 7}
+KIND = {k: v for k, v in KIND.items() if k in kinds.split()}
+VERSION = {k: 3 for k in KIND}
 sec35 = doc[doc.index("### 3.5"):doc.index("### 3.6")]
 sec35 = sec35[sec35.index("In version 3"):]
 seen = set()
@@ -113,14 +143,19 @@ for pairs in entries:
         strs = {"access": ["customer", "data", "action", "resource",
                            "purpose", "ref", "reason", "rule", "detail"],
                 "policy": ["name", "text"],
+                "floor": ["name", "text"],
+                "proposal": ["name", "text"],
+                "approval": [], "rejection": [],
                 "checkpoint": ["note"]}[kind]
         strs += ["service", "host", "actor", "user"]
         empty = len(b) - sum(len(o[k].encode("utf-8")) for k in strs)
         # 3.7: each group is a u32 and a string
         empty -= sum(8 + len(g["name"].encode("utf-8")) for g in
                      [dict(x) for x in o["groups"]])
-        m = re.search(r"%s entry (?:is )?(\d+)" % ("an access" if kind == "access"
-                      else "a " + kind), sec35)
+        m = re.search(r"%s entry (?:is )?(\d+)" % (
+                      "an access" if kind == "access" else
+                      "an approval or rejection" if kind in ("approval",
+                      "rejection") else "a " + kind), sec35)
         claim(m is not None and int(m.group(1)) == empty,
               "FORMAT.md 3.5: a %s entry with every string empty is %d "
               "bytes" % (kind, empty))
@@ -210,8 +245,13 @@ expect 1 "FORMAT.md 13.1: verify-export, raw zero bytes after the last member" \
 sed -n '/^## 12\./,/^<!-- example:json -->/p' "$FORMAT" |
     awk '/^```/ { n++; next } n == 1 { print }' >tiny.policy
 check "FORMAT.md 12: tiny.policy is 121 bytes" [ "$(wc -c <tiny.policy)" -eq 121 ]
-check "...with the digest it names" grep -q "^\`sha256sum tiny.policy\` gives \`$(sha256sum tiny.policy | cut -c1-8)…" "$FORMAT"
-"$AUDITLOG" -d ex init --policy tiny.policy --actor ops >/dev/null 2>&1
+check "...with the digest it names" grep -q "\`sha256sum tiny.policy\` gives \`$(sha256sum tiny.policy | cut -c1-8)…" "$FORMAT"
+sed -n '/^## 12\./,/^<!-- example:json -->/p' "$FORMAT" |
+    awk '/^```/ { n++; next } n == 3 { print }' >tiny.floor
+check "FORMAT.md 12: tiny.floor is 60 bytes" [ "$(wc -c <tiny.floor)" -eq 60 ]
+check "...with the digest it names" grep -q "^\`sha256sum tiny.floor\` gives \`$(sha256sum tiny.floor | cut -c1-8)…" "$FORMAT"
+"$AUDITLOG" -d ex init --floor tiny.floor --policy tiny.policy \
+    --actor ops >/dev/null 2>&1
 AUDITLOG_SERVICE=helpdesk "$AUDITLOG" -d ex record --actor Åsa \
     --customer acme --purpose support --ref SUP-4711 --action read \
     --data contact >/dev/null 2>&1
@@ -233,6 +273,6 @@ def norm(path):
 a, b = norm(sys.argv[1]), norm(sys.argv[2])
 if a != b:
     print("#   doc:  %r\n#   tool: %r" % (a, b))
-sys.exit(a != b or len(a) != 2)' doc.jsonl ex.jsonl
+sys.exit(a != b or len(a) != 3)' doc.jsonl ex.jsonl
 
 done_testing
