@@ -102,6 +102,8 @@ void	 msg_term(const char *prefix, const char *text);
 int	 lib_fail(int rc, al_log *, int exit_if_corrupt);
 int	 policy_errors(const char *name, const char *text, size_t len);
 int	 floor_errors(al_log *, const char *name, const char *text, size_t len);
+/* Print library messages, one a line, and free them. */
+void	 put_lines(char *);
 int	 usage_error(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 help(const char *usage);

@@ -31,7 +31,8 @@ cmd_init(int argc, char **argv, const char *dir)
 	const char		*file = NULL, *ffile = NULL, *env;
 	const char		*admins[MAX_ADMINS];
 	char			*text = NULL, *ftext = NULL, *end;
-	char			 self[16];
+	char			 self[16], *errs = NULL;
+	size_t			 plen = 0;
 	unsigned long		 n;
 	al_log			*l = NULL;
 	struct opts		 op = OPTS(argc, argv, ":", longopts, usage);
@@ -95,6 +96,22 @@ cmd_init(int argc, char **argv, const char *dir)
 			goto done;
 		o.floor_name = file_name(ffile);
 		o.floor_text = ftext;
+	}
+	/* What the floor refuses, a line each, before anything is made. */
+	if ((rc = al_floor_check(o.floor_name ? o.floor_name :
+	    "promise.floor", o.floor_text, o.floor_len, o.policy_name ?
+	    o.policy_name : "default.policy", o.policy_text ? o.policy_text :
+	    al_default_policy(&plen), o.policy_text ? o.policy_len : plen,
+	    &errs)) != 0) {
+		if (errs == NULL) {
+			msg("out of memory");
+			status = EX_UNAVAIL;
+		} else {
+			put_lines(errs);
+			status = rc == AL_EREFUSED || rc == AL_EINVAL ?
+			    EX_NO : EX_UNAVAIL;
+		}
+		goto done;
 	}
 	if ((rc = al_init(dir, &o, &l)) != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);

@@ -62,7 +62,7 @@ lib_fail(int rc, al_log *l, int exit_if_corrupt)
 }
 
 /* Print errs, one message a line, and free it. */
-static void
+void
 put_lines(char *errs)
 {
 	char	*line, *nl;

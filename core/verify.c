@@ -827,6 +827,13 @@ check_entry(struct vstate *v, const struct vitem *it)
 		s->first_ns = e.time_ns;
 	if (e.time_ns > s->last_ns)
 		s->last_ns = e.time_ns;
+	/* A log of format 6 writes every entry as version 3: an older
+	 * encoding after its floor was put there by hand, and would pass by
+	 * the floor's and the custody's checks. */
+	if (v->floor_seq != 0 && e.version < 3)
+		problem(v, seq, "an entry of version %d after the floor (seq %"
+		    PRIu64 "): every entry of a log with a floor is of "
+		    "version 3", e.version, v->floor_seq);
 	if (e.kind == AL_KIND_POLICY) {
 		if ((rc = check_policy(v, &e)) != 0)
 			return rc;
