@@ -712,6 +712,7 @@ static const struct {
 	{ "service",	offsetof(struct al_entry, service) },
 	{ "host",	offsetof(struct al_entry, host) },
 	{ "actor",	offsetof(struct al_entry, actor) },
+	{ "user",	offsetof(struct al_entry, user) },	/* version 3 */
 	{ "customer",	offsetof(struct al_entry, customer) },
 	{ "data",	offsetof(struct al_entry, data) },
 	{ "action",	offsetof(struct al_entry, action) },
