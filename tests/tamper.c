@@ -67,7 +67,8 @@ static const char usage_text[] =
     "                             the customer index of format 2\n"
     "  time-v4                    make it a log of format 4: no time index\n"
     "  entries-v5                 make it a log of format 5: every entry in\n"
-    "                             version 1 or 2, without the identity\n"
+    "                             version 1 or 2, without the identity,\n"
+    "                             the floor or the custody index\n"
     "  time-del SEQ | time-add NS SEQ\n"
     "                             remove entry SEQ's time index record, or\n"
     "                             add a record (NS ns since 1970, SEQ)\n";
@@ -1135,15 +1136,53 @@ op_field(struct db *d, int argc, char **argv, int relink)
  * entries-v5: make it a log of format 5 as format 5 wrote it: every entry
  * re-encoded in version 1 or 2 (by kind; the identity of version 3
  * dropped), the chain relinked, the head and meta version set (the tree
- * and time index are rebuilt after every op).
+ * and time index are rebuilt after every op).  Format 5 had no floor and
+ * no custody index: a floor at seq 1 (as init writes it) is dropped and
+ * every later entry moved down one seq, with its customer and policies
+ * index records and the active-policy metadata; the custody index goes.
+ * Any other kind 4-7 has no older form: refused.
  */
+static int
+v5_move(struct db *d, struct ent *x, uint64_t from, uint64_t to)
+{
+	uint8_t	kb[8], dg[AL_HASH_LEN];
+	MDB_val	k, v;
+	int	mrc;
+
+	if (x->e.kind == AL_KIND_ACCESS &&
+	    (index_op(d, &x->e.customer, from, 0) != 0 ||
+	    index_op(d, &x->e.customer, to, 1) != 0))
+		return -1;
+	if (x->e.kind != AL_KIND_POLICY)
+		return 0;
+	k = seq_key(kb, from);
+	if ((mrc = mdb_get(d->txn, d->policies, &k, &v)) != 0)
+		return lmdb_fail(mrc, "read policies index record");
+	if (v.mv_size != AL_HASH_LEN) {
+		warnx("policies index record %llu of %zu bytes",
+		    (unsigned long long)from, v.mv_size);
+		return -1;
+	}
+	memcpy(dg, v.mv_data, AL_HASH_LEN);
+	if ((mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0)
+		return lmdb_fail(mrc, "delete policies index record");
+	k = seq_key(kb, to);
+	v.mv_size = AL_HASH_LEN;
+	v.mv_data = dg;
+	if ((mrc = mdb_put(d->txn, d->policies, &k, &v, 0)) != 0)
+		return lmdb_fail(mrc, "write policies index record");
+	return 0;
+}
+
 static int
 op_entries_v5(struct db *d, int argc, char **argv)
 {
 	struct ent	 x = { 0 };
-	uint8_t		 h[AL_HASH_LEN], ver[4];
-	uint64_t	 seq = 0, next;
-	int		 rc = -1;
+	MDB_dbi		 custody;
+	MDB_val		 k, v;
+	uint8_t		 h[AL_HASH_LEN], ver[4], kb[8];
+	uint64_t	 seq = 0, next, last = 0, shift = 0, pseq;
+	int		 rc = -1, mrc;
 
 	(void)argv;
 	if (argc != 0) {
@@ -1156,21 +1195,51 @@ op_entries_v5(struct db *d, int argc, char **argv)
 			goto done;
 		if (next == 0)
 			break;
-		if (load(d, next, &x) != 0)
+		seq = next;
+		if (load(d, seq, &x) != 0)
 			goto done;
+		if (seq == 1 && x.e.kind == AL_KIND_FLOOR) {
+			shift = 1;
+			continue;
+		}
 		if (x.e.kind > AL_KIND_CHECKPOINT) {
 			warnx("entry %llu: kind %d has no version 1 or 2",
-			    (unsigned long long)next, x.e.kind);
+			    (unsigned long long)seq, x.e.kind);
 			goto done;
 		}
 		x.e.version = 0;
+		x.e.seq = seq - shift;
 		memcpy(x.e.prev, h, AL_HASH_LEN);
-		if (save(d, next, &x.e, h) != 0)
+		if (save(d, seq - shift, &x.e, h) != 0)
 			goto done;
-		seq = next;
+		if (shift != 0 && v5_move(d, &x, seq, seq - shift) != 0)
+			goto done;
+		last = seq - shift;
+	}
+	if (shift != 0) {
+		k = seq_key(kb, seq);
+		if ((mrc = mdb_del(d->txn, d->entries, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete entry");
+			goto done;
+		}
+		if (meta_get(d, META_POLICY, 8, &v) != 0)
+			goto done;
+		pseq = get_be64(v.mv_data);
+		put_be64(kb, pseq - shift);
+		if (meta_put(d, META_POLICY, kb, 8) != 0)
+			goto done;
+	}
+	if ((mrc = mdb_dbi_open(d->txn, "custody", 0, &custody)) == 0) {
+		if ((mrc = mdb_drop(d->txn, custody, 1)) != 0) {
+			lmdb_fail(mrc, "remove the custody index");
+			goto done;
+		}
+	} else if (mrc != MDB_NOTFOUND) {
+		lmdb_fail(mrc, "open the custody index");
+		goto done;
 	}
 	put_be32(ver, 5);
-	if (set_head(d, seq, h) != 0 ||
+	if (set_head(d, last, h) != 0 ||
 	    meta_put(d, META_VERSION, ver, 4) != 0)
 		goto done;
 	rc = 0;
