@@ -79,6 +79,8 @@ struct db {
 	MDB_dbi		 entries, customer, policies, meta, tree;
 	MDB_dbi		 time;
 	int		 has_time;	/* format 5: the time index */
+	MDB_dbi		 custody;
+	int		 has_custody;	/* format 6: the custody index */
 };
 
 /* A decoded entry that owns its strings. */
@@ -172,7 +174,21 @@ db_open(struct db *d, const char *dir, size_t mapsize)
 		d->has_time = 1;
 	else if (rc != MDB_NOTFOUND)
 		return lmdb_fail(rc, "open databases");
+	/* Format 5 and older have no custody index. */
+	if ((rc = mdb_dbi_open(d->txn, "custody", 0, &d->custody)) == 0)
+		d->has_custody = 1;
+	else if (rc != MDB_NOTFOUND)
+		return lmdb_fail(rc, "open databases");
 	return 0;
+}
+
+/* Does the custody index hold a record for e (format 6)? */
+static int
+in_custody(const struct db *d, const struct al_entry *e)
+{
+	return d->has_custody && e->version >= 3 &&
+	    (e->kind == AL_KIND_POLICY || (e->kind >= AL_KIND_FLOOR &&
+	    e->kind <= AL_KIND_REJECTION));
 }
 
 /*
@@ -1178,7 +1194,6 @@ static int
 op_entries_v5(struct db *d, int argc, char **argv)
 {
 	struct ent	 x = { 0 };
-	MDB_dbi		 custody;
 	MDB_val		 k, v;
 	uint8_t		 h[AL_HASH_LEN], ver[4], kb[8];
 	uint64_t	 seq = 0, next, last = 0, shift = 0, pseq;
@@ -1229,14 +1244,12 @@ op_entries_v5(struct db *d, int argc, char **argv)
 		if (meta_put(d, META_POLICY, kb, 8) != 0)
 			goto done;
 	}
-	if ((mrc = mdb_dbi_open(d->txn, "custody", 0, &custody)) == 0) {
-		if ((mrc = mdb_drop(d->txn, custody, 1)) != 0) {
+	if (d->has_custody) {
+		if ((mrc = mdb_drop(d->txn, d->custody, 1)) != 0) {
 			lmdb_fail(mrc, "remove the custody index");
 			goto done;
 		}
-	} else if (mrc != MDB_NOTFOUND) {
-		lmdb_fail(mrc, "open the custody index");
-		goto done;
+		d->has_custody = 0;
 	}
 	put_be32(ver, 5);
 	if (set_head(d, last, h) != 0 ||
@@ -1312,6 +1325,11 @@ op_truncate(struct db *d, int argc, char **argv)
 		if (x.e.kind == AL_KIND_POLICY &&
 		    (mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0) {
 			lmdb_fail(mrc, "delete policies index record");
+			goto done;
+		}
+		if (in_custody(d, &x.e) &&
+		    (mrc = mdb_del(d->txn, d->custody, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete custody index record");
 			goto done;
 		}
 	}
