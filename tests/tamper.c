@@ -40,8 +40,9 @@ static const char usage_text[] =
     "                             append an access the policy decides,\n"
     "                             consistently; prints \"SEQ HASH\"\n"
     "  forge-v3 floor|proposal|approval|rejection|writer|floor-code\n"
-    "                             append a version 3 entry no command\n"
-    "                             writes yet, consistently\n"
+    "                             append a version 3 entry of that kind\n"
+    "                             (or code), consistently in its links\n"
+    "                             and indexes (not in its meaning)\n"
     "  index-del SEQ              remove entry SEQ's customer index record\n"
     "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
@@ -1567,6 +1568,19 @@ op_forge_v3(struct db *d, int argc, char **argv)
 	if ((code != 0 && index_op(d, &e.customer, e.seq, 1) != 0) ||
 	    set_head(d, e.seq, h) != 0)
 		goto done;
+	if (in_custody(d, &e)) {
+		uint8_t	vb[1 + AL_HASH_LEN];
+
+		vb[0] = (uint8_t)e.kind;
+		memcpy(vb + 1, e.digest, AL_HASH_LEN);
+		v.mv_size = sizeof(vb);
+		v.mv_data = vb;
+		if ((mrc = mdb_put(d->txn, d->custody, &k, &v,
+		    MDB_APPEND)) != 0) {
+			lmdb_fail(mrc, "index custody");
+			goto done;
+		}
+	}
 	rc = 0;
 done:
 	buf_free(&b);
