@@ -4,7 +4,8 @@
 
 # init
 expect 0 "init creates a log" al init
-check "init says what it made" out_is "initialized $T/log with policy default.policy"
+check "init says what it made" out_is "initialized $T/log with policy default.policy
+floor promise.floor; a policy change needs 2 administrators"
 check "the log folder is 0700" [ "$(stat -c %a log)" = 700 ]
 check "data.mdb is 0600" [ "$(stat -c %a log/data.mdb)" = 600 ]
 check "lock.mdb is 0600" [ "$(stat -c %a log/lock.mdb)" = 600 ]
@@ -27,31 +28,32 @@ check "files are 0600 whatever the umask" \
 expect 0 "an allowed access exits 0" al record --actor svc:billing \
     --customer acme --purpose service-provision --action read --data billing \
     --resource invoices/2026-11
-check "...and prints its seq" out_is 2
+check "...and prints its seq (the floor at 1, the policy at 2)" out_is 3
 check "...with nothing on stderr" [ ! -s "$T/err" ]
 expect 0 "a support access with a ticket is allowed" al record --actor alice \
     --customer acme --purpose support-ticket --ref SUP-4711 --action read \
     --data contact
-check "...as seq 3" out_is 3
+check "...as seq 4" out_is 4
 
-# record: denied, and recorded
+# record: denied, and recorded; the floor decides first
 expect 1 "marketing is denied" al record --actor alice --customer acme \
     --purpose marketing --action read
-check "...with the reason on stderr" [ "$(cat "$T/err")" = \
-    "auditlog: record: deny deny-rule (seq 4): forbidden by the deny rule at default.policy:21" ]
+check "...by the floor, with the reason on stderr" [ "$(cat "$T/err")" = \
+    "auditlog: record: deny floor (seq 5): the floor forbids purpose 'marketing' (promise.floor:17)" ]
 check "...and nothing on stdout" [ ! -s "$T/out" ]
 expect 1 "a support access without a ticket is denied" al record \
     --actor alice --customer acme --purpose support-ticket --action read
 check "...naming the missing reference" err_has \
-    "deny missing-ref (seq 5): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[1-9][0-9]{0,9}'"
+    "deny missing-ref (seq 6): purpose 'support-ticket' needs a reference (--ref) matching 'SUP-[1-9][0-9]{0,9}'"
 expect 1 "selling is denied" al record --actor svc:billing --customer acme \
     --purpose service-provision --action sell
-check "...by the deny rule" err_has "forbidden by the deny rule at default.policy:20"
+check "...by the floor, whatever the policy" [ "$(cat "$T/err")" = \
+    "auditlog: record: deny floor (seq 7): the floor forbids action 'sell' whatever the purpose (promise.floor:14)" ]
 expect 1 "a malformed ticket is denied" al record --actor bob --customer acme \
     --purpose support-ticket --ref 4711 --action read
 check "...naming the pattern" err_has "reference '4711' does not match 'SUP-[1-9][0-9]{0,9}'"
-expect 0 "head after six entries" al head
-check "...is seq 7" sh -c "grep -Eq '^7 [0-9a-f]{64}\$' '$T/out'"
+expect 0 "head after six accesses" al head
+check "...is seq 8" sh -c "grep -Eq '^8 [0-9a-f]{64}\$' '$T/out'"
 head1=$(cat "$T/out")
 
 # bad input: exit 2, nothing written
@@ -118,8 +120,8 @@ expect 0 "check of an allowed access exits 0" al check --actor svc:billing \
 check "...printing the rule" out_is "allow default.policy:24"
 expect 1 "check of an unknown purpose exits 1" al check --actor alice \
     --customer acme --purpose curiosity --action read
-check "...printing the code and reason" out_is \
-    "deny unknown-purpose: unknown purpose 'curiosity'"
+check "...the floor's code and reason: no purpose the floor permits" out_is \
+    "deny floor: purpose 'curiosity' is not one the floor permits (promise.floor:8)"
 expect 1 "check of a person providing the service" al check --actor alice \
     --customer acme --purpose service-provision --action read
 check "...names the actor" out_is \

@@ -8,8 +8,9 @@
 
 ok_line='{"actor":"svc:a","customer":"acme","purpose":"service-provision","action":"read"}'
 printf '%s\n' "$ok_line" "$ok_line" > batch.jsonl
-printf '%s\n' 'purpose p "a small policy"' 'group g "dave"' \
-    'allow g purpose p action read' > small.policy
+# within the floor (a purpose it permits), for a single-person log
+printf '%s\n' 'purpose support-ticket "a small policy"' 'group g "dave"' \
+    'allow g purpose support-ticket action read' > small.policy
 chmod 644 small.policy
 
 # log_modes DIR: the folder 0700, holding only data.mdb and lock.mdb (and
@@ -47,7 +48,7 @@ for mask in 000 022 077 777; do
 	mkdir "$d"
 	chmod 755 "$d"
 	log=$d/log
-	under "$mask" -d "$log" init
+	under "$mask" -d "$log" init --approvers 1
 	check "umask $mask: init exits 0" [ "$rc" -eq 0 ]
 	check "umask $mask: init makes 0700 and 0600" log_modes "$log"
 
@@ -95,7 +96,7 @@ for mask in 000 022 077 777; do
 	# init sets 0600 itself: core/log.c, tighten).
 	rm -f "$log/lock.mdb"
 	under "$mask" -d "$log" record --actor dave --customer acme \
-	    --purpose p --action read
+	    --purpose support-ticket --action read
 	check "umask $mask: record without lock.mdb exits 0" [ "$rc" -eq 0 ]
 	if [ "$mask" = 777 ]; then
 		m=$(stat -c %a "$log/lock.mdb")

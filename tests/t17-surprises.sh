@@ -23,21 +23,21 @@ printf '%s\n\n \t\r\n%s\n' "$ok_line" "$ok_line" > blank.jsonl
 expect 0 "a batch with blank lines exits 0" \
     sh -c "'$AUDITLOG' -d '$T/log' record --batch < blank.jsonl"
 check "...a result for each access, none for the blank lines" out_is \
-'{"line":1,"seq":3,"decision":"allow","rule":"default.policy:24"}
-{"line":4,"seq":4,"decision":"allow","rule":"default.policy:24"}'
+'{"line":1,"seq":4,"decision":"allow","rule":"default.policy:24"}
+{"line":4,"seq":5,"decision":"allow","rule":"default.policy:24"}'
 printf '%s\n\f\n' "$ok_line" > ff.jsonl
 expect 2 "a form feed alone is no blank line: malformed" \
     sh -c "'$AUDITLOG' -d '$T/log' record --batch < ff.jsonl"
 
-# record and check: one shape, "deny CODE ...: reason"
+# record and check: one shape, "deny CODE ...: reason" (here the floor's)
 expect 1 "record: denied" al record --actor alice --customer acme \
     --purpose marketing --action read
 check "...as 'deny CODE (seq N): reason'" [ "$(cat "$T/err")" = \
-    "auditlog: record: deny deny-rule (seq 6): forbidden by the deny rule at default.policy:21" ]
+    "auditlog: record: deny floor (seq 7): the floor forbids purpose 'marketing' (promise.floor:17)" ]
 expect 1 "check: denied" al check --actor alice --customer acme \
     --purpose marketing --action read
 check "...as 'deny CODE: reason'" out_is \
-    "deny deny-rule: forbidden by the deny rule at default.policy:21"
+    "deny floor: the floor forbids purpose 'marketing' (promise.floor:17)"
 
 # upgrade on a current log says there is nothing to do
 expect 0 "upgrade of a current log" al upgrade

@@ -42,7 +42,9 @@ al policy show > shown
 check "policy show prints the embedded default exactly" \
     cmp -s shown "$top/policies/default.policy"
 
-# set: appends a policy-change entry; decisions follow the new policy
+# set: a log of two administrators (init's default) takes no one-step
+# change; a single-person log (init --approvers 1) records a proposal and
+# its activation; decisions follow the new policy
 cat > strict.policy <<'P'
 # strict.policy: support only, read only
 purpose support-ticket "at the customer's request" ref "SUP-[0-9]+"
@@ -50,9 +52,18 @@ group support "alice" "bob"
 allow support purpose support-ticket action read
 P
 chmod 644 strict.policy
+al head > before
+expect 1 "policy set on a log of two administrators is refused" \
+    al policy set strict.policy --actor carol
+check "...saying how to change it" [ "$(cat "$T/err")" = \
+    "auditlog: policy: this log needs 2 administrators for a policy change: propose it ('policy propose FILE') and have another approve it ('policy approve DIGEST')" ]
+check "...and records nothing" \
+    sh -c "[ \"\$('$AUDITLOG' -d '$T/log' head)\" = \"\$(cat before)\" ]"
+rm -rf "$T/log"
+al init --approvers 1 >/dev/null 2>&1 || { echo "# init failed"; exit 1; }
 al record --actor svc:a --customer acme --purpose service-provision --action read >/dev/null
 expect 0 "policy set installs a policy" al policy set strict.policy --actor carol
-check "...printing the new entry's seq" out_is 3
+check "...printing the seq of its activation, after its proposal" out_is 5
 expect 0 "the new policy is shown" al policy show
 check "...exactly" sh -c "cmp -s '$T/out' strict.policy"
 expect 1 "an access the old policy allowed is now denied" al record \
@@ -63,13 +74,15 @@ expect 0 "an access the new policy allows" al record --actor bob \
 expect 1 "...and one it does not" al record --actor carol \
     --customer acme --purpose support-ticket --ref SUP-9 --action read
 al log --json > log.json
-check "the change is in the log, naming who made it" \
-    grep -q '"seq":3,.*"kind":"policy","actor":"carol","name":"strict.policy"' log.json
+check "the proposal is in the log, naming who made it" \
+    grep -q '"seq":4,.*"kind":"proposal","actor":"carol","name":"strict.policy"' log.json
+check "...and the change" \
+    grep -q '"seq":5,.*"kind":"policy","actor":"carol","name":"strict.policy"' log.json
 check "the allowed access names strict.policy's rule" \
-    grep -q '"seq":5,.*"rule":"strict.policy:4"' log.json
+    grep -q '"seq":7,.*"rule":"strict.policy:4"' log.json
 expect 0 "verify re-derives decisions across the change" al verify
 check "...listing both policies" out_has "policies  2"
-check "...the second one at seq 3" out_has "  seq 3 strict.policy sha256:"
+check "...the second one at seq 5" out_has "  seq 5 strict.policy sha256:"
 al head > before
 expect 0 "setting the active policy again" al policy set strict.policy --actor carol
 check "...records nothing and says so" err_has "strict.policy is the active policy already; nothing recorded"
@@ -102,6 +115,7 @@ chmod 644 strict.policy
 expect 0 "init with a policy file" "$AUDITLOG" -d log2 init --policy strict.policy --actor dana
 check "...installs it" sh -c "'$AUDITLOG' -d log2 policy show | cmp -s - strict.policy"
 "$AUDITLOG" -d log2 log --json > log2.json
-check "...and records who created the log" grep -q '"seq":1,.*"actor":"dana","name":"strict.policy"' log2.json
+check "...and records who created the log" grep -q '"seq":2,.*"kind":"policy","actor":"dana","name":"strict.policy"' log2.json
+check "...after the floor" grep -q '"seq":1,.*"kind":"floor","actor":"dana","name":"promise.floor"' log2.json
 
 done_testing

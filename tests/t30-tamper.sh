@@ -92,37 +92,39 @@ hash_of() {	# hash_of "SEQ HASH" -> HASH
 LINK="does not link to the entry before it (that entry or this link was altered)"
 VERIFIED="verified: the chain is intact and every decision follows from the policy in force"
 
-# The log: seq 1 the default policy, 2-9 accesses, 10 a second policy that
-# adds a purpose, 11-16 accesses under it (some only it allows).
-newlog
+# The log, of one administrator (init --approvers 1, so that policy set
+# may change it): seq 1 the floor, 2 the default policy, 3-10 accesses,
+# 11 and 12 a second policy (its proposal and activation) that lets
+# services screen payments, 13-18 accesses under it (some only it allows).
+rm -rf "$T/log"
+al init --approvers 1 >/dev/null 2>&1 || { echo "# init failed"; exit 1; }
 built=0
 rec 0 --actor svc:billing --customer acme --purpose service-provision \
-    --action read --data billing --resource invoices/2026-11 &&	# 2
+    --action read --data billing --resource invoices/2026-11 &&	# 3
 rec 0 --actor alice --customer acme --purpose support-ticket \
-    --ref SUP-4711 --action read --data contact --resource profile &&	# 3
+    --ref SUP-4711 --action read --data contact --resource profile &&	# 4
 rec 1 --actor bob --customer globex --purpose marketing --action read \
-    --data contact &&							# 4
+    --data contact &&							# 5
 rec 0 --actor svc:crm --customer initech --purpose service-provision \
-    --action write --data contact --resource contacts/17 &&		# 5
+    --action write --data contact --resource contacts/17 &&		# 6
 rec 1 --actor carol --customer acme --purpose support-ticket \
-    --action read --data contact &&					# 6
+    --action read --data contact &&					# 7
 rec 0 --actor dave --customer globex --purpose technical-fix \
-    --ref INC-88 --action restore --data usage --reason "disk failure" &&	# 7
+    --ref INC-88 --action restore --data usage --reason "disk failure" &&	# 8
 rec 1 --actor svc:ads --customer acme --purpose service-provision \
-    --action sell --data usage &&					# 8
+    --action sell --data usage &&					# 9
 rec 0 --actor erin --customer umbrella --purpose legal-requirement \
-    --ref LEGAL-2026-7 --action export --resource "court order 7" &&	# 9
+    --ref LEGAL-2026-7 --action export --resource "court order 7" &&	# 10
 built=1
 [ "$built" -eq 1 ] || { done_testing; exit 1; }
-anchor9=$(al head)
+anchor10=$(al head)
 
 cat >"$T/fraud.policy" <<'EOF'
-# fraud.policy - the default policy, and fraud checks by services
+# fraud.policy - the default policy, and fraud screening by services
 purpose service-provision "to provide the services the customer subscribes to"
 purpose technical-fix     "to prevent or address service or technical problems" ref "INC-[0-9]+"
 purpose support-ticket    "at the customer's request, in a customer support case" ref "SUP-[0-9]+"
 purpose legal-requirement "as required by law" ref "LEGAL-[A-Za-z0-9-]+"
-purpose fraud-check       "to protect the customer's account from fraud"
 
 group services "svc:*"
 group staff    "*"
@@ -131,7 +133,7 @@ deny any action  { sell rent trade share-advertising }
 deny any purpose { marketing advertising profiling sale }
 
 allow services purpose service-provision action { read write delete process } data { customer-data contact billing usage }
-allow services purpose fraud-check action read data { billing usage }
+allow services purpose service-provision action screen data { billing usage }
 allow staff purpose technical-fix action { read write restore } data { customer-data contact billing usage }
 allow staff purpose support-ticket action { read write } data { customer-data contact billing usage }
 allow staff purpose legal-requirement action { read export disclose } data { customer-data contact billing usage }
@@ -139,224 +141,235 @@ EOF
 expect 0 "build: policy set installs a second policy" \
     al policy set "$T/fraud.policy" --actor alice
 built=0
-rec 0 --actor svc:fraud --customer acme --purpose fraud-check \
-    --action read --data billing --resource payments &&		# 11
+rec 0 --actor svc:fraud --customer acme --purpose service-provision \
+    --action screen --data billing --resource payments &&		# 13
 rec 0 --actor alice --customer initech --purpose support-ticket \
-    --ref SUP-12 --action read --data billing &&			# 12
+    --ref SUP-12 --action read --data billing &&			# 14
 rec 1 --actor frank --customer acme --purpose technical-fix \
-    --ref BAD-1 --action read --data contact &&				# 13
+    --ref BAD-1 --action read --data contact &&				# 15
 rec 0 --actor svc:billing --customer globex --purpose service-provision \
-    --action read --data billing --resource invoices/2026-12 &&	# 14
-rec 1 --actor mallory --customer umbrella --purpose fraud-check \
-    --action read --data billing &&					# 15
-rec 0 --actor svc:billing --customer acme --purpose service-provision \
     --action read --data billing --resource invoices/2026-12 &&	# 16
+rec 1 --actor mallory --customer umbrella --purpose service-provision \
+    --action screen --data billing &&					# 17
+rec 0 --actor svc:billing --customer acme --purpose service-provision \
+    --action read --data billing --resource invoices/2026-12 &&	# 18
 built=1
 [ "$built" -eq 1 ] || { done_testing; exit 1; }
 run al head
-check "build: the log ends at seq 16" out_has "16 "
+check "build: the log ends at seq 18" out_has "18 "
 anchor=$(cat "$T/out")
 A="${anchor%% *}:$(hash_of "$anchor")"
-A9="${anchor9%% *}:$(hash_of "$anchor9")"
+A10="${anchor10%% *}:$(hash_of "$anchor10")"
 al log --json >"$T/orig.json" 2>/dev/null
 
 # An untouched copy.
 fresh
 expect 0 "untouched: verify passes" v
 check "untouched: says so" out_has "$VERIFIED"
-check "untouched: reports the head" out_has "head      16 $(hash_of "$anchor")"
+check "untouched: reports the head" out_has "head      18 $(hash_of "$anchor")"
 check "untouched: counts" out_has "accesses  14: 9 allowed, 5 denied"
 expect 0 "untouched: verify --expect the head passes" v --expect "$A"
-expect 0 "untouched: verify --expect an older anchor passes" v --expect "$A9"
+expect 0 "untouched: verify --expect an older anchor passes" v --expect "$A10"
 expect 0 "untouched: verify --json passes" v --json
 json_later "untouched: --json is one JSON object, \"ok\": true" true
 
 # An entry's bytes altered (tests/tamper.c names fields by their place in
 # the encoding).  A changed entry's own hash is not stored, so the change
 # shows as the next entry's broken link; fields verify reads say more.
-fresh; tamper flip 5 resource+3
+fresh; tamper flip 6 resource+3
 expect 1 "altered byte in a text field: verify fails" v
-check "altered byte in a text field: seq 6 no longer links" \
-    out_has "seq 6: $LINK"
+check "altered byte in a text field: seq 7 no longer links" \
+    out_has "seq 7: $LINK"
 check "altered byte in a text field: nothing else is blamed" \
-    no_out "seq 5:"
+    no_out "seq 6:"
 
-fresh; tamper flip 5 prev+7
+fresh; tamper flip 6 prev+7
 expect 1 "altered link: verify fails" v
-check "altered link: seq 5 does not link" out_has "seq 5: $LINK"
+check "altered link: seq 6 does not link" out_has "seq 6: $LINK"
 
-fresh; tamper flip 5 seq+7
+fresh; tamper flip 6 seq+7
 expect 1 "altered seq field: verify fails" v
-check "altered seq field: seq 5 holds seq 4's number" \
-    out_has "seq 5: holds the entry for seq 4 (moved or swapped)"
+check "altered seq field: seq 6 holds seq 7's number" \
+    out_has "seq 6: holds the entry for seq 7 (moved or swapped)"
 
-fresh; tamper flip 5 version 2
+fresh; tamper flip 6 version 2
 expect 1 "altered format byte: verify fails" v
-check "altered format byte: seq 5 cannot be decoded" \
-    out_has "seq 5: cannot be decoded: unknown format version 7"
-fresh; tamper flip 5 version
+check "altered format byte: seq 6 cannot be decoded" \
+    out_has "seq 6: cannot be decoded: unknown format version 7"
+fresh; tamper flip 6 version
 expect 1 "version 3 made 2: verify fails" v
 check "...an access entry in version 2 cannot be decoded" \
-    out_has "seq 5: cannot be decoded: entry kind 1 in format version 2"
+    out_has "seq 6: cannot be decoded: entry kind 1 in format version 2"
 
-fresh; tamper flip 5 decision
+fresh; tamper flip 6 decision
 expect 1 "altered decision byte: verify fails" v
-check "altered decision byte: seq 5 cannot be decoded" \
-    out_has "seq 5: cannot be decoded: invalid decision bytes 0 0"
+check "altered decision byte: seq 6 cannot be decoded" \
+    out_has "seq 6: cannot be decoded: invalid decision bytes 0 0"
 
-fresh; tamper flip 5 customer-1 4
+fresh; tamper flip 6 customer-1 4
 expect 1 "altered length field: verify fails" v
-check "altered length field: seq 5 cannot be decoded" \
-    out_has "seq 5: cannot be decoded: entry ends inside its"
+check "altered length field: seq 6 cannot be decoded" \
+    out_has "seq 6: cannot be decoded: entry ends inside its"
 
-fresh; tamper flip 16 actor+0
+fresh; tamper flip 18 actor+0
 expect 1 "altered last entry: verify fails" v
 check "altered last entry: the head metadata disagrees" \
-    out_has "does not match the last entry (seq 16)"
+    out_has "does not match the last entry (seq 18)"
 
-fresh; tamper flip 9 policy
+fresh; tamper flip 10 policy
 expect 1 "altered policy digest in an access: verify fails" v
-check "altered policy digest in an access: seq 9 names another policy" \
-    out_has "seq 9: names policy "
+check "altered policy digest in an access: seq 10 names another policy" \
+    out_has "seq 10: names policy "
 check "altered policy digest in an access: not the one in force" \
-    out_has "..., but the policy in force was set at seq 1"
+    out_has "..., but the policy in force was set at seq 2"
 
 # An entry removed.
-fresh; tamper delete 7
+fresh; tamper delete 8
 expect 1 "entry removed: verify fails" v
-check "entry removed: seq 7 is missing" out_has "seq 7: entry 7 is missing"
-check "entry removed: seq 8 no longer links" out_has "seq 8: $LINK"
+check "entry removed: seq 8 is missing" out_has "seq 8: entry 8 is missing"
+check "entry removed: seq 9 no longer links" out_has "seq 9: $LINK"
 check "entry removed: the index has a record too many" \
     out_has "log: the customer index holds 14 records for 13 accesses"
 
-fresh; tamper delete 6; tamper delete 7
+fresh; tamper delete 7; tamper delete 8
 expect 1 "two entries removed: verify fails" v
 check "two entries removed: both named" \
-    out_has "seq 6: entries 6 to 7 are missing"
+    out_has "seq 7: entries 7 to 8 are missing"
 
+# The floor removed: the custody index names an entry that is not there
+# (verify stops at it, as at any index that cannot be read).
 fresh; tamper delete 1
-expect 1 "first entry removed: verify fails" v
-check "first entry removed: seq 1 is missing" \
-    out_has "seq 1: entry 1 is missing"
-check "first entry removed: accesses before any policy" \
-    out_has "seq 2: access recorded before any policy"
+expect 1 "the floor (seq 1) removed: verify fails" v
+check "the floor removed: the custody index names it" [ "$(cat "$T/err")" = \
+    "auditlog: verify: the custody index names seq 1, which is not in the log" ]
 
-fresh; tamper delete 16
+fresh; tamper delete 2
+expect 1 "the first policy removed: verify fails" v
+check "the first policy removed: seq 2 is missing" \
+    out_has "seq 2: entry 2 is missing"
+check "the first policy removed: accesses before any policy" \
+    out_has "seq 3: access recorded before any policy"
+check "the first policy removed: a proposal by no administrator" \
+    out_has "seq 11: proposed by uid "
+check "the first policy removed: the custody index has a record too many" \
+    out_has "log: the custody index holds 4 records for 3 entries of the chain of custody"
+
+fresh; tamper delete 18
 expect 1 "last entry removed: verify fails" v
 check "last entry removed: the head metadata disagrees" \
-    out_has "does not match the last entry (seq 15)"
+    out_has "does not match the last entry (seq 17)"
 
 # Two entries swapped.
-fresh; tamper swap 4 9
+fresh; tamper swap 5 10
 expect 1 "entries swapped: verify fails" v
-check "entries swapped: seq 4 holds 9" \
-    out_has "seq 4: holds the entry for seq 9 (moved or swapped)"
-check "entries swapped: seq 9 holds 4" \
-    out_has "seq 9: holds the entry for seq 4 (moved or swapped)"
+check "entries swapped: seq 5 holds 10" \
+    out_has "seq 5: holds the entry for seq 10 (moved or swapped)"
+check "entries swapped: seq 10 holds 5" \
+    out_has "seq 10: holds the entry for seq 5 (moved or swapped)"
 
 # The customer index disagrees with the entries.
-fresh; tamper index-del 5
+fresh; tamper index-del 6
 expect 1 "index record removed: verify fails" v
-check "index record removed: seq 5 is missing from it" \
-    out_has "seq 5: missing from the customer index"
+check "index record removed: seq 6 is missing from it" \
+    out_has "seq 6: missing from the customer index"
 check "index record removed: the count is short" \
     out_has "log: the customer index holds 13 records for 14 accesses"
 
-fresh; tamper index-add globex 2
+fresh; tamper index-add globex 3
 expect 1 "index record added: verify fails" v
 check "index record added: the count is over" \
     out_has "log: the customer index holds 15 records for 14 accesses"
 
 # The same count, one record moved to another customer.
-fresh; tamper index-del 5; tamper index-add globex 5
+fresh; tamper index-del 6; tamper index-add globex 6
 expect 1 "index record moved: verify fails" v
-check "index record moved: seq 5 is missing from it" \
-    out_has "seq 5: missing from the customer index"
+check "index record moved: seq 6 is missing from it" \
+    out_has "seq 6: missing from the customer index"
 check "index record moved: the count alone would not tell" \
     no_out "the customer index holds"
 
 # The same count, one record in another block of the index (its key is
 # the block, seq >> 10, then the customer).
-fresh; tamper index-block 5 1
+fresh; tamper index-block 6 1
 expect 1 "index record in another block: verify fails" v
-check "index record in another block: seq 5 is missing from it" \
-    out_has "seq 5: missing from the customer index"
+check "index record in another block: seq 6 is missing from it" \
+    out_has "seq 6: missing from the customer index"
 check "index record in another block: the count alone would not tell" \
     no_out "the customer index holds"
-fresh; tamper index-block 5 0
+fresh; tamper index-block 6 0
 expect 0 "index record put back in its own block: verify passes" v
 
 # The policies index (seq -> digest of each policy change) disagrees.
-fresh; tamper pindex-del 10
+fresh; tamper pindex-del 12
 expect 1 "policies index record removed: verify fails" v
-check "policies index record removed: seq 10 is missing from it" \
-    out_has "seq 10: missing from the policies index"
+check "policies index record removed: seq 12 is missing from it" \
+    out_has "seq 12: missing from the policies index"
 check "policies index record removed: the count is short" \
     out_has "log: the policies index holds 1 records for 2 policy changes"
 
 # The head in the metadata does not match the chain.
-fresh; tamper head 16 "$(hash_of "$anchor9")"
+fresh; tamper head 18 "$(hash_of "$anchor10")"
 expect 1 "head metadata with a wrong hash: verify fails" v
 check "head metadata with a wrong hash: named" \
-    out_has "log: the head metadata (seq 16 $(hash_of "$anchor9")) does not match the last entry (seq 16)"
+    out_has "log: the head metadata (seq 18 $(hash_of "$anchor10")) does not match the last entry (seq 18)"
 
-fresh; tamper head 9 "$(hash_of "$anchor9")"
+fresh; tamper head 10 "$(hash_of "$anchor10")"
 expect 1 "head metadata behind the chain: verify fails" v
 check "head metadata behind the chain: named" \
-    out_has "log: the head metadata (seq 9 $(hash_of "$anchor9")) does not match the last entry (seq 16)"
+    out_has "log: the head metadata (seq 10 $(hash_of "$anchor10")) does not match the last entry (seq 18)"
 
-fresh; tamper meta-policy 1
+fresh; tamper meta-policy 2
 expect 1 "active-policy metadata wrong: verify fails" v
 check "active-policy metadata wrong: named" \
-    out_has "log: the active-policy metadata names seq 1, but the last policy change is seq 10"
+    out_has "log: the active-policy metadata names seq 2, but the last policy change is seq 12"
 
 # A policy-change entry whose text does not match its digest.  The helper
 # repairs the chain after it, and the new text decides as the old one did,
 # so only the digest can tell.
-fresh; tamper policy-text 10 "$(cat "$T/fraud.policy")
+fresh; tamper policy-text 12 "$(cat "$T/fraud.policy")
 # an insider's edit"
 expect 1 "policy text changed: verify fails" v
-check "policy text changed: seq 10's digest disagrees" \
-    out_has "seq 10: policy text does not match its digest"
+check "policy text changed: seq 12's digest disagrees" \
+    out_has "seq 12: policy text does not match its digest"
 check "policy text changed: the chain was repaired" no_out "$LINK"
 
 # A recorded decision that does not follow from its policy; the chain is
 # repaired after it, so only re-deriving the decision can tell.
-fresh; tamper rechain 2 decision deny
+fresh; tamper rechain 3 decision deny
 expect 1 "decision allow->deny: verify fails" v
-check "decision allow->deny: seq 2 re-derived" \
-    out_has "seq 2: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed default.policy:"
+check "decision allow->deny: seq 3 re-derived" \
+    out_has "seq 3: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed default.policy:"
 check "decision allow->deny: the chain was repaired" no_out "$LINK"
 
-fresh; tamper rechain 4 decision allow
+fresh; tamper rechain 5 decision allow
 expect 1 "decision deny->allow: verify fails" v
-check "decision deny->allow: seq 4 re-derived" \
-    out_has "seq 4: recorded decision allow (allowed) does not follow from its policy, which gives deny (deny-rule default.policy:"
+check "decision deny->allow: seq 5 re-derived, the floor's denial" \
+    out_has "seq 5: recorded decision allow (allowed) does not follow from its policy, which gives deny (floor promise.floor:17)"
 
-# Under the second policy: verify must use the policy in force at seq 11.
-fresh; tamper rechain 11 decision deny
+# Under the second policy: verify must use the policy in force at seq 13.
+fresh; tamper rechain 13 decision deny
 expect 1 "decision under the second policy: verify fails" v
-check "decision under the second policy: seq 11 re-derived" \
-    out_has "seq 11: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed fraud.policy:"
+check "decision under the second policy: seq 13 re-derived" \
+    out_has "seq 13: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed fraud.policy:"
 
-fresh; tamper rechain 15 actor svc:fraud
+fresh; tamper rechain 17 actor svc:fraud
 expect 1 "actor changed to one the policy allows: verify fails" v
-check "actor changed to one the policy allows: seq 15 re-derived" \
-    out_has "seq 15: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed fraud.policy:"
+check "actor changed to one the policy allows: seq 17 re-derived" \
+    out_has "seq 17: recorded decision deny (actor-not-allowed) does not follow from its policy, which gives allow (allowed fraud.policy:"
 
-# Truncated, with the head, the index and the active policy made
+# Truncated, with the head, the indexes and the active policy made
 # consistent: only an anchor taken before can tell.
 fresh; tamper truncate 3
 expect 0 "truncated consistently: verify alone passes" v
-check "truncated consistently: the head it reports is seq 13" \
-    out_has "head      13 "
+check "truncated consistently: the head it reports is seq 15" \
+    out_has "head      15 "
 expect 1 "truncated consistently: verify --expect fails" v --expect "$A"
 check "truncated consistently: the anchor's entry is gone" \
-    out_has "seq 16: the anchor's entry is not in the log, which ends at seq 13: it was truncated or replaced"
+    out_has "seq 18: the anchor's entry is not in the log, which ends at seq 15: it was truncated or replaced"
 expect 0 "truncated consistently: an anchor before the cut still passes" \
-    v --expect "$A9"
+    v --expect "$A10"
 
-fresh; tamper truncate 8
+fresh; tamper truncate 8	# the change's proposal and activation too
 expect 0 "truncated past the policy change: verify alone passes" v
 check "truncated past the policy change: one policy left" \
     out_has "policies  1"
@@ -365,17 +378,17 @@ expect 1 "truncated past the policy change: verify --expect fails" \
 
 # Rewritten with a consistent chain: an early actor renamed (the policy
 # allows the new one too), every later hash and the head recomputed.
-fresh; tamper rechain 3 actor mallory
+fresh; tamper rechain 4 actor mallory
 expect 0 "rewritten consistently: verify alone passes" v
 expect 1 "rewritten consistently: verify --expect fails" v --expect "$A"
 check "rewritten consistently: the anchor's entry differs" \
-    out_has "seq 16: does not match the anchor: the log was rewritten since it was taken"
+    out_has "seq 18: does not match the anchor: the log was rewritten since it was taken"
 expect 1 "rewritten consistently: an older anchor catches it too" \
-    v --expect "$A9"
+    v --expect "$A10"
 check "rewritten consistently: at the older anchor's seq" \
-    out_has "seq 9: does not match the anchor: the log was rewritten since it was taken"
+    out_has "seq 10: does not match the anchor: the log was rewritten since it was taken"
 
-fresh; tamper rechain 3 customer initech
+fresh; tamper rechain 4 customer initech
 expect 0 "customer rewritten with its index: verify alone passes" v
 expect 1 "customer rewritten with its index: verify --expect fails" \
     v --expect "$A"
@@ -388,29 +401,29 @@ expect 1 "customer rewritten with its index: verify --expect fails" \
 # any later rewrite of it, or of what is before it, is caught.
 fresh; tamper forge
 forged=$(cat "$T/tout")
-check "forged: the helper appended seq 17" \
-    sh -c "case '$forged' in '17 '*) exit 0;; esac; exit 1"
+check "forged: the helper appended seq 19" \
+    sh -c "case '$forged' in '19 '*) exit 0;; esac; exit 1"
 expect 0 "forged: verify passes" v
-check "forged: verify reports the new head" out_has "head      17 $(hash_of "$forged")"
+check "forged: verify reports the new head" out_has "head      19 $(hash_of "$forged")"
 check "forged: an allowed access" out_has "accesses  15: 10 allowed, 5 denied"
 expect 0 "forged: verify --expect of the older anchor passes (as it must)" \
     v --expect "$A"
-F="17:$(hash_of "$forged")"
-tamper rechain 17 actor svc:other
+F="19:$(hash_of "$forged")"
+tamper rechain 19 actor svc:other
 expect 1 "forged, then rewritten: the newer anchor catches it" \
     v --expect "$F"
-check "forged, then rewritten: at seq 17" \
-    out_has "seq 17: does not match the anchor: the log was rewritten since it was taken"
+check "forged, then rewritten: at seq 19" \
+    out_has "seq 19: does not match the anchor: the log was rewritten since it was taken"
 
 # The last entry replaced: cut, then a forged one in its place.
 fresh; tamper truncate 1; tamper forge
 expect 0 "last entry replaced: verify alone passes" v
 expect 1 "last entry replaced: verify --expect fails" v --expect "$A"
 check "last entry replaced: the anchor's entry differs" \
-    out_has "seq 16: does not match the anchor: the log was rewritten since it was taken"
+    out_has "seq 18: does not match the anchor: the log was rewritten since it was taken"
 
 # verify --json on a damaged log: one valid JSON object, "ok": false.
-for dmg in "delete 7" "swap 4 9" "index-del 5" "rechain 2 decision deny"; do
+for dmg in "delete 8" "swap 5 10" "index-del 6" "rechain 3 decision deny"; do
 	fresh
 	# shellcheck disable=SC2086
 	tamper $dmg

@@ -40,8 +40,9 @@ static const char usage_text[] =
     "                             append an access the policy decides,\n"
     "                             consistently; prints \"SEQ HASH\"\n"
     "  forge-v3 floor|proposal|approval|rejection|writer|floor-code\n"
-    "                             append a version 3 entry no command\n"
-    "                             writes yet, consistently\n"
+    "                             append a version 3 entry of that kind\n"
+    "                             (or code), consistently in its links\n"
+    "                             and indexes (not in its meaning)\n"
     "  index-del SEQ              remove entry SEQ's customer index record\n"
     "  pindex-del SEQ             remove policy entry SEQ's policies index record\n"
     "  index-add CUSTOMER SEQ     add a customer index record\n"
@@ -67,7 +68,8 @@ static const char usage_text[] =
     "                             the customer index of format 2\n"
     "  time-v4                    make it a log of format 4: no time index\n"
     "  entries-v5                 make it a log of format 5: every entry in\n"
-    "                             version 1 or 2, without the identity\n"
+    "                             version 1 or 2, without the identity,\n"
+    "                             the floor or the custody index\n"
     "  time-del SEQ | time-add NS SEQ\n"
     "                             remove entry SEQ's time index record, or\n"
     "                             add a record (NS ns since 1970, SEQ)\n";
@@ -78,6 +80,8 @@ struct db {
 	MDB_dbi		 entries, customer, policies, meta, tree;
 	MDB_dbi		 time;
 	int		 has_time;	/* format 5: the time index */
+	MDB_dbi		 custody;
+	int		 has_custody;	/* format 6: the custody index */
 };
 
 /* A decoded entry that owns its strings. */
@@ -171,7 +175,21 @@ db_open(struct db *d, const char *dir, size_t mapsize)
 		d->has_time = 1;
 	else if (rc != MDB_NOTFOUND)
 		return lmdb_fail(rc, "open databases");
+	/* Format 5 and older have no custody index. */
+	if ((rc = mdb_dbi_open(d->txn, "custody", 0, &d->custody)) == 0)
+		d->has_custody = 1;
+	else if (rc != MDB_NOTFOUND)
+		return lmdb_fail(rc, "open databases");
 	return 0;
+}
+
+/* Does the custody index hold a record for e (format 6)? */
+static int
+in_custody(const struct db *d, const struct al_entry *e)
+{
+	return d->has_custody && e->version >= 3 &&
+	    (e->kind == AL_KIND_POLICY || (e->kind >= AL_KIND_FLOOR &&
+	    e->kind <= AL_KIND_REJECTION));
 }
 
 /*
@@ -712,6 +730,7 @@ static const struct {
 	{ "service",	offsetof(struct al_entry, service) },
 	{ "host",	offsetof(struct al_entry, host) },
 	{ "actor",	offsetof(struct al_entry, actor) },
+	{ "user",	offsetof(struct al_entry, user) },	/* version 3 */
 	{ "customer",	offsetof(struct al_entry, customer) },
 	{ "data",	offsetof(struct al_entry, data) },
 	{ "action",	offsetof(struct al_entry, action) },
@@ -1134,15 +1153,52 @@ op_field(struct db *d, int argc, char **argv, int relink)
  * entries-v5: make it a log of format 5 as format 5 wrote it: every entry
  * re-encoded in version 1 or 2 (by kind; the identity of version 3
  * dropped), the chain relinked, the head and meta version set (the tree
- * and time index are rebuilt after every op).
+ * and time index are rebuilt after every op).  Format 5 had no floor and
+ * no custody index: a floor at seq 1 (as init writes it) is dropped and
+ * every later entry moved down one seq, with its customer and policies
+ * index records and the active-policy metadata; the custody index goes.
+ * Any other kind 4-7 has no older form: refused.
  */
+static int
+v5_move(struct db *d, struct ent *x, uint64_t from, uint64_t to)
+{
+	uint8_t	kb[8], dg[AL_HASH_LEN];
+	MDB_val	k, v;
+	int	mrc;
+
+	if (x->e.kind == AL_KIND_ACCESS &&
+	    (index_op(d, &x->e.customer, from, 0) != 0 ||
+	    index_op(d, &x->e.customer, to, 1) != 0))
+		return -1;
+	if (x->e.kind != AL_KIND_POLICY)
+		return 0;
+	k = seq_key(kb, from);
+	if ((mrc = mdb_get(d->txn, d->policies, &k, &v)) != 0)
+		return lmdb_fail(mrc, "read policies index record");
+	if (v.mv_size != AL_HASH_LEN) {
+		warnx("policies index record %llu of %zu bytes",
+		    (unsigned long long)from, v.mv_size);
+		return -1;
+	}
+	memcpy(dg, v.mv_data, AL_HASH_LEN);
+	if ((mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0)
+		return lmdb_fail(mrc, "delete policies index record");
+	k = seq_key(kb, to);
+	v.mv_size = AL_HASH_LEN;
+	v.mv_data = dg;
+	if ((mrc = mdb_put(d->txn, d->policies, &k, &v, 0)) != 0)
+		return lmdb_fail(mrc, "write policies index record");
+	return 0;
+}
+
 static int
 op_entries_v5(struct db *d, int argc, char **argv)
 {
 	struct ent	 x = { 0 };
-	uint8_t		 h[AL_HASH_LEN], ver[4];
-	uint64_t	 seq = 0, next;
-	int		 rc = -1;
+	MDB_val		 k, v;
+	uint8_t		 h[AL_HASH_LEN], ver[4], kb[8];
+	uint64_t	 seq = 0, next, last = 0, shift = 0, pseq;
+	int		 rc = -1, mrc;
 
 	(void)argv;
 	if (argc != 0) {
@@ -1155,21 +1211,49 @@ op_entries_v5(struct db *d, int argc, char **argv)
 			goto done;
 		if (next == 0)
 			break;
-		if (load(d, next, &x) != 0)
+		seq = next;
+		if (load(d, seq, &x) != 0)
 			goto done;
+		if (seq == 1 && x.e.kind == AL_KIND_FLOOR) {
+			shift = 1;
+			continue;
+		}
 		if (x.e.kind > AL_KIND_CHECKPOINT) {
 			warnx("entry %llu: kind %d has no version 1 or 2",
-			    (unsigned long long)next, x.e.kind);
+			    (unsigned long long)seq, x.e.kind);
 			goto done;
 		}
 		x.e.version = 0;
+		x.e.seq = seq - shift;
 		memcpy(x.e.prev, h, AL_HASH_LEN);
-		if (save(d, next, &x.e, h) != 0)
+		if (save(d, seq - shift, &x.e, h) != 0)
 			goto done;
-		seq = next;
+		if (shift != 0 && v5_move(d, &x, seq, seq - shift) != 0)
+			goto done;
+		last = seq - shift;
+	}
+	if (shift != 0) {
+		k = seq_key(kb, seq);
+		if ((mrc = mdb_del(d->txn, d->entries, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete entry");
+			goto done;
+		}
+		if (meta_get(d, META_POLICY, 8, &v) != 0)
+			goto done;
+		pseq = get_be64(v.mv_data);
+		put_be64(kb, pseq - shift);
+		if (meta_put(d, META_POLICY, kb, 8) != 0)
+			goto done;
+	}
+	if (d->has_custody) {
+		if ((mrc = mdb_drop(d->txn, d->custody, 1)) != 0) {
+			lmdb_fail(mrc, "remove the custody index");
+			goto done;
+		}
+		d->has_custody = 0;
 	}
 	put_be32(ver, 5);
-	if (set_head(d, seq, h) != 0 ||
+	if (set_head(d, last, h) != 0 ||
 	    meta_put(d, META_VERSION, ver, 4) != 0)
 		goto done;
 	rc = 0;
@@ -1242,6 +1326,11 @@ op_truncate(struct db *d, int argc, char **argv)
 		if (x.e.kind == AL_KIND_POLICY &&
 		    (mrc = mdb_del(d->txn, d->policies, &k, NULL)) != 0) {
 			lmdb_fail(mrc, "delete policies index record");
+			goto done;
+		}
+		if (in_custody(d, &x.e) &&
+		    (mrc = mdb_del(d->txn, d->custody, &k, NULL)) != 0) {
+			lmdb_fail(mrc, "delete custody index record");
 			goto done;
 		}
 	}
@@ -1479,6 +1568,19 @@ op_forge_v3(struct db *d, int argc, char **argv)
 	if ((code != 0 && index_op(d, &e.customer, e.seq, 1) != 0) ||
 	    set_head(d, e.seq, h) != 0)
 		goto done;
+	if (in_custody(d, &e)) {
+		uint8_t	vb[1 + AL_HASH_LEN];
+
+		vb[0] = (uint8_t)e.kind;
+		memcpy(vb + 1, e.digest, AL_HASH_LEN);
+		v.mv_size = sizeof(vb);
+		v.mv_data = vb;
+		if ((mrc = mdb_put(d->txn, d->custody, &k, &v,
+		    MDB_APPEND)) != 0) {
+			lmdb_fail(mrc, "index custody");
+			goto done;
+		}
+	}
 	rc = 0;
 done:
 	buf_free(&b);

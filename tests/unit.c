@@ -1486,15 +1486,15 @@ test_library(const char *tmp)
 	for (i = 0; i < 3000 && ok; i++) {
 		a.customer = i % 3 ? "acme" : "globex";
 		a.action = i % 10 ? "read" : "sell";
-		if (al_record(l, &a, &d) != 0 || d.seq != (uint64_t)i + 2 ||
+		if (al_record(l, &a, &d) != 0 || d.seq != (uint64_t)i + 3 ||
 		    d.allow != (i % 10 != 0))
 			ok = 0;
 	}
-	check(ok, "3000 records past a 64 KiB map, seqs 2..3001: %s",
-	    ok ? "yes" : al_errmsg(l));
+	check(ok, "3000 records past a 64 KiB map, seqs 3..3002 (the floor "
+	    "and the policy at 1 and 2): %s", ok ? "yes" : al_errmsg(l));
 
 	/* Invalid input records nothing. */
-	check(al_head(l, &seq, hash) == 0 && seq == 3001, "head is 3001");
+	check(al_head(l, &seq, hash) == 0 && seq == 3002, "head is 3002");
 	a.customer = "";
 	rc = al_record(l, &a, &d);
 	check(rc == AL_EINVAL && strcmp(al_errmsg(l), "customer is empty") ==
@@ -1523,14 +1523,14 @@ test_library(const char *tmp)
 	t = 1795946400000100007ULL;
 	rc = al_record(l, &a, &d);
 	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
-	    al_iter_next(it, &e) == 1 && e.seq == 3002 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 3003 &&
 	    e.time_ns == 1795946400000100007ULL,
 	    "the entry carries the injected time");
 	al_iter_close(it);
 	t = 1000;	/* the clock steps back */
 	rc = al_record(l, &a, &d);
 	check(rc == 0 && al_iter_open_reverse(l, NULL, &it) == 0 &&
-	    al_iter_next(it, &e) == 1 && e.seq == 3003 && e.time_ns == 1000,
+	    al_iter_next(it, &e) == 1 && e.seq == 3004 && e.time_ns == 1000,
 	    "a clock stepping back: the entry has the time the clock read");
 	al_iter_close(it);
 
@@ -1633,19 +1633,19 @@ test_library(const char *tmp)
 	}
 
 	memset(&vo, 0, sizeof(vo));
-	/* verify's clock, 10 minutes after seq 3002 */
+	/* verify's clock, 10 minutes after seq 3003 */
 	t = 1795946400000100007ULL + 600000000000ULL;
 	rc = al_verify(l, &vo, &s);
-	check(rc == 0 && s.problems == 0 && s.entries == 3503 &&
+	check(rc == 0 && s.problems == 0 && s.entries == 3504 &&
 	    s.accesses == 3502 && s.denied == 400 && s.policies == 1,
 	    "verify: %llu entries, %llu problems",
 	    (unsigned long long)s.entries, (unsigned long long)s.problems);
 	check(rc == 0 && s.clock_total == 2 && s.nclock == 2 &&
-	    s.clock[0].seq == 3002 && s.clock[0].kind == AL_CLOCK_AHEAD &&
-	    s.clock[0].other_seq == 3003 && s.clock[1].seq == 3003 &&
-	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 3002 &&
-	    s.clock[1].time_ns == 1000, "verify warns: 3002 ahead of 3003, "
-	    "3003 back (%llu warnings)", (unsigned long long)s.clock_total);
+	    s.clock[0].seq == 3003 && s.clock[0].kind == AL_CLOCK_AHEAD &&
+	    s.clock[0].other_seq == 3004 && s.clock[1].seq == 3004 &&
+	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 3003 &&
+	    s.clock[1].time_ns == 1000, "verify warns: 3003 ahead of 3004, "
+	    "3004 back (%llu warnings)", (unsigned long long)s.clock_total);
 	vo.have_expect = 1;
 	vo.expect_seq = 5000;
 	rc = al_verify(l, &vo, &s);
@@ -1698,7 +1698,8 @@ test_periods(const char *tmp)
 	a.customer = "acme";
 	a.purpose = "service-provision";
 	a.action = "read";
-	for (i = 0; i < 100; i++)	/* times 2000, 3000, ...: init took 1000 */
+	/* times 3000, 4000, ...: init took 1000 and 2000 */
+	for (i = 0; i < 100; i++)
 		if (al_record(l, &a, &d) != 0)
 			break;
 	check(i == 100, "100 entries at 1000 ns steps");
@@ -1784,7 +1785,7 @@ test_wrong_clock(const char *tmp)
 	o.actor = "tester";
 	o.clock = set_clock;
 	o.clock_arg = &t;
-	if (al_init(dir, &o, &l) != 0) {	/* seq 1, Nov 30 23:00 */
+	if (al_init(dir, &o, &l) != 0) {	/* seqs 1-2, Nov 30 23:00 */
 		check(0, "init: %s", al_errmsg(l));
 		al_close(l);
 		return;
@@ -1794,14 +1795,14 @@ test_wrong_clock(const char *tmp)
 	a.actor = "svc:x";
 	a.purpose = "service-provision";
 	a.action = "read";
-	/* seqs 2-4 on Dec 1; 5 in 2101; 6-9 on Dec 2 (6, 8: globex) */
+	/* seqs 3-5 on Dec 1; 6 in 2101; 7-10 on Dec 2 (7, 9: globex) */
 	for (i = 0, rc = 0; i < 8 && rc == 0; i++) {
 		t = i < 3 ? dec + (uint64_t)i * 1000 : i == 3 ? y2101 :
 		    dec + 86400000000000ULL + (uint64_t)i * 1000;
 		a.customer = i == 4 || i == 6 ? "globex" : "acme";
 		rc = al_record(l, &a, &d);
 	}
-	check(rc == 0 && d.seq == 9, "9 entries, seq 5 stamped 2101: %s",
+	check(rc == 0 && d.seq == 10, "10 entries, seq 6 stamped 2101: %s",
 	    rc ? al_errmsg(l) : "recorded");
 
 	memset(&f, 0, sizeof(f));
@@ -1810,27 +1811,27 @@ test_wrong_clock(const char *tmp)
 	rc = period_run(l, &f, 0, got, 32, &n);
 	good = rc == 0 && n == 7;
 	for (i = 0; good && i < 7; i++)
-		good = got[i] == (uint64_t)(i < 3 ? i + 2 : i + 3);
-	check(good, "December 1-2 holds seqs 2-4 and 6-9, in seq order (%zu "
+		good = got[i] == (uint64_t)(i < 3 ? i + 3 : i + 4);
+	check(good, "December 1-2 holds seqs 3-5 and 7-10, in seq order (%zu "
 	    "found)", n);
 	rc = period_run(l, &f, 1, got, 32, &n);
-	check(rc == 0 && n == 7 && got[0] == 9 && got[3] == 6 &&
-	    got[4] == 4 && got[6] == 2, "...and newest first");
+	check(rc == 0 && n == 7 && got[0] == 10 && got[3] == 7 &&
+	    got[4] == 5 && got[6] == 3, "...and newest first");
 	f.customer = "globex";
 	rc = period_run(l, &f, 0, got, 32, &n);
-	check(rc == 0 && n == 2 && got[0] == 6 && got[1] == 8,
-	    "...for customer globex: 6 and 8 (%zu found)", n);
+	check(rc == 0 && n == 2 && got[0] == 7 && got[1] == 9,
+	    "...for customer globex: 7 and 9 (%zu found)", n);
 	f.customer = NULL;
 	f.since_ns = y2101;
 	f.until_ns = 0;
 	rc = period_run(l, &f, 0, got, 32, &n);
-	check(rc == 0 && n == 1 && got[0] == 5, "from 2101 on: seq 5 alone");
+	check(rc == 0 && n == 1 && got[0] == 6, "from 2101 on: seq 6 alone");
 	f.since_ns = dec + 86400000000000ULL;
 	f.until_ns = 0;
-	f.from_seq = 7;
+	f.from_seq = 8;
 	rc = period_run(l, &f, 0, got, 32, &n);
-	check(rc == 0 && n == 3 && got[0] == 7 && got[2] == 9,
-	    "from December 2 and seq 7: 7 to 9 (%zu found)", n);
+	check(rc == 0 && n == 3 && got[0] == 8 && got[2] == 10,
+	    "from December 2 and seq 8: 8 to 10 (%zu found)", n);
 	f.from_seq = 0;
 	f.until_ns = dec;
 	rc = period_run(l, &f, 0, got, 32, &n);
@@ -1840,19 +1841,19 @@ test_wrong_clock(const char *tmp)
 	t = dec + 3 * 86400000000000ULL;	/* the verifying clock */
 	rc = al_verify(l, &vo, &s);
 	check(rc == 0 && s.problems == 0 && s.clock_total == 2 &&
-	    s.nclock == 2 && s.clock[0].seq == 5 &&
+	    s.nclock == 2 && s.clock[0].seq == 6 &&
 	    s.clock[0].kind == AL_CLOCK_AHEAD && s.clock[0].other_seq == 0 &&
-	    s.clock[0].other_ns == t && s.clock[1].seq == 6 &&
-	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 5,
-	    "verify: no problem; seq 5 ahead of the clock, seq 6 back (%llu "
+	    s.clock[0].other_ns == t && s.clock[1].seq == 7 &&
+	    s.clock[1].kind == AL_CLOCK_BACK && s.clock[1].other_seq == 6,
+	    "verify: no problem; seq 6 ahead of the clock, seq 7 back (%llu "
 	    "problems, %llu warnings)", (unsigned long long)s.problems,
 	    (unsigned long long)s.clock_total);
 	t = y2101 + 86400000000000ULL;		/* a clock past 2101 */
 	rc = al_verify(l, &vo, &s);
 	check(rc == 0 && s.problems == 0 && s.clock_total == 2 &&
-	    s.clock[0].seq == 5 && s.clock[0].kind == AL_CLOCK_AHEAD &&
-	    s.clock[0].other_seq == 6, "...and on a clock past 2101: seq 5 "
-	    "more than an hour after seq 6");
+	    s.clock[0].seq == 6 && s.clock[0].kind == AL_CLOCK_AHEAD &&
+	    s.clock[0].other_seq == 7, "...and on a clock past 2101: seq 6 "
+	    "more than an hour after seq 7");
 	/* Times may repeat: the index holds both, by seq. */
 	t = dec;
 	rc = al_record(l, &a, &d);
@@ -1860,7 +1861,7 @@ test_wrong_clock(const char *tmp)
 	f.since_ns = dec;
 	f.until_ns = dec + 1;
 	rc = rc ? rc : period_run(l, &f, 0, got, 32, &n);
-	check(rc == 0 && n == 2 && got[0] == 2 && got[1] == seq,
+	check(rc == 0 && n == 2 && got[0] == 3 && got[1] == seq,
 	    "two entries of the same time: both (%zu found)", n);
 	al_close(l);
 }
@@ -1870,7 +1871,7 @@ test_wrong_clock(const char *tmp)
  * by the iterator, both ways, over every kind of seq and time range, are
  * exactly those a plain scan finds.
  */
-#define CB_N	(3 * 4096 + 700)	/* accesses: seqs 2 to CB_N + 1 */
+#define CB_N	(3 * 4096 + 700)	/* accesses: seqs 3 to CB_N + 2 */
 
 static const char *
 cb_customer(uint64_t seq)
@@ -1881,7 +1882,7 @@ cb_customer(uint64_t seq)
 	if (seq == 4095 || seq == 4096 || seq == 8191 || seq == 8192 ||
 	    seq == 12287 || seq == 12288)
 		return "edge";		/* last and first of blocks */
-	if (seq == 7 || seq == 9000 || seq == 9001 || seq == CB_N + 1)
+	if (seq == 7 || seq == 9000 || seq == 9001 || seq == CB_N + 2)
 		return "rare";		/* not in block 1 */
 	return cyc[seq % 7];
 }
@@ -1937,8 +1938,8 @@ test_customer_blocks(const char *tmp)
 	}
 	al_set_clock(l, step_clock, &t);	/* seq s at time s * 1000 */
 	memset(a, 0, sizeof(a));
-	for (seq = 2; seq <= CB_N + 1 && rc == 0; seq += k) {
-		for (k = 0; k < 1000 && seq + k <= CB_N + 1; k++) {
+	for (seq = 3; seq <= CB_N + 2 && rc == 0; seq += k) {
+		for (k = 0; k < 1000 && seq + k <= CB_N + 2; k++) {
 			a[k].actor = "svc:x";
 			a[k].customer = cb_customer(seq + k);
 			a[k].purpose = "service-provision";
@@ -1946,7 +1947,7 @@ test_customer_blocks(const char *tmp)
 		}
 		rc = al_record_batch(l, a, k, d);
 	}
-	check(rc == 0 && d[k - 1].seq == CB_N + 1, "%d accesses over 4 "
+	check(rc == 0 && d[k - 1].seq == CB_N + 2, "%d accesses over 4 "
 	    "blocks: %s", CB_N, rc ? al_errmsg(l) : "recorded");
 	for (i = 0; i < sizeof(custs) / sizeof(custs[0]); i++)
 		for (x = 0; x < 2; x++) {
@@ -1957,7 +1958,7 @@ test_customer_blocks(const char *tmp)
 				f.customer = custs[i];
 				f.from_seq = ranges[r][0];
 				f.to_seq = ranges[r][1];
-				for (nw = 0, seq = 2; seq <= CB_N + 1; seq++)
+				for (nw = 0, seq = 3; seq <= CB_N + 2; seq++)
 					if (strcmp(cb_customer(seq),
 					    custs[i]) == 0 &&
 					    seq >= f.from_seq &&
@@ -2015,7 +2016,11 @@ const_clock(void *arg)
 	return *(uint64_t *)arg;
 }
 
-/* A new log in tmp/name, its entries timed by fn from *t; NULL: failed. */
+/*
+ * A new log in tmp/name, its entries timed by fn from *t; NULL: failed.
+ * A single-person log (approvers 1), so that al_policy_set may change its
+ * policy: seq 1 the floor, seq 2 the policy.
+ */
 static al_log *
 prep_log(const char *tmp, const char *name, size_t mapsize, al_clock_fn fn,
     uint64_t *t)
@@ -2027,6 +2032,7 @@ prep_log(const char *tmp, const char *name, size_t mapsize, al_clock_fn fn,
 	snprintf(dir, sizeof(dir), "%s/%s", tmp, name);
 	memset(&o, 0, sizeof(o));
 	o.actor = "tester";
+	o.approvers = 1;
 	o.mapsize = mapsize;
 	o.clock = fn;
 	o.clock_arg = t;
@@ -2211,7 +2217,7 @@ test_prep_same(const char *tmp)
 	uint64_t		tb = 1795946400000000000ULL, tp = tb, n;
 	al_log			*lb, *lp;
 	size_t			i;
-	int			rb, rp, seqs = 1, denied = 0;
+	int			rb, rp, seqs = 1, denied = 0, floor = 0;
 
 	lb = prep_log(tmp, "same-batch", 0, fixed_clock, &tb);
 	lp = prep_log(tmp, "same-prep", 0, fixed_clock, &tp);
@@ -2226,16 +2232,18 @@ test_prep_same(const char *tmp)
 	    "prepared: %s", EQ_N, rb ? al_errmsg(lb) : rp ? al_errmsg(lp) :
 	    "recorded");
 	for (i = 0; i < EQ_N; i++) {
-		if (db[i].seq != i + 2)
+		if (db[i].seq != i + 3)
 			seqs = 0;
 		denied += !db[i].allow;
+		floor += db[i].code == AL_FLOOR;
 	}
-	check(seqs && denied > EQ_N / 3 && denied < EQ_N - 5,
-	    "...seqs 2 to %d, %d of them denied", EQ_N + 1, denied);
+	check(seqs && denied > EQ_N / 3 && denied < EQ_N - 5 && floor > 0 &&
+	    floor < denied, "...seqs 3 to %d, %d of them denied, %d by the "
+	    "floor", EQ_N + 2, denied, floor);
 	check(dec_same(dp, db, EQ_N), "...the same decisions (allow, code, "
 	    "rule, detail, seq)");
 	rb = logs_same(lb, lp, &n);
-	check(rb && n == EQ_N + 1, "...the same entries and the same head "
+	check(rb && n == EQ_N + 2, "...the same entries and the same head "
 	    "(%llu entries)", (unsigned long long)n);
 	check(verify_clean(lp), "...and verify finds no problem");
 done:
@@ -2251,7 +2259,11 @@ static const char p2_text[] =
     "allow any purpose service-provision action { read write }\n"
     "allow any purpose support-ticket action read\n";
 
-/* Each decided differently by default.policy and p2.policy, but one. */
+/*
+ * Each decided differently by default.policy and p2.policy, but three: a
+ * malformed ref, and the two the floor denies under any policy (before
+ * the policy's own deny rules).
+ */
 static const struct {
 	struct al_access	a;
 	int			code1;	/* default.policy */
@@ -2272,16 +2284,16 @@ static const struct {
 	    NULL, NULL }, AL_ALLOWED, "default.policy:30",
 	    AL_ACTION_NOT_ALLOWED, "" },
 	{ { "svc:ads", "acme", "service-provision", "sell", NULL, NULL,
-	    NULL, NULL, NULL }, AL_DENY_RULE, "default.policy:20",
-	    AL_DENY_RULE, "p2.policy:3" },
+	    NULL, NULL, NULL }, AL_FLOOR, "promise.floor:14",
+	    AL_FLOOR, "promise.floor:14" },
 	{ { "alice", "acme", "support-ticket", "read", NULL, NULL, "INC-1",
 	    NULL, NULL }, AL_MALFORMED_REF, "", AL_MALFORMED_REF, "" },
 	{ { "alice", "initech", "support-ticket", "read", "health", NULL,
 	    "SUP-2", NULL, "helpdesk" }, AL_DATA_NOT_ALLOWED, "",
 	    AL_ALLOWED, "p2.policy:5" },
 	{ { "svc:x", "acme", "marketing", "read", NULL, NULL, NULL, NULL,
-	    NULL }, AL_DENY_RULE, "default.policy:21",
-	    AL_UNKNOWN_PURPOSE, "" },
+	    NULL }, AL_FLOOR, "promise.floor:17",
+	    AL_FLOOR, "promise.floor:17" },
 };
 #define PC_N	(sizeof(pchange) / sizeof(pchange[0]))
 
@@ -2378,11 +2390,12 @@ test_prep_policy(const char *tmp)
 		rc = al_prep_add(p2, &a[i]);
 	if (rc == 0 && (rc = al_record_prep(lp, p1, d1)) == 0)
 		rc = al_record_prep(lp, p2, d2);
-	check(rc == 0 && seq == 2, "prepared under default.policy, p2.policy "
-	    "set, then committed: %s", rc ? al_errmsg(lp) : "recorded");
-	check(rc == 0 && pc_want(d1, 2) && d1[0].seq == 3,
+	check(rc == 0 && seq == 4, "prepared under default.policy, p2.policy "
+	    "set (proposed at 3, in force at 4), then committed: %s",
+	    rc ? al_errmsg(lp) : "recorded");
+	check(rc == 0 && pc_want(d1, 2) && d1[0].seq == 5,
 	    "...decided as p2.policy decides");
-	check(rc == 0 && pc_want(d2, 2) && d2[0].seq == 3 + PC_N,
+	check(rc == 0 && pc_want(d2, 2) && d2[0].seq == 5 + PC_N,
 	    "...and the batch made before the change, filled after it, "
 	    "committed after the first, too");
 	check(rc == 0 && entries_say(lp, d1[0].seq, d1, PC_N) &&
@@ -2418,7 +2431,7 @@ test_prep_policy(const char *tmp)
 	check(rc == 0 && ok, "al_record_batch after the same policy changes: "
 	    "the same decisions, detail and seq");
 	ok = rc == 0 && logs_same(lb, lp, &n);
-	check(ok && n == 3 + 3 * PC_N, "...the same entries and the same "
+	check(ok && n == 6 + 3 * PC_N, "...the same entries and the same "
 	    "head (%llu entries)", (unsigned long long)n);
 done:
 	al_prep_free(p1);
@@ -2433,7 +2446,10 @@ done:
  */
 static const char	*argv0;
 
-/* The other process of test_prep_fork: 5 entries, p2.policy, 2 more. */
+/*
+ * The other process of test_prep_fork: 5 entries, p2.policy (a proposal
+ * and its activation), 2 more.
+ */
 static int
 prep_fork_child(const char *dir)
 {
@@ -2505,9 +2521,10 @@ test_prep_fork(const char *tmp)
 	if (al_head(l, &mid, hash) != 0)
 		mid = 0;
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    mid == before + 8,
-	    "another process appended 8 entries (a policy change among them) "
-	    "meanwhile: head %llu", (unsigned long long)mid);
+	    mid == before + 9,
+	    "another process appended 9 entries (a policy change among them, "
+	    "proposed and activated) meanwhile: head %llu",
+	    (unsigned long long)mid);
 	rc = al_record_prep(l, p, d);
 	for (i = 0; i < PC_N && rc == 0; i++)
 		if (d[i].seq != mid + 1 + i)
@@ -2590,8 +2607,8 @@ test_prep_invalid(const char *tmp)
 	check(same, "al_prep_add refuses %zu invalid accesses with "
 	    "AL_EINVAL and al_validate's message, adding none", nb);
 	rc = al_record_prep(l, p, d);
-	check(rc == 0 && kept && al_prep_count(p) == ng && d[0].seq == 2 &&
-	    d[ng - 1].seq == ng + 1, "the %zu valid ones around them are kept "
+	check(rc == 0 && kept && al_prep_count(p) == ng && d[0].seq == 3 &&
+	    d[ng - 1].seq == ng + 2, "the %zu valid ones around them are kept "
 	    "and recorded", ng);
 	memset(&f, 0, sizeof(f));
 	i = 0;
@@ -2652,25 +2669,25 @@ test_prep_reuse(const char *tmp)
 	for (i = 0; i < 3; i++)
 		al_prep_add(p, &a[i]);
 	rc = al_record_prep(l, p, d);
-	check(rc == 0 && d[0].seq == 2 && d[2].seq == 4 && d[0].allow &&
-	    !d[1].allow && al_prep_count(p) == 3, "a batch of 3: seqs 2 to 4");
+	check(rc == 0 && d[0].seq == 3 && d[2].seq == 5 && d[0].allow &&
+	    !d[1].allow && al_prep_count(p) == 3, "a batch of 3: seqs 3 to 5");
 	/* The header: a committed batch stays as it is until reset. */
 	rc = al_record_prep(l, p, d);
-	check(rc == 0 && d[0].seq == 5 && d[2].seq == 7 && !d[1].allow,
-	    "committed again without a reset: the same 3 again, seqs 5 to 7");
+	check(rc == 0 && d[0].seq == 6 && d[2].seq == 8 && !d[1].allow,
+	    "committed again without a reset: the same 3 again, seqs 6 to 8");
 	al_prep_reset(p);
 	rc = al_prep_add(p, &a[3]);
 	if (rc == 0)
 		rc = al_record_prep(l, p, d);
-	check(rc == 0 && d[0].seq == 8 && d[0].allow &&
-	    al_head(l, &s1, h1) == 0 && s1 == 8 &&
+	check(rc == 0 && d[0].seq == 9 && d[0].allow &&
+	    al_head(l, &s1, h1) == 0 && s1 == 9 &&
 	    al_iter_open_reverse(l, NULL, &it) == 0 &&
-	    al_iter_next(it, &e) == 1 && e.seq == 8 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 9 &&
 	    strcmp(e.customer.p, "second") == 0 &&
-	    al_iter_next(it, &e) == 1 && e.seq == 7 &&
+	    al_iter_next(it, &e) == 1 && e.seq == 8 &&
 	    strcmp(e.customer.p, "first") == 0,
 	    "reset after a commit, the batch is used again: only the new "
-	    "access, seq 8");
+	    "access, seq 9");
 	al_iter_close(it);
 	it = NULL;
 	/* An attested identity replaces the handle's, and only it. */
@@ -2693,13 +2710,13 @@ test_prep_reuse(const char *tmp)
 			rc = al_prep_add(p, &a[3]);
 		if (rc == 0)
 			rc = al_record_prep(l, p, d);
-		check(rc == 0 && d[0].seq == 9 && d[1].seq == 10 &&
+		check(rc == 0 && d[0].seq == 10 && d[1].seq == 11 &&
 		    al_iter_open_reverse(l, NULL, &it) == 0 &&
-		    al_iter_next(it, &e) == 1 && e.seq == 10 &&
+		    al_iter_next(it, &e) == 1 && e.seq == 11 &&
 		    e.pid == (uint32_t)getpid() && e.uid == (uint32_t)getuid() &&
 		    e.version == 3 && e.attested == 0 &&
 		    e.gid == (uint32_t)getgid() &&
-		    al_iter_next(it, &e) == 1 && e.seq == 9 &&
+		    al_iter_next(it, &e) == 1 && e.seq == 10 &&
 		    e.pid == 424242 && e.uid == 54321 && e.gid == 4242 &&
 		    e.version == 3 && e.attested == 1 &&
 		    strcmp(e.user.p, "svc-x") == 0 && e.ngroups == 2 &&
@@ -2752,7 +2769,7 @@ test_prep_handles(const char *tmp)
 	    "handle is AL_EINVAL, and neither log changes: %s",
 	    al_errmsg(lb));
 	rc = al_record_prep(la, p, &d);
-	check(rc == 0 && d.seq == 2, "...to its own, it is recorded");
+	check(rc == 0 && d.seq == 3, "...to its own, it is recorded");
 	al_prep_free(p);
 	p = NULL;
 	al_close(la);
@@ -2809,11 +2826,11 @@ test_prep_mapfull(const char *tmp)
 	snprintf(path, sizeof(path), "%s/mapfull-prep/data.mdb", tmp);
 	grew = stat(path, &st) == 0 && st.st_size > 64 * 1024;
 	for (i = 0; i < MF_N; i++)
-		if (dp[i].seq != i + 2)
+		if (dp[i].seq != i + 3)
 			seqs = 0;
 	check(rp == 0 && grew && seqs, "%d accesses of 1 KiB past a 64 KiB "
-	    "map, prepared: seqs 2 to %d, the file now %lld bytes (%s)",
-	    MF_N, MF_N + 1, (long long)st.st_size, rp ? al_errmsg(lp) :
+	    "map, prepared: seqs 3 to %d, the file now %lld bytes (%s)",
+	    MF_N, MF_N + 2, (long long)st.st_size, rp ? al_errmsg(lp) :
 	    "recorded");
 	check(rb == 0 && dec_same(dp, db, MF_N) && logs_same(lb, lp, &n),
 	    "...the decisions, entries and head al_record_batch makes");
@@ -2840,13 +2857,13 @@ test_prep_mapfull(const char *tmp)
 	if (rb == 0)
 		rb = al_record_batch(lb, a, MF_N, db);
 	for (seqs = 1, i = 0; i < MF_N; i++)
-		if (dp[i].seq != MF_N + 3 + i)
+		if (dp[i].seq != MF_N + 5 + i)
 			seqs = 0;
 	check(rp == 0 && seqs, "...then %d more past the map, the policy "
-	    "changed meanwhile: seqs %d to %d (%s)", MF_N, MF_N + 3,
-	    2 * MF_N + 2, rp ? al_errmsg(lp) : "recorded");
+	    "changed meanwhile (proposed and activated): seqs %d to %d (%s)",
+	    MF_N, MF_N + 5, 2 * MF_N + 4, rp ? al_errmsg(lp) : "recorded");
 	check(rb == 0 && dec_same(dp, db, MF_N) && logs_same(lb, lp, &n) &&
-	    n == 2 * MF_N + 2, "...the decisions, entries and head "
+	    n == 2 * MF_N + 4, "...the decisions, entries and head "
 	    "al_record_batch makes under the new policy");
 	check(verify_clean(lp), "...and verify finds no problem");
 done:
