@@ -200,6 +200,7 @@ int	floor_check_policy(const struct floor *, const char *name,
 #define GOV_OPEN		0
 #define GOV_REJECTED		1
 #define GOV_ACTIVE		2
+#define GOV_REFUSED		3	/* a proposal out of custody itself */
 #define GOV_EXPIRY_NS		(7ULL * 86400 * 1000000000ULL)
 
 struct gov_prop {

@@ -414,6 +414,15 @@ custody_open(al_log *l, MDB_txn *txn)
 	}
 	rc = custody_floor(l, &e);
 done:
+	/*
+	 * A writer fails closed on a floor it cannot read; a reader opens
+	 * the log all the same, so that verify can list what is wrong.
+	 */
+	if (rc == AL_ECORRUPT && (l->flags & AL_RDONLY) && l->has_custody) {
+		(void)err_set(l->warn, 0, "%s", l->err);
+		l->err[0] = '\0';
+		rc = 0;
+	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	free(store);

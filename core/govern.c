@@ -89,6 +89,7 @@ state_name(int state)
 	switch (state) {
 	case GOV_REJECTED:	return "was rejected";
 	case GOV_ACTIVE:	return "was already activated";
+	case GOV_REFUSED:	return "was itself out of custody";
 	default:		return "is open";
 	}
 }
@@ -155,7 +156,7 @@ gov_step(struct gov *g, const struct al_entry *e, const struct policy *pol,
 		p->expires_ns = e->expires_ns;
 		p->uid[0] = e->uid;
 		p->n = 1;
-		p->state = n == 0 ? GOV_OPEN : GOV_REJECTED;
+		p->state = n == 0 ? GOV_OPEN : GOV_REFUSED;
 		break;
 	case AL_KIND_APPROVAL:
 	case AL_KIND_REJECTION:
