@@ -10,9 +10,9 @@
 static const char usage[] =
     "usage: auditlog [-d DIR] policy show [--at SEQ|TIME | DIGEST]\n"
     "       auditlog policy check FILE\n"
-    "       auditlog [-d DIR] policy set FILE --actor WHO\n"
-    "       auditlog [-d DIR] policy propose FILE [--actor WHO]\n"
-    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n"
+    "       auditlog [-d DIR | -s SOCKET] policy set FILE --actor WHO\n"
+    "       auditlog [-d DIR | -s SOCKET] policy propose FILE [--actor WHO]\n"
+    "       auditlog [-d DIR | -s SOCKET] policy approve|reject DIGEST\n"
     "       auditlog [-d DIR] policy history [--long] [--utc] [--json]\n"
     "       auditlog [-d DIR] policy diff [--json] A B\n";
 

@@ -417,6 +417,14 @@ int		 al_validate(al_log *, const struct al_access *);
 /* The same decision, recording nothing. */
 int		 al_check(al_log *, const struct al_access *,
 		    struct al_decision *d);
+/*
+ * al_check for an access another process asks about, decided with the
+ * identity the caller took from the kernel (al_prep_add_as): the writer
+ * rules apply to it, not to the caller.  NULL is al_check.  AL_EINVAL on
+ * a handle of al_connect (the daemon decides with the kernel's identity).
+ */
+int		 al_check_as(al_log *, const struct al_access *,
+		    const struct al_ident *who, struct al_decision *d);
 
 /* The newest entry's seq and hash. */
 int		 al_head(al_log *, uint64_t *seq, uint8_t hash[AL_HASH_LEN]);
