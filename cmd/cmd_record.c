@@ -71,10 +71,15 @@ purpose_hint(al_log *l, const char *purpose)
 		return;
 	for (s = names; n < 64 && (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
 		*nl = '\0';
+		/* A purpose the policy declares is no typo (the floor may
+		 * forbid it all the same). */
+		if (strcmp(s, purpose) == 0)
+			goto done;
 		cand[n++] = s;
 	}
 	if ((k = nearest(purpose, cand, n, near)) > 0)
 		say_nearest(near, k);
+done:
 	free(names);
 }
 
@@ -188,8 +193,13 @@ decide(int argc, char **argv, const char *dir, int write)
 		put_term(stdout, d.detail, strlen(d.detail), 0);
 		putchar('\n');
 	}
-	/* Through the daemon the policy is not ours to read. */
-	if (d.code == AL_UNKNOWN_PURPOSE && opt_socket == NULL)
+	/*
+	 * A purpose the floor does not permit is denied by the floor before
+	 * the policy says it is unknown: a typo either way.  Through the
+	 * daemon the policy is not ours to read.
+	 */
+	if ((d.code == AL_UNKNOWN_PURPOSE || d.code == AL_FLOOR) &&
+	    opt_socket == NULL)
 		purpose_hint(l, a.purpose);
 	status = finish(d.allow ? EX_OK : EX_NO);
 done:
