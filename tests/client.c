@@ -387,6 +387,76 @@ through_fake(const char *dir, const char *reply, struct al_decision *d,
 	return rc;
 }
 
+/* One approval through a fake that answers reply: al_policy_decide's rc. */
+static int
+approve_fake(const char *dir, const char *reply, struct al_change_result *r,
+    char *msg, size_t len)
+{
+	struct al_change	 c;
+	char			 path[256];
+	al_log			*l = NULL;
+	pid_t			 pid;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.digest = "00112233";
+	c.actor = "bob";
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/fake.sock", dir);
+	pid = fake(path, reply);
+	if ((rc = al_connect(path, &l)) == 0) {
+		al_set_timeout(l, 2000);
+		rc = al_policy_decide(l, &c, 1, r);
+	}
+	snprintf(msg, len, "%s", al_errmsg(l));
+	al_close(l);
+	(void)waitpid(pid, NULL, 0);
+	return rc;
+}
+
+#define D64	"00112233445566778899aabbccddeeff" \
+		"00112233445566778899aabbccddeeff"
+
+/* The replies of section 5 to a step of governance, and what is none. */
+static void
+govern_fakes(const char *dir)
+{
+	static const struct {
+		const char	*reply, *what;
+	} broken[] = {
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"" D64 "\"}\n",
+		    "a step's reply without active" },
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"00112233\","
+		    "\"active\":0}\n", "a digest cut short" },
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"" D64 "\","
+		    "\"active\":9}\n", "an activation not after its step" },
+		{ "{\"line\":1,\"seq\":0,\"digest\":\"" D64 "\","
+		    "\"active\":0}\n", "a step at seq 0" },
+		{ "{\"line\":1,\"seq\":9,\"policy\":\"a.policy\"}\n",
+		    "policy-set's reply to an approval" },
+	};
+	struct al_change_result	r;
+	char			msg[4096];
+	size_t			i;
+	int			rc;
+
+	rc = approve_fake(dir, "{\"line\":1,\"seq\":9,\"digest\":\"" D64
+	    "\",\"active\":10}\n", &r, msg, sizeof(msg));
+	check(rc == 0 && r.seq == 9 && r.active == 10 && r.digest[0] == 0 &&
+	    r.digest[1] == 0x11 && r.digest[31] == 0xff, "a step's reply "
+	    "fills seq, active and the digest (%s)", rc ? msg : "ok");
+	rc = approve_fake(dir, "{\"line\":1,\"error\":\"refused: approved "
+	    "by its own proposer, uid 7\"}\n", &r, msg, sizeof(msg));
+	check(rc == AL_EREFUSED && strcmp(msg, "refused: approved by its own "
+	    "proposer, uid 7") == 0, "an error reply \"refused: ...\": "
+	    "AL_EREFUSED, its text said");
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		rc = approve_fake(dir, broken[i].reply, &r, msg, sizeof(msg));
+		check(rc == AL_EIO && r.seq == 0, "%s acknowledges nothing: "
+		    "AL_EIO (%s)", broken[i].what, msg);
+	}
+}
+
 static void
 fakes(const char *dir)
 {
@@ -448,6 +518,7 @@ main(int argc, char **argv)
 		stopped(argv[2]);
 	else if (argc == 3 && strcmp(argv[1], "fake") == 0) {
 		fakes(argv[2]);
+		govern_fakes(argv[2]);
 		rc = al_connect("/nonexistent/auditlog.sock", &l);
 		check(rc == AL_EIO && strcmp(al_errmsg(l),
 		    "/nonexistent/auditlog.sock: cannot reach auditlogd: No "
