@@ -186,6 +186,14 @@ check "the rejection of no proposal is refused: exit 1" sh -c \
 as "$adma" policy approve xyz
 check "...a digest that is none: exit 2" sh -c \
     "[ $rc -eq 2 ] && grep -q \"'xyz' is no digest\" '$T/err'"
+printf '%s\n' 'purpose a "b"' 'allow any purpose a action read' > low.policy
+chmod 644 low.policy
+as "$adma" policy propose low.policy
+check "a proposal below the floor is refused through the daemon: exit 1" [ "$rc" -eq 1 ]
+check "...a line for each of its lines, with the floor's" err_has \
+    "auditlog: policy: refused: low.policy:1: purpose 'a' is not one the floor permits (promise.floor:8)"
+check "...the next on a line of its own" sh -c \
+    "sed -n 2p '$T/err' | grep -q '^auditlog: policy: low.policy:2: the floor overrides this allow rule whole'"
 check "none of the refused steps recorded anything" \
     [ "$("$AUDITLOG" -d "$T/log2" head)" = "$head1" ]
 as "$admb" policy approve "$(echo "$dig" | cut -c1-12)" --actor bob
