@@ -84,9 +84,10 @@ struct slot {
 	uint64_t	 lineno;
 	const char	*error;		/* malformed: why (in the arena) */
 	enum req_op	 op;
-	struct request	*req;		/* OP_CHECK, OP_POLICY_SET */
+	struct request	*req;		/* all but OP_RECORD */
 	struct al_decision *d;		/* OP_CHECK's */
 	uint64_t	 pseq;		/* OP_POLICY_SET's entry, or 0 */
+	struct al_change_result cr;	/* a proposal's, approval's... */
 };
 
 struct batch {
@@ -121,6 +122,7 @@ struct server {
 	size_t			 mslen;
 	char			 toolong[64];
 	uint32_t		 own_uid;	/* who may change the policy */
+	int			 governed;	/* ...unless the log has a floor */
 
 	/* Shared with the committer, under mu. */
 	pthread_mutex_t		 mu;
@@ -205,38 +207,106 @@ chores(struct server *s, uint64_t *checked)
 }
 
 /*
+ * A step of governance, for the peer the kernel named (the library
+ * judges it: the admin lines of the policy in force, the chain of
+ * custody, the floor).  0, or the library's code.
+ */
+static int
+govern(struct server *s, struct slot *sl)
+{
+	al_log			*l = s->o->log;
+	const struct request	*q = sl->req;
+	struct al_change	 c;
+	char			 hex[13];
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.actor = q->a.actor;
+	c.service = q->a.service;
+	c.as = &sl->c->who;
+	if (q->op == OP_PROPOSE) {
+		c.name = q->name;
+		c.text = q->text;
+		c.len = strlen(q->text);
+		c.expires_ns = q->expires_ns;
+		rc = al_policy_propose(l, &c, &sl->cr);
+	} else {
+		c.digest = q->digest;
+		rc = al_policy_decide(l, &c, q->op == OP_APPROVE, &sl->cr);
+	}
+	if (rc != 0)
+		return rc;
+	s->grown = 1;
+	al_hex(sl->cr.digest, 6, hex);
+	dmsg("policy %s... %s (seq %" PRIu64 ") by uid %" PRIu32, hex,
+	    q->op == OP_PROPOSE ? "proposed" : q->op == OP_APPROVE ?
+	    "approved" : "rejected", sl->cr.seq, sl->c->who.uid);
+	if (sl->cr.active != 0)
+		dmsg("policy %s... activated (seq %" PRIu64 ")", hex,
+		    sl->cr.active);
+	return 0;
+}
+
+/*
+ * A failed policy change's reply: "refused: " when the floor or the
+ * chain of custody refused it (AL_EREFUSED), "not recorded: " when the
+ * storage failed; the reason alone when the request was at fault.
+ * policy-set says "policy not set: " for all but a refusal, as it did.
+ */
+static const char *
+change_error(struct batch *b, al_log *l, enum req_op op, int rc)
+{
+	char	why[WHY_LEN];
+
+	if (snprintf(why, sizeof(why), "%s%s", rc == AL_EREFUSED ?
+	    "refused: " : op == OP_POLICY_SET ? "policy not set: " :
+	    rc == AL_EINVAL ? "" : "not recorded: ", al_errmsg(l)) < 0)
+		why[0] = '\0';
+	return arena_why(&b->arena, why);
+}
+
+/*
  * A batch's checks and its policy change, after its records: a change
  * ends its batch, so each line before it, of any connection, is decided
  * under the policy it replaces, and each line after it under itself.
+ * Each is decided with the identity of the peer that asked (a check too:
+ * the writer rules are the peer's).
  */
 static void
 run_requests(struct server *s, struct batch *b)
 {
 	al_log		*l = s->o->log;
 	struct slot	*sl;
-	char		 why[WHY_LEN];
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < b->n; i++) {
 		sl = &b->slot[i];
 		if (sl->error != NULL || sl->req == NULL)
 			continue;
-		if (sl->op == OP_CHECK) {
-			if (al_check(l, &sl->req->a, sl->d) != 0)
+		switch (sl->op) {
+		case OP_CHECK:
+			if (al_check_as(l, &sl->req->a, &sl->c->who,
+			    sl->d) != 0)
 				sl->error = arena_why(&b->arena, al_errmsg(l));
-			continue;
-		}
-		if (al_policy_set_as(l, sl->req->name, sl->req->text,
-		    strlen(sl->req->text), sl->req->a.actor,
-		    sl->req->a.service, &sl->c->who, &sl->pseq) != 0) {
-			if (snprintf(why, sizeof(why), "policy not set: %s",
-			    al_errmsg(l)) < 0)
-				why[0] = '\0';
-			sl->error = arena_why(&b->arena, why);
-		} else if (sl->pseq != 0) {
-			s->grown = 1;
-			dmsg("policy %s set (seq %" PRIu64 ") by uid %" PRIu32,
-			    sl->req->name, sl->pseq, sl->c->who.uid);
+			break;
+		case OP_POLICY_SET:
+			if ((rc = al_policy_set_as(l, sl->req->name,
+			    sl->req->text, strlen(sl->req->text),
+			    sl->req->a.actor, sl->req->a.service, &sl->c->who,
+			    &sl->pseq)) != 0)
+				sl->error = change_error(b, l, sl->op, rc);
+			else if (sl->pseq != 0) {
+				s->grown = 1;
+				dmsg("policy %s set (seq %" PRIu64 ") by uid "
+				    "%" PRIu32, sl->req->name, sl->pseq,
+				    sl->c->who.uid);
+			}
+			break;
+		default:
+			if ((rc = govern(s, sl)) != 0)
+				sl->error = change_error(b, l, sl->op, rc);
+			break;
 		}
 	}
 }
@@ -440,6 +510,7 @@ reply(struct server *s, const struct slot *sl, const char *error,
 	FILE		*f = s->ms;
 	uint64_t	 lineno = sl->lineno;
 	off_t		 len = 0;
+	char		 hex[2 * AL_HASH_LEN + 1];
 	int		 bad = 0;
 
 	if (c->dead)
@@ -456,6 +527,11 @@ reply(struct server *s, const struct slot *sl, const char *error,
 		bad = al_fput_json(f, sl->req->name,
 		    strlen(sl->req->name)) != 0;
 		fputs("}\n", f);
+	} else if (sl->op != OP_RECORD && sl->op != OP_CHECK) {
+		al_hex(sl->cr.digest, AL_HASH_LEN, hex);
+		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
+		    ",\"digest\":\"%s\",\"active\":%" PRIu64 "}\n", lineno,
+		    sl->cr.seq, hex, sl->cr.active);
 	} else {
 		/* A check recorded nothing: no seq. */
 		fprintf(f, "{\"line\":%" PRIu64, lineno);
@@ -511,7 +587,10 @@ dup_in(struct arena *ar, const char *s, int *bad)
 /*
  * A check or a policy change into slot sl of b, for the committer, which
  * alone uses the log.  Who may change the policy is who the kernel says
- * is on the other end: root and the daemon's own user, no one else.
+ * is on the other end.  In a log with a floor the library judges it, by
+ * the admin lines of the policy in force (and so is every step of
+ * governance); in a log without one (made before format 6), root and the
+ * daemon's own user may, no one else.
  */
 static void
 take_request(struct server *s, struct batch *b, struct slot *sl,
@@ -522,7 +601,7 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 	int		 bad = 0;
 
 	sl->op = r->op;
-	if (r->op == OP_POLICY_SET && sl->c->who.uid != 0 &&
+	if (r->op == OP_POLICY_SET && !s->governed && sl->c->who.uid != 0 &&
 	    sl->c->who.uid != s->own_uid) {
 		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
 		    " may not change the policy: only root and auditlogd's "
@@ -550,13 +629,16 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 	q->a.service = dup_in(&b->arena, r->a.service, &bad);
 	q->name = dup_in(&b->arena, r->name, &bad);
 	q->text = dup_in(&b->arena, r->text, &bad);
+	q->digest = dup_in(&b->arena, r->digest, &bad);
+	q->expires_ns = r->expires_ns;
 	if (bad) {
 		sl->error = "out of memory";
 		return;
 	}
 	sl->req = q;
 	b->nreq++;
-	if (r->op == OP_POLICY_SET)
+	/* Any step of governance may activate a policy. */
+	if (r->op != OP_CHECK)
 		b->closed = 1;
 }
 
@@ -588,6 +670,7 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 	sl->req = NULL;
 	sl->d = NULL;
 	sl->pseq = 0;
+	memset(&sl->cr, 0, sizeof(sl->cr));
 	c->inflight++;
 	if (too_long) {
 		sl->error = s->toolong;
@@ -1080,6 +1163,7 @@ serve(const struct serve_opts *o)
 {
 	struct server		 s;
 	struct conn		*c;
+	struct al_entry		 fe;
 	pthread_condattr_t	 ca;
 	pthread_t		 thr;
 	size_t		 i;
@@ -1090,6 +1174,8 @@ serve(const struct serve_opts *o)
 	s.ep = s.done = -1;
 	s.sealed_ms = now_ms();
 	s.own_uid = (uint32_t)getuid();
+	/* A log's floor is fixed for its life (no committer runs yet). */
+	s.governed = al_floor_get(o->log, &fe) == 0;
 	if (snprintf(s.toolong, sizeof(s.toolong), "line longer than %d bytes",
 	    D_MAX_LINE) >= (int)sizeof(s.toolong))
 		goto done;

@@ -178,10 +178,11 @@ why_set(char *why, size_t len, const char *fmt, ...)
  * then those only a request to auditlogd may have (request_parse).
  */
 enum { F_ACTOR, F_CUSTOMER, F_PURPOSE, F_ACTION, F_DATA, F_RESOURCE, F_REF,
-    F_REASON, F_SERVICE, NFIELDS, F_OP = NFIELDS, F_NAME, F_TEXT, NALL };
+    F_REASON, F_SERVICE, NFIELDS, F_OP = NFIELDS, F_NAME, F_TEXT, F_DIGEST,
+    F_EXPIRES, NALL };
 static const char *const fields[NALL] = { "actor", "customer", "purpose",
     "action", "data", "resource", "ref", "reason", "service", "op", "name",
-    "text" };
+    "text", "digest", "expires" };
 
 /* The field the n bytes at k name, of the first nf, or -1. */
 static int
@@ -531,11 +532,63 @@ batch_parse(const char *line, size_t len, const char *service,
 	return parse(line, len, service, NFIELDS, a, NULL, ar, why, whylen);
 }
 
+/*
+ * The ops, and the members each takes besides op: an access's for record
+ * and check; for a change of the policy, actor and service (who asks,
+ * as a label) and the op's own.  need: those it must have.
+ */
+#define B(f)	(1u << (f))
+#define WHO	(B(F_ACTOR) | B(F_SERVICE))
+static const struct {
+	const char	*name;
+	enum req_op	 op;
+	unsigned	 takes, need;
+} ops[] = {
+	{ "record",		OP_RECORD,  B(NFIELDS) - 1, 0 },
+	{ "check",		OP_CHECK,   B(NFIELDS) - 1, 0 },
+	{ "policy-set",		OP_POLICY_SET, WHO | B(F_NAME) | B(F_TEXT),
+	    B(F_NAME) | B(F_TEXT) },
+	{ "policy-propose",	OP_PROPOSE, WHO | B(F_NAME) | B(F_TEXT) |
+	    B(F_EXPIRES), B(F_NAME) | B(F_TEXT) },
+	{ "policy-approve",	OP_APPROVE, WHO | B(F_DIGEST), B(F_DIGEST) },
+	{ "policy-reject",	OP_REJECT,  WHO | B(F_DIGEST), B(F_DIGEST) },
+};
+#define NOPS	(sizeof(ops) / sizeof(ops[0]))
+
+/* A proposal's time to live: a number and s, m, h or d, 1 s to 366 days,
+ * as policy propose --expires takes it.  0 when it is none. */
+static uint64_t
+expires_ns(const char *s)
+{
+	uint64_t	n = 0, unit;
+	size_t		i;
+
+	if (*s < '1' || *s > '9')
+		return 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (n > 366ULL * 86400)
+			return 0;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	switch (s[i]) {
+	case 's':	unit = 1; break;
+	case 'm':	unit = 60; break;
+	case 'h':	unit = 3600; break;
+	case 'd':	unit = 86400; break;
+	default:	return 0;
+	}
+	if (s[i + 1] != '\0' || n > 366ULL * 86400 / unit)
+		return 0;
+	return n * unit * 1000000000ULL;
+}
+
 int
 request_parse(const char *line, size_t len, struct request *r,
     struct arena *ar, char *why, size_t whylen)
 {
-	const char	*more[NALL - NFIELDS], *op, *got[NFIELDS];
+	const char	*more[NALL - NFIELDS], *op, *got[NALL];
+	unsigned	 have = 0;
+	size_t		 k;
 	int		 i;
 
 	memset(r, 0, sizeof(*r));
@@ -544,26 +597,20 @@ request_parse(const char *line, size_t len, struct request *r,
 	op = more[F_OP - NFIELDS];
 	r->name = more[F_NAME - NFIELDS];
 	r->text = more[F_TEXT - NFIELDS];
-	if (op == NULL || strcmp(op, "record") == 0)
-		r->op = OP_RECORD;
-	else if (strcmp(op, "check") == 0)
-		r->op = OP_CHECK;
-	else if (strcmp(op, "policy-set") == 0)
-		r->op = OP_POLICY_SET;
-	else {
-		why_set(why, whylen, "unknown op '%.64s': record, check or "
-		    "policy-set", op);
+	r->digest = more[F_DIGEST - NFIELDS];
+	if (op == NULL)
+		op = "record";
+	for (k = 0; k < NOPS; k++)
+		if (strcmp(op, ops[k].name) == 0)
+			break;
+	if (k == NOPS) {
+		why_set(why, whylen, "unknown op '%.64s': record, check, "
+		    "policy-set, policy-propose, policy-approve or "
+		    "policy-reject", op);
 		return -1;
 	}
-	if (r->op != OP_POLICY_SET) {
-		if (r->name != NULL || r->text != NULL) {
-			why_set(why, whylen, "%s is a field of op policy-set "
-			    "only", r->name != NULL ? "name" : "text");
-			return -1;
-		}
-		return 0;
-	}
-	/* A policy change names who makes it, and nothing of an access. */
+	r->op = ops[k].op;
+	got[F_ACTOR] = r->a.actor;
 	got[F_CUSTOMER] = r->a.customer;
 	got[F_PURPOSE] = r->a.purpose;
 	got[F_ACTION] = r->a.action;
@@ -571,15 +618,31 @@ request_parse(const char *line, size_t len, struct request *r,
 	got[F_RESOURCE] = r->a.resource;
 	got[F_REF] = r->a.ref;
 	got[F_REASON] = r->a.reason;
-	for (i = F_CUSTOMER; i < F_SERVICE; i++)
-		if (got[i] != NULL) {
-			why_set(why, whylen, "%s is not a field of op "
-			    "policy-set", fields[i]);
+	got[F_SERVICE] = r->a.service;
+	got[F_OP] = NULL;
+	for (i = F_NAME; i < NALL; i++)
+		got[i] = more[i - NFIELDS];
+	for (i = 0; i < NALL; i++)
+		if (got[i] != NULL)
+			have |= B(i);
+	/* The first member of another op's, in the order of fields[]. */
+	for (i = 0; i < NALL; i++)
+		if ((have & B(i)) && !(ops[k].takes & B(i))) {
+			why_set(why, whylen, "%s is not a field of op %s",
+			    fields[i], ops[k].name);
 			return -1;
 		}
-	if (r->name == NULL || r->text == NULL) {
-		why_set(why, whylen, "op policy-set needs %s",
-		    r->name == NULL ? "a name" : "a text");
+	for (i = 0; i < NALL; i++)
+		if ((ops[k].need & B(i)) && !(have & B(i))) {
+			why_set(why, whylen, "op %s needs %s %s", ops[k].name,
+			    fields[i][0] == 'e' ? "an" : "a", fields[i]);
+			return -1;
+		}
+	if (got[F_EXPIRES] != NULL &&
+	    (r->expires_ns = expires_ns(got[F_EXPIRES])) == 0) {
+		why_set(why, whylen, "expires '%.64s' is no duration: a "
+		    "number and s, m, h or d, up to 366 days (7d)",
+		    got[F_EXPIRES]);
 		return -1;
 	}
 	return 0;

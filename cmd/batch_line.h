@@ -3,6 +3,7 @@
 #define BATCH_LINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auditlog.h"
 
@@ -34,15 +35,20 @@ int	batch_parse(const char *line, size_t len, const char *service,
 
 /*
  * A request to auditlogd (docs/PROTOCOL.md, section 4): an access to
- * record or to check, or a policy to install (name, text, and the access's
- * actor and service).  Parsed as batch_parse does, with the fields op,
- * name and text besides; the strings are in ar.  0, or -1 with why.
+ * record or to check, a policy to install or to propose (name, text, and
+ * the access's actor and service), or an open proposal to approve or
+ * reject (digest).  Parsed as batch_parse does, with the fields op, name,
+ * text, digest and expires besides; the strings are in ar.  0, or -1 with
+ * why.
  */
-enum req_op { OP_RECORD, OP_CHECK, OP_POLICY_SET };
+enum req_op { OP_RECORD, OP_CHECK, OP_POLICY_SET, OP_PROPOSE, OP_APPROVE,
+    OP_REJECT };
 struct request {
 	enum req_op		 op;
 	struct al_access	 a;
-	const char		*name, *text;	/* OP_POLICY_SET */
+	const char		*name, *text;	/* OP_POLICY_SET, OP_PROPOSE */
+	const char		*digest;	/* OP_APPROVE, OP_REJECT */
+	uint64_t		 expires_ns;	/* OP_PROPOSE: 0, the default */
 };
 int	request_parse(const char *line, size_t len, struct request *,
 	    struct arena *ar, char *why, size_t whylen);

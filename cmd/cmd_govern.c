@@ -7,10 +7,12 @@
 #include "cmd.h"
 
 static const char usage[] =
-    "usage: auditlog [-d DIR] policy propose FILE [--actor WHO] "
+    "usage: auditlog [-d DIR | -s SOCKET] policy propose FILE [--actor WHO] "
     "[--expires DURATION]\n"
-    "       auditlog [-d DIR] policy approve DIGEST [--actor WHO]\n"
-    "       auditlog [-d DIR] policy reject DIGEST [--actor WHO]\n";
+    "       auditlog [-d DIR | -s SOCKET] policy approve DIGEST "
+    "[--actor WHO]\n"
+    "       auditlog [-d DIR | -s SOCKET] policy reject DIGEST "
+    "[--actor WHO]\n";
 
 static const struct option longopts[] = {
 	{ "actor",	required_argument,	NULL, 'a' },
@@ -99,12 +101,18 @@ cmd_govern(int argc, char **argv, const char *dir)
 			goto done;
 	} else
 		c.digest = argv[optind];
-	if ((rc = log_open(dir, 0, &l)) != 0) {
+	/* Through auditlogd, which owns the log, when there is one: it
+	 * takes the step as the kernel names this process. */
+	rc = opt_socket != NULL ? sock_open(opt_socket, &l) :
+	    log_open(dir, 0, &l);
+	if (rc != 0) {
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	/* The floor's refusals, a line each, before the library's. */
-	if (propose && (status = floor_errors(l, c.name, text, c.len)) != EX_OK)
+	/* The floor's refusals, a line each, before the library's (the
+	 * daemon gives them in its reply). */
+	if (propose && opt_socket == NULL &&
+	    (status = floor_errors(l, c.name, text, c.len)) != EX_OK)
 		goto done;
 	if ((rc = propose ? al_policy_propose(l, &c, &r) :
 	    al_policy_decide(l, &c, strcmp(verb, "approve") == 0, &r)) != 0) {

@@ -10,10 +10,11 @@
 static const char usage[] =
     "usage: auditlog [-d DIR] policy show [--at SEQ|TIME | DIGEST]\n"
     "       auditlog [-d DIR] policy check FILE\n"
-    "       auditlog [-d DIR] policy set FILE --actor WHO\n"
-    "       auditlog [-d DIR] policy propose FILE [--actor WHO]"
+    "       auditlog [-d DIR | -s SOCKET] policy set FILE --actor WHO\n"
+    "       auditlog [-d DIR | -s SOCKET] policy propose FILE [--actor WHO]"
     " [--expires DURATION]\n"
-    "       auditlog [-d DIR] policy approve|reject DIGEST [--actor WHO]\n"
+    "       auditlog [-d DIR | -s SOCKET] policy approve|reject DIGEST"
+    " [--actor WHO]\n"
     "       auditlog [-d DIR] policy history [--long] [--utc] [--json]\n"
     "       auditlog [-d DIR] policy diff [--json] A B\n";
 

@@ -72,6 +72,8 @@ purpose_hint(al_log *l, const char *purpose)
 		return;
 	for (s = names; n < 64 && (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
 		*nl = '\0';
+		/* A purpose the policy declares is no typo (the floor may
+		 * forbid it all the same). */
 		if (strcmp(s, purpose) == 0)
 			goto done;
 		cand[n++] = s;
@@ -193,8 +195,9 @@ decide(int argc, char **argv, const char *dir, int write)
 		putchar('\n');
 	}
 	/*
-	 * Through the daemon the policy is not ours to read.  The floor
-	 * decides first: a mistyped purpose is one it does not permit.
+	 * A purpose the floor does not permit is denied by the floor before
+	 * the policy says it is unknown: a typo either way.  Through the
+	 * daemon the policy is not ours to read.
 	 */
 	if ((d.code == AL_UNKNOWN_PURPOSE || d.code == AL_FLOOR) &&
 	    opt_socket == NULL)

@@ -44,11 +44,27 @@ msg_term(const char *prefix, const char *text)
 	fputc('\n', stderr);
 }
 
-/* Report a library failure; map it to the exit status. */
+/*
+ * Report a library failure; map it to the exit status.  A message of
+ * several lines (every error of a policy, as auditlogd replies them) is
+ * said a line at a time, each escaped.
+ */
 int
 lib_fail(int rc, al_log *l, int exit_if_corrupt)
 {
-	msg_term("", l != NULL ? al_errmsg(l) : al_strerror(rc));
+	const char	*m = l != NULL ? al_errmsg(l) : al_strerror(rc), *nl;
+	size_t		 n;
+
+	do {
+		nl = strchr(m, '\n');
+		n = nl != NULL ? (size_t)(nl - m) : strlen(m);
+		fputs("auditlog: ", stderr);
+		if (progverb != NULL)
+			fprintf(stderr, "%s: ", progverb);
+		put_term(stderr, m, n, 0);
+		fputc('\n', stderr);
+		m = nl != NULL ? nl + 1 : NULL;
+	} while (m != NULL && *m != '\0');
 	switch (rc) {
 	case AL_EINVAL:
 		return EX_USAGE;

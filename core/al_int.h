@@ -371,6 +371,13 @@ int	client_check(al_log *, const struct al_access *,
 	    struct al_decision *);
 int	client_policy_set(al_log *, const char *name, const char *text,
 	    size_t len, const char *actor, const char *service, uint64_t *seq);
+/* A step of governance through the daemon: al_policy_propose (c->set
+ * too) and al_policy_decide, their arguments checked already. */
+#define CLIENT_PROPOSE	0
+#define CLIENT_APPROVE	1
+#define CLIENT_REJECT	2
+int	client_change(al_log *, const struct al_change *, int op,
+	    struct al_change_result *);
 int	client_refuse(al_log *);
 void	client_free(struct client *);
 

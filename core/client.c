@@ -3,6 +3,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,9 @@
 #define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
 #define REQUEST_MAX	(64 * 1024)	/* a request line, without its LF */
 #define REFUSE		"a handle on auditlogd's socket records, checks " \
-			"and sets the policy: read the log's files " \
+			"and changes the policy: read the log's files " \
 			"(al_open with AL_RDONLY)"
+#define EXPIRES_MAX	(366ULL * 86400)	/* seconds, as the daemon's */
 
 struct client {
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -131,14 +133,17 @@ add_field(struct buf *b, int *first, const char *name, const char *v)
 }
 
 /* What is asked: the requests of section 4, and where their replies go. */
-enum { K_RECORD, K_CHECK, K_POLICY };
+enum { K_RECORD, K_CHECK, K_POLICY, K_PROPOSE, K_APPROVE, K_REJECT };
 struct ask {
 	int			 kind;
 	const struct al_access	*a;		/* K_RECORD, K_CHECK: n */
-	const char		*name, *text;	/* K_POLICY: the policy, */
-	size_t			 len;
+	const char		*name, *text;	/* K_POLICY, K_PROPOSE: the */
+	size_t			 len;		/* policy, */
 	const char		*actor, *service; /* ...and who sets it */
+	const char		*digest;	/* K_APPROVE, K_REJECT */
+	uint64_t		 expires;	/* K_PROPOSE: seconds, or 0 */
 	uint64_t		 pseq;		/* K_POLICY: the reply's seq */
+	struct al_change_result	*r;		/* the governance replies' */
 };
 
 /* One request line (section 4) onto c->req. */
@@ -182,6 +187,63 @@ add_policy(struct client *c, const struct ask *q)
 	    (rc = add_field(b, &first, "service", q->service)) != 0)
 		return rc;
 	return buf_add(b, "}\n", 2);
+}
+
+/* A step of governance (section 4.1): propose, approve or reject. */
+static int
+add_change(struct client *c, const struct ask *q)
+{
+	static const char *const op[] = { "policy-propose", "policy-approve",
+	    "policy-reject" };
+	struct buf	*b = &c->req;
+	int		 first = 0, rc;
+
+	if ((rc = buf_printf(b, "{\"op\":\"%s\"", op[q->kind -
+	    K_PROPOSE])) != 0)
+		return rc;
+	if (q->kind == K_PROPOSE) {
+		if ((rc = buf_printf(b, ",\"name\":")) != 0 ||
+		    (rc = esc_json(b, q->name, strlen(q->name))) != 0 ||
+		    (rc = buf_printf(b, ",\"text\":")) != 0 ||
+		    (rc = esc_json(b, q->text, q->len)) != 0)
+			return rc;
+		if (q->expires != 0 && (rc = buf_printf(b, ",\"expires\":"
+		    "\"%" PRIu64 "s\"", q->expires)) != 0)
+			return rc;
+	} else if ((rc = add_field(b, &first, "digest", q->digest)) != 0)
+		return rc;
+	if ((rc = add_field(b, &first, "actor", q->actor)) != 0 ||
+	    (rc = add_field(b, &first, "service", q->service)) != 0)
+		return rc;
+	return buf_add(b, "}\n", 2);
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* 64 lowercase hex digits into d: 0, or -1. */
+static int
+unhex(const char *s, uint8_t d[AL_HASH_LEN])
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (strlen(s) != 2 * AL_HASH_LEN)
+		return -1;
+	for (i = 0; i < AL_HASH_LEN; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			return -1;
+		d[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
 }
 
 /* A string member's value, or NULL. */
@@ -234,6 +296,23 @@ take_reply(const char *line, size_t len, uint64_t lineno, struct ask *q,
 		if (json_object_size(o) == 2) {
 			copy_text(why, whylen, s);
 			rc = 1;
+		}
+		goto done;
+	}
+	if (q->kind >= K_PROPOSE) {
+		/* A step recorded: its seq, the digest, the activation's. */
+		json_t	*js = json_object_get(o, "seq");
+		json_t	*ja = json_object_get(o, "active");
+		json_int_t act;
+
+		if (json_is_integer(js) && json_is_integer(ja) &&
+		    (seq = json_integer_value(js)) > 0 &&
+		    ((act = json_integer_value(ja)) == 0 || act > seq) &&
+		    (s = member(o, "digest")) != NULL &&
+		    json_object_size(o) == 4 && unhex(s, q->r->digest) == 0) {
+			q->r->seq = (uint64_t)seq;
+			q->r->active = (uint64_t)act;
+			rc = 0;
 		}
 		goto done;
 	}
@@ -307,12 +386,14 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 	first = c->lineno + 1;
 	for (i = 0; i < n; i++)
 		if ((rc = q->kind == K_POLICY ? add_policy(c, q) :
+		    q->kind >= K_PROPOSE ? add_change(c, q) :
 		    add_request(c, q, i)) != 0) {
 			hang_up(c);
 			return al_seterr(l, AL_ENOMEM, "out of memory");
 		}
 	/* The daemon would answer a longer line and hang up. */
-	if (q->kind == K_POLICY && c->req.n - 1 > REQUEST_MAX) {
+	if ((q->kind == K_POLICY || q->kind == K_PROPOSE) &&
+	    c->req.n - 1 > REQUEST_MAX) {
 		rc = al_seterr(l, AL_EINVAL, "%s: the policy's request is %zu "
 		    "bytes, over the protocol's %d: nothing was sent", c->path,
 		    c->req.n - 1, REQUEST_MAX);
@@ -390,7 +471,9 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 				bad = got;
 				erc = strncmp(why, "not recorded: ", 14) == 0 ?
 				    AL_EIO : strncmp(why, "not permitted: ",
-				    15) == 0 ? AL_EPERM : AL_EINVAL;
+				    15) == 0 ? AL_EPERM : strncmp(why,
+				    "refused: ", 9) == 0 ? AL_EREFUSED :
+				    AL_EINVAL;
 				if (n > 1)
 					(void)al_seterr(l, erc, "access %zu: "
 					    "%s", bad + 1, why);
@@ -457,6 +540,58 @@ client_policy_set(al_log *l, const char *name, const char *text, size_t len,
 	if ((rc = exchange(l, &q, 1, NULL)) == 0)
 		*seq = q.pseq;
 	return rc;
+}
+
+int
+client_change(al_log *l, const struct al_change *c, int op,
+    struct al_change_result *r)
+{
+	struct ask	q;
+	int		rc;
+
+	memset(&q, 0, sizeof(q));
+	memset(r, 0, sizeof(*r));
+	q.actor = c->actor;
+	q.service = c->service;
+	q.r = r;
+	if (c->as != NULL)
+		return al_seterr(l, AL_EINVAL, "%s: through auditlogd, who "
+		    "asks is this process, as the kernel names it",
+		    l->cl->path);
+	switch (op) {
+	case CLIENT_APPROVE:
+	case CLIENT_REJECT:
+		q.kind = op == CLIENT_APPROVE ? K_APPROVE : K_REJECT;
+		q.digest = c->digest;
+		return exchange(l, &q, 1, NULL);
+	default:
+		break;
+	}
+	/* The daemon takes a proposal's time to live in whole seconds. */
+	if (c->expires_ns % 1000000000ULL != 0 ||
+	    c->expires_ns / 1000000000ULL > EXPIRES_MAX)
+		return al_seterr(l, AL_EINVAL, "%s: through auditlogd, a "
+		    "proposal is open for whole seconds, at most %llu",
+		    l->cl->path, EXPIRES_MAX);
+	q.name = c->name;
+	q.text = c->text;
+	q.len = c->len;
+	if (!c->set) {
+		q.kind = K_PROPOSE;
+		q.expires = c->expires_ns / 1000000000ULL;
+		return exchange(l, &q, 1, NULL);
+	}
+	/*
+	 * One step: policy-set, which records the proposal and its
+	 * activation in one transaction, the two seqs one after the other.
+	 */
+	q.kind = K_POLICY;
+	if ((rc = exchange(l, &q, 1, NULL)) != 0)
+		return rc;
+	sha256(c->text, c->len, r->digest);
+	r->active = q.pseq;
+	r->seq = q.pseq > 0 ? q.pseq - 1 : 0;
+	return 0;
 }
 
 int

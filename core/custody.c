@@ -34,6 +34,7 @@ struct gact {
 	const char		*actor, *service;
 	const struct al_ident	*as;		/* NULL: the handle's own */
 	uint64_t		 expires_ns;	/* 0: GOV_EXPIRY_NS */
+	const struct al_change	*chg;		/* what was asked */
 	/* out */
 	uint8_t			 digest[AL_HASH_LEN];
 	uint64_t		 seq, active;
@@ -302,7 +303,8 @@ done:
 static int
 custody_do(al_log *l, struct gact *a)
 {
-	int	rc;
+	struct al_change_result	r;
+	int			rc;
 
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
@@ -314,6 +316,17 @@ custody_do(al_log *l, struct gact *a)
 	if (a->text != NULL && (rc = log_policy_ok(l, a->name, a->text,
 	    a->len)) != 0)
 		return rc;
+	/* A handle on auditlogd's socket: the daemon takes the step. */
+	if (l->cl != NULL) {
+		if ((rc = client_change(l, a->chg, a->op == OP_APPROVE ?
+		    CLIENT_APPROVE : a->op == OP_REJECT ? CLIENT_REJECT :
+		    CLIENT_PROPOSE, &r)) != 0)
+			return rc;
+		memcpy(a->digest, r.digest, AL_HASH_LEN);
+		a->seq = r.seq;
+		a->active = r.active;
+		return 0;
+	}
 	return store_write_txn(l, custody_in, a);
 }
 
@@ -332,6 +345,7 @@ al_policy_propose(al_log *l, const struct al_change *c, struct al_change_result 
 	a.service = c->service;
 	a.as = c->as;
 	a.expires_ns = c->expires_ns;
+	a.chg = c;
 	if ((rc = custody_do(l, &a)) != 0)
 		return rc;
 	memcpy(r->digest, a.digest, AL_HASH_LEN);
@@ -353,6 +367,7 @@ al_policy_decide(al_log *l, const struct al_change *c, int approve,
 	a.actor = c->actor;
 	a.service = c->service;
 	a.as = c->as;
+	a.chg = c;
 	if (a.ref == NULL)
 		return al_seterr(l, AL_EINVAL, "no digest given");
 	if ((rc = custody_do(l, &a)) != 0)

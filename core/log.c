@@ -136,6 +136,7 @@ struct rec {
 	struct al_decision	*d;
 	size_t			 n;
 	int			 write;
+	const struct al_ident	*who;	/* NULL: the handle's own */
 };
 
 static int
@@ -153,7 +154,8 @@ decide_in(al_log *l, MDB_txn *txn, void *arg)
 	    (rc = log_policy_at(l, txn, pseq)) != 0)
 		return rc;
 	for (i = 0; i < r->n; i++) {
-		decide_access(l->floor, l->pc.pol, &l->id, &r->a[i], &r->d[i]);
+		decide_access(l->floor, l->pc.pol, r->who != NULL ? r->who :
+		    &l->id, &r->a[i], &r->d[i]);
 		r->d[i].seq = 0;
 		if (!r->write)
 			continue;
@@ -181,7 +183,7 @@ int
 al_record_batch(al_log *l, const struct al_access *a, size_t n,
     struct al_decision *d)
 {
-	struct rec	r = { a, d, n, 1 };
+	struct rec	r = { a, d, n, 1, NULL };
 	char		msg[AL_ERRLEN];
 	size_t		i;
 	int		rc;
@@ -204,17 +206,28 @@ al_record_batch(al_log *l, const struct al_access *a, size_t n,
 int
 al_check(al_log *l, const struct al_access *a, struct al_decision *d)
 {
-	struct rec	 r = { a, d, 1, 0 };
+	return al_check_as(l, a, NULL, d);
+}
+
+int
+al_check_as(al_log *l, const struct al_access *a, const struct al_ident *who,
+    struct al_decision *d)
+{
+	struct rec	 r = { a, d, 1, 0, who };
 	MDB_txn		*txn;
 	int		 rc;
 
 	if ((rc = access_ok(l->err, a)) != 0)
 		return rc;
+	/* Through the daemon, the identity is the kernel's, not ours. */
 	if (l->cl != NULL)
-		return client_check(l, a, d);
+		return who != NULL ? al_seterr(l, AL_EINVAL, "al_check_as: "
+		    "a handle on auditlogd's socket checks as its own "
+		    "process") : client_check(l, a, d);
 	/* A reader resolves no identity at open: the writer rules need
 	 * this process's. */
-	if ((l->flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
+	if (who == NULL && (l->flags & AL_RDONLY) &&
+	    (rc = store_ident(l)) != 0)
 		return rc;
 	if ((rc = log_read_txn(l, &txn)) != 0)
 		return rc;

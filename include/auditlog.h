@@ -306,12 +306,18 @@ int		 al_log_format(const al_log *);
  * gives the daemon for this process); its reply fills struct al_decision
  * as a local log would, but for a denial's rule, which the protocol's
  * reply does not carry ("": the detail names it).  al_check has the
- * daemon decide an access under the policy in force, recording nothing
- * (d->seq is 0).  al_policy_set has the daemon install a policy, which it
- * does only for root and its own user (else AL_EINVAL with the daemon's
- * reason, and nothing recorded); the policy entry holds this process's pid
- * and uid as the kernel gives them, and a request line is at most 64 KiB,
- * so a policy whose text escaped for JSON is longer is refused here.  The
+ * daemon decide an access under the policy in force, with this process's
+ * identity as the kernel gives it (its writer rules), recording nothing
+ * (d->seq is 0).  al_policy_set, al_policy_propose and al_policy_decide
+ * have the daemon take the step as this process's user, as the kernel
+ * names it (c->as must be NULL): in a log with a floor the library judges
+ * it there as on the log's files (AL_EREFUSED, "refused: " and the reason,
+ * nothing recorded); in a log without one the daemon installs a policy
+ * only for root and its own user (else AL_EPERM, "not permitted: ...").
+ * Each step's entry holds this process's identity, attested.  A request
+ * line is at most 64 KiB, so a policy whose text escaped for JSON is
+ * longer is refused here (AL_EINVAL), as is a proposal's expires_ns that
+ * is not a whole number of seconds up to 366 days.  The
  * accesses are checked here first, as on a log, so an invalid one is refused
  * (AL_EINVAL, "access N: ..." in a batch) before anything is sent;
  * al_validate works too.  al_set_timeout is then the deadline for each
@@ -417,6 +423,14 @@ int		 al_validate(al_log *, const struct al_access *);
 /* The same decision, recording nothing. */
 int		 al_check(al_log *, const struct al_access *,
 		    struct al_decision *d);
+/*
+ * al_check for an access another process asks about, decided with the
+ * identity the caller took from the kernel (al_prep_add_as): the writer
+ * rules apply to it, not to the caller.  NULL is al_check.  AL_EINVAL on
+ * a handle of al_connect (the daemon decides with the kernel's identity).
+ */
+int		 al_check_as(al_log *, const struct al_access *,
+		    const struct al_ident *who, struct al_decision *d);
 
 /* The newest entry's seq and hash. */
 int		 al_head(al_log *, uint64_t *seq, uint8_t hash[AL_HASH_LEN]);

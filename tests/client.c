@@ -68,8 +68,70 @@ static int
 refuses(al_log *l, int rc)
 {
 	return rc == AL_EINVAL && strstr(al_errmsg(l),
-	    "a handle on auditlogd's socket records, checks and sets the "
+	    "a handle on auditlogd's socket records, checks and changes the "
 	    "policy: read the log's files") != NULL;
+}
+
+/*
+ * al_policy_propose and al_policy_decide through the daemon, on a log one
+ * administrator (root, the default policy's) governs: a proposal is
+ * activated at once; the policy in force is the twin's again at the end.
+ * *seq: the log's last seq, before and after.
+ */
+static void
+governed(al_log *l, al_log *tw, uint64_t *seq)
+{
+	struct al_change	 c;
+	struct al_change_result	 r;
+	struct al_entry		 e;
+	char			*text = NULL;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	if (al_policy_get(tw, &e) != 0 ||
+	    asprintf(&text, "%.*s# through al_policy_propose\n",
+	    (int)e.text.n, e.text.p) == -1)
+		errx(1, "the twin's policy");
+	c.name = "gov.policy";
+	c.text = text;
+	c.len = strlen(text);
+	c.actor = "root";
+	rc = al_policy_propose(l, &c, &r);
+	check(rc == 0 && r.seq == *seq + 1 && r.active == *seq + 2,
+	    "al_policy_propose through the daemon: proposed and activated "
+	    "at once, as one administrator suffices (%s)", rc ?
+	    al_errmsg(l) : "seq, active");
+	*seq += 2;
+	c.text = e.text.p;
+	c.len = e.text.n;
+	c.name = e.name.p;
+	c.set = 1;
+	rc = al_policy_propose(l, &c, &r);
+	check(rc == 0 && r.seq == *seq + 1 && r.active == *seq + 2,
+	    "...c->set: the twin's policy back, in one step (%s)", rc ?
+	    al_errmsg(l) : "seq, active");
+	*seq += 2;
+	c.set = 0;
+	c.expires_ns = 1500000000ULL;
+	rc = al_policy_propose(l, &c, &r);
+	check(rc == AL_EINVAL && strstr(al_errmsg(l), "whole seconds") !=
+	    NULL, "...an expiry of no whole seconds is refused here (%s)",
+	    al_errmsg(l));
+	c.expires_ns = 0;
+	rc = al_policy_propose(l, &c, &r);
+	check(rc == AL_EREFUSED && strcmp(al_errmsg(l), "refused: "
+	    "default.policy is the policy in force already") == 0,
+	    "...the policy in force: AL_EREFUSED, the daemon's reason (%s)",
+	    al_errmsg(l));
+	memset(&c, 0, sizeof(c));
+	c.digest = "0011223344";
+	c.actor = "root";
+	rc = al_policy_decide(l, &c, 1, &r);
+	check(rc == AL_EREFUSED && strcmp(al_errmsg(l), "refused: no "
+	    "proposal has digest '0011223344'") == 0, "al_policy_decide "
+	    "through the daemon: no such proposal, AL_EREFUSED (%s)",
+	    al_errmsg(l));
+	free(text);
 }
 
 static void
@@ -105,8 +167,8 @@ served(const char *sock, const char *dir, const char *twin)
 	    "...the decision and rule a log gives (%s)", d.rule);
 	seq = first = d.seq;
 	rc = al_record(l, &denied, &d);
-	check(rc == 0 && !d.allow && d.code == AL_DENY_RULE &&
-	    d.seq == seq + 1, "a denied access: recorded, code deny-rule");
+	check(rc == 0 && !d.allow && d.code == AL_FLOOR &&
+	    d.seq == seq + 1, "a denied access: recorded, code floor");
 	check(al_record(tw, &denied, &t) == 0 && same(&d, &t),
 	    "...the detail a log gives (%s)", d.detail);
 	rc = al_record(l, &invalid, &d);
@@ -190,6 +252,7 @@ served(const char *sock, const char *dir, const char *twin)
 		    al_errmsg(l));
 		free(big);
 	}
+	governed(l, tw, &seq);
 	rc = al_record(l, &allowed, &d);
 	check(rc == 0 && d.allow && d.seq == seq + 1, "...the connection "
 	    "still records, under the same policy (%s)", rc ? al_errmsg(l) :
@@ -232,13 +295,13 @@ served(const char *sock, const char *dir, const char *twin)
 	    "read-only");
 	ok = 1;
 	while (it != NULL && (rc = al_iter_next(it, &e)) == 1)
-		if (e.kind == AL_KIND_ACCESS && e.seq >= first) {
+		if (e.seq >= first) {	/* accesses, the policy's steps */
 			got++;
 			ok = ok && e.pid == (uint32_t)getpid() &&
 			    e.uid == (uint32_t)getuid();
 		}
-	check(ok && got == seq - first + 1, "every access in it (%llu) holds this "
-	    "process's pid and uid", (unsigned long long)got);
+	check(ok && got == seq - first + 1, "every entry it made (%llu) holds "
+	    "this process's pid and uid", (unsigned long long)got);
 	al_iter_close(it);
 	al_close(r);
 	free(note);
@@ -324,6 +387,76 @@ through_fake(const char *dir, const char *reply, struct al_decision *d,
 	return rc;
 }
 
+/* One approval through a fake that answers reply: al_policy_decide's rc. */
+static int
+approve_fake(const char *dir, const char *reply, struct al_change_result *r,
+    char *msg, size_t len)
+{
+	struct al_change	 c;
+	char			 path[256];
+	al_log			*l = NULL;
+	pid_t			 pid;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.digest = "00112233";
+	c.actor = "bob";
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/fake.sock", dir);
+	pid = fake(path, reply);
+	if ((rc = al_connect(path, &l)) == 0) {
+		al_set_timeout(l, 2000);
+		rc = al_policy_decide(l, &c, 1, r);
+	}
+	snprintf(msg, len, "%s", al_errmsg(l));
+	al_close(l);
+	(void)waitpid(pid, NULL, 0);
+	return rc;
+}
+
+#define D64	"00112233445566778899aabbccddeeff" \
+		"00112233445566778899aabbccddeeff"
+
+/* The replies of section 5 to a step of governance, and what is none. */
+static void
+govern_fakes(const char *dir)
+{
+	static const struct {
+		const char	*reply, *what;
+	} broken[] = {
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"" D64 "\"}\n",
+		    "a step's reply without active" },
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"00112233\","
+		    "\"active\":0}\n", "a digest cut short" },
+		{ "{\"line\":1,\"seq\":9,\"digest\":\"" D64 "\","
+		    "\"active\":9}\n", "an activation not after its step" },
+		{ "{\"line\":1,\"seq\":0,\"digest\":\"" D64 "\","
+		    "\"active\":0}\n", "a step at seq 0" },
+		{ "{\"line\":1,\"seq\":9,\"policy\":\"a.policy\"}\n",
+		    "policy-set's reply to an approval" },
+	};
+	struct al_change_result	r;
+	char			msg[4096];
+	size_t			i;
+	int			rc;
+
+	rc = approve_fake(dir, "{\"line\":1,\"seq\":9,\"digest\":\"" D64
+	    "\",\"active\":10}\n", &r, msg, sizeof(msg));
+	check(rc == 0 && r.seq == 9 && r.active == 10 && r.digest[0] == 0 &&
+	    r.digest[1] == 0x11 && r.digest[31] == 0xff, "a step's reply "
+	    "fills seq, active and the digest (%s)", rc ? msg : "ok");
+	rc = approve_fake(dir, "{\"line\":1,\"error\":\"refused: approved "
+	    "by its own proposer, uid 7\"}\n", &r, msg, sizeof(msg));
+	check(rc == AL_EREFUSED && strcmp(msg, "refused: approved by its own "
+	    "proposer, uid 7") == 0, "an error reply \"refused: ...\": "
+	    "AL_EREFUSED, its text said");
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		rc = approve_fake(dir, broken[i].reply, &r, msg, sizeof(msg));
+		check(rc == AL_EIO && r.seq == 0, "%s acknowledges nothing: "
+		    "AL_EIO (%s)", broken[i].what, msg);
+	}
+}
+
 static void
 fakes(const char *dir)
 {
@@ -385,6 +518,7 @@ main(int argc, char **argv)
 		stopped(argv[2]);
 	else if (argc == 3 && strcmp(argv[1], "fake") == 0) {
 		fakes(argv[2]);
+		govern_fakes(argv[2]);
 		rc = al_connect("/nonexistent/auditlog.sock", &l);
 		check(rc == AL_EIO && strcmp(al_errmsg(l),
 		    "/nonexistent/auditlog.sock: cannot reach auditlogd: No "

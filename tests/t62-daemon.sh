@@ -93,7 +93,10 @@ line='{"actor":"svc:a","customer":"c1","purpose":"service-provision","action":"r
 sell='{"actor":"svc:a","customer":"c1","purpose":"sell","action":"read","service":"billing"}'
 
 # --- starting: what it refuses -------------------------------------------
-newlog
+# A log one administrator governs (init --approvers 1): policy-set works
+# through the daemon as policy set does on the files.
+rm -rf "$T/log"
+al init --approvers 1 >/dev/null 2>&1 || { echo "# init failed"; exit 1; }
 expect 2 "an unknown option is a usage error" "$AUDITLOGD" --bogus
 expect 2 "a bad --idle-timeout is a usage error" "$AUDITLOGD" --idle-timeout 0
 check "...saying so" err_has "auditlogd: --idle-timeout: not a number of seconds from 1 to 86400: 0"
@@ -161,13 +164,14 @@ cp "$T/err" client.err
 check "the replies are record --batch's, byte for byte" cmp -s replies.daemon replies.direct
 check "...one a request, in order, errors in their place, blank lines none" [ "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' replies.daemon | tr '\n' ' ')" = "1 2 4 6 " ]
 cpid=$(sed -n 's/^pid //p' client.err)
+# seq 1 is the floor, 2 the policy, 3 the access "served" recorded
 al log --json > logged.json
-check "the entry's pid is the client's, from the kernel" \
-    [ "$(sed -n 's/.*"seq":3,.*"pid":\([0-9]*\),.*/\1/p' logged.json)" = "$cpid" ]
+check "the entry's pid is the client's, from the kernel ($cpid)" \
+    [ "$(sed -n 's/.*"seq":4,.*"pid":\([0-9]*\),.*/\1/p' logged.json)" = "$cpid" ]
 check "...and its uid is the client's" \
-    [ "$(sed -n 's/.*"seq":3,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
+    [ "$(sed -n 's/.*"seq":4,.*"uid":\([0-9]*\),.*/\1/p' logged.json)" = "$(id -u)" ]
 check "...its gid too, attested by the daemon (entry version 3)" \
-    grep -q "^{\"version\":3,\"seq\":3,.*\"uid\":$(id -u),\"gid\":$(id -g),\"attested\":true,\"user\":\"$(id -un)\",\"groups\":\[.*{\"gid\":$(id -g),\"name\":\"$(id -gn)\"}" logged.json
+    grep -q "^{\"version\":3,\"seq\":4,.*\"uid\":$(id -u),\"gid\":$(id -g),\"attested\":true,\"user\":\"$(id -un)\",\"groups\":\[.*{\"gid\":$(id -g),\"name\":\"$(id -gn)\"}" logged.json
 check "...while a direct writer's entries are not attested" \
     grep -q '^{"version":3,"seq":1,.*"attested":false,' logged.json
 expect 0 "the log verifies" al verify
@@ -175,6 +179,8 @@ expect 0 "the log verifies" al verify
 # op check and policy-set, on the wire (docs/PROTOCOL.md, 4.1 and 5)
 head0=$(al head)
 al policy show > cur.policy
+# a policy the floor refuses: a purpose the promise does not permit
+printf '%s\n' 'purpose a "b"' 'allow any purpose a action read' > a.policy
 {
 	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read"}'
 	printf '%s\n' '{"op":"check","actor":"svc:a","customer":"c1","purpose":"sell","action":"read"}'
@@ -184,24 +190,42 @@ al policy show > cur.policy
 	printf '%s\n' '{"op":"policy-set","name":"p.policy","actor":"root"}'
 	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\nallow\n","actor":"root"}'
 	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"a.policy","text":open("a.policy").read(),"actor":"root"}))'
+	printf '%s\n' '{"op":"policy-approve","actor":"root"}'
+	printf '%s\n' '{"op":"policy-reject","digest":"00112233","actor":"root","name":"x"}'
+	printf '%s\n' '{"op":"policy-approve","digest":"xyz","actor":"root"}'
+	printf '%s\n' '{"op":"policy-approve","digest":"0011223344","actor":"root"}'
+	printf '%s\n' '{"op":"policy-propose","name":"p.policy","text":"purpose a \"b\"\n","actor":"root","expires":"0d"}'
+	printf '%s\n' '{"actor":"svc:a","customer":"c1","purpose":"service-provision","action":"read","digest":"00112233"}'
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-propose","name":"a.policy","text":open("a.policy").read(),"actor":"root"}))'
 } > ops
 expect 0 "check and policy-set requests on the wire" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops"
 cp "$T/out" ops.out
 check "...check: the decision, no seq" grep -qx '{"line":1,"decision":"allow","rule":"default.policy:[0-9]*"}' ops.out
-check "...a denied check: code and reason, no seq" grep -q '^{"line":2,"decision":"deny","code":"unknown-purpose","reason":"[^"]*"}$' ops.out
-check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check or policy-set\"}" ops.out
-check "...name on a record is an error" grep -qx '{"line":4,"error":"name is a field of op policy-set only"}' ops.out
+check "...a denied check: code and reason, no seq" grep -q '^{"line":2,"decision":"deny","code":"floor","reason":"[^"]*"}$' ops.out
+check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check, policy-set, policy-propose, policy-approve or policy-reject\"}" ops.out
+check "...name on a record is an error" grep -qx '{"line":4,"error":"name is not a field of op record"}' ops.out
 check "...an access's field on a policy-set is an error" grep -qx '{"line":5,"error":"customer is not a field of op policy-set"}' ops.out
 check "...a policy-set without its text is an error" grep -qx '{"line":6,"error":"op policy-set needs a text"}' ops.out
 check "...a broken policy: not set, with its line" grep -q '^{"line":7,"error":"policy not set: p.policy:2:' ops.out
 check "...the policy in force again: seq 0, nothing recorded" grep -qx '{"line":8,"seq":0,"policy":"default.policy"}' ops.out
+check "...a policy below the floor: refused, each line with the floor's" grep -q '^{"line":9,"error":"refused: a.policy:1: purpose '"'a'"' is not one the floor permits (promise.floor:8)\\na.policy:2: ' ops.out
+check "...policy-approve without its digest is an error" grep -qx '{"line":10,"error":"op policy-approve needs a digest"}' ops.out
+check "...name on a policy-reject is an error" grep -qx '{"line":11,"error":"name is not a field of op policy-reject"}' ops.out
+check "...a digest that is no digest is an error" grep -q "^{\"line\":12,\"error\":\"'xyz' is no digest: " ops.out
+check "...the approval of no proposal is refused" grep -qx "{\"line\":13,\"error\":\"refused: no proposal has digest '0011223344'\"}" ops.out
+check "...an expiry that is no duration is an error" grep -qx "{\"line\":14,\"error\":\"expires '0d' is no duration: a number and s, m, h or d, up to 366 days (7d)\"}" ops.out
+check "...digest on a record is an error" grep -qx '{"line":15,"error":"digest is not a field of op record"}' ops.out
+check "...a proposal below the floor: refused" grep -q '^{"line":16,"error":"refused: a.policy:1: ' ops.out
 check "...none of it recorded anything: the head is as it was" [ "$(al head)" = "$head0" ]
 # pipelined on one connection: a policy change ends its commit, so the
 # record before it is decided under the old policy, the one after under
-# the new
+# the new (one without the services' allow line); in a log one
+# administrator governs, policy-set records a proposal and its activation
+grep -v '^allow services ' cur.policy > p.policy
 {
 	printf '%s\n' "$line"
-	printf '%s\n' '{"op":"policy-set","name":"p.policy","text":"purpose a \"b\"\n","actor":"root"}'
+	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"p.policy","text":open("p.policy").read(),"actor":"root"}))'
 	printf '%s\n' "$line"
 	"$PY" -c 'import json,sys; print(json.dumps({"op":"policy-set","name":"default.policy","text":open("cur.policy").read(),"actor":"root"}))'
 	printf '%s\n' "$line"
@@ -210,10 +234,10 @@ expect 0 "record, policy-set, record, policy-set, record, pipelined" sh -c "'$PY
 cp "$T/out" ops2.out
 s0=${head0%% *}
 check "...the first record allowed under the policy it came under" grep -q "^{\"line\":1,\"seq\":$((s0 + 1)),\"decision\":\"allow\"" ops2.out
-check "...the new policy recorded next" grep -qx "{\"line\":2,\"seq\":$((s0 + 2)),\"policy\":\"p.policy\"}" ops2.out
-check "...the record after it denied under it" grep -q "^{\"line\":3,\"seq\":$((s0 + 3)),\"decision\":\"deny\",\"code\":\"unknown-purpose\"" ops2.out
-check "...the old policy back" grep -qx "{\"line\":4,\"seq\":$((s0 + 4)),\"policy\":\"default.policy\"}" ops2.out
-check "...and the last record allowed again" grep -q "^{\"line\":5,\"seq\":$((s0 + 5)),\"decision\":\"allow\"" ops2.out
+check "...the new policy's activation recorded next, after its proposal" grep -qx "{\"line\":2,\"seq\":$((s0 + 3)),\"policy\":\"p.policy\"}" ops2.out
+check "...the record after it denied under it" grep -q "^{\"line\":3,\"seq\":$((s0 + 4)),\"decision\":\"deny\",\"code\":\"actor-not-allowed\"" ops2.out
+check "...the old policy back" grep -qx "{\"line\":4,\"seq\":$((s0 + 6)),\"policy\":\"default.policy\"}" ops2.out
+check "...and the last record allowed again" grep -q "^{\"line\":5,\"seq\":$((s0 + 7)),\"decision\":\"allow\"" ops2.out
 expect 0 "...and verify re-derives every decision" al verify
 
 # --- 16 concurrent clients ------------------------------------------------
@@ -471,6 +495,11 @@ else
 	chmod 711 "$T"
 	chgrp "$grp" "$T/run"
 	chmod 750 "$T/run"
+	# the service's writer line: it may claim service billing as
+	# svc:billing (t64-govern-daemon.sh has the claims it may not make)
+	{ al policy show; echo "writer user $usr service billing actor \"svc:billing\""; } > "$T/svc.policy"
+	al policy set "$T/svc.policy" --actor root > /dev/null ||
+	    not_ok "policy set svc.policy"
 	start_daemon --socket-group "$grp" || exit 1
 	check "--socket-group: the socket is in that group" [ "$(stat -c %G "$SOCK")" = "$grp" ]
 	claim='{"actor":"svc:billing","customer":"c9","purpose":"service-provision","action":"read","service":"billing"}'
@@ -495,21 +524,22 @@ else
 
 	# check and policy set through the socket: who may change the policy
 	# is who the kernel says is at the other end
-	al policy show > "$T/was.policy"
+	cp "$T/svc.policy" "$T/was.policy"
 	{ cat "$T/was.policy"; echo "# changed through auditlogd"; } > "$T/new.policy"
 	chmod 644 "$T/was.policy" "$T/new.policy"
 	head0=$(al head)
 	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
 	    --customer c9 --purpose service-provision --action read --service billing
 	check "check through the socket, as the unprivileged user: exit 0" [ "$rc" -eq 0 ]
-	check "...printing the decision" out_has "allow default.policy:"
+	check "...printing the decision" out_has "allow svc.policy:"
 	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" check --actor svc:billing \
-	    --customer c9 --purpose sell --action read
-	check "...a denied one: exit 1, the code and reason" sh -c "[ $rc -eq 1 ] && grep -q '^deny unknown-purpose: ' '$T/out'"
+	    --customer c9 --purpose sell --action read --service billing
+	check "...a denied one: exit 1, the code and reason" sh -c "[ $rc -eq 1 ] && grep -q '^deny floor: ' '$T/out'"
 	check "...and nothing is recorded: the head is as it was" [ "$(al head)" = "$head0" ]
+	# the log has a floor: the policy's admin lines say who may change it
 	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" policy set "$T/new.policy" --actor root
-	check "policy set through the socket by the unprivileged user: refused, exit 3" [ "$rc" -eq 3 ]
-	check "...saying why" err_has "auditlog: policy: not permitted: uid $(id -u "$usr") may not change the policy: only root and auditlogd's user (uid 0) may"
+	check "policy set through the socket by a user who is no administrator: refused, exit 1" [ "$rc" -eq 1 ]
+	check "...saying why" err_has "auditlog: policy: refused: proposed by uid $(id -u "$usr") ($usr), who is not an administrator of the policy in force"
 	al policy show > "$T/now.policy"
 	check "...the active policy is unchanged" cmp -s "$T/now.policy" "$T/was.policy"
 	check "...and nothing is recorded" [ "$(al head)" = "$head0" ]

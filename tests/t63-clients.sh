@@ -89,8 +89,10 @@ same() {
 	fi
 }
 
-al init >/dev/null || exit 1
-"$AUDITLOG" -d "$T/twin" init >/dev/null || exit 1
+# Logs one administrator governs: al_policy_set through the daemon as on
+# the files (a log of two, t64-govern-daemon.sh).
+al init --approvers 1 >/dev/null || exit 1
+"$AUDITLOG" -d "$T/twin" init --approvers 1 >/dev/null || exit 1
 
 # --- the library ---------------------------------------------------------
 start_daemon --idle-timeout 1 || exit 1
@@ -102,9 +104,9 @@ tap "$CLIENT" fake "$T/run"
 same "record, allowed" record --actor svc:billing --customer c-1 \
     --purpose service-provision --action read --data billing
 check "...prints the seq alone" grep -Eqx '[0-9]+' s.out
-same "record, denied by a rule" record --actor carol --customer c-1 \
+same "record, denied by the floor" record --actor carol --customer c-1 \
     --purpose marketing --action read
-check "...the reason on stderr" grep -q "^auditlog: record: deny deny-rule (seq [0-9]*): forbidden by the deny rule at default.policy:" s.err
+check "...the reason on stderr" grep -q "^auditlog: record: deny floor (seq [0-9]*): the floor forbids purpose 'marketing' (promise.floor:17)" s.err
 same "record, a purpose that needs a ref" record --actor bob --customer c-1 \
     --purpose support-ticket --action read
 same "record, a malformed ref" record --actor bob --customer c-1 \
@@ -280,6 +282,9 @@ else
 	chmod 711 "$T"
 	chgrp "$grp" "$T/run"
 	chmod 750 "$T/run"
+	# a writer line that lets it claim any actor for service billing
+	{ al policy show; echo "writer user $usr service billing actor *"; } > svc.policy
+	al policy set svc.policy --actor root > /dev/null || not_ok "policy set svc.policy"
 	start_daemon --socket-group "$grp" || exit 1
 	run runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" record --actor root \
 	    --customer c-9 --purpose technical-fix --ref INC-7 --action read \
@@ -296,7 +301,7 @@ else
 	run runuser -u "$usr" -- env AUDITLOG_SOCKET="$SOCK" "$AUDITLOG" \
 	    record --actor root --customer c-9 --purpose marketing --action read
 	check "...a denial through \$AUDITLOG_SOCKET: exit 1 with the reason" \
-	    sh -c "[ $rc -eq 1 ] && grep -q 'deny deny-rule' '$T/err'"
+	    sh -c "[ $rc -eq 1 ] && grep -q 'deny floor' '$T/err'"
 	stop_daemon
 fi
 

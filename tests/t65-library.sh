@@ -55,7 +55,8 @@ expect 0 "contrib/example.c builds as README.md says, with -Wl,-rpath" \
     -Wl,-rpath,"$libdir"
 expect 0 "...and runs with no LD_LIBRARY_PATH" env -u LD_LIBRARY_PATH \
     ./example-rpath "$T/log" svc:a acme service-provision read
-check "...recording the access" out_is 2
+# seq 1 is the log's floor, 2 its first policy
+check "...recording the access" out_is 3
 expect 0 "...through the installed library" sh -c \
     "env -u LD_LIBRARY_PATH ldd ./example-rpath | grep -F 'libauditlog.so.0 => $T/prefix/lib/libauditlog.so.0'"
 expect 127 "without either, it does not start" env -u LD_LIBRARY_PATH \
@@ -66,7 +67,7 @@ LD_LIBRARY_PATH="$T/prefix/lib"
 export LD_LIBRARY_PATH
 expect 0 "the example records an allowed access" ./example "$T/log" svc:a acme \
     service-provision read
-check "...and prints its seq" out_is 3
+check "...and prints its seq" out_is 4
 expect 1 "the example is refused a denied one" ./example "$T/log" alice acme \
     marketing read
 expect 3 "the example fails closed on a missing log" ./example "$T/nolog" svc:a \
