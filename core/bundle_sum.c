@@ -133,6 +133,8 @@ exp_free(struct exp *x)
 	tally_free(&x->data);
 	buf_free(&x->found);
 	buf_free(&x->whole);
+	floor_free(x->floor);
+	free(x->flstore);
 }
 
 static void
@@ -280,6 +282,7 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 {
 	struct al_decision	 d;
 	const struct xpol	*p;
+	const struct floor	*f;
 	uint8_t			 dig[AL_HASH_LEN];
 	int			 rc;
 
@@ -308,8 +311,21 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 			    "digest");
 		return 0;
 	}
-	/* The floor, proposals, approvals, rejections: their links, above
-	 * (what they mean for governance is checked elsewhere). */
+	/* The floor: the one the manifest names (or the log holds). */
+	if (e->kind == AL_KIND_FLOOR) {
+		sha256(e->text.p, e->text.n, dig);
+		if (memcmp(dig, e->digest, AL_HASH_LEN) != 0)
+			found(x, e->seq, "floor text does not match its "
+			    "digest");
+		else if (x->fl.seq != e->seq || memcmp(x->fl.digest,
+		    e->digest, AL_HASH_LEN) != 0 || x->fl.approvers !=
+		    e->approvers)
+			found(x, e->seq, "is not the floor the manifest "
+			    "names");
+		return 0;
+	}
+	/* Proposals, approvals, rejections: their links, above (what they
+	 * mean for governance is checked elsewhere). */
 	if (e->kind != AL_KIND_ACCESS)
 		return 0;
 	x->accesses++;
@@ -339,16 +355,14 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 		    "does not parse", p->e.seq);
 		return 0;
 	}
-	/*
-	 * TODO(format 6): re-derive codes 8 (writer-not-allowed) and 9
-	 * (floor) of version 3 entries, as verify will; until the policy
-	 * language has writer rules and the floor, they are taken as
-	 * recorded.
-	 */
-	if (e->version == 3 && (e->code == AL_WRITER_NOT_ALLOWED ||
-	    e->code == AL_FLOOR))
+	/* Format 6: the floor first (from its seq on), then the writer
+	 * rules on the recorded identity, then the policy, as verify. */
+	f = x->fl.seq != 0 && e->seq > x->fl.seq ? x->floor : NULL;
+	if (x->fl.seq != 0 && e->seq > x->fl.seq && f == NULL) {
+		found(x, e->seq, "the floor is missing or does not parse");
 		return 0;
-	if (!policy_follows(p->p, e, &d))
+	}
+	if (!decision_follows(f, p->p, e, &d))
 		found(x, e->seq, "the recorded decision does not follow from "
 		    "its policy");
 	return 0;
@@ -715,11 +729,47 @@ policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 		name[0] = '\0';
 }
 
-/* Member names: the five kinds, and nothing that could lead elsewhere. */
+void
+floor_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(digest, AL_HASH_LEN, hex);
+	if (snprintf(name, len, "floor/%s.floor", hex) >= (int)len)
+		name[0] = '\0';
+}
+
+/* The manifest's floor: {"seq","name","digest","approvers"} or null. */
+int
+floor_json(struct buf *b, const struct exp *x)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+	int	rc;
+
+	if (x->fl.seq == 0)
+		return buf_add(b, "null", 4);
+	al_hex(x->fl.digest, AL_HASH_LEN, hex);
+	if ((rc = buf_printf(b, "{\"seq\":%" PRIu64 ",\"name\":", x->fl.seq)) ||
+	    (rc = esc_json(b, x->fl.name.p, x->fl.name.n)))
+		return rc;
+	return buf_printf(b, ",\"digest\":\"%s\",\"approvers\":%u}", hex,
+	    x->fl.approvers);
+}
+
+/* Member names: the six kinds, and nothing that could lead elsewhere. */
 int
 member_name_ok(const char *name)
 {
 	size_t	i;
+
+	if (strlen(name) == 6 + 64 + 6 && strncmp(name, "floor/", 6) == 0 &&
+	    strcmp(name + 70, ".floor") == 0) {
+		for (i = 6; i < 70; i++)
+			if (!((name[i] >= '0' && name[i] <= '9') ||
+			    (name[i] >= 'a' && name[i] <= 'f')))
+				return 0;
+		return 1;
+	}
 
 	if (strcmp(name, "manifest.json") == 0 ||
 	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||

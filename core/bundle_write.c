@@ -192,6 +192,35 @@ emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
 	return tar_pad(bd->l, &bd->gz, s->size);
 }
 
+/* The log's floor, copied and parsed: none for a log before format 6. */
+static int
+exp_floor(al_log *l, struct exp *x)
+{
+	struct al_entry	 e;
+	struct buf	 errs = { 0 };
+	int		 rc;
+
+	if ((rc = al_floor_get(l, &e)) == AL_ENOLOG)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if ((x->flstore = malloc(e.name.n + e.text.n + 2)) == NULL)
+		return al_seterr(l, AL_ENOMEM, "out of memory");
+	x->fl = e;
+	memcpy(x->flstore, e.name.p, e.name.n);
+	x->flstore[e.name.n] = '\0';
+	memcpy(x->flstore + e.name.n + 1, e.text.p, e.text.n);
+	x->flstore[e.name.n + 1 + e.text.n] = '\0';
+	x->fl.name.p = (char *)x->flstore;
+	x->fl.text.p = (char *)x->flstore + e.name.n + 1;
+	if ((x->floor = floor_parse(x->fl.name.p, x->fl.text.p, x->fl.text.n,
+	    &errs)) == NULL)
+		rc = al_seterr(l, AL_ECORRUPT, "seq %" PRIu64 ": the floor "
+		    "does not parse", e.seq);
+	buf_free(&errs);
+	return rc;
+}
+
 static int
 exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 {
@@ -232,7 +261,7 @@ exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 	if (rc != 0 || v.mv_size != sizeof(x->log_id))
 		return al_seterr(l, AL_ECORRUPT, "the log_id metadata is "
 		    "missing or malformed");
-	return 0;
+	return exp_floor(l, x);
 }
 
 /* Add the policy entry at seq, keeping the list in seq order. */
@@ -406,7 +435,9 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},\"policies\":", x->n,
 	    x->head_seq, hex)))
 		return rc;
-	if ((rc = policies_json(b, x)) != 0)
+	if ((rc = policies_json(b, x)) != 0 ||
+	    (rc = buf_add(b, ",\"floor\":", 9)) != 0 ||
+	    (rc = floor_json(b, x)) != 0)
 		return rc;
 	if ((rc = buf_add(b, ",\"members\":[", 12)) != 0)
 		return rc;
@@ -639,6 +670,13 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		    (rc = scratch_done(l, &pf, sha)) != 0 ||
 		    (rc = add_member(&bd, "proof", pf.size, sha)) != 0)
 			goto done;
+		if (x.fl.seq != 0) {
+			floor_member(name, sizeof(name), x.fl.digest);
+			sha256(x.fl.text.p, x.fl.text.n, sha);
+			if ((rc = add_member(&bd, name, x.fl.text.n,
+			    sha)) != 0)
+				goto done;
+		}
 	}
 	for (i = 0; i < x.npol; i++) {
 		uint8_t	sha[AL_HASH_LEN];
@@ -672,6 +710,11 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	    (rc = emit_mem(&bd, "checkpoint", note.p, note.n)) != 0 ||
 	    (rc = emit_scratch(&bd, "proof", &pf)) != 0)
 		goto done;
+	if (x.fl.seq != 0) {
+		floor_member(name, sizeof(name), x.fl.digest);
+		if ((rc = emit_mem(&bd, name, x.fl.text.p, x.fl.text.n)) != 0)
+			goto done;
+	}
 	for (i = 0; i < x.npol; i++) {
 		if (!x.pol[i].first)
 			continue;
