@@ -667,6 +667,8 @@ class Policy:
         # or None, name or None, ...); writers add services, actors, line
         self.writers = []
         self.admins = []
+        self.purpose_lines = {}  # name -> its line
+        self.descriptions = {}  # name -> its description (a floor's: "")
 
 
 class Tok:
@@ -749,8 +751,15 @@ def _utf8_len(s):
     return len(s.encode("utf-8"))
 
 
-def _parse_purpose(p, t):
-    if len(t) < 3:
+def _parse_purpose(p, t, floor=False):
+    # A floor's purpose needs no description, and takes no ref.
+    if floor and len(t) < 2:
+        raise PolicyError(t[0].col, "purpose needs a name")
+    for w in t[2:] if floor else []:
+        if w.kw("ref"):
+            raise PolicyError(w.col, "a floor's purpose takes no 'ref' (the "
+                              "policy requires references)")
+    if not floor and len(t) < 3:
         raise PolicyError(t[0].col, "purpose needs a name and a description")
     _name_ok(t[1], "purpose name")
     if _utf8_len(t[1].s) > MAX_WORD:
@@ -758,7 +767,7 @@ def _parse_purpose(p, t):
                           MAX_WORD)
     if t[1].s in p.purposes:
         raise PolicyError(t[1].col, "purpose '%s' declared twice" % t[1].s)
-    if t[2].keyword() or t[2].brace():
+    if len(t) > 2 and (t[2].keyword() or t[2].brace()):
         raise PolicyError(t[2].col, "purpose '%s' needs a description "
                           "before '%s'" % (t[1].s, t[2].s))
     i = 3
@@ -780,6 +789,7 @@ def _parse_purpose(p, t):
         raise PolicyError(t[i].col, "unexpected '%s' after purpose '%s'" %
                           (t[i].s, t[1].s))
     p.purposes[t[1].s] = (ref, rx)
+    p.descriptions[t[1].s] = t[2].s if len(t) > 2 else ""
 
 
 def _parse_group(p, t):
@@ -949,8 +959,28 @@ def _line_ok(line):
     return None
 
 
-def parse_policy(name, data):
-    """Parse a policy (bytes).  Returns (Policy, []) or (None, errors), each
+def _parse_floor_deny(p, t, line):
+    """deny any action|purpose|data WORD|{ LIST }: one selector a line."""
+    if len(t) < 2 or not t[1].kw("any"):
+        raise PolicyError(t[0 if len(t) < 2 else 1].col, "a floor's deny "
+                          "line applies to 'any' (deny any "
+                          "action|purpose|data ...)")
+    if len(t) < 3 or not (t[2].kw("action") or t[2].kw("purpose") or
+                          t[2].kw("data")):
+        raise PolicyError(t[1 if len(t) < 3 else 2].col, "a floor's deny "
+                          "line names 'action', 'purpose' or 'data'")
+    _parse_rule(p, t, False, line)
+    r = p.rules[-1]
+    if sum(x is not None for x in r[2:5]) > 1:
+        p.rules.pop()
+        raise PolicyError(t[0].col, "a floor's deny line names one of "
+                          "'action', 'purpose' or 'data' (write one line "
+                          "each)")
+
+
+def parse_policy(name, data, floor=False):
+    """Parse a policy (bytes), or with floor a floor (the floor's grammar,
+    auditlog-policy(5)).  Returns (Policy, []) or (None, errors), each
     error as 'NAME:LINE:COL: message'."""
     p = Policy(name)
     errors = []
@@ -972,7 +1002,14 @@ def parse_policy(name, data):
             if not t:
                 continue
             if t[0].kw("purpose"):
-                _parse_purpose(p, t)
+                _parse_purpose(p, t, floor)
+                p.purpose_lines[t[1].s] = lineno
+            elif floor and t[0].kw("deny"):
+                _parse_floor_deny(p, t, lineno)
+            elif floor:
+                raise PolicyError(t[0].col, "expected 'purpose' or 'deny' (a "
+                                  "floor holds nothing else), found '%s'" %
+                                  t[0].s)
             elif t[0].kw("group"):
                 _parse_group(p, t)
             elif t[0].kw("allow"):
@@ -991,7 +1028,117 @@ def parse_policy(name, data):
             errors.append("%s:%d:%d: %s" % (name, lineno, x.col, x))
     if errors:
         return None, errors
+    if floor and not p.purposes:
+        return None, ["%s: a floor permits at least one purpose" % name]
     return p, []
+
+
+# ---------------------------------------------------------------------------
+# The floor (core/floor.c): what no policy of the log can lower
+# ---------------------------------------------------------------------------
+
+def _floor_forbids(f, what, w):
+    """The floor's deny rule that forbids w as a purpose, action or data."""
+    k = {"purpose": 2, "action": 3, "data": 4}[what]
+    for r in f.rules:
+        if r[k] is not None and w in r[k]:
+            return r
+    return None
+
+
+def _purpose_barred(f, w):
+    """The floor's line that keeps purpose w out, or 0."""
+    r = _floor_forbids(f, "purpose", w)
+    if r is not None:
+        return r[5]
+    if w not in f.purposes:
+        return f.purpose_lines[next(iter(f.purposes))]
+    return 0
+
+
+def floor_eval(f, purpose, action, data):
+    """(code, rule) when the floor denies the access, else None: a deny line
+    forbids its action, purpose or data (in the floor's order), or its
+    purpose is not one the floor permits."""
+    data = data or "customer-data"
+    for r in f.rules:
+        if ((r[3] is not None and action in r[3]) or
+                (r[2] is not None and purpose in r[2]) or
+                (r[4] is not None and data in r[4])):
+            return "floor", "%s:%d" % (f.name, r[5])
+    if purpose not in f.purposes:
+        return "floor", "%s:%d" % (f.name,
+                                   f.purpose_lines[next(iter(f.purposes))])
+    return None
+
+
+def floor_respects(f, p):
+    """floor_respects: one 'POLICY:LINE: message (FLOOR:LINE)' for each
+    purpose the floor does not permit and each allow rule it overrides
+    whole."""
+    out = []
+    for name in p.purposes:
+        line = _purpose_barred(f, name)
+        if line:
+            out.append("%s:%d: purpose '%s' is %s (%s:%d)" % (
+                p.name, p.purpose_lines[name], name,
+                "forbidden by the floor" if _floor_forbids(f, "purpose", name)
+                else "not one the floor permits", f.name, line))
+    for allow, _g, purposes, actions, datas, rline in p.rules:
+        if not allow:
+            continue
+        for what, lst in (("purpose", purposes), ("action", actions),
+                          ("data", datas)):
+            if not lst:
+                continue
+            if what == "purpose":
+                if not all(_purpose_barred(f, w) for w in lst):
+                    continue
+                line = _purpose_barred(f, lst[0])
+            else:
+                if not all(_floor_forbids(f, what, w) for w in lst):
+                    continue
+                line = _floor_forbids(f, what, lst[0])[5]
+            out.append("%s:%d: the floor overrides this allow rule whole: "
+                       "it forbids every %s the rule names ('%s'%s) (%s:%d)"
+                       % (p.name, rline, what, lst[0],
+                          ", ..." if len(lst) > 1 else "", f.name, line))
+            break
+    return out
+
+
+def _subject_matches(who, e):
+    """A writer or admin line's subject against an entry's recorded
+    identity (format 6): a number is the uid or a group's gid, a name the
+    user's or a group's (never the empty one)."""
+    is_group, num, name = who
+    if not is_group:
+        return e["uid"] == num if num is not None else (
+            e["user"] != "" and e["user"] == name)
+    for g in e["groups"][:32]:
+        if (g["gid"] == num if num is not None else
+                g["name"] != "" and g["name"] == name):
+            return True
+    return False
+
+
+def writer_ok(p, e):
+    """policy_writer_ok: whether the entry's writer may claim its service
+    and actor; always when the policy has no writer lines."""
+    if not p.writers:
+        return True
+    service, actor = e["service"], e["actor"]
+    for is_group, num, name, services, actors, _line in p.writers:
+        if not _subject_matches((is_group, num, name), e):
+            continue
+        if service == "":
+            if not any(w in ("*", "") for w in services):
+                continue
+        elif not any(glob_matcher(w)(service) for w in services):
+            continue
+        if any(glob_matcher(w)(actor) for w in actors):
+            return True
+    return False
 
 
 def evaluate(p, actor, purpose, action, data, ref):
@@ -1473,6 +1620,7 @@ RATIO_FROM = 16 << 20               # ...once past this many
 BLOCK = 512
 
 POLICY_NAME_RE = re.compile(r"policies/([0-9a-f]{64})\.policy")
+FLOOR_NAME_RE = re.compile(r"floor/([0-9a-f]{64})\.floor")
 FIXED_MEMBERS = ("entries.jsonl", "entries.csv", "summary.txt",
                  "manifest.json", "checkpoint", "proof")
 
@@ -1489,8 +1637,8 @@ def member_kind(name):
     """'policy', the name itself for the six fixed members, or None."""
     if name in FIXED_MEMBERS:
         return name
-    if POLICY_NAME_RE.fullmatch(name):
-        return "policy"
+    if POLICY_NAME_RE.fullmatch(name) or FLOOR_NAME_RE.fullmatch(name):
+        return "policy"         # the floor is held as a policy is
     return None
 
 
@@ -1674,7 +1822,7 @@ class Archive:
         kind = member_kind(name)
         if kind is None:
             raise Refused("%r: not a member a bundle may hold (only "
-                          "policies/DIGEST.policy, %s)" %
+                          "policies/DIGEST.policy, floor/DIGEST.floor, %s)" %
                           (name, ", ".join(FIXED_MEMBERS)))
         if name in seen:
             raise Refused("%s: appears twice" % name)
@@ -1813,6 +1961,8 @@ class Checker:
         self.period = {}                # since, until: nanoseconds
         self.policy_bytes = 0           # of all policy members
         self.unchecked = set()          # broken manifest policies, by seq
+        self.floor = None               # the manifest's floor, or None
+        self.floor_policy = None        # the floor member, parsed
         self.progress = Progress()
 
     def problem(self, text, seq=None):
@@ -1859,6 +2009,8 @@ class Checker:
             self.read_proof(r)
         elif name.startswith("policies/"):
             self.read_policy(name, r)
+        elif name.startswith("floor/"):
+            self.read_floor(name, r)
         elif name == "entries.jsonl":
             self.read_entries(r)
         elif name == "entries.csv":
@@ -1903,9 +2055,11 @@ class Checker:
                          (where, json.dumps(v)[:100]))
             return False
         self.fmt = v
-        if set(m) != set(self.MANIFEST_KEYS):
-            missing = sorted(set(self.MANIFEST_KEYS) - set(m))
-            extra = sorted(set(m) - set(self.MANIFEST_KEYS))
+        # Format 4 names the log's floor (or null: a log before format 6).
+        keys = set(self.MANIFEST_KEYS) | ({"floor"} if v >= 4 else set())
+        if set(m) != keys:
+            missing = sorted(keys - set(m))
+            extra = sorted(set(m) - keys)
             self.problem("%s:%s%s" % (
                 where, " missing keys " + ",".join(missing) if missing
                 else "", " unknown keys " + ",".join(extra)[:200] if extra
@@ -1949,6 +2103,17 @@ class Checker:
             bad("last_seq %d is after the head, seq %d" %
                 (m["last_seq"], h["seq"]))
         self.check_manifest_policies(m["policies"], bad)
+        fl = m.get("floor")
+        if fl is not None and (
+                not isinstance(fl, dict) or
+                list(fl) != ["seq", "name", "digest", "approvers"] or
+                not is_seq(fl["seq"]) or not isinstance(fl["name"], str) or
+                not isinstance(fl["digest"], str) or
+                not HEX_RE.fullmatch(fl["digest"]) or
+                type(fl["approvers"]) is not int or
+                not 1 <= fl["approvers"] <= 9):
+            bad("floor is not {\"seq\", \"name\", \"digest\", "
+                "\"approvers\"} or null")
         self.check_manifest_members(m["members"], bad)
         if len(self.problems) > n:
             return False
@@ -1968,6 +2133,9 @@ class Checker:
             bad("a bundle of format 2 starts with its checkpoint and proof")
             return False
         order = listed[:2] if self.fmt >= 2 else []
+        self.floor = m.get("floor")
+        if self.floor is not None:
+            order.append("floor/%s.floor" % self.floor["digest"])
         for p in m["policies"]:
             name = "policies/%s.policy" % p["digest"]
             if name not in order:
@@ -2166,6 +2334,33 @@ class Checker:
         self.policy[d] = pol
         if pol is not None:
             self.named[(d, first["name"])] = pol
+        # Every policy in force at or after the floor's seq (as far as
+        # the manifest shows) must respect it, as auditlog verify checks.
+        pols = self.manifest["policies"]
+        fl = self.floor
+        for i, p in enumerate(pols):
+            if (pol is None or fl is None or self.floor_policy is None or
+                    p["digest"] != d or
+                    (i + 1 < len(pols) and pols[i + 1]["seq"] <= fl["seq"])):
+                continue
+            for x in floor_respects(self.floor_policy, self.policy_for(p)):
+                self.problem("the policy does not respect the floor (seq %d):"
+                             " %s" % (fl["seq"], x), p["seq"])
+
+    def read_floor(self, name, r):
+        """The floor member: its digest, the manifest's floor, and that it
+        parses (format 4, 13.1)."""
+        data = b"".join(iter(lambda: r(1 << 20), b""))
+        got = hashlib.sha256(data).hexdigest()
+        if "floor/%s.floor" % got != name:
+            self.problem("%s: its SHA-256 is %s, not the digest it is named "
+                         "by: the floor text was changed" % (name, got))
+            return
+        pol, errors = parse_policy(self.floor["name"], data, floor=True)
+        if errors:
+            self.problem("floor does not parse: %s" % errors[0],
+                         self.floor["seq"])
+        self.floor_policy = pol
 
     def policy_for(self, p):
         """The parsed policy of manifest policy p, under p's name (a rule
@@ -2263,8 +2458,10 @@ class Checker:
             elif e["kind"] != "access":
                 # A published tree head: an entry like any other here (its
                 # own checks are auditlog verify's, FORMAT.md 9).  The
-                # floor, proposals, approvals and rejections (format 6):
-                # their hashes and links, checked above, for now.
+                # floor is the manifest's; proposals, approvals and
+                # rejections (format 6): their hashes and links, above.
+                if e["kind"] == "floor":
+                    self.check_floor_entry(e)
                 self.stats.seen(e, t_ns)
             else:
                 self.check_access(e, in_force)
@@ -2315,6 +2512,15 @@ class Checker:
                 self.problem("its %s is not the one the manifest lists for "
                              "it" % k, seq)
 
+    def check_floor_entry(self, e):
+        seq, fl = e["seq"], self.floor
+        d = hashlib.sha256(e["text"].encode("utf-8")).hexdigest()
+        if d != e["digest"]:
+            self.problem("floor text does not match its digest", seq)
+        elif fl is None or (fl["seq"], fl["digest"], fl["approvers"]) != (
+                seq, e["digest"], e["approvers"]):
+            self.problem("is not the floor the manifest names", seq)
+
     def check_access(self, e, p):
         seq = e["seq"]
         if p is None:
@@ -2335,13 +2541,25 @@ class Checker:
                              "above): its accesses' decisions cannot be "
                              "checked" % p["seq"], seq)
             return
-        # TODO(format 6): re-derive writer-not-allowed and floor from the
-        # recorded identity, the writer rules and the floor; until the
-        # policy language has them, such a decision is taken as recorded.
-        if e["code"] in ("writer-not-allowed", "floor"):
+        # Format 6 (version 3 entries): the floor first, from its seq on,
+        # then the writer rules on the recorded identity, then the policy,
+        # as auditlog verify decides (core/govern.c).
+        fl = self.floor
+        if "gid" in e and fl is not None and seq > fl["seq"] and (
+                self.floor_policy is None):
+            self.problem("the floor is missing or does not parse", seq)
             return
-        allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
-                                     e["action"], e["data"], e["ref"])
+        floor = (floor_eval(self.floor_policy, e["purpose"], e["action"],
+                            e["data"])
+                 if "gid" in e and fl is not None and seq > fl["seq"]
+                 else None)
+        if floor is not None:
+            allow, (code, rule) = False, floor
+        elif "gid" in e and not writer_ok(pol, e):
+            allow, code, rule = False, "writer-not-allowed", ""
+        else:
+            allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
+                                         e["action"], e["data"], e["ref"])
         got = ("allow" if allow else "deny", code, rule)
         was = (e["decision"], e["code"], e["rule"])
         if got != was:

@@ -556,21 +556,29 @@ in_force_under_floor(const struct bv *v, size_t i)
 	    v->x.pol[i + 1].e.seq > v->x.fl.seq);
 }
 
-/* A policy under the floor must respect it (verify's message). */
+/*
+ * A policy under the floor must respect it: one problem for each of
+ * floor_respects' lines, in verify's words.
+ */
 static void
 floor_policy(struct bv *v, const struct xpol *p)
 {
-	char	*errs = NULL, *nl;
+	char	*errs = NULL, *s, *nl;
 
 	if (v->x.floor == NULL || floor_check_policy(v->x.floor, p->e.name.p,
 	    p->e.text.p, p->e.text.n, &errs) == 0)
 		return;
-	if (errs != NULL && (nl = strchr(errs, '\n')) != NULL &&
-	    nl[1] == '\0')
-		*nl = '\0';
-	bad(v, p->e.seq, "the policy does not respect the floor (seq %"
-	    PRIu64 "): %s", v->x.fl.seq, errs != NULL ? errs :
-	    "out of memory");
+	for (s = errs; s != NULL && *s != '\0'; s = nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s) - 1;
+		else
+			*nl = '\0';
+		bad(v, p->e.seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): %s", v->x.fl.seq, s);
+	}
+	if (errs == NULL)
+		bad(v, p->e.seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): out of memory", v->x.fl.seq);
 	free(errs);
 }
 
