@@ -86,6 +86,7 @@ const char *csv_header(int fmt, size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 void	floor_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
 int	floor_json(struct buf *, const struct exp *);
+int	exp_floor_policy(struct exp *, size_t i);
 int	member_name_ok(const char *);
 /* A line of entries.jsonl read in entry_json()'s form (bundle_line.c): 0;
    1 when it is in any other form (a JSON parser's to read); -2, no memory. */

@@ -545,43 +545,6 @@ tree_finish(struct bv *v)
 	v->s->signed_by_key = v->cp.signed_by_key;
 }
 
-/*
- * Whether the manifest's policy i was in force at or after the floor's
- * seq, as far as the manifest shows: verify checks those against it.
- */
-static int
-in_force_under_floor(const struct bv *v, size_t i)
-{
-	return v->x.fl.seq != 0 && (i + 1 == v->x.npol ||
-	    v->x.pol[i + 1].e.seq > v->x.fl.seq);
-}
-
-/*
- * A policy under the floor must respect it: one problem for each of
- * floor_respects' lines, in verify's words.
- */
-static void
-floor_policy(struct bv *v, const struct xpol *p)
-{
-	char	*errs = NULL, *s, *nl;
-
-	if (v->x.floor == NULL || floor_check_policy(v->x.floor, p->e.name.p,
-	    p->e.text.p, p->e.text.n, &errs) == 0)
-		return;
-	for (s = errs; s != NULL && *s != '\0'; s = nl + 1) {
-		if ((nl = strchr(s, '\n')) == NULL)
-			nl = s + strlen(s) - 1;
-		else
-			*nl = '\0';
-		bad(v, p->e.seq, "the policy does not respect the floor (seq %"
-		    PRIu64 "): %s", v->x.fl.seq, s);
-	}
-	if (errs == NULL)
-		bad(v, p->e.seq, "the policy does not respect the floor (seq %"
-		    PRIu64 "): out of memory", v->x.fl.seq);
-	free(errs);
-}
-
 /* The floor member: its digest, the manifest's floor, and that it parses. */
 static int
 floor_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
@@ -650,8 +613,8 @@ policy_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
 		if ((p->p = policy_parse(p->e.name.p, p->e.text.p, len,
 		    NULL)) == NULL)
 			bad(v, p->e.seq, "its policy does not parse");
-		else if (in_force_under_floor(v, i))
-			floor_policy(v, p);
+		else
+			exp_floor_policy(&v->x, i);
 	}
 	if (!any)
 		bad(v, 0, "%s is in no policy of the manifest", name);

@@ -729,6 +729,39 @@ policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 		name[0] = '\0';
 }
 
+/*
+ * The manifest's policy i, when it was in force at or after the floor's
+ * seq (as far as the policies of the export show: verify checks those),
+ * must respect the floor: one problem for each of floor_respects' lines,
+ * in verify's words.
+ */
+int
+exp_floor_policy(struct exp *x, size_t i)
+{
+	const struct xpol	*p = &x->pol[i];
+	char			*errs = NULL, *s, *nl;
+	int			 rc;
+
+	if (x->fl.seq == 0 || x->floor == NULL || p->p == NULL ||
+	    (i + 1 < x->npol && x->pol[i + 1].e.seq <= x->fl.seq))
+		return 0;
+	if ((rc = floor_check_policy(x->floor, p->e.name.p, p->e.text.p,
+	    p->e.text.n, &errs)) == 0)
+		return 0;
+	if (rc == AL_ENOMEM)
+		return rc;
+	for (s = errs; s != NULL && *s != '\0'; s = nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s) - 1;
+		else
+			*nl = '\0';
+		found(x, p->e.seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): %s", x->fl.seq, s);
+	}
+	free(errs);
+	return 0;
+}
+
 void
 floor_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 {

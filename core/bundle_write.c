@@ -329,6 +329,7 @@ exp_policies(al_log *l, struct exp *x)
 	al_iter		*it = NULL;
 	uint64_t	 lo = 1, hi = 0, pseq;
 	uint8_t		 kb[8];
+	size_t		 i;
 	int		 rc, mrc;
 
 	/* The iterator reads in short transactions of its own; the policies
@@ -374,7 +375,13 @@ done:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	al_iter_close(it);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	/* Every policy under the floor respects it (verify's check). */
+	for (i = 0; i < x->npol; i++)
+		if ((rc = exp_floor_policy(x, i)) != 0)
+			return al_seterr(l, rc, "out of memory");
+	return 0;
 }
 
 /* For an export of the whole log, the whole log is verified too. */
