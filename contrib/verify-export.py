@@ -2460,7 +2460,7 @@ class Checker:
                 # own checks are auditlog verify's, FORMAT.md 9).  The
                 # floor is the manifest's; proposals, approvals and
                 # rejections (format 6): their hashes and links, above.
-                if e["kind"] == "floor":
+                if e["kind"] == "floor" and self.fmt >= 4:
                     self.check_floor_entry(e)
                 self.stats.seen(e, t_ns)
             else:
@@ -2545,6 +2545,8 @@ class Checker:
         # then the writer rules on the recorded identity, then the policy,
         # as auditlog verify decides (core/govern.c).
         fl = self.floor
+        if self.fmt < 4 and "gid" in e and e["code"] == "floor":
+            return      # a bundle of format 3 or older names no floor
         if "gid" in e and fl is not None and seq > fl["seq"] and (
                 self.floor_policy is None):
             self.problem("the floor is missing or does not parse", seq)

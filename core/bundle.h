@@ -66,6 +66,9 @@ struct exp {
 	struct al_entry	 fl;
 	uint8_t		*flstore;
 	struct floor	*floor;
+	int		 nofloor;	/* a bundle of format 3 or older: it
+					   names no floor; a floor decision
+					   is taken as recorded */
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

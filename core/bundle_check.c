@@ -287,6 +287,7 @@ manifest(struct bv *v, json_t *m)
 		return -1;
 	}
 	v->fmt = (int)json_integer_value(j);
+	v->x.nofloor = v->fmt < 4;
 	/* entries.csv's header: format 4 has three more columns (13.3). */
 	{
 		const char	*hd;
