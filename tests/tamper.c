@@ -734,6 +734,7 @@ static const struct {
 	{ "detail",	offsetof(struct al_entry, detail) },
 	{ "name",	offsetof(struct al_entry, name) },
 	{ "text",	offsetof(struct al_entry, text) },
+	{ "user",	offsetof(struct al_entry, user) },
 };
 
 static int
