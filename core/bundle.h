@@ -69,6 +69,10 @@ struct exp {
 	int		 nofloor;	/* a bundle of format 3 or older: it
 					   names no floor; a floor decision
 					   is taken as recorded */
+	/* The policy history among the exported entries (kinds 2, 5-7):
+	 * how many, and the summary's lines of the first MAX_LISTED. */
+	uint64_t	 nhist;
+	struct buf	 hist;
 };
 
 int	filters_json(struct buf *, const struct al_filter *);

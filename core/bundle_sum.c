@@ -9,6 +9,7 @@
 
 #include "al_int.h"
 #include "bundle.h"
+#include "policy.h"
 
 
 static uint64_t
@@ -135,6 +136,7 @@ exp_free(struct exp *x)
 	buf_free(&x->whole);
 	floor_free(x->floor);
 	free(x->flstore);
+	buf_free(&x->hist);
 }
 
 static void
@@ -277,6 +279,88 @@ clock_step(struct exp *x, const struct al_entry *e)
  * The checks at export time, on what is exported: links between
  * consecutive seqs, each policy's digest, each decision re-derived.
  */
+/*
+ * Whether the exported policy entry at seq widens access relative to the
+ * policy in force before it (the export's policy before it in seq order:
+ * an export lists that one for this), as al_poldiff judges; doubt (a
+ * text al_poldiff cannot read) counts as widening.  0 for the log's first
+ * policy, and when a text is missing (reported elsewhere).
+ */
+static int
+hist_widens(const struct exp *x, uint64_t seq, int *widens)
+{
+	const struct xpol	*a, *b;
+	struct al_poldiff_line	*d = NULL;
+	char			 err[256];
+	size_t			 i, n = 0;
+	int			 rc;
+
+	*widens = 0;
+	for (i = 1; i < x->npol && x->pol[i].e.seq != seq; i++)
+		;
+	if (i >= x->npol)
+		return 0;
+	a = &x->pol[i - 1];
+	b = &x->pol[i];
+	if (a->e.text.p == NULL || b->e.text.p == NULL)
+		return 0;
+	rc = al_poldiff(a->e.name.p, a->e.text.p, a->e.text.n, b->e.name.p,
+	    b->e.text.p, b->e.text.n, &d, &n, err, sizeof(err));
+	if (rc == AL_ENOMEM)
+		return rc;
+	if (rc != 0)
+		*widens = 1;
+	for (i = 0; i < n; i++)
+		if (d[i].widens)
+			*widens = 1;
+	al_poldiff_free(d, n);
+	return 0;
+}
+
+/* The summary's line for a step of the policy history (13.4). */
+static int
+hist_line(struct exp *x, const struct al_entry *e)
+{
+	static const char *const verb[] = {
+		[AL_KIND_POLICY] = "activated",
+		[AL_KIND_PROPOSAL] = "proposed",
+		[AL_KIND_APPROVAL] = "approved",
+		[AL_KIND_REJECTION] = "rejected",
+	};
+	struct buf	*b = &x->hist;
+	char		 hex[2 * AL_HASH_LEN + 1], uid[32];
+	int		 rc, widens = 0;
+
+	if (++x->nhist > MAX_LISTED)
+		return 0;
+	if (e->kind == AL_KIND_POLICY &&
+	    (rc = hist_widens(x, e->seq, &widens)) != 0)
+		return rc;
+	al_hex(e->digest, AL_HASH_LEN, hex);
+	if ((rc = buf_printf(b, "  seq %" PRIu64 "  ", e->seq)) ||
+	    (rc = fmt_time(b, e->time_ns)) || (rc = buf_add(b, "  ", 2)))
+		return rc;
+	/* Who: the recorded identity (format 6), else the actor. */
+	if (e->version >= 3 && e->user.n == 0) {
+		(void)snprintf(uid, sizeof(uid), "uid %lu",
+		    (unsigned long)e->uid);
+		rc = esc_term(b, uid, strlen(uid), AL_ESC_SPACE);
+	} else if (e->version >= 3)
+		rc = esc_term(b, e->user.p, e->user.n, AL_ESC_SPACE);
+	else
+		rc = esc_term(b, e->actor.p, e->actor.n, AL_ESC_SPACE);
+	if (rc || (rc = buf_printf(b, "  %s  %.12s", verb[e->kind],
+	    hex)))
+		return rc;
+	if ((e->kind == AL_KIND_POLICY || e->kind == AL_KIND_PROPOSAL) &&
+	    ((rc = buf_add(b, "  ", 2)) ||
+	    (rc = esc_term(b, e->name.p, e->name.n, AL_ESC_SPACE))))
+		return rc;
+	if (widens && (rc = buf_add(b, "  widens access", 15)))
+		return rc;
+	return buf_add(b, "\n", 1);
+}
+
 int
 exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 {
@@ -303,6 +387,9 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 	memcpy(x->prev_hash, e->hash, AL_HASH_LEN);
 	if (e->kind == AL_KIND_CHECKPOINT)
 		return 0;	/* a published head: its checks are verify's */
+	if ((e->kind == AL_KIND_POLICY || (e->kind >= AL_KIND_PROPOSAL &&
+	    e->kind <= AL_KIND_REJECTION)) && (rc = hist_line(x, e)) != 0)
+		return l != NULL ? al_seterr(l, rc, "out of memory") : rc;
 	if (e->kind == AL_KIND_POLICY) {
 		x->policies++;
 		sha256(e->text.p, e->text.n, dig);
@@ -450,6 +537,77 @@ done:
 	return rc;
 }
 
+/*
+ * The floor in words (13.4): its permitted purposes, what it never
+ * allows, and how many administrators a change needs.
+ */
+static int
+floor_words(struct buf *b, const struct exp *x)
+{
+	static const char *const dim[] = { "action", "purpose", "data" };
+	struct policy		*fp;
+	const struct list	*ls;
+	char			 hex[2 * AL_HASH_LEN + 1];
+	size_t			 i, j, k;
+	int			 rc;
+
+	if (x->fl.seq == 0)
+		return buf_printf(b, "\nfloor     none: this log was made before "
+		    "format 6\n");
+	al_hex(x->fl.digest, AL_HASH_LEN, hex);
+	if ((rc = buf_add(b, "\nfloor     ", 11)) ||
+	    (rc = esc_term(b, x->fl.name.p, x->fl.name.n, AL_ESC_SPACE)) ||
+	    (rc = buf_printf(b, "  sha256:%s  seq %" PRIu64 "\n", hex,
+	    x->fl.seq)))
+		return rc;
+	if (x->fl.text.p == NULL || (fp = policy_parse_floor(x->fl.name.p,
+	    x->fl.text.p, x->fl.text.n, NULL)) == NULL)
+		return buf_printf(b, "  (the floor's text is missing or does "
+		    "not parse)\n");
+	rc = buf_printf(b, "  customer data may be accessed only for these "
+	    "purposes:\n");
+	for (i = 0; rc == 0 && i < fp->npur; i++) {
+		if ((rc = buf_add(b, "    ", 4)) == 0)
+			rc = esc_term(b, fp->pur[i].name,
+			    strlen(fp->pur[i].name), AL_ESC_SPACE);
+		if (rc == 0 && fp->pur[i].desc != NULL &&
+		    fp->pur[i].desc[0] != '\0' &&
+		    (rc = buf_add(b, ": ", 2)) == 0)
+			rc = esc_term(b, fp->pur[i].desc,
+			    strlen(fp->pur[i].desc), 0);
+		if (rc == 0)
+			rc = buf_add(b, "\n", 1);
+	}
+	if (rc == 0)
+		rc = buf_printf(b, "  never allowed, whatever the policy says:%s\n",
+		    fp->nrules ? "" : " nothing more");
+	for (i = 0; rc == 0 && i < fp->nrules; i++) {
+		for (k = 0; k < 3; k++) {
+			ls = k == 0 ? &fp->rules[i].actions : k == 1 ?
+			    &fp->rules[i].purposes : &fp->rules[i].data;
+			if (ls->n > 0)
+				break;
+		}
+		if (k == 3)
+			continue;
+		rc = buf_printf(b, "    %-7s ", dim[k]);
+		for (j = 0; rc == 0 && j < ls->n; j++)
+			if ((rc = buf_add(b, " ", 1)) == 0)
+				rc = esc_term(b, ls->w[j], strlen(ls->w[j]),
+				    AL_ESC_SPACE);
+		if (rc == 0 && (rc = buf_add(b, "  (", 3)) == 0 &&
+		    (rc = esc_term(b, x->fl.name.p, x->fl.name.n,
+		    AL_ESC_SPACE)) == 0)
+			rc = buf_printf(b, ":%d)\n", fp->rules[i].line);
+	}
+	if (rc == 0)
+		rc = buf_printf(b, "  a policy change needs %u administrator%s\n",
+		    x->fl.approvers, x->fl.approvers == 1 ? ": one person may "
+		    "change the policy alone" : "s, each approving apart");
+	policy_free(fp);
+	return rc;
+}
+
 /* Everything of the summary before the denied attempts' lines. */
 int
 summary_head(struct buf *b, const struct exp *x)
@@ -478,7 +636,8 @@ summary_head(struct buf *b, const struct exp *x)
 	    (rc = buf_add(b, " to ", 4)) == 0 &&
 	    (rc = fmt_time(b, x->last_ns)) == 0)
 		rc = buf_add(b, "\n", 1);
-	if (rc || (rc = tally_text(b, "purpose", "purpose", &x->purpose)) ||
+	if (rc || (!x->nofloor && (rc = floor_words(b, x))) ||
+	    (rc = tally_text(b, "purpose", "purpose", &x->purpose)) ||
 	    (rc = tally_text(b, "actor", "actor", &x->actor)) ||
 	    (rc = tally_text(b, "customer", "customer", &x->customer)) ||
 	    (rc = tally_text(b, "data category", "data", &x->data)) ||
@@ -584,6 +743,12 @@ summary_tail(struct buf *b, const struct exp *x)
 		    (rc = fmt_time(b, e->time_ns)) || (rc = buf_add(b, "\n", 1)))
 			return rc;
 	}
+	if (!x->nofloor && ((rc = buf_printf(b, "\npolicy history: %" PRIu64
+	    "\n", x->nhist)) || (x->hist.n > 0 &&
+	    (rc = buf_add(b, x->hist.p, x->hist.n))) ||
+	    (x->nhist > MAX_LISTED &&
+	    (rc = buf_printf(b, "  (more not listed)\n")))))
+		return rc;
 	rc = buf_printf(b, x->report ? "\nverification\n  reported "
 	    "entries: %" PRIu64 " checked: " : "\nverification at export "
 	    "time\n  exported entries: %" PRIu64 " checked: ", x->n);

@@ -314,6 +314,31 @@ exp_add_policy(al_log *l, struct exp *x, MDB_txn *txn, uint64_t seq)
 	return 0;
 }
 
+/* Add the policy in force just before seq, when there is one. */
+static int
+policy_before(al_log *l, struct exp *x, MDB_txn *txn, MDB_cursor *cur,
+    uint64_t seq)
+{
+	MDB_val		 k, v;
+	uint8_t		 kb[8];
+	int		 mrc;
+
+	put_be64(kb, seq);
+	k.mv_size = 8;
+	k.mv_data = kb;
+	if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (mrc == MDB_NOTFOUND)
+		return 0;	/* the log's first policy */
+	if (mrc != 0 || k.mv_size != 8)
+		return al_lmdb_err(l, mrc, "read the policies index");
+	if (get_be64(k.mv_data) >= seq)
+		return 0;
+	return exp_add_policy(l, x, txn, get_be64(k.mv_data));
+}
+
 /*
  * The policies of an export: every policy entry that put an exported
  * access's policy in force, or is itself exported.  The policies index
@@ -346,6 +371,10 @@ exp_policies(al_log *l, struct exp *x)
 			continue;	/* the floor, a step of custody: none */
 		} else if (e.kind == AL_KIND_POLICY) {
 			pseq = e.seq;
+			/* ...and the one before it, which the summary
+			 * compares it with (13.4). */
+			if ((rc = policy_before(l, x, txn, cur, e.seq)) != 0)
+				goto done;
 		} else if (e.seq >= lo && e.seq < hi && hi != 0) {
 			continue;	/* the same policy as the last one */
 		} else {
