@@ -1185,6 +1185,257 @@ def evaluate(p, actor, purpose, action, data, ref):
 
 
 # ---------------------------------------------------------------------------
+# Whether a policy change widens access (core/poldiff.c, al_poldiff): each
+# line reduced to a normal form, the lines of the two policies paired, and
+# each line added or gone judged; doubt counts as widening.
+# ---------------------------------------------------------------------------
+
+PD_MAX_LINE = 4096
+PD_MAX_WORDS = 512
+PD_KINDS = ("purpose", "group", "allow", "deny", "writer", "admin")
+PD_KEYS = ("purpose", "action", "data", "service", "actor", "ref")
+PD_KEYWORDS = ("purpose", "group", "allow", "deny", "ref", "action", "data",
+               "any", "writer", "admin", "user", "service", "actor")
+
+
+class _PdError(Exception):
+    pass
+
+
+def _pd_render(v, quoted):
+    if not (v == "" or v[0] == "#" or any(c in v for c in ' \t{}"\\') or
+            (quoted and v in PD_KEYWORDS)):
+        return v
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pd_lex(s):
+    """(value, quoted, rendered) for each word of a line (str)."""
+    w, i, n = [], 0, len(s)
+    while i < n:
+        c = s[i]
+        if c in " \t":
+            i += 1
+            continue
+        if c == "#":
+            break
+        if len(w) == PD_MAX_WORDS:
+            raise _PdError()
+        if c in "{}":
+            v, q = c, False
+            i += 1
+        elif c == '"':
+            out, j = [], i + 1
+            while j < n and s[j] != '"':
+                if s[j] == "\\":
+                    if j + 1 == n or s[j + 1] not in '"\\':
+                        raise _PdError()
+                    j += 1
+                out.append(s[j])
+                j += 1
+            if j == n:
+                raise _PdError()
+            v, q = "".join(out), True
+            i = j + 1
+        else:
+            j = i
+            while j < n and s[j] not in ' \t{}"':
+                j += 1
+            v, q = s[i:j], False
+            i = j
+        w.append((v, q, _pd_render(v, q)))
+    return w
+
+
+def _pd_bare(word, s):
+    return not word[1] and word[0] == s
+
+
+def _pd_set(words):
+    """A list as a set: sorted by its rendered form, without repeats."""
+    out = {}
+    for x in words:
+        out.setdefault(x[2], x)
+    return [out[k] for k in sorted(out, key=lambda r: r.encode(
+        "utf-8", "surrogateescape"))]
+
+
+class _PdLine:
+    def __init__(self, w):
+        self.kind = "other"
+        for k in PD_KINDS:
+            if _pd_bare(w[0], k):
+                self.kind = k
+        head = {"purpose": 2, "group": 2, "allow": 2, "deny": 2,
+                "writer": 3, "admin": 3}.get(self.kind, 0)
+        self.shaped = head > 0 and len(w) >= head
+        self.parts = {}
+        self.members = []
+        self.subject = self.desc = None
+        rest = head
+        if self.shaped and self.kind == "purpose" and len(w) > head and \
+                not _pd_bare(w[head], "ref"):
+            self.desc = w[head][2]
+            rest += 1
+        if self.shaped:
+            self.subject = w[1][2] + (" " + w[2][2] if head == 3 else "")
+        if self.shaped and self.kind == "group":
+            self.members = _pd_set(w[rest:])
+        elif self.shaped and self.kind != "admin":
+            self.shaped = self._parts(w, rest)
+        elif self.kind == "admin" and len(w) != head:
+            self.shaped = False
+        if self.shaped:
+            t = [self.kind, self.subject]
+            if self.desc is not None:
+                t.append(self.desc)
+            t += [x[2] for x in self.members]
+            for k in PD_KEYS:
+                if k in self.parts:
+                    ws = self.parts[k]
+                    t.append(k)
+                    t += [ws[0][2]] if len(ws) == 1 else (
+                        ["{"] + [x[2] for x in ws] + ["}"])
+            self.text = " ".join(t)
+        else:
+            self.text = " ".join(x[2] for x in w)
+
+    def _parts(self, w, i):
+        n = len(w)
+        while i < n:
+            k = next((k for k in PD_KEYS if _pd_bare(w[i], k)), None)
+            if k is None or k in self.parts or i + 1 == n:
+                return False
+            i += 1
+            if _pd_bare(w[i], "{"):
+                j = i + 1
+                while j < n and not _pd_bare(w[j], "}"):
+                    if _pd_bare(w[j], "{"):
+                        return False
+                    j += 1
+                if j == n or j == i + 1:
+                    return False
+                self.parts[k] = _pd_set(w[i + 1:j])
+                i = j + 1
+            else:
+                if _pd_bare(w[i], "}"):
+                    return False
+                self.parts[k] = _pd_set(w[i:i + 1])
+                i += 1
+        return True
+
+
+def _pd_read(text):
+    lines = []
+    for raw in text.split(b"\n"):
+        if len(raw) > PD_MAX_LINE:
+            raise _PdError()
+        w = _pd_lex(raw.decode("utf-8", "surrogateescape"))
+        if w:
+            lines.append(_PdLine(w))
+    return lines
+
+
+def _pd_glob_covers(p, q):
+    if p == q or p == "*":
+        return True
+    if not any(c in q for c in "*?[\\"):
+        return glob_matcher(p)(q)
+    return (p.endswith("*") and not any(c in p for c in "?[\\") and
+            p.index("*") == len(p) - 1 and q.startswith(p[:-1]))
+
+
+def _pd_set_covers(p, q, glob):
+    return all(any(_pd_glob_covers(a[0], b[0]) if glob else a[2] == b[2]
+                   for a in p) for b in q)
+
+
+def _pd_rule_covers(r, q):
+    if r.kind != q.kind or not r.shaped or not q.shaped:
+        return False
+    if r.subject != q.subject and (r.kind == "writer" or r.subject != "any"):
+        return False
+    for k, ws in r.parts.items():
+        if k not in q.parts or not _pd_set_covers(ws, q.parts[k],
+                                                  r.kind == "writer"):
+            return False
+    return True
+
+
+def _pd_find(p, kind, subject):
+    return next((x for x in p if x.kind == kind and x.shaped and
+                 x.subject == subject), None)
+
+
+def _pd_is_root(x):
+    return x.shaped and x.subject in ("user root", "user 0")
+
+
+def _pd_added_widens(a, b, x):
+    if not x.shaped:
+        return x.kind != "deny"
+    if x.kind == "purpose":
+        o = _pd_find(a, "purpose", x.subject)
+        if o is None:
+            return True
+        if "ref" not in o.parts:
+            return False
+        return "ref" not in x.parts or o.parts["ref"][0][2] != \
+            x.parts["ref"][0][2]
+    if x.kind == "group":
+        o = _pd_find(a, "group", x.subject)
+        if o is None:
+            return False
+        return (not _pd_set_covers(o.members, x.members, True) or
+                (not _pd_set_covers(x.members, o.members, True) and
+                 any(y.kind == "deny" and y.shaped and
+                     y.subject == x.subject for y in b)))
+    if x.kind == "allow":
+        return not any(_pd_rule_covers(y, x) for y in a)
+    if x.kind == "deny":
+        return False
+    if x.kind == "writer":
+        return (any(y.kind == "writer" for y in a) and
+                not any(_pd_rule_covers(y, x) for y in a))
+    if x.kind == "admin":
+        return not (_pd_is_root(x) and not any(y.kind == "admin" for y in a))
+    return True
+
+
+def _pd_removed_widens(a, b, x):
+    if x.kind == "deny":
+        return not x.shaped or not any(_pd_rule_covers(y, x) for y in b)
+    if x.kind == "writer":
+        return not any(y.kind == "writer" for y in b)
+    if x.kind == "admin":
+        return (not any(y.kind == "admin" for y in b) and
+                not any(y.kind == "admin" and _pd_is_root(y) for y in a))
+    return False
+
+
+def policy_widens(old, new):
+    """Whether policy text new may give access that old did not, as
+    al_poldiff judges it; a text it cannot read counts as widening."""
+    try:
+        a, b = _pd_read(old), _pd_read(new)
+    except _PdError:
+        return True
+    left = {}
+    for x in a:
+        left.setdefault((x.kind, x.text), []).append(x)
+    added = []
+    for x in b:
+        same = left.get((x.kind, x.text))
+        if same:
+            same.pop()
+        else:
+            added.append(x)
+    gone = [x for v in left.values() for x in v]
+    return (any(_pd_removed_widens(a, b, x) for x in gone) or
+            any(_pd_added_widens(a, b, x) for x in added))
+
+
+# ---------------------------------------------------------------------------
 # Text for a terminal, as auditlog escapes it (core/esc.c; FORMAT.md 13.4)
 # ---------------------------------------------------------------------------
 
@@ -2134,6 +2385,7 @@ class Checker:
             return False
         order = listed[:2] if self.fmt >= 2 else []
         self.floor = m.get("floor")
+        self.stats.floor = floor_words(self.floor, None)
         if self.floor is not None:
             order.append("floor/%s.floor" % self.floor["digest"])
         for p in m["policies"]:
@@ -2361,6 +2613,7 @@ class Checker:
             self.problem("floor does not parse: %s" % errors[0],
                          self.floor["seq"])
         self.floor_policy = pol
+        self.stats.floor = floor_words(self.floor, pol)
 
     def policy_for(self, p):
         """The parsed policy of manifest policy p, under p's name (a rule
@@ -2452,6 +2705,8 @@ class Checker:
             while k < len(pols) and pols[k]["seq"] < seq:
                 in_force = pols[k]
                 k += 1
+            if e["kind"] in ("policy", "proposal", "approval", "rejection"):
+                self.history_line(e, t_ns)
             if e["kind"] == "policy":
                 self.check_policy_entry(e, by_seq.get(seq))
                 self.stats.policy(e, t_ns)
@@ -2511,6 +2766,36 @@ class Checker:
             if p[k] != e[k]:
                 self.problem("its %s is not the one the manifest lists for "
                              "it" % k, seq)
+
+    def history_line(self, e, t_ns):
+        """A step of the policy history, as the summary lists it (13.4):
+        who is the recorded identity (format 6), else the actor; an
+        activation that widens access relative to the policy before it
+        (the manifest's policy before it) is flagged."""
+        h = self.stats.history
+        if len(h) >= MAX_LISTED:
+            h.append(None)          # counted, not listed
+            return
+        if "gid" not in e:
+            who = e["actor"]
+        else:
+            who = e["user"] or "uid %d" % e["uid"]
+        verb = {"policy": "activated", "proposal": "proposed",
+                "approval": "approved", "rejection": "rejected"}[e["kind"]]
+        line = "  seq %d  %s  %s  %s  %s" % (
+            e["seq"], format_time(t_ns, False), esc_term(who, True), verb,
+            e["digest"][:12])
+        if e["kind"] in ("policy", "proposal"):
+            line += "  " + esc_term(e["name"], True)
+        pols = self.manifest["policies"]
+        i = next((i for i, p in enumerate(pols) if p["seq"] == e["seq"]),
+                 None)
+        if e["kind"] == "policy" and i:
+            a = self.policy_text.get(pols[i - 1]["digest"])
+            b = self.policy_text.get(pols[i]["digest"])
+            if a is not None and b is not None and policy_widens(a, b):
+                line += "  widens access"
+        h.append(line)
 
     def check_floor_entry(self, e):
         seq, fl = e["seq"], self.floor
@@ -2849,6 +3134,8 @@ class Stats:
         self.anchor = None          # the anchor entry's hash, if exported
         self.prev = None            # (seq, time) of the entry before
         self.clock = []             # clock anomalies: (seq, kind, time, than)
+        self.history = []           # the policy history's lines (13.4)
+        self.floor = []             # the floor in words (13.4)
 
     def seen(self, e, t_ns):
         # The period: the earliest time to the latest, in whatever order
@@ -2948,6 +3235,8 @@ def summary_lines(m, s):
                                            format_time(s.last_ns, False)))
     else:
         out += ["entries   0", "period    none"]
+    if m["format_version"] >= 4:
+        out += s.floor
     for k, title in (("purpose", "purpose"), ("actor", "actor"),
                      ("customer", "customer"), ("data", "data category")):
         out += ["", "accesses by %s" % title,
@@ -2983,7 +3272,43 @@ def summary_lines(m, s):
         out.append("  seq %d  %s  sha256:%s  set by %s at %s" % (
             p["seq"], esc_term(p["name"], True), p["digest"],
             esc_term(p["actor"], True), format_time(p["time_ns"], False)))
+    if m["format_version"] >= 4:
+        out += ["", "policy history: %d" % len(s.history)]
+        out += s.history[:MAX_LISTED]
+        if len(s.history) > MAX_LISTED:
+            out.append("  (more not listed)")
     out += ["", "verification at export time"]
+    return out
+
+
+def floor_words(fl, f):
+    """The summary's floor section (13.4): fl the manifest's floor (or
+    None), f the floor member parsed (or None)."""
+    if fl is None:
+        return ["", "floor     none: this log was made before format 6"]
+    out = ["", "floor     %s  sha256:%s  seq %d" % (
+        esc_term(fl["name"], True), fl["digest"], fl["seq"])]
+    if f is None:
+        return out + ["  (the floor's text is missing or does not parse)"]
+    out.append("  customer data may be accessed only for these purposes:")
+    for name in f.purposes:
+        d = f.descriptions.get(name, "")
+        out.append("    %s%s" % (esc_term(name, True),
+                                 ": " + esc_term(d) if d else ""))
+    out.append("  never allowed, whatever the policy says:%s" % (
+        "" if f.rules else " nothing more"))
+    for _a, _g, purposes, actions, datas, line in f.rules:
+        for what, ws in (("action", actions), ("purpose", purposes),
+                         ("data", datas)):
+            if ws:
+                out.append("    %-7s %s  (%s:%d)" % (
+                    what, "".join(" " + esc_term(w, True) for w in ws),
+                    esc_term(fl["name"], True), line))
+                break
+    n = fl["approvers"]
+    out.append("  a policy change needs %d administrator%s" % (
+        n, ": one person may change the policy alone" if n == 1 else
+        "s, each approving apart"))
     return out
 
 

@@ -72,6 +72,32 @@ check "the manifest names it, with its approvers" grep -qF \
 check "...after the proof, before the policies" sh -c \
     "tar tzf good.tgz | sed -n 4p | grep -qx 'floor/$fd.floor'"
 
+# The summary: the floor in words at the top, and the policy history
+# among the entries, an activation that widens access flagged.
+check "summary: the floor, its digest and seq" grep -qx \
+    "floor     promise.floor  sha256:$fd  seq 1" summary.txt
+check "...its permitted purposes, described" grep -qx \
+    "    service-provision: to provide the services" summary.txt
+check "...what it never allows, and where" grep -qx \
+    "    action   sell rent trade share-advertising  (promise.floor:14)" \
+    summary.txt
+check "...and that one administrator may change the policy" grep -qx \
+    "  a policy change needs 1 administrator: one person may change the policy alone" \
+    summary.txt
+check "summary: the policy history, three steps" grep -qx \
+    "policy history: 3" summary.txt
+check "...the first policy, not flagged" grep -qE \
+    "^  seq 2  [0-9TZ:-]+  $me  activated  [0-9a-f]{12}  default.policy\$" \
+    summary.txt
+check "...the proposal, by the recorded user" grep -qE \
+    "^  seq 3  [0-9TZ:-]+  $me  proposed  [0-9a-f]{12}  p.policy\$" summary.txt
+check "...the activation, which widens access (sell)" grep -qE \
+    "^  seq 4  [0-9TZ:-]+  $me  activated  [0-9a-f]{12}  p.policy  widens access\$" \
+    summary.txt
+expect 0 "report" al report
+check "report: the floor in words too" out_has \
+    "  never allowed, whatever the policy says:"
+
 # Bundles made from the good one with Python's tarfile, the manifest's
 # sizes and digests made good for what changed.
 cat >mk.py <<'PY'
@@ -173,4 +199,20 @@ check "...says it does not respect the floor, and nothing else" sh -c \
 expect 1 "export of that log" al export -o swapped.tgz
 both_refuse "a policy swapped below the floor" swapped.tgz \
     "seq $pseq: the policy does not respect the floor (seq 1): p.policy:8: purpose 'marketing' is forbidden by the floor (promise.floor:17)"
+rm -rf log && cp -r log0 log
+
+# A narrower policy: its activation is not flagged, and both checkers
+# regenerate the summary that says so.
+grep -v support-ticket p.policy >narrow.policy
+expect 0 "policy set: a narrower policy" al policy set narrow.policy \
+    --actor carol
+expect 0 "export" al export -o narrow.tgz
+expect 0 "auditlog verify-export accepts it" al verify-export narrow.tgz
+expect 0 "verify-export.py accepts it" vx narrow.tgz
+expect 0 "tar xzOf: the summary" tar xzOf narrow.tgz summary.txt
+check "...the narrower policy's activation, not flagged" sh -c "grep -E \
+    '^  seq [0-9]+  [0-9TZ:-]+  $me  activated  [0-9a-f]{12}  narrow.policy\$' \
+    '$T/out' >/dev/null"
+check "...the history, five steps" out_has "policy history: 5"
+
 done_testing

@@ -327,8 +327,8 @@ def csv3(b):
 
 
 def format1(members):
-    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof, and
-    entries.csv without format 4's columns."""
+    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof, no
+    floor, and entries.csv and summary.txt without format 4's additions."""
     d = dict(members)
     m = json.loads(d["manifest.json"])
     m["format_version"] = 1
@@ -339,9 +339,14 @@ def format1(members):
     m["members"] = [x for x in m["members"] if later(x["name"])]
     members = [(n, b) for n, b in members if later(n)]
     members = edit(members, "entries.csv", csv3)
-    c = dict(members)["entries.csv"]
+    # ...and summary.txt without format 4's floor and policy history
+    members = edit(members, "summary.txt", lambda b: re.sub(
+        rb"\npolicy history: .*?\n(?=\nverification at export time\n)", b"",
+        re.sub(rb"\nfloor     .*?\n(?=\naccesses by purpose\n)", b"", b,
+               flags=re.S), flags=re.S))
     for x in m["members"]:
-        if x["name"] == "entries.csv":
+        if x["name"] in ("entries.csv", "summary.txt"):
+            c = dict(members)[x["name"]]
             x["size"] = len(c)
             x["sha256"] = hashlib.sha256(c).hexdigest()
     return edit(members, "manifest.json", lambda b: json.dumps(
