@@ -2779,7 +2779,7 @@ class Checker:
         if "gid" not in e:
             who = e["actor"]
         else:
-            who = e["user"] or "uid %d" % e["uid"]
+            who = e["user"] or "uid:%d" % e["uid"]
         verb = {"policy": "activated", "proposal": "proposed",
                 "approval": "approved", "rejection": "rejected"}[e["kind"]]
         line = "  seq %d  %s  %s  %s  %s" % (

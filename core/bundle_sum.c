@@ -342,7 +342,7 @@ hist_line(struct exp *x, const struct al_entry *e)
 		return rc;
 	/* Who: the recorded identity (format 6), else the actor. */
 	if (e->version >= 3 && e->user.n == 0) {
-		(void)snprintf(uid, sizeof(uid), "uid %lu",
+		(void)snprintf(uid, sizeof(uid), "uid:%lu",
 		    (unsigned long)e->uid);
 		rc = esc_term(b, uid, strlen(uid), AL_ESC_SPACE);
 	} else if (e->version >= 3)
