@@ -101,7 +101,7 @@ check "report: the floor in words too" out_has \
 # Bundles made from the good one with Python's tarfile, the manifest's
 # sizes and digests made good for what changed.
 cat >mk.py <<'PY'
-import hashlib, io, json, sys, tarfile, zlib
+import hashlib, io, json, re, sys, tarfile, zlib
 
 kind, src, dst = sys.argv[1:4]
 with tarfile.open(src, "r:gz") as t:
@@ -126,11 +126,16 @@ elif kind == "floorname":   # ...and renamed to its digest, manifest too
     for x in m["members"]:
         if x["name"] == fl:
             x["name"] = new
-elif kind == "nofloor":     # the floor left out, the manifest's null
+elif kind in ("nofloor", "nullfloor"):   # the floor left out, null
     del d[fl]
     order.remove(fl)
     m["floor"] = None
     m["members"] = [x for x in m["members"] if x["name"] != fl]
+    if kind == "nullfloor":     # ...and the summary says so
+        d["summary.txt"] = re.sub(
+            rb"\nfloor     .*?\n(?=\naccesses by purpose\n)",
+            b"\nfloor     none: this log was made before format 6\n",
+            d["summary.txt"], flags=re.S)
 for x in m["members"]:
     x["size"] = len(d[x["name"]])
     x["sha256"] = hashlib.sha256(d[x["name"]]).hexdigest()
@@ -148,6 +153,17 @@ PY
 for k in floortext floorname nofloor; do
 	python3 mk.py $k good.tgz $k.tgz || not_ok "mk.py $k"
 done
+# A bundle of a log without a floor (made before format 6), as one
+# without seq 1 would be: both read it, and its summary says so.
+expect 0 "export --from-seq 2 --to-seq 5" al export -o range.tgz \
+    --from-seq 2 --to-seq 5
+python3 mk.py nullfloor range.tgz nullfloor.tgz || not_ok "mk.py nullfloor"
+expect 0 "auditlog verify-export reads a bundle whose floor is null" \
+    al verify-export nullfloor.tgz
+expect 0 "verify-export.py too" vx nullfloor.tgz
+expect 0 "tar xzOf: its summary" tar xzOf nullfloor.tgz summary.txt
+check "...says the log has no floor" out_has \
+    "floor     none: this log was made before format 6"
 both_refuse "a floor member whose text was changed" floortext.tgz \
     "floor/$fd.floor does not match its digest: the floor text was changed" \
     "floor/$fd.floor: its SHA-256 is "
