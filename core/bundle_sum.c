@@ -552,8 +552,8 @@ floor_words(struct buf *b, const struct exp *x)
 	int			 rc;
 
 	if (x->fl.seq == 0)
-		return buf_printf(b, "\nfloor     none: this log was made before "
-		    "format 6\n");
+		return buf_printf(b, "\nfloor     none: this log was made "
+		    "before format 6\n");
 	al_hex(x->fl.digest, AL_HASH_LEN, hex);
 	if ((rc = buf_add(b, "\nfloor     ", 11)) ||
 	    (rc = esc_term(b, x->fl.name.p, x->fl.name.n, AL_ESC_SPACE)) ||
@@ -579,8 +579,8 @@ floor_words(struct buf *b, const struct exp *x)
 			rc = buf_add(b, "\n", 1);
 	}
 	if (rc == 0)
-		rc = buf_printf(b, "  never allowed, whatever the policy says:%s\n",
-		    fp->nrules ? "" : " nothing more");
+		rc = buf_printf(b, "  never allowed, whatever the policy "
+		    "says:%s\n", fp->nrules ? "" : " nothing more");
 	for (i = 0; rc == 0 && i < fp->nrules; i++) {
 		for (k = 0; k < 3; k++) {
 			ls = k == 0 ? &fp->rules[i].actions : k == 1 ?
@@ -601,9 +601,10 @@ floor_words(struct buf *b, const struct exp *x)
 			rc = buf_printf(b, ":%d)\n", fp->rules[i].line);
 	}
 	if (rc == 0)
-		rc = buf_printf(b, "  a policy change needs %u administrator%s\n",
-		    x->fl.approvers, x->fl.approvers == 1 ? ": one person may "
-		    "change the policy alone" : "s, each approving apart");
+		rc = buf_printf(b, "  a policy change needs %u "
+		    "administrator%s\n", x->fl.approvers,
+		    x->fl.approvers == 1 ? ": one person may change the "
+		    "policy alone" : "s, each approving apart");
 	policy_free(fp);
 	return rc;
 }
