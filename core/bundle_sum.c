@@ -876,7 +876,10 @@ report_json(struct buf *b, const struct exp *x, const struct buf *den)
 	    (rc = buf_printf(b, ",\"denied_attempts\":[")) ||
 	    (den->n && (rc = buf_add(b, den->p, den->n))) ||
 	    (rc = buf_printf(b, "],\"policies\":")) ||
-	    (rc = policies_json(b, x)) || (rc = clock_json(b, x)))
+	    (rc = policies_json(b, x)) ||
+	    (rc = buf_add(b, ",\"floor\":", 9)) || (rc = floor_json(b, x)) ||
+	    (rc = buf_printf(b, ",\"policy_history\":%" PRIu64, x->nhist)) ||
+	    (rc = clock_json(b, x)))
 		return rc;
 	if ((rc = buf_printf(b, ",\"verification\":{\"checked\":%" PRIu64
 	    ",\"problems\":%" PRIu64 ",\"whole_log\":", x->n,

@@ -78,6 +78,8 @@ o = json.load(open(sys.argv[1]))
 assert o["accesses"] == 2 and o["allowed"] == 1 and o["denied"] == 1, o
 assert [c["name"] for c in o["by_customer"]] == ["globex"], o
 assert o["denied_attempts"][0]["code"] == "floor", o
+assert o["floor"]["seq"] == 1 and o["floor"]["name"] == "promise.floor", o
+assert o["floor"]["approvers"] == 2 and o["policy_history"] == 0, o
 ' "$T/out"
 
 # bad input and failures: clear messages, distinct statuses, no partial file
