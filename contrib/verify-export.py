@@ -2762,6 +2762,11 @@ class Checker:
                          "not list", seq)
             return
         self.used.add(seq)
+        # Format 4: the policy before it is listed, for the summary (13.2).
+        pols = self.manifest["policies"]
+        i = pols.index(p)
+        if self.fmt >= 4 and i > 0:
+            self.used.add(pols[i - 1]["seq"])
         for k in ("name", "digest", "actor", "time"):
             if p[k] != e[k]:
                 self.problem("its %s is not the one the manifest lists for "
@@ -2964,7 +2969,9 @@ class Checker:
             if p["seq"] not in self.used:
                 self.problem("manifest.json: policy seq %d is neither "
                              "exported nor in force at an exported access"
-                             % p["seq"])
+                             "%s" % (p["seq"], " nor the one before an "
+                                     "exported policy entry"
+                                     if self.fmt >= 4 else ""))
         # Without filters, or with only a seq range, the bundle is the
         # whole range, up to the head: no entry may be missing.
         if set(f) <= {"from_seq", "to_seq"}:

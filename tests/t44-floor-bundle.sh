@@ -94,6 +94,14 @@ check "...the proposal, by the recorded user" grep -qE \
 check "...the activation, which widens access (sell)" grep -qE \
     "^  seq 4  [0-9TZ:-]+  $me  activated  [0-9a-f]{12}  p.policy  widens access\$" \
     summary.txt
+# An export of the proposal and its activation alone lists the policy
+# before it, which the summary compares it with; both checkers read it.
+expect 0 "export of the change alone (seq 3 to 4)" al export -o steps.tgz \
+    --from-seq 3 --to-seq 4
+check "...its manifest lists the policy before it (seq 2)" sh -c \
+    "tar xzOf steps.tgz manifest.json | grep -q '\"policies\":\[{\"seq\":2,'"
+expect 0 "auditlog verify-export accepts it" al verify-export steps.tgz
+expect 0 "verify-export.py accepts it" vx steps.tgz
 expect 0 "report" al report
 check "report: the floor in words too" out_has \
     "  never allowed, whatever the policy says:"
