@@ -667,6 +667,8 @@ class Policy:
         # or None, name or None, ...); writers add services, actors, line
         self.writers = []
         self.admins = []
+        self.purpose_lines = {}  # name -> its line
+        self.descriptions = {}  # name -> its description (a floor's: "")
 
 
 class Tok:
@@ -749,8 +751,15 @@ def _utf8_len(s):
     return len(s.encode("utf-8"))
 
 
-def _parse_purpose(p, t):
-    if len(t) < 3:
+def _parse_purpose(p, t, floor=False):
+    # A floor's purpose needs no description, and takes no ref.
+    if floor and len(t) < 2:
+        raise PolicyError(t[0].col, "purpose needs a name")
+    for w in t[2:] if floor else []:
+        if w.kw("ref"):
+            raise PolicyError(w.col, "a floor's purpose takes no 'ref' (the "
+                              "policy requires references)")
+    if not floor and len(t) < 3:
         raise PolicyError(t[0].col, "purpose needs a name and a description")
     _name_ok(t[1], "purpose name")
     if _utf8_len(t[1].s) > MAX_WORD:
@@ -758,7 +767,7 @@ def _parse_purpose(p, t):
                           MAX_WORD)
     if t[1].s in p.purposes:
         raise PolicyError(t[1].col, "purpose '%s' declared twice" % t[1].s)
-    if t[2].keyword() or t[2].brace():
+    if len(t) > 2 and (t[2].keyword() or t[2].brace()):
         raise PolicyError(t[2].col, "purpose '%s' needs a description "
                           "before '%s'" % (t[1].s, t[2].s))
     i = 3
@@ -780,6 +789,7 @@ def _parse_purpose(p, t):
         raise PolicyError(t[i].col, "unexpected '%s' after purpose '%s'" %
                           (t[i].s, t[1].s))
     p.purposes[t[1].s] = (ref, rx)
+    p.descriptions[t[1].s] = t[2].s if len(t) > 2 else ""
 
 
 def _parse_group(p, t):
@@ -949,8 +959,28 @@ def _line_ok(line):
     return None
 
 
-def parse_policy(name, data):
-    """Parse a policy (bytes).  Returns (Policy, []) or (None, errors), each
+def _parse_floor_deny(p, t, line):
+    """deny any action|purpose|data WORD|{ LIST }: one selector a line."""
+    if len(t) < 2 or not t[1].kw("any"):
+        raise PolicyError(t[0 if len(t) < 2 else 1].col, "a floor's deny "
+                          "line applies to 'any' (deny any "
+                          "action|purpose|data ...)")
+    if len(t) < 3 or not (t[2].kw("action") or t[2].kw("purpose") or
+                          t[2].kw("data")):
+        raise PolicyError(t[1 if len(t) < 3 else 2].col, "a floor's deny "
+                          "line names 'action', 'purpose' or 'data'")
+    _parse_rule(p, t, False, line)
+    r = p.rules[-1]
+    if sum(x is not None for x in r[2:5]) > 1:
+        p.rules.pop()
+        raise PolicyError(t[0].col, "a floor's deny line names one of "
+                          "'action', 'purpose' or 'data' (write one line "
+                          "each)")
+
+
+def parse_policy(name, data, floor=False):
+    """Parse a policy (bytes), or with floor a floor (the floor's grammar,
+    auditlog-policy(5)).  Returns (Policy, []) or (None, errors), each
     error as 'NAME:LINE:COL: message'."""
     p = Policy(name)
     errors = []
@@ -972,7 +1002,14 @@ def parse_policy(name, data):
             if not t:
                 continue
             if t[0].kw("purpose"):
-                _parse_purpose(p, t)
+                _parse_purpose(p, t, floor)
+                p.purpose_lines[t[1].s] = lineno
+            elif floor and t[0].kw("deny"):
+                _parse_floor_deny(p, t, lineno)
+            elif floor:
+                raise PolicyError(t[0].col, "expected 'purpose' or 'deny' (a "
+                                  "floor holds nothing else), found '%s'" %
+                                  t[0].s)
             elif t[0].kw("group"):
                 _parse_group(p, t)
             elif t[0].kw("allow"):
@@ -991,7 +1028,117 @@ def parse_policy(name, data):
             errors.append("%s:%d:%d: %s" % (name, lineno, x.col, x))
     if errors:
         return None, errors
+    if floor and not p.purposes:
+        return None, ["%s: a floor permits at least one purpose" % name]
     return p, []
+
+
+# ---------------------------------------------------------------------------
+# The floor (core/floor.c): what no policy of the log can lower
+# ---------------------------------------------------------------------------
+
+def _floor_forbids(f, what, w):
+    """The floor's deny rule that forbids w as a purpose, action or data."""
+    k = {"purpose": 2, "action": 3, "data": 4}[what]
+    for r in f.rules:
+        if r[k] is not None and w in r[k]:
+            return r
+    return None
+
+
+def _purpose_barred(f, w):
+    """The floor's line that keeps purpose w out, or 0."""
+    r = _floor_forbids(f, "purpose", w)
+    if r is not None:
+        return r[5]
+    if w not in f.purposes:
+        return f.purpose_lines[next(iter(f.purposes))]
+    return 0
+
+
+def floor_eval(f, purpose, action, data):
+    """(code, rule) when the floor denies the access, else None: a deny line
+    forbids its action, purpose or data (in the floor's order), or its
+    purpose is not one the floor permits."""
+    data = data or "customer-data"
+    for r in f.rules:
+        if ((r[3] is not None and action in r[3]) or
+                (r[2] is not None and purpose in r[2]) or
+                (r[4] is not None and data in r[4])):
+            return "floor", "%s:%d" % (f.name, r[5])
+    if purpose not in f.purposes:
+        return "floor", "%s:%d" % (f.name,
+                                   f.purpose_lines[next(iter(f.purposes))])
+    return None
+
+
+def floor_respects(f, p):
+    """floor_respects: one 'POLICY:LINE: message (FLOOR:LINE)' for each
+    purpose the floor does not permit and each allow rule it overrides
+    whole."""
+    out = []
+    for name in p.purposes:
+        line = _purpose_barred(f, name)
+        if line:
+            out.append("%s:%d: purpose '%s' is %s (%s:%d)" % (
+                p.name, p.purpose_lines[name], name,
+                "forbidden by the floor" if _floor_forbids(f, "purpose", name)
+                else "not one the floor permits", f.name, line))
+    for allow, _g, purposes, actions, datas, rline in p.rules:
+        if not allow:
+            continue
+        for what, lst in (("purpose", purposes), ("action", actions),
+                          ("data", datas)):
+            if not lst:
+                continue
+            if what == "purpose":
+                if not all(_purpose_barred(f, w) for w in lst):
+                    continue
+                line = _purpose_barred(f, lst[0])
+            else:
+                if not all(_floor_forbids(f, what, w) for w in lst):
+                    continue
+                line = _floor_forbids(f, what, lst[0])[5]
+            out.append("%s:%d: the floor overrides this allow rule whole: "
+                       "it forbids every %s the rule names ('%s'%s) (%s:%d)"
+                       % (p.name, rline, what, lst[0],
+                          ", ..." if len(lst) > 1 else "", f.name, line))
+            break
+    return out
+
+
+def _subject_matches(who, e):
+    """A writer or admin line's subject against an entry's recorded
+    identity (format 6): a number is the uid or a group's gid, a name the
+    user's or a group's (never the empty one)."""
+    is_group, num, name = who
+    if not is_group:
+        return e["uid"] == num if num is not None else (
+            e["user"] != "" and e["user"] == name)
+    for g in e["groups"][:32]:
+        if (g["gid"] == num if num is not None else
+                g["name"] != "" and g["name"] == name):
+            return True
+    return False
+
+
+def writer_ok(p, e):
+    """policy_writer_ok: whether the entry's writer may claim its service
+    and actor; always when the policy has no writer lines."""
+    if not p.writers:
+        return True
+    service, actor = e["service"], e["actor"]
+    for is_group, num, name, services, actors, _line in p.writers:
+        if not _subject_matches((is_group, num, name), e):
+            continue
+        if service == "":
+            if not any(w in ("*", "") for w in services):
+                continue
+        elif not any(glob_matcher(w)(service) for w in services):
+            continue
+        if any(glob_matcher(w)(actor) for w in actors):
+            return True
+    return False
 
 
 def evaluate(p, actor, purpose, action, data, ref):
@@ -1035,6 +1182,257 @@ def evaluate(p, actor, purpose, action, data, ref):
     if not action_ok:
         return False, "action-not-allowed", ""
     return False, "data-not-allowed", ""
+
+
+# ---------------------------------------------------------------------------
+# Whether a policy change widens access (core/poldiff.c, al_poldiff): each
+# line reduced to a normal form, the lines of the two policies paired, and
+# each line added or gone judged; doubt counts as widening.
+# ---------------------------------------------------------------------------
+
+PD_MAX_LINE = 4096
+PD_MAX_WORDS = 512
+PD_KINDS = ("purpose", "group", "allow", "deny", "writer", "admin")
+PD_KEYS = ("purpose", "action", "data", "service", "actor", "ref")
+PD_KEYWORDS = ("purpose", "group", "allow", "deny", "ref", "action", "data",
+               "any", "writer", "admin", "user", "service", "actor")
+
+
+class _PdError(Exception):
+    pass
+
+
+def _pd_render(v, quoted):
+    if not (v == "" or v[0] == "#" or any(c in v for c in ' \t{}"\\') or
+            (quoted and v in PD_KEYWORDS)):
+        return v
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pd_lex(s):
+    """(value, quoted, rendered) for each word of a line (str)."""
+    w, i, n = [], 0, len(s)
+    while i < n:
+        c = s[i]
+        if c in " \t":
+            i += 1
+            continue
+        if c == "#":
+            break
+        if len(w) == PD_MAX_WORDS:
+            raise _PdError()
+        if c in "{}":
+            v, q = c, False
+            i += 1
+        elif c == '"':
+            out, j = [], i + 1
+            while j < n and s[j] != '"':
+                if s[j] == "\\":
+                    if j + 1 == n or s[j + 1] not in '"\\':
+                        raise _PdError()
+                    j += 1
+                out.append(s[j])
+                j += 1
+            if j == n:
+                raise _PdError()
+            v, q = "".join(out), True
+            i = j + 1
+        else:
+            j = i
+            while j < n and s[j] not in ' \t{}"':
+                j += 1
+            v, q = s[i:j], False
+            i = j
+        w.append((v, q, _pd_render(v, q)))
+    return w
+
+
+def _pd_bare(word, s):
+    return not word[1] and word[0] == s
+
+
+def _pd_set(words):
+    """A list as a set: sorted by its rendered form, without repeats."""
+    out = {}
+    for x in words:
+        out.setdefault(x[2], x)
+    return [out[k] for k in sorted(out, key=lambda r: r.encode(
+        "utf-8", "surrogateescape"))]
+
+
+class _PdLine:
+    def __init__(self, w):
+        self.kind = "other"
+        for k in PD_KINDS:
+            if _pd_bare(w[0], k):
+                self.kind = k
+        head = {"purpose": 2, "group": 2, "allow": 2, "deny": 2,
+                "writer": 3, "admin": 3}.get(self.kind, 0)
+        self.shaped = head > 0 and len(w) >= head
+        self.parts = {}
+        self.members = []
+        self.subject = self.desc = None
+        rest = head
+        if self.shaped and self.kind == "purpose" and len(w) > head and \
+                not _pd_bare(w[head], "ref"):
+            self.desc = w[head][2]
+            rest += 1
+        if self.shaped:
+            self.subject = w[1][2] + (" " + w[2][2] if head == 3 else "")
+        if self.shaped and self.kind == "group":
+            self.members = _pd_set(w[rest:])
+        elif self.shaped and self.kind != "admin":
+            self.shaped = self._parts(w, rest)
+        elif self.kind == "admin" and len(w) != head:
+            self.shaped = False
+        if self.shaped:
+            t = [self.kind, self.subject]
+            if self.desc is not None:
+                t.append(self.desc)
+            t += [x[2] for x in self.members]
+            for k in PD_KEYS:
+                if k in self.parts:
+                    ws = self.parts[k]
+                    t.append(k)
+                    t += [ws[0][2]] if len(ws) == 1 else (
+                        ["{"] + [x[2] for x in ws] + ["}"])
+            self.text = " ".join(t)
+        else:
+            self.text = " ".join(x[2] for x in w)
+
+    def _parts(self, w, i):
+        n = len(w)
+        while i < n:
+            k = next((k for k in PD_KEYS if _pd_bare(w[i], k)), None)
+            if k is None or k in self.parts or i + 1 == n:
+                return False
+            i += 1
+            if _pd_bare(w[i], "{"):
+                j = i + 1
+                while j < n and not _pd_bare(w[j], "}"):
+                    if _pd_bare(w[j], "{"):
+                        return False
+                    j += 1
+                if j == n or j == i + 1:
+                    return False
+                self.parts[k] = _pd_set(w[i + 1:j])
+                i = j + 1
+            else:
+                if _pd_bare(w[i], "}"):
+                    return False
+                self.parts[k] = _pd_set(w[i:i + 1])
+                i += 1
+        return True
+
+
+def _pd_read(text):
+    lines = []
+    for raw in text.split(b"\n"):
+        if len(raw) > PD_MAX_LINE:
+            raise _PdError()
+        w = _pd_lex(raw.decode("utf-8", "surrogateescape"))
+        if w:
+            lines.append(_PdLine(w))
+    return lines
+
+
+def _pd_glob_covers(p, q):
+    if p == q or p == "*":
+        return True
+    if not any(c in q for c in "*?[\\"):
+        return glob_matcher(p)(q)
+    return (p.endswith("*") and not any(c in p for c in "?[\\") and
+            p.index("*") == len(p) - 1 and q.startswith(p[:-1]))
+
+
+def _pd_set_covers(p, q, glob):
+    return all(any(_pd_glob_covers(a[0], b[0]) if glob else a[2] == b[2]
+                   for a in p) for b in q)
+
+
+def _pd_rule_covers(r, q):
+    if r.kind != q.kind or not r.shaped or not q.shaped:
+        return False
+    if r.subject != q.subject and (r.kind == "writer" or r.subject != "any"):
+        return False
+    for k, ws in r.parts.items():
+        if k not in q.parts or not _pd_set_covers(ws, q.parts[k],
+                                                  r.kind == "writer"):
+            return False
+    return True
+
+
+def _pd_find(p, kind, subject):
+    return next((x for x in p if x.kind == kind and x.shaped and
+                 x.subject == subject), None)
+
+
+def _pd_is_root(x):
+    return x.shaped and x.subject in ("user root", "user 0")
+
+
+def _pd_added_widens(a, b, x):
+    if not x.shaped:
+        return x.kind != "deny"
+    if x.kind == "purpose":
+        o = _pd_find(a, "purpose", x.subject)
+        if o is None:
+            return True
+        if "ref" not in o.parts:
+            return False
+        return "ref" not in x.parts or o.parts["ref"][0][2] != \
+            x.parts["ref"][0][2]
+    if x.kind == "group":
+        o = _pd_find(a, "group", x.subject)
+        if o is None:
+            return False
+        return (not _pd_set_covers(o.members, x.members, True) or
+                (not _pd_set_covers(x.members, o.members, True) and
+                 any(y.kind == "deny" and y.shaped and
+                     y.subject == x.subject for y in b)))
+    if x.kind == "allow":
+        return not any(_pd_rule_covers(y, x) for y in a)
+    if x.kind == "deny":
+        return False
+    if x.kind == "writer":
+        return (any(y.kind == "writer" for y in a) and
+                not any(_pd_rule_covers(y, x) for y in a))
+    if x.kind == "admin":
+        return not (_pd_is_root(x) and not any(y.kind == "admin" for y in a))
+    return True
+
+
+def _pd_removed_widens(a, b, x):
+    if x.kind == "deny":
+        return not x.shaped or not any(_pd_rule_covers(y, x) for y in b)
+    if x.kind == "writer":
+        return not any(y.kind == "writer" for y in b)
+    if x.kind == "admin":
+        return (not any(y.kind == "admin" for y in b) and
+                not any(y.kind == "admin" and _pd_is_root(y) for y in a))
+    return False
+
+
+def policy_widens(old, new):
+    """Whether policy text new may give access that old did not, as
+    al_poldiff judges it; a text it cannot read counts as widening."""
+    try:
+        a, b = _pd_read(old), _pd_read(new)
+    except _PdError:
+        return True
+    left = {}
+    for x in a:
+        left.setdefault((x.kind, x.text), []).append(x)
+    added = []
+    for x in b:
+        same = left.get((x.kind, x.text))
+        if same:
+            same.pop()
+        else:
+            added.append(x)
+    gone = [x for v in left.values() for x in v]
+    return (any(_pd_removed_widens(a, b, x) for x in gone) or
+            any(_pd_added_widens(a, b, x) for x in added))
 
 
 # ---------------------------------------------------------------------------
@@ -1473,6 +1871,7 @@ RATIO_FROM = 16 << 20               # ...once past this many
 BLOCK = 512
 
 POLICY_NAME_RE = re.compile(r"policies/([0-9a-f]{64})\.policy")
+FLOOR_NAME_RE = re.compile(r"floor/([0-9a-f]{64})\.floor")
 FIXED_MEMBERS = ("entries.jsonl", "entries.csv", "summary.txt",
                  "manifest.json", "checkpoint", "proof")
 
@@ -1489,8 +1888,8 @@ def member_kind(name):
     """'policy', the name itself for the six fixed members, or None."""
     if name in FIXED_MEMBERS:
         return name
-    if POLICY_NAME_RE.fullmatch(name):
-        return "policy"
+    if POLICY_NAME_RE.fullmatch(name) or FLOOR_NAME_RE.fullmatch(name):
+        return "policy"         # the floor is held as a policy is
     return None
 
 
@@ -1674,7 +2073,7 @@ class Archive:
         kind = member_kind(name)
         if kind is None:
             raise Refused("%r: not a member a bundle may hold (only "
-                          "policies/DIGEST.policy, %s)" %
+                          "policies/DIGEST.policy, floor/DIGEST.floor, %s)" %
                           (name, ", ".join(FIXED_MEMBERS)))
         if name in seen:
             raise Refused("%s: appears twice" % name)
@@ -1813,6 +2212,8 @@ class Checker:
         self.period = {}                # since, until: nanoseconds
         self.policy_bytes = 0           # of all policy members
         self.unchecked = set()          # broken manifest policies, by seq
+        self.floor = None               # the manifest's floor, or None
+        self.floor_policy = None        # the floor member, parsed
         self.progress = Progress()
 
     def problem(self, text, seq=None):
@@ -1859,6 +2260,8 @@ class Checker:
             self.read_proof(r)
         elif name.startswith("policies/"):
             self.read_policy(name, r)
+        elif name.startswith("floor/"):
+            self.read_floor(name, r)
         elif name == "entries.jsonl":
             self.read_entries(r)
         elif name == "entries.csv":
@@ -1903,9 +2306,11 @@ class Checker:
                          (where, json.dumps(v)[:100]))
             return False
         self.fmt = v
-        if set(m) != set(self.MANIFEST_KEYS):
-            missing = sorted(set(self.MANIFEST_KEYS) - set(m))
-            extra = sorted(set(m) - set(self.MANIFEST_KEYS))
+        # Format 4 names the log's floor (or null: a log before format 6).
+        keys = set(self.MANIFEST_KEYS) | ({"floor"} if v >= 4 else set())
+        if set(m) != keys:
+            missing = sorted(keys - set(m))
+            extra = sorted(set(m) - keys)
             self.problem("%s:%s%s" % (
                 where, " missing keys " + ",".join(missing) if missing
                 else "", " unknown keys " + ",".join(extra)[:200] if extra
@@ -1949,6 +2354,17 @@ class Checker:
             bad("last_seq %d is after the head, seq %d" %
                 (m["last_seq"], h["seq"]))
         self.check_manifest_policies(m["policies"], bad)
+        fl = m.get("floor")
+        if fl is not None and (
+                not isinstance(fl, dict) or
+                list(fl) != ["seq", "name", "digest", "approvers"] or
+                not is_seq(fl["seq"]) or not isinstance(fl["name"], str) or
+                not isinstance(fl["digest"], str) or
+                not HEX_RE.fullmatch(fl["digest"]) or
+                type(fl["approvers"]) is not int or
+                not 1 <= fl["approvers"] <= 9):
+            bad("floor is not {\"seq\", \"name\", \"digest\", "
+                "\"approvers\"} or null")
         self.check_manifest_members(m["members"], bad)
         if len(self.problems) > n:
             return False
@@ -1968,6 +2384,10 @@ class Checker:
             bad("a bundle of format 2 starts with its checkpoint and proof")
             return False
         order = listed[:2] if self.fmt >= 2 else []
+        self.floor = m.get("floor")
+        self.stats.floor = floor_words(self.floor, None)
+        if self.floor is not None:
+            order.append("floor/%s.floor" % self.floor["digest"])
         for p in m["policies"]:
             name = "policies/%s.policy" % p["digest"]
             if name not in order:
@@ -2166,6 +2586,34 @@ class Checker:
         self.policy[d] = pol
         if pol is not None:
             self.named[(d, first["name"])] = pol
+        # Every policy in force at or after the floor's seq (as far as
+        # the manifest shows) must respect it, as auditlog verify checks.
+        pols = self.manifest["policies"]
+        fl = self.floor
+        for i, p in enumerate(pols):
+            if (pol is None or fl is None or self.floor_policy is None or
+                    p["digest"] != d or
+                    (i + 1 < len(pols) and pols[i + 1]["seq"] <= fl["seq"])):
+                continue
+            for x in floor_respects(self.floor_policy, self.policy_for(p)):
+                self.problem("the policy does not respect the floor (seq %d):"
+                             " %s" % (fl["seq"], x), p["seq"])
+
+    def read_floor(self, name, r):
+        """The floor member: its digest, the manifest's floor, and that it
+        parses (format 4, 13.1)."""
+        data = b"".join(iter(lambda: r(1 << 20), b""))
+        got = hashlib.sha256(data).hexdigest()
+        if "floor/%s.floor" % got != name:
+            self.problem("%s: its SHA-256 is %s, not the digest it is named "
+                         "by: the floor text was changed" % (name, got))
+            return
+        pol, errors = parse_policy(self.floor["name"], data, floor=True)
+        if errors:
+            self.problem("floor does not parse: %s" % errors[0],
+                         self.floor["seq"])
+        self.floor_policy = pol
+        self.stats.floor = floor_words(self.floor, pol)
 
     def policy_for(self, p):
         """The parsed policy of manifest policy p, under p's name (a rule
@@ -2257,14 +2705,18 @@ class Checker:
             while k < len(pols) and pols[k]["seq"] < seq:
                 in_force = pols[k]
                 k += 1
+            if e["kind"] in ("policy", "proposal", "approval", "rejection"):
+                self.history_line(e, t_ns)
             if e["kind"] == "policy":
                 self.check_policy_entry(e, by_seq.get(seq))
                 self.stats.policy(e, t_ns)
             elif e["kind"] != "access":
                 # A published tree head: an entry like any other here (its
                 # own checks are auditlog verify's, FORMAT.md 9).  The
-                # floor, proposals, approvals and rejections (format 6):
-                # their hashes and links, checked above, for now.
+                # floor is the manifest's; proposals, approvals and
+                # rejections (format 6): their hashes and links, above.
+                if e["kind"] == "floor" and self.fmt >= 4:
+                    self.check_floor_entry(e)
                 self.stats.seen(e, t_ns)
             else:
                 self.check_access(e, in_force)
@@ -2310,10 +2762,54 @@ class Checker:
                          "not list", seq)
             return
         self.used.add(seq)
+        # Format 4: the policy before it is listed, for the summary (13.2).
+        pols = self.manifest["policies"]
+        i = pols.index(p)
+        if self.fmt >= 4 and i > 0:
+            self.used.add(pols[i - 1]["seq"])
         for k in ("name", "digest", "actor", "time"):
             if p[k] != e[k]:
                 self.problem("its %s is not the one the manifest lists for "
                              "it" % k, seq)
+
+    def history_line(self, e, t_ns):
+        """A step of the policy history, as the summary lists it (13.4):
+        who is the recorded identity (format 6), else the actor; an
+        activation that widens access relative to the policy before it
+        (the manifest's policy before it) is flagged."""
+        h = self.stats.history
+        if len(h) >= MAX_LISTED:
+            h.append(None)          # counted, not listed
+            return
+        if "gid" not in e:
+            who = e["actor"]
+        else:
+            who = e["user"] or "uid:%d" % e["uid"]
+        verb = {"policy": "activated", "proposal": "proposed",
+                "approval": "approved", "rejection": "rejected"}[e["kind"]]
+        line = "  seq %d  %s  %s  %s  %s" % (
+            e["seq"], format_time(t_ns, False), esc_term(who, True), verb,
+            e["digest"][:12])
+        if e["kind"] in ("policy", "proposal"):
+            line += "  " + esc_term(e["name"], True)
+        pols = self.manifest["policies"]
+        i = next((i for i, p in enumerate(pols) if p["seq"] == e["seq"]),
+                 None)
+        if e["kind"] == "policy" and i:
+            a = self.policy_text.get(pols[i - 1]["digest"])
+            b = self.policy_text.get(pols[i]["digest"])
+            if a is not None and b is not None and policy_widens(a, b):
+                line += "  widens access"
+        h.append(line)
+
+    def check_floor_entry(self, e):
+        seq, fl = e["seq"], self.floor
+        d = hashlib.sha256(e["text"].encode("utf-8")).hexdigest()
+        if d != e["digest"]:
+            self.problem("floor text does not match its digest", seq)
+        elif fl is None or (fl["seq"], fl["digest"], fl["approvers"]) != (
+                seq, e["digest"], e["approvers"]):
+            self.problem("is not the floor the manifest names", seq)
 
     def check_access(self, e, p):
         seq = e["seq"]
@@ -2335,13 +2831,27 @@ class Checker:
                              "above): its accesses' decisions cannot be "
                              "checked" % p["seq"], seq)
             return
-        # TODO(format 6): re-derive writer-not-allowed and floor from the
-        # recorded identity, the writer rules and the floor; until the
-        # policy language has them, such a decision is taken as recorded.
-        if e["code"] in ("writer-not-allowed", "floor"):
+        # Format 6 (version 3 entries): the floor first, from its seq on,
+        # then the writer rules on the recorded identity, then the policy,
+        # as auditlog verify decides (core/govern.c).
+        fl = self.floor
+        if self.fmt < 4 and "gid" in e and e["code"] == "floor":
+            return      # a bundle of format 3 or older names no floor
+        if "gid" in e and fl is not None and seq > fl["seq"] and (
+                self.floor_policy is None):
+            self.problem("the floor is missing or does not parse", seq)
             return
-        allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
-                                     e["action"], e["data"], e["ref"])
+        floor = (floor_eval(self.floor_policy, e["purpose"], e["action"],
+                            e["data"])
+                 if "gid" in e and fl is not None and seq > fl["seq"]
+                 else None)
+        if floor is not None:
+            allow, (code, rule) = False, floor
+        elif "gid" in e and not writer_ok(pol, e):
+            allow, code, rule = False, "writer-not-allowed", ""
+        else:
+            allow, code, rule = evaluate(pol, e["actor"], e["purpose"],
+                                         e["action"], e["data"], e["ref"])
         got = ("allow" if allow else "deny", code, rule)
         was = (e["decision"], e["code"], e["rule"])
         if got != was:
@@ -2459,7 +2969,9 @@ class Checker:
             if p["seq"] not in self.used:
                 self.problem("manifest.json: policy seq %d is neither "
                              "exported nor in force at an exported access"
-                             % p["seq"])
+                             "%s" % (p["seq"], " nor the one before an "
+                                     "exported policy entry"
+                                     if self.fmt >= 4 else ""))
         # Without filters, or with only a seq range, the bundle is the
         # whole range, up to the head: no entry may be missing.
         if set(f) <= {"from_seq", "to_seq"}:
@@ -2629,6 +3141,8 @@ class Stats:
         self.anchor = None          # the anchor entry's hash, if exported
         self.prev = None            # (seq, time) of the entry before
         self.clock = []             # clock anomalies: (seq, kind, time, than)
+        self.history = []           # the policy history's lines (13.4)
+        self.floor = []             # the floor in words (13.4)
 
     def seen(self, e, t_ns):
         # The period: the earliest time to the latest, in whatever order
@@ -2728,6 +3242,8 @@ def summary_lines(m, s):
                                            format_time(s.last_ns, False)))
     else:
         out += ["entries   0", "period    none"]
+    if m["format_version"] >= 4:
+        out += s.floor
     for k, title in (("purpose", "purpose"), ("actor", "actor"),
                      ("customer", "customer"), ("data", "data category")):
         out += ["", "accesses by %s" % title,
@@ -2763,7 +3279,43 @@ def summary_lines(m, s):
         out.append("  seq %d  %s  sha256:%s  set by %s at %s" % (
             p["seq"], esc_term(p["name"], True), p["digest"],
             esc_term(p["actor"], True), format_time(p["time_ns"], False)))
+    if m["format_version"] >= 4:
+        out += ["", "policy history: %d" % len(s.history)]
+        out += s.history[:MAX_LISTED]
+        if len(s.history) > MAX_LISTED:
+            out.append("  (more not listed)")
     out += ["", "verification at export time"]
+    return out
+
+
+def floor_words(fl, f):
+    """The summary's floor section (13.4): fl the manifest's floor (or
+    None), f the floor member parsed (or None)."""
+    if fl is None:
+        return ["", "floor     none: this log was made before format 6"]
+    out = ["", "floor     %s  sha256:%s  seq %d" % (
+        esc_term(fl["name"], True), fl["digest"], fl["seq"])]
+    if f is None:
+        return out + ["  (the floor's text is missing or does not parse)"]
+    out.append("  customer data may be accessed only for these purposes:")
+    for name in f.purposes:
+        d = f.descriptions.get(name, "")
+        out.append("    %s%s" % (esc_term(name, True),
+                                 ": " + esc_term(d) if d else ""))
+    out.append("  never allowed, whatever the policy says:%s" % (
+        "" if f.rules else " nothing more"))
+    for _a, _g, purposes, actions, datas, line in f.rules:
+        for what, ws in (("action", actions), ("purpose", purposes),
+                         ("data", datas)):
+            if ws:
+                out.append("    %-7s %s  (%s:%d)" % (
+                    what, "".join(" " + esc_term(w, True) for w in ws),
+                    esc_term(fl["name"], True), line))
+                break
+    n = fl["approvers"]
+    out.append("  a policy change needs %d administrator%s" % (
+        n, ": one person may change the policy alone" if n == 1 else
+        "s, each approving apart"))
     return out
 
 

@@ -61,6 +61,18 @@ struct exp {
 	uint64_t	 prev_ns;
 	uint64_t	 nclock;
 	struct al_clock_note clock[MAX_LISTED];
+	/* The log's floor (format 6; docs/FORMAT.md 13.2): fl.seq 0 when
+	 * the log has none; floor parsed (NULL: none, or it does not). */
+	struct al_entry	 fl;
+	uint8_t		*flstore;
+	struct floor	*floor;
+	int		 nofloor;	/* a bundle of format 3 or older: it
+					   names no floor; a floor decision
+					   is taken as recorded */
+	/* The policy history among the exported entries (kinds 2, 5-7):
+	 * how many, and the summary's lines of the first MAX_LISTED. */
+	uint64_t	 nhist;
+	struct buf	 hist;
 };
 
 int	filters_json(struct buf *, const struct al_filter *);
@@ -79,6 +91,9 @@ int	report_json(struct buf *, const struct exp *, const struct buf *);
 int	csv_row(struct buf *, const struct al_entry *, int fmt);
 const char *csv_header(int fmt, size_t *);
 void	policy_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
+void	floor_member(char *, size_t, const uint8_t digest[AL_HASH_LEN]);
+int	floor_json(struct buf *, const struct exp *);
+int	exp_floor_policy(struct exp *, size_t i);
 int	member_name_ok(const char *);
 /* A line of entries.jsonl read in entry_json()'s form (bundle_line.c): 0;
    1 when it is in any other form (a JSON parser's to read); -2, no memory. */

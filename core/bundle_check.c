@@ -223,12 +223,14 @@ members_in_order(struct bv *v)
 	size_t		  i, n = 0;
 	int		  rc = 0, same;
 
-	if ((want = calloc(v->x.npol + 5, sizeof(*want))) == NULL)
+	if ((want = calloc(v->x.npol + 6, sizeof(*want))) == NULL)
 		return -2;
 	if (v->fmt >= 2) {
 		strlcpy(want[n++], "checkpoint", sizeof(*want));
 		strlcpy(want[n++], "proof", sizeof(*want));
 	}
+	if (v->x.fl.seq != 0)
+		floor_member(want[n++], sizeof(*want), v->x.fl.digest);
 	for (i = 0; i < v->x.npol; i++)
 		if (v->x.pol[i].first)
 			policy_member(want[n++], sizeof(*want),
@@ -265,7 +267,7 @@ manifest(struct bv *v, json_t *m)
 {
 	static const char *const keys[] = { "format", "format_version",
 	    "tool", "log_id", "created", "filters", "first_seq", "last_seq",
-	    "entries", "head", "policies", "members", NULL };
+	    "entries", "head", "policies", "floor", "members", NULL };
 	json_t		*j, *p, *h;
 	struct xpol	*xp;
 	size_t		 i, k;
@@ -285,6 +287,7 @@ manifest(struct bv *v, json_t *m)
 		return -1;
 	}
 	v->fmt = (int)json_integer_value(j);
+	v->x.nofloor = v->fmt < 4;
 	/* entries.csv's header: format 4 has three more columns (13.3). */
 	{
 		const char	*hd;
@@ -340,6 +343,26 @@ manifest(struct bv *v, json_t *m)
 			    AL_HASH_LEN) == 0)
 				xp->first = 0;
 		v->x.npol++;
+	}
+	/* Format 4: the log's floor, or null for a log before format 6. */
+	j = json_object_get(m, "floor");
+	if ((v->fmt >= 4) != (j != NULL)) {
+		bad(v, 0, "manifest.json: a bundle of format 4 names its floor "
+		    "(or null), an older one none");
+		return -1;
+	}
+	if (j != NULL && !json_is_null(j)) {
+		uint64_t	ap;
+
+		if (!json_is_object(j) || u64field(j, "seq", &v->x.fl.seq) ||
+		    v->x.fl.seq == 0 || strfield(j, "name", &v->x.fl.name) ||
+		    hexfield(j, "digest", v->x.fl.digest, AL_HASH_LEN) ||
+		    u64field(j, "approvers", &ap) || ap < 1 || ap > 9) {
+			bad(v, 0, "manifest.json: floor malformed");
+			return -1;
+		}
+		v->x.fl.approvers = (unsigned)ap;
+		v->x.fl.kind = AL_KIND_FLOOR;
 	}
 	j = json_object_get(m, "members");
 	if (!json_is_array(j) || json_array_size(j) > 100004 ||
@@ -523,6 +546,42 @@ tree_finish(struct bv *v)
 	v->s->signed_by_key = v->cp.signed_by_key;
 }
 
+/* The floor member: its digest, the manifest's floor, and that it parses. */
+static int
+floor_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
+{
+	struct buf	 errs = { 0 };
+	uint8_t		 dig[AL_HASH_LEN];
+	char		 want[128], *nl;
+
+	sha256(text, len, dig);
+	floor_member(want, sizeof(want), dig);
+	if (strcmp(want, name) != 0) {
+		bad(v, 0, "%s does not match its digest: the floor text was "
+		    "changed", name);
+		return 0;
+	}
+	if (v->x.fl.seq == 0 || memcmp(dig, v->x.fl.digest, AL_HASH_LEN) != 0) {
+		bad(v, 0, "%s is not the manifest's floor", name);
+		return 0;
+	}
+	if ((v->x.flstore = malloc(len + 1)) == NULL)
+		return -2;
+	memcpy(v->x.flstore, text, len);
+	v->x.flstore[len] = '\0';
+	v->x.fl.text.p = (char *)v->x.flstore;
+	v->x.fl.text.n = len;
+	if ((v->x.floor = floor_parse(v->x.fl.name.p, v->x.fl.text.p, len,
+	    &errs)) == NULL) {
+		if (errs.p != NULL && (nl = strchr((char *)errs.p, '\n')))
+			*nl = '\0';
+		bad(v, v->x.fl.seq, "floor does not parse: %s",
+		    errs.p ? (char *)errs.p : "out of memory");
+	}
+	buf_free(&errs);
+	return 0;
+}
+
 /* A policy member: its digest, and the manifest's policies it is. */
 static int
 policy_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
@@ -555,6 +614,8 @@ policy_text(struct bv *v, const char *name, const uint8_t *text, size_t len)
 		if ((p->p = policy_parse(p->e.name.p, p->e.text.p, len,
 		    NULL)) == NULL)
 			bad(v, p->e.seq, "its policy does not parse");
+		else
+			exp_floor_policy(&v->x, i);
 	}
 	if (!any)
 		bad(v, 0, "%s is in no policy of the manifest", name);
@@ -947,7 +1008,8 @@ member(struct bv *v, const char *name, uint64_t size)
 	    strcmp(name, "entries.jsonl") == 0 ? 2 :
 	    strcmp(name, "entries.csv") == 0 ? 3 :
 	    strcmp(name, "checkpoint") == 0 ? 5 :
-	    strcmp(name, "proof") == 0 ? 6 : 4;
+	    strcmp(name, "proof") == 0 ? 6 :
+	    strncmp(name, "floor/", 6) == 0 ? 7 : 4;
 	if (kind == 0 && v->have_manifest) {
 		bad(v, 0, "manifest.json appears twice");
 		return -1;
@@ -975,7 +1037,7 @@ member(struct bv *v, const char *name, uint64_t size)
 			    PRIu64, name, size, w->size);
 	}
 	if ((kind == 0 && size > MAX_MANIFEST) ||
-	    (kind == 1 && size > AL_MAX_POLICY) ||
+	    ((kind == 1 || kind == 7) && size > AL_MAX_POLICY) ||
 	    (kind == 5 && size > 64 * 1024) ||
 	    (kind == 6 && size > MAX_PROOF)) {
 		bad(v, 0, "%s is too large for what it should hold", name);
@@ -1016,6 +1078,7 @@ member(struct bv *v, const char *name, uint64_t size)
 		case 1:
 		case 5:
 		case 6:
+		case 7:
 			if (buf_add(&all, chunk, k) != 0) {
 				rc = -2;
 				goto done;
@@ -1064,6 +1127,9 @@ member(struct bv *v, const char *name, uint64_t size)
 		break;
 	case 5:
 		rc = tree_checkpoint(v, all.p ? all.p : (uint8_t *)"", all.n);
+		break;
+	case 7:
+		rc = floor_text(v, name, all.p ? all.p : (uint8_t *)"", all.n);
 		break;
 	case 6:
 		rc = tree_proof(v, all.p ? all.p : (uint8_t *)"", all.n);

@@ -9,6 +9,7 @@
 
 #include "al_int.h"
 #include "bundle.h"
+#include "policy.h"
 
 
 static uint64_t
@@ -133,6 +134,9 @@ exp_free(struct exp *x)
 	tally_free(&x->data);
 	buf_free(&x->found);
 	buf_free(&x->whole);
+	floor_free(x->floor);
+	free(x->flstore);
+	buf_free(&x->hist);
 }
 
 static void
@@ -275,11 +279,94 @@ clock_step(struct exp *x, const struct al_entry *e)
  * The checks at export time, on what is exported: links between
  * consecutive seqs, each policy's digest, each decision re-derived.
  */
+/*
+ * Whether the exported policy entry at seq widens access relative to the
+ * policy in force before it (the export's policy before it in seq order:
+ * an export lists that one for this), as al_poldiff judges; doubt (a
+ * text al_poldiff cannot read) counts as widening.  0 for the log's first
+ * policy, and when a text is missing (reported elsewhere).
+ */
+static int
+hist_widens(const struct exp *x, uint64_t seq, int *widens)
+{
+	const struct xpol	*a, *b;
+	struct al_poldiff_line	*d = NULL;
+	char			 err[256];
+	size_t			 i, n = 0;
+	int			 rc;
+
+	*widens = 0;
+	for (i = 1; i < x->npol && x->pol[i].e.seq != seq; i++)
+		;
+	if (i >= x->npol)
+		return 0;
+	a = &x->pol[i - 1];
+	b = &x->pol[i];
+	if (a->e.text.p == NULL || b->e.text.p == NULL)
+		return 0;
+	rc = al_poldiff(a->e.name.p, a->e.text.p, a->e.text.n, b->e.name.p,
+	    b->e.text.p, b->e.text.n, &d, &n, err, sizeof(err));
+	if (rc == AL_ENOMEM)
+		return rc;
+	if (rc != 0)
+		*widens = 1;
+	for (i = 0; i < n; i++)
+		if (d[i].widens)
+			*widens = 1;
+	al_poldiff_free(d, n);
+	return 0;
+}
+
+/* The summary's line for a step of the policy history (13.4). */
+static int
+hist_line(struct exp *x, const struct al_entry *e)
+{
+	static const char *const verb[] = {
+		[AL_KIND_POLICY] = "activated",
+		[AL_KIND_PROPOSAL] = "proposed",
+		[AL_KIND_APPROVAL] = "approved",
+		[AL_KIND_REJECTION] = "rejected",
+	};
+	struct buf	*b = &x->hist;
+	char		 hex[2 * AL_HASH_LEN + 1], uid[32];
+	int		 rc, widens = 0;
+
+	if (++x->nhist > MAX_LISTED)
+		return 0;
+	if (e->kind == AL_KIND_POLICY &&
+	    (rc = hist_widens(x, e->seq, &widens)) != 0)
+		return rc;
+	al_hex(e->digest, AL_HASH_LEN, hex);
+	if ((rc = buf_printf(b, "  seq %" PRIu64 "  ", e->seq)) ||
+	    (rc = fmt_time(b, e->time_ns)) || (rc = buf_add(b, "  ", 2)))
+		return rc;
+	/* Who: the recorded identity (format 6), else the actor. */
+	if (e->version >= 3 && e->user.n == 0) {
+		(void)snprintf(uid, sizeof(uid), "uid:%lu",
+		    (unsigned long)e->uid);
+		rc = esc_term(b, uid, strlen(uid), AL_ESC_SPACE);
+	} else if (e->version >= 3)
+		rc = esc_term(b, e->user.p, e->user.n, AL_ESC_SPACE);
+	else
+		rc = esc_term(b, e->actor.p, e->actor.n, AL_ESC_SPACE);
+	if (rc || (rc = buf_printf(b, "  %s  %.12s", verb[e->kind],
+	    hex)))
+		return rc;
+	if ((e->kind == AL_KIND_POLICY || e->kind == AL_KIND_PROPOSAL) &&
+	    ((rc = buf_add(b, "  ", 2)) ||
+	    (rc = esc_term(b, e->name.p, e->name.n, AL_ESC_SPACE))))
+		return rc;
+	if (widens && (rc = buf_add(b, "  widens access", 15)))
+		return rc;
+	return buf_add(b, "\n", 1);
+}
+
 int
 exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 {
 	struct al_decision	 d;
 	const struct xpol	*p;
+	const struct floor	*f;
 	uint8_t			 dig[AL_HASH_LEN];
 	int			 rc;
 
@@ -300,6 +387,9 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 	memcpy(x->prev_hash, e->hash, AL_HASH_LEN);
 	if (e->kind == AL_KIND_CHECKPOINT)
 		return 0;	/* a published head: its checks are verify's */
+	if ((e->kind == AL_KIND_POLICY || (e->kind >= AL_KIND_PROPOSAL &&
+	    e->kind <= AL_KIND_REJECTION)) && (rc = hist_line(x, e)) != 0)
+		return l != NULL ? al_seterr(l, rc, "out of memory") : rc;
 	if (e->kind == AL_KIND_POLICY) {
 		x->policies++;
 		sha256(e->text.p, e->text.n, dig);
@@ -308,8 +398,21 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 			    "digest");
 		return 0;
 	}
-	/* The floor, proposals, approvals, rejections: their links, above
-	 * (what they mean for governance is checked elsewhere). */
+	/* The floor: the one the manifest names (or the log holds). */
+	if (e->kind == AL_KIND_FLOOR && !x->nofloor) {
+		sha256(e->text.p, e->text.n, dig);
+		if (memcmp(dig, e->digest, AL_HASH_LEN) != 0)
+			found(x, e->seq, "floor text does not match its "
+			    "digest");
+		else if (x->fl.seq != e->seq || memcmp(x->fl.digest,
+		    e->digest, AL_HASH_LEN) != 0 || x->fl.approvers !=
+		    e->approvers)
+			found(x, e->seq, "is not the floor the manifest "
+			    "names");
+		return 0;
+	}
+	/* Proposals, approvals, rejections: their links, above (what they
+	 * mean for governance is checked elsewhere). */
 	if (e->kind != AL_KIND_ACCESS)
 		return 0;
 	x->accesses++;
@@ -339,16 +442,16 @@ exp_entry(al_log *l, struct exp *x, const struct al_entry *e)
 		    "does not parse", p->e.seq);
 		return 0;
 	}
-	/*
-	 * TODO(format 6): re-derive codes 8 (writer-not-allowed) and 9
-	 * (floor) of version 3 entries, as verify will; until the policy
-	 * language has writer rules and the floor, they are taken as
-	 * recorded.
-	 */
-	if (e->version == 3 && (e->code == AL_WRITER_NOT_ALLOWED ||
-	    e->code == AL_FLOOR))
+	/* Format 6: the floor first (from its seq on), then the writer
+	 * rules on the recorded identity, then the policy, as verify. */
+	if (x->nofloor && e->version == 3 && e->code == AL_FLOOR)
 		return 0;
-	if (!policy_follows(p->p, e, &d))
+	f = x->fl.seq != 0 && e->seq > x->fl.seq ? x->floor : NULL;
+	if (x->fl.seq != 0 && e->seq > x->fl.seq && f == NULL) {
+		found(x, e->seq, "the floor is missing or does not parse");
+		return 0;
+	}
+	if (!decision_follows(f, p->p, e, &d))
 		found(x, e->seq, "the recorded decision does not follow from "
 		    "its policy");
 	return 0;
@@ -434,6 +537,78 @@ done:
 	return rc;
 }
 
+/*
+ * The floor in words (13.4): its permitted purposes, what it never
+ * allows, and how many administrators a change needs.
+ */
+static int
+floor_words(struct buf *b, const struct exp *x)
+{
+	static const char *const dim[] = { "action", "purpose", "data" };
+	struct policy		*fp;
+	const struct list	*ls;
+	char			 hex[2 * AL_HASH_LEN + 1];
+	size_t			 i, j, k;
+	int			 rc;
+
+	if (x->fl.seq == 0)
+		return buf_printf(b, "\nfloor     none: this log was made "
+		    "before format 6\n");
+	al_hex(x->fl.digest, AL_HASH_LEN, hex);
+	if ((rc = buf_add(b, "\nfloor     ", 11)) ||
+	    (rc = esc_term(b, x->fl.name.p, x->fl.name.n, AL_ESC_SPACE)) ||
+	    (rc = buf_printf(b, "  sha256:%s  seq %" PRIu64 "\n", hex,
+	    x->fl.seq)))
+		return rc;
+	if (x->fl.text.p == NULL || (fp = policy_parse_floor(x->fl.name.p,
+	    x->fl.text.p, x->fl.text.n, NULL)) == NULL)
+		return buf_printf(b, "  (the floor's text is missing or does "
+		    "not parse)\n");
+	rc = buf_printf(b, "  customer data may be accessed only for these "
+	    "purposes:\n");
+	for (i = 0; rc == 0 && i < fp->npur; i++) {
+		if ((rc = buf_add(b, "    ", 4)) == 0)
+			rc = esc_term(b, fp->pur[i].name,
+			    strlen(fp->pur[i].name), AL_ESC_SPACE);
+		if (rc == 0 && fp->pur[i].desc != NULL &&
+		    fp->pur[i].desc[0] != '\0' &&
+		    (rc = buf_add(b, ": ", 2)) == 0)
+			rc = esc_term(b, fp->pur[i].desc,
+			    strlen(fp->pur[i].desc), 0);
+		if (rc == 0)
+			rc = buf_add(b, "\n", 1);
+	}
+	if (rc == 0)
+		rc = buf_printf(b, "  never allowed, whatever the policy "
+		    "says:%s\n", fp->nrules ? "" : " nothing more");
+	for (i = 0; rc == 0 && i < fp->nrules; i++) {
+		for (k = 0; k < 3; k++) {
+			ls = k == 0 ? &fp->rules[i].actions : k == 1 ?
+			    &fp->rules[i].purposes : &fp->rules[i].data;
+			if (ls->n > 0)
+				break;
+		}
+		if (k == 3)
+			continue;
+		rc = buf_printf(b, "    %-7s ", dim[k]);
+		for (j = 0; rc == 0 && j < ls->n; j++)
+			if ((rc = buf_add(b, " ", 1)) == 0)
+				rc = esc_term(b, ls->w[j], strlen(ls->w[j]),
+				    AL_ESC_SPACE);
+		if (rc == 0 && (rc = buf_add(b, "  (", 3)) == 0 &&
+		    (rc = esc_term(b, x->fl.name.p, x->fl.name.n,
+		    AL_ESC_SPACE)) == 0)
+			rc = buf_printf(b, ":%d)\n", fp->rules[i].line);
+	}
+	if (rc == 0)
+		rc = buf_printf(b, "  a policy change needs %u "
+		    "administrator%s\n", x->fl.approvers,
+		    x->fl.approvers == 1 ? ": one person may change the "
+		    "policy alone" : "s, each approving apart");
+	policy_free(fp);
+	return rc;
+}
+
 /* Everything of the summary before the denied attempts' lines. */
 int
 summary_head(struct buf *b, const struct exp *x)
@@ -462,7 +637,8 @@ summary_head(struct buf *b, const struct exp *x)
 	    (rc = buf_add(b, " to ", 4)) == 0 &&
 	    (rc = fmt_time(b, x->last_ns)) == 0)
 		rc = buf_add(b, "\n", 1);
-	if (rc || (rc = tally_text(b, "purpose", "purpose", &x->purpose)) ||
+	if (rc || (!x->nofloor && (rc = floor_words(b, x))) ||
+	    (rc = tally_text(b, "purpose", "purpose", &x->purpose)) ||
 	    (rc = tally_text(b, "actor", "actor", &x->actor)) ||
 	    (rc = tally_text(b, "customer", "customer", &x->customer)) ||
 	    (rc = tally_text(b, "data category", "data", &x->data)) ||
@@ -568,6 +744,12 @@ summary_tail(struct buf *b, const struct exp *x)
 		    (rc = fmt_time(b, e->time_ns)) || (rc = buf_add(b, "\n", 1)))
 			return rc;
 	}
+	if (!x->nofloor && ((rc = buf_printf(b, "\npolicy history: %" PRIu64
+	    "\n", x->nhist)) || (x->hist.n > 0 &&
+	    (rc = buf_add(b, x->hist.p, x->hist.n))) ||
+	    (x->nhist > MAX_LISTED &&
+	    (rc = buf_printf(b, "  (more not listed)\n")))))
+		return rc;
 	rc = buf_printf(b, x->report ? "\nverification\n  reported "
 	    "entries: %" PRIu64 " checked: " : "\nverification at export "
 	    "time\n  exported entries: %" PRIu64 " checked: ", x->n);
@@ -694,7 +876,10 @@ report_json(struct buf *b, const struct exp *x, const struct buf *den)
 	    (rc = buf_printf(b, ",\"denied_attempts\":[")) ||
 	    (den->n && (rc = buf_add(b, den->p, den->n))) ||
 	    (rc = buf_printf(b, "],\"policies\":")) ||
-	    (rc = policies_json(b, x)) || (rc = clock_json(b, x)))
+	    (rc = policies_json(b, x)) ||
+	    (rc = buf_add(b, ",\"floor\":", 9)) || (rc = floor_json(b, x)) ||
+	    (rc = buf_printf(b, ",\"policy_history\":%" PRIu64, x->nhist)) ||
+	    (rc = clock_json(b, x)))
 		return rc;
 	if ((rc = buf_printf(b, ",\"verification\":{\"checked\":%" PRIu64
 	    ",\"problems\":%" PRIu64 ",\"whole_log\":", x->n,
@@ -715,11 +900,80 @@ policy_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
 		name[0] = '\0';
 }
 
-/* Member names: the five kinds, and nothing that could lead elsewhere. */
+/*
+ * The manifest's policy i, when it was in force at or after the floor's
+ * seq (as far as the policies of the export show: verify checks those),
+ * must respect the floor: one problem for each of floor_respects' lines,
+ * in verify's words.
+ */
+int
+exp_floor_policy(struct exp *x, size_t i)
+{
+	const struct xpol	*p = &x->pol[i];
+	char			*errs = NULL, *s, *nl;
+	int			 rc;
+
+	if (x->fl.seq == 0 || x->floor == NULL || p->p == NULL ||
+	    (i + 1 < x->npol && x->pol[i + 1].e.seq <= x->fl.seq))
+		return 0;
+	if ((rc = floor_check_policy(x->floor, p->e.name.p, p->e.text.p,
+	    p->e.text.n, &errs)) == 0)
+		return 0;
+	if (rc == AL_ENOMEM)
+		return rc;
+	for (s = errs; s != NULL && *s != '\0'; s = nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s) - 1;
+		else
+			*nl = '\0';
+		found(x, p->e.seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): %s", x->fl.seq, s);
+	}
+	free(errs);
+	return 0;
+}
+
+void
+floor_member(char *name, size_t len, const uint8_t digest[AL_HASH_LEN])
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+
+	al_hex(digest, AL_HASH_LEN, hex);
+	if (snprintf(name, len, "floor/%s.floor", hex) >= (int)len)
+		name[0] = '\0';
+}
+
+/* The manifest's floor: {"seq","name","digest","approvers"} or null. */
+int
+floor_json(struct buf *b, const struct exp *x)
+{
+	char	hex[2 * AL_HASH_LEN + 1];
+	int	rc;
+
+	if (x->fl.seq == 0)
+		return buf_add(b, "null", 4);
+	al_hex(x->fl.digest, AL_HASH_LEN, hex);
+	if ((rc = buf_printf(b, "{\"seq\":%" PRIu64 ",\"name\":", x->fl.seq)) ||
+	    (rc = esc_json(b, x->fl.name.p, x->fl.name.n)))
+		return rc;
+	return buf_printf(b, ",\"digest\":\"%s\",\"approvers\":%u}", hex,
+	    x->fl.approvers);
+}
+
+/* Member names: the six kinds, and nothing that could lead elsewhere. */
 int
 member_name_ok(const char *name)
 {
 	size_t	i;
+
+	if (strlen(name) == 6 + 64 + 6 && strncmp(name, "floor/", 6) == 0 &&
+	    strcmp(name + 70, ".floor") == 0) {
+		for (i = 6; i < 70; i++)
+			if (!((name[i] >= '0' && name[i] <= '9') ||
+			    (name[i] >= 'a' && name[i] <= 'f')))
+				return 0;
+		return 1;
+	}
 
 	if (strcmp(name, "manifest.json") == 0 ||
 	    strcmp(name, "checkpoint") == 0 || strcmp(name, "proof") == 0 ||

@@ -192,6 +192,35 @@ emit_scratch(struct bundle *bd, const char *name, struct scratch *s)
 	return tar_pad(bd->l, &bd->gz, s->size);
 }
 
+/* The log's floor, copied and parsed: none for a log before format 6. */
+static int
+exp_floor(al_log *l, struct exp *x)
+{
+	struct al_entry	 e;
+	struct buf	 errs = { 0 };
+	int		 rc;
+
+	if ((rc = al_floor_get(l, &e)) == AL_ENOLOG)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if ((x->flstore = malloc(e.name.n + e.text.n + 2)) == NULL)
+		return al_seterr(l, AL_ENOMEM, "out of memory");
+	x->fl = e;
+	memcpy(x->flstore, e.name.p, e.name.n);
+	x->flstore[e.name.n] = '\0';
+	memcpy(x->flstore + e.name.n + 1, e.text.p, e.text.n);
+	x->flstore[e.name.n + 1 + e.text.n] = '\0';
+	x->fl.name.p = (char *)x->flstore;
+	x->fl.text.p = (char *)x->flstore + e.name.n + 1;
+	if ((x->floor = floor_parse(x->fl.name.p, x->fl.text.p, x->fl.text.n,
+	    &errs)) == NULL)
+		rc = al_seterr(l, AL_ECORRUPT, "seq %" PRIu64 ": the floor "
+		    "does not parse", e.seq);
+	buf_free(&errs);
+	return rc;
+}
+
 static int
 exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 {
@@ -232,7 +261,7 @@ exp_init(al_log *l, struct exp *x, const struct al_export_opts *o)
 	if (rc != 0 || v.mv_size != sizeof(x->log_id))
 		return al_seterr(l, AL_ECORRUPT, "the log_id metadata is "
 		    "missing or malformed");
-	return 0;
+	return exp_floor(l, x);
 }
 
 /* Add the policy entry at seq, keeping the list in seq order. */
@@ -285,6 +314,31 @@ exp_add_policy(al_log *l, struct exp *x, MDB_txn *txn, uint64_t seq)
 	return 0;
 }
 
+/* Add the policy in force just before seq, when there is one. */
+static int
+policy_before(al_log *l, struct exp *x, MDB_txn *txn, MDB_cursor *cur,
+    uint64_t seq)
+{
+	MDB_val		 k, v;
+	uint8_t		 kb[8];
+	int		 mrc;
+
+	put_be64(kb, seq);
+	k.mv_size = 8;
+	k.mv_data = kb;
+	if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (mrc == MDB_NOTFOUND)
+		return 0;	/* the log's first policy */
+	if (mrc != 0 || k.mv_size != 8)
+		return al_lmdb_err(l, mrc, "read the policies index");
+	if (get_be64(k.mv_data) >= seq)
+		return 0;
+	return exp_add_policy(l, x, txn, get_be64(k.mv_data));
+}
+
 /*
  * The policies of an export: every policy entry that put an exported
  * access's policy in force, or is itself exported.  The policies index
@@ -300,6 +354,7 @@ exp_policies(al_log *l, struct exp *x)
 	al_iter		*it = NULL;
 	uint64_t	 lo = 1, hi = 0, pseq;
 	uint8_t		 kb[8];
+	size_t		 i;
 	int		 rc, mrc;
 
 	/* The iterator reads in short transactions of its own; the policies
@@ -316,6 +371,10 @@ exp_policies(al_log *l, struct exp *x)
 			continue;	/* the floor, a step of custody: none */
 		} else if (e.kind == AL_KIND_POLICY) {
 			pseq = e.seq;
+			/* ...and the one before it, which the summary
+			 * compares it with (13.4). */
+			if ((rc = policy_before(l, x, txn, cur, e.seq)) != 0)
+				goto done;
 		} else if (e.seq >= lo && e.seq < hi && hi != 0) {
 			continue;	/* the same policy as the last one */
 		} else {
@@ -345,7 +404,13 @@ done:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	al_iter_close(it);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	/* Every policy under the floor respects it (verify's check). */
+	for (i = 0; i < x->npol; i++)
+		if ((rc = exp_floor_policy(x, i)) != 0)
+			return al_seterr(l, rc, "out of memory");
+	return 0;
 }
 
 /* For an export of the whole log, the whole log is verified too. */
@@ -406,7 +471,9 @@ manifest(struct bundle *bd, struct exp *x, struct buf *b)
 	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\"},\"policies\":", x->n,
 	    x->head_seq, hex)))
 		return rc;
-	if ((rc = policies_json(b, x)) != 0)
+	if ((rc = policies_json(b, x)) != 0 ||
+	    (rc = buf_add(b, ",\"floor\":", 9)) != 0 ||
+	    (rc = floor_json(b, x)) != 0)
 		return rc;
 	if ((rc = buf_add(b, ",\"members\":[", 12)) != 0)
 		return rc;
@@ -639,6 +706,13 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 		    (rc = scratch_done(l, &pf, sha)) != 0 ||
 		    (rc = add_member(&bd, "proof", pf.size, sha)) != 0)
 			goto done;
+		if (x.fl.seq != 0) {
+			floor_member(name, sizeof(name), x.fl.digest);
+			sha256(x.fl.text.p, x.fl.text.n, sha);
+			if ((rc = add_member(&bd, name, x.fl.text.n,
+			    sha)) != 0)
+				goto done;
+		}
 	}
 	for (i = 0; i < x.npol; i++) {
 		uint8_t	sha[AL_HASH_LEN];
@@ -672,6 +746,11 @@ al_export(al_log *l, const struct al_export_opts *o, int fd,
 	    (rc = emit_mem(&bd, "checkpoint", note.p, note.n)) != 0 ||
 	    (rc = emit_scratch(&bd, "proof", &pf)) != 0)
 		goto done;
+	if (x.fl.seq != 0) {
+		floor_member(name, sizeof(name), x.fl.digest);
+		if ((rc = emit_mem(&bd, name, x.fl.text.p, x.fl.text.n)) != 0)
+			goto done;
+	}
 	for (i = 0; i < x.npol; i++) {
 		if (!x.pol[i].first)
 			continue;

@@ -13,15 +13,15 @@ r --actor bob --customer acme --purpose support-ticket --action read \
 head=$(al head | tr ' ' :)
 
 expect 0 "export of the whole log" al export -o whole.tar.gz
-check "...says what it wrote" out_is "wrote whole.tar.gz: 6 entries (seq 1 to 6)"
+check "...says what it wrote" out_is "wrote whole.tar.gz: 7 entries (seq 1 to 7)"
 check "...a file only its owner can read" [ "$(stat -c %a whole.tar.gz)" = 600 ]
 check "...that tar opens, members in order" [ "$(tar tzf whole.tar.gz | tr '\n' ' ')" = \
-    "manifest.json checkpoint proof policies/$(al log --json -n 1 --decision allow | sed 's/.*"policy":"\([0-9a-f]*\)".*/\1/').policy entries.jsonl entries.csv summary.txt " ]
+    "manifest.json checkpoint proof floor/$(al log --json | grep '"kind":"floor"' | sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/').floor policies/$(al log --json -n 1 --decision allow | sed 's/.*"policy":"\([0-9a-f]*\)".*/\1/').policy entries.jsonl entries.csv summary.txt " ]
 check "...and leaves no temporary file" [ "$(ls -A | grep -c auditlog-export)" -eq 0 ]
 expect 0 "verify-export accepts it" al verify-export whole.tar.gz
 check "...and says what it holds, and that nothing authenticates it" out_is \
-    "bundle consistent: 6 entries (seq 1 to 6), head ${head%%:*} ${head#*:}
-proven in the log's tree of size 6
+    "bundle consistent: 7 entries (seq 1 to 7), head ${head%%:*} ${head#*:}
+proven in the log's tree of size 7
 NOT AUTHENTICATED: without --key or --checkpoint this shows only that the bundle is consistent in itself, not that it is the log's"
 expect 0 "verify-export --expect the head" al verify-export whole.tar.gz --expect "$head"
 expect 1 "verify-export --expect another hash" al verify-export whole.tar.gz \
@@ -31,7 +31,7 @@ expect 0 "verify-export --json" al verify-export --json whole.tar.gz
 check "...is one JSON object with ok true" python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))
-assert o["ok"] is True and o["entries"] == 6, o
+assert o["ok"] is True and o["entries"] == 7, o
 ' "$T/out"
 
 mkdir x && tar xzf whole.tar.gz -C x
@@ -40,7 +40,7 @@ check "the CSV has a header row (format 4: gid,attested,user after uid) and CRLF
     "head -n 1 x/entries.csv | grep -q '^seq,time,kind,actor,customer,purpose,action,data,resource,ref,reason,decision,code,rule,detail,policy,name,service,host,pid,uid,gid,attested,user,prev,hash.\$'"
 check "entries.jsonl is log --json" sh -c "al() { '$AUDITLOG' -d '$T/log' \"\$@\"; }; al log --json | cmp -s - x/entries.jsonl"
 check "the summary counts the denials" grep -q '^denied attempts: 2$' x/summary.txt
-check "...and says the log verified" grep -q '^  whole log: verified (6 entries' x/summary.txt
+check "...and says the log verified" grep -q '^  whole log: verified (7 entries' x/summary.txt
 
 # reproducible: the same log, filters and SOURCE_DATE_EPOCH, the same bytes
 SOURCE_DATE_EPOCH=1800000000 al export -o a.tar.gz >/dev/null
@@ -54,7 +54,7 @@ expect 2 "a bad SOURCE_DATE_EPOCH" env SOURCE_DATE_EPOCH=soon "$AUDITLOG" -d log
 
 # filters: a customer's export holds that customer's accesses alone
 expect 0 "export --customer acme" al export -o acme.tar.gz --customer acme
-check "...three entries" out_is "wrote acme.tar.gz: 3 entries (seq 2 to 6)"
+check "...three entries" out_is "wrote acme.tar.gz: 3 entries (seq 3 to 7)"
 expect 0 "...verifies" al verify-export acme.tar.gz
 mkdir y && tar xzf acme.tar.gz -C y
 check "...and names no other customer" sh -c "! grep -q globex y/entries.jsonl y/entries.csv"
@@ -77,7 +77,9 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["accesses"] == 2 and o["allowed"] == 1 and o["denied"] == 1, o
 assert [c["name"] for c in o["by_customer"]] == ["globex"], o
-assert o["denied_attempts"][0]["code"] == "deny-rule", o
+assert o["denied_attempts"][0]["code"] == "floor", o
+assert o["floor"]["seq"] == 1 and o["floor"]["name"] == "promise.floor", o
+assert o["floor"]["approvers"] == 2 and o["policy_history"] == 0, o
 ' "$T/out"
 
 # bad input and failures: clear messages, distinct statuses, no partial file
@@ -207,7 +209,7 @@ done
 expect 0 "verify-export: entries.jsonl in another JSON form" \
     al verify-export spaced.tar.gz
 check "...reads the same entries" out_has \
-    "bundle consistent: 6 entries (seq 1 to 6), head ${head%%:*} ${head#*:}"
+    "bundle consistent: 7 entries (seq 1 to 7), head ${head%%:*} ${head#*:}"
 expect 1 "verify-export: a line with a key twice" \
     al verify-export dupkey.tar.gz
 check "...is not JSON to it" out_has \
@@ -217,6 +219,6 @@ check "...is not JSON to it" out_has \
 expect 0 "verify-export: a hash in uppercase hex, as before" \
     al verify-export upperhex.tar.gz
 check "...reads the same entries" out_has \
-    "bundle consistent: 6 entries (seq 1 to 6)"
+    "bundle consistent: 7 entries (seq 1 to 7)"
 
 done_testing

@@ -31,8 +31,13 @@ vx() {	# vx ARGS: the Python checker
 
 # The demo's day of accesses under the default policy; then a second
 # policy, and accesses decided by it, a formula-like resource among them.
+# A log of one administrator (init --approvers 1), so that `policy set`
+# changes the policy in one step.
+mkdir demo
+sed 's/ init || exit 1/ init --approvers 1 || exit 1/' "$DEMO" >demo/demo.sh
+cp "$(dirname "$DEMO")/demo-accesses.tsv" demo/
 AUDITLOG_BIN=$AUDITLOG AUDITLOGD_BIN=$AUDITLOG_BUILD/auditlogd \
-    sh "$DEMO" "$T/log" >demo.out 2>&1
+    sh demo/demo.sh "$T/log" >demo.out 2>&1
 check "demo.sh records the demo's day" [ $? -eq 0 ]
 al head >anchor
 cat >second.policy <<'EOF'
@@ -69,6 +74,8 @@ field() {	# field LINE KEY: a string field of line LINE of log.jsonl
 }
 since=$(field 5 time)
 until=$(field 20 time)
+df=$(grep '"kind":"floor"' log.jsonl | sed -n 1p |
+    sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/')
 d1=$(grep '"kind":"policy"' log.jsonl | sed -n 1p |
     sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/')
 d2=$(grep '"kind":"policy"' log.jsonl | sed -n 2p |
@@ -148,9 +155,10 @@ expect 0 "export at another time" env SOURCE_DATE_EPOCH=1800000001 \
 check "another time: other bytes" sh -c '! cmp -s whole.tar.gz later.tar.gz'
 
 expect 0 "tar tzf lists the bundle" tar tzf whole.tar.gz
-check "the members: manifest, checkpoint, proof, policies, entries, CSV, \
-summary" out_is \
-    "$(printf '%s\n' manifest.json checkpoint proof "policies/$d1.policy" \
+check "the members: manifest, checkpoint, proof, floor, policies, entries, \
+CSV, summary" out_is \
+    "$(printf '%s\n' manifest.json checkpoint proof "floor/$df.floor" \
+    "policies/$d1.policy" \
     "policies/$d2.policy" entries.jsonl entries.csv summary.txt)"
 expect 0 "tar xzOf: the CSV" tar xzOf whole.tar.gz entries.csv
 check "the CSV neutralises a formula" out_has "\"'=HYPERLINK(\"\"x\"\"),1\""
@@ -319,17 +327,26 @@ def csv3(b):
 
 
 def format1(members):
-    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof, and
-    entries.csv without format 4's columns."""
+    """The bundle as auditlog 0.1 wrote it: no checkpoint, no proof, no
+    floor, and entries.csv and summary.txt without format 4's additions."""
     d = dict(members)
     m = json.loads(d["manifest.json"])
     m["format_version"] = 1
-    m["members"] = m["members"][2:]
-    members = [(n, b) for n, b in members if n not in ("checkpoint", "proof")]
+    m.pop("floor")
+
+    def later(n):
+        return n not in ("checkpoint", "proof") and not n.startswith("floor/")
+    m["members"] = [x for x in m["members"] if later(x["name"])]
+    members = [(n, b) for n, b in members if later(n)]
     members = edit(members, "entries.csv", csv3)
-    c = dict(members)["entries.csv"]
+    # ...and summary.txt without format 4's floor and policy history
+    members = edit(members, "summary.txt", lambda b: re.sub(
+        rb"\npolicy history: .*?\n(?=\nverification at export time\n)", b"",
+        re.sub(rb"\nfloor     .*?\n(?=\naccesses by purpose\n)", b"", b,
+               flags=re.S), flags=re.S))
     for x in m["members"]:
-        if x["name"] == "entries.csv":
+        if x["name"] in ("entries.csv", "summary.txt"):
+            c = dict(members)[x["name"]]
             x["size"] = len(c)
             x["sha256"] = hashlib.sha256(c).hexdigest()
     return edit(members, "manifest.json", lambda b: json.dumps(

@@ -5,8 +5,9 @@
 #
 # verify: entry 1's prev is 32 zero bytes; the CSV formula guard on a leading
 # @, + and - (tab and CR, which record refuses, in tests/unit.c); the bundle
-# reader's 8 MiB line cap; the caps on the manifest, checkpoint, policy and
-# proof members, read from their tar headers.
+# reader's 8 MiB line cap (the log's floor at seq 1, four accesses: the
+# long line is line 7); the caps on the manifest, checkpoint, floor, policy
+# and proof members, read from their tar headers.
 
 # lib.sh moves to a temporary folder: find our files first.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,7 +87,9 @@ if kind == "longline":
                 if n == "entries.jsonl" else b) for n, b in members]
 raw = tar(members, mtime)
 policy = next(n for n, _ in members if n.startswith("policies/"))
+floor = next(n for n, _ in members if n.startswith("floor/"))
 limit = {"manifest": ("manifest.json", 64 << 20),
+         "floor": (floor, 1 << 20),
          "checkpoint": ("checkpoint", 64 << 10),
          "policy": (policy, 1 << 20),
          "proof": ("proof", 64 << 20)}
@@ -97,20 +100,21 @@ z = zlib.compressobj(6, zlib.DEFLATED, 31)
 with open(dst, "wb") as f:
     f.write(z.compress(raw) + z.flush())
 PY
-for k in longline manifest checkpoint policy proof; do
+for k in longline manifest checkpoint floor policy proof; do
 	python3 mk.py csv.tgz $k $k.tgz || not_ok "mk.py $k"
 done
 
 expect 1 "verify-export: a 10 MB line of entries.jsonl" \
     al verify-export longline.tgz
 check "...says the line passes the 8 MiB cap" \
-    out_has "entries.jsonl line 6 is longer than 8388608 bytes"
+    out_has "entries.jsonl line 7 is longer than 8388608 bytes"
 expect 1 "verify-export.py: a 10 MB line of entries.jsonl" \
     python3 "$VX" longline.tgz
 check "...says the line passes its cap" out_has "a line longer than"
 
 pol=$(tar tzf csv.tgz | grep '^policies/')
-for m in manifest.json:manifest checkpoint:checkpoint "$pol:policy" \
+fl=$(tar tzf csv.tgz | grep '^floor/')
+for m in manifest.json:manifest checkpoint:checkpoint "$fl:floor" "$pol:policy" \
     proof:proof; do
 	name=${m%%:*}
 	f=${m#*:}.tgz

@@ -54,8 +54,17 @@ for row in csvmod.reader(io.StringIO(d["entries.csv"].decode(), newline="")):
 d["entries.csv"] = "".join(rows).encode()
 a = s.index("\nidentifiers that mix")
 b = s.index("\ndenied attempts")
-d["summary.txt"] = (s[:a] + s[b:]).encode()
+s = s[:a] + s[b:]
+# ...nor format 4's floor (member, key, summary section) and policy history
+a = s.index("\nfloor     ")
+s = s[:a] + s[s.index("\naccesses by purpose"):]
+a = s.index("\npolicy history: ")
+s = s[:a] + s[s.index("\nverification at export time"):]
+d["summary.txt"] = s.encode()
+members = [(n, b) for n, b in members if not n.startswith("floor/")]
 m = json.loads(d["manifest.json"])
+m.pop("floor")
+m["members"] = [e for e in m["members"] if not e["name"].startswith("floor/")]
 m["format_version"] = int(sys.argv[3])
 for e in m["members"]:
     e["size"] = len(d[e["name"]])

@@ -56,6 +56,10 @@ static const char usage_text[] =
     "  meta-policy SEQ            set the active-policy metadata\n"
     "  policy-text SEQ TEXT       replace a policy entry's text, keep its\n"
     "                             digest, rehash the later entries\n"
+    "  policy-swap SEQ FILE       replace policy entry SEQ's text and digest\n"
+    "                             with FILE's, and its proposal's and\n"
+    "                             approvals' digest; the accesses under it,\n"
+    "                             the indexes, chain, head and tree follow\n"
     "  rawflip OFFSET [MASK [OFFSET MASK]...]\n"
     "                             xor bytes of data.mdb, each with its\n"
     "                             MASK (1 when only OFFSET is given)\n"
@@ -742,6 +746,7 @@ static const struct {
 	{ "detail",	offsetof(struct al_entry, detail) },
 	{ "name",	offsetof(struct al_entry, name) },
 	{ "text",	offsetof(struct al_entry, text) },
+	{ "user",	offsetof(struct al_entry, user) },
 };
 
 static int
@@ -1291,6 +1296,128 @@ done:
 	return rc;
 }
 
+/* A record of an index keyed by seq: the policies or custody index. */
+static int
+seq_index_put(struct db *d, MDB_dbi dbi, uint64_t seq, const void *p,
+    size_t n)
+{
+	uint8_t	kb[8];
+	MDB_val	k, v = { n, (void *)(uintptr_t)p };
+	int	rc;
+
+	k = seq_key(kb, seq);
+	if ((rc = mdb_put(d->txn, dbi, &k, &v, 0)) != 0)
+		return lmdb_fail(rc, "write an index record");
+	return 0;
+}
+
+/*
+ * policy-swap SEQ FILE: what an insider who wants another policy to have
+ * been in force does.  Policy entry SEQ gets FILE's text and digest; the
+ * proposal, approvals and rejections before it that named the old digest
+ * name the new one (the proposal with FILE's text); the accesses after
+ * it, up to the next policy entry, that named the old digest name the new
+ * one; the policies and custody index records follow, and the whole chain
+ * is relinked.  Only what the policy says can give it away: the floor.
+ */
+static int
+op_policy_swap(struct db *d, int argc, char **argv)
+{
+	struct ent	 x = { 0 };
+	uint8_t		 old[AL_HASH_LEN], nd[AL_HASH_LEN], h[AL_HASH_LEN];
+	uint8_t		 cv[1 + AL_HASH_LEN];
+	char		*text = NULL;
+	size_t		 len = 0;
+	uint64_t	 seq, s = 0, next;
+	FILE		*fp = NULL;
+	int		 rc = -1, first = 1, under = 0;
+
+	if (argc != 2) {
+		warnx("usage: policy-swap SEQ FILE");
+		return -1;
+	}
+	if (parse_u64(argv[0], "SEQ", &seq) != 0)
+		return -1;
+	if ((fp = fopen(argv[1], "r")) == NULL) {
+		warn("%s", argv[1]);
+		goto done;
+	}
+	if ((text = malloc(AL_MAX_POLICY + 1)) == NULL) {
+		warn("malloc");
+		goto done;
+	}
+	len = fread(text, 1, AL_MAX_POLICY + 1, fp);
+	if (ferror(fp) || len > AL_MAX_POLICY) {
+		warnx("%s: unreadable, or larger than a policy may be",
+		    argv[1]);
+		goto done;
+	}
+	if (load(d, seq, &x) != 0)
+		goto done;
+	if (x.e.kind != AL_KIND_POLICY) {
+		warnx("entry %llu is not a policy change",
+		    (unsigned long long)seq);
+		goto done;
+	}
+	memcpy(old, x.e.digest, AL_HASH_LEN);
+	sha256(text, len, nd);
+	for (;;) {
+		if (next_seq(d, s, &next) != 0)
+			goto done;
+		if (next == 0)
+			break;
+		ent_free(&x);
+		if (load(d, next, &x) != 0)
+			goto done;
+		if (next > seq && x.e.kind == AL_KIND_POLICY)
+			under = 0;
+		if (next == seq) {
+			x.e.text.p = text;
+			x.e.text.n = len;
+			memcpy(x.e.digest, nd, AL_HASH_LEN);
+			under = 1;
+			if (seq_index_put(d, d->policies, next, nd,
+			    AL_HASH_LEN) != 0)
+				goto done;
+		} else if (next < seq && x.e.kind >= AL_KIND_PROPOSAL &&
+		    x.e.kind <= AL_KIND_REJECTION &&
+		    memcmp(x.e.digest, old, AL_HASH_LEN) == 0) {
+			if (x.e.kind == AL_KIND_PROPOSAL) {
+				x.e.text.p = text;
+				x.e.text.n = len;
+			}
+			memcpy(x.e.digest, nd, AL_HASH_LEN);
+		} else if (under && x.e.kind == AL_KIND_ACCESS &&
+		    memcmp(x.e.policy, old, AL_HASH_LEN) == 0)
+			memcpy(x.e.policy, nd, AL_HASH_LEN);
+		if (d->has_custody && x.e.version >= 3 &&
+		    (x.e.kind == AL_KIND_POLICY ||
+		    (x.e.kind >= AL_KIND_FLOOR &&
+		    x.e.kind <= AL_KIND_REJECTION))) {
+			cv[0] = (uint8_t)x.e.kind;
+			memcpy(cv + 1, x.e.digest, AL_HASH_LEN);
+			if (seq_index_put(d, d->custody, next, cv,
+			    sizeof(cv)) != 0)
+				goto done;
+		}
+		if (!first)
+			memcpy(x.e.prev, h, AL_HASH_LEN);
+		first = 0;
+		if (save(d, next, &x.e, h) != 0)
+			goto done;
+		s = next;
+	}
+	if (s == 0 || set_head(d, s, h) != 0)
+		goto done;
+	rc = 0;
+done:
+	if (fp != NULL)
+		fclose(fp);
+	free(text);
+	ent_free(&x);
+	return rc;
+}
+
 static int
 op_truncate(struct db *d, int argc, char **argv)
 {
@@ -1835,6 +1962,7 @@ static const struct {
 	{ "index-v3",	 op_index_v3 },
 	{ "pindex-del",	 op_pindex_del },
 	{ "meta-policy", op_meta_policy },
+	{ "policy-swap", op_policy_swap },
 	{ "policy-text", op_policy_text },
 	{ "swap",	 op_swap },
 	{ "truncate",	 op_truncate },
