@@ -362,17 +362,25 @@ static void
 check_floor_policy(struct vstate *v, uint64_t seq, const char *name,
     const char *text, size_t len)
 {
-	char	*errs = NULL, *nl;
+	char	*errs = NULL, *line, *nl;
 
 	if (v->floor == NULL || floor_check_policy(v->floor, name, text, len,
 	    &errs) == 0)
 		return;
-	if (errs != NULL && (nl = strchr(errs, '\n')) != NULL &&
-	    nl[1] == '\0')
-		*nl = '\0';
-	problem(v, seq, "the policy does not respect the floor (seq %"
-	    PRIu64 "): %s", v->floor_seq, errs != NULL ? errs :
-	    "out of memory");
+	if (errs == NULL) {
+		problem(v, seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): out of memory", v->floor_seq);
+		return;
+	}
+	/* A problem a line, as the bundle checkers report them. */
+	for (line = errs; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		problem(v, seq, "the policy does not respect the floor (seq %"
+		    PRIu64 "): %s", v->floor_seq, line);
+		if (nl == NULL)
+			break;
+	}
 	free(errs);
 }
 
