@@ -13,7 +13,7 @@ while [ $i -lt 4 ]; do
 	rec --actor bob --customer globex --purpose marketing --action read
 	i=$((i + 1))
 done
-old=$(al head | tr ' ' :)		# seq 9
+old=$(al head | tr ' ' :)		# seq 10 (the floor is seq 1, the policy 2)
 cp -a log older
 i=0
 while [ $i -lt 4 ]; do
@@ -23,7 +23,7 @@ while [ $i -lt 4 ]; do
 	    --action write --data contact --resource "contacts/$i"
 	i=$((i + 1))
 done
-A=$(al head | tr ' ' :)			# seq 17
+A=$(al head | tr ' ' :)			# seq 18
 text=$(al policy show)
 
 # kind NAME NEEDS SETUP: SETUP damages ./c (a copy of ./log); NEEDS is
@@ -66,17 +66,17 @@ kind() {
 }
 t() { "$TAMPER" "$W/c" "$@"; }
 kind flip verify "t flip 5 resource+3"
-kind flip-last verify "t flip 17 actor+0"
+kind flip-last verify "t flip 18 actor+0"
 kind delete verify "t delete 7"
 kind swap verify "t swap 4 9"
 kind truncate anchor "t truncate 3"
 kind forge anchor "t truncate 1 && t forge"
 kind rewrite anchor "t rechain 3 actor mallory"
-kind decision verify "t rechain 2 decision deny"
-kind policy-text verify "t policy-text 1 \"\$text
+kind decision verify "t rechain 3 decision deny"
+kind policy-text verify "t policy-text 2 \"\$text
 # an insider's edit\""
 kind index-del verify "t index-del 5"
-kind head-meta verify "t head 9 $(echo "$old" | cut -d: -f2)"
+kind head-meta verify "t head 10 $(echo "$old" | cut -d: -f2)"
 kind older-copy anchor "rm -rf c && cp -a older c"
 
 # Not a kind to catch: a forged entry appended after the anchor's seq passes
