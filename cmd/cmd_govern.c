@@ -97,8 +97,14 @@ cmd_govern(int argc, char **argv, const char *dir)
 			return status;
 		c.name = file_name(argv[optind]);
 		c.text = text;
-		if ((status = policy_errors(c.name, text, c.len)) != EX_OK)
+		/* A proposal that does not parse is refused as one the floor
+		 * refuses (exit 1), each error a line: it is a proposal's
+		 * content, not the command's use, that is wrong. */
+		if ((status = policy_errors(c.name, text, c.len)) != EX_OK) {
+			if (status == EX_USAGE)
+				status = EX_NO;
 			goto done;
+		}
 	} else
 		c.digest = argv[optind];
 	/* Through auditlogd, which owns the log, when there is one: it

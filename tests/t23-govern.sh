@@ -75,6 +75,11 @@ check "...named in the first policy" grep -qx "admin user $adm" base.policy
 widen base.policy wider.policy
 expect 1 "policy set is refused where two are needed" al policy set wider.policy --actor root
 check "...saying how to change it" err_has "propose it ('policy propose FILE')"
+printf 'purpose x "x"\nallow nobody\n' > broken.policy
+expect 1 "a proposal that does not parse is refused, exit 1" al policy propose broken.policy
+check "...with file:line:col" err_has "broken.policy:2:"
+al policy history > hist
+check "...and nothing is recorded" [ "$(grep -c proposal hist)" -eq 0 ]
 expect 0 "root proposes" al policy propose wider.policy
 d=$(sed -n 's/^proposed \([0-9a-f]*\) at seq .*/\1/p' "$T/out")
 check "...printing the digest" [ "$d" = "$(sha256sum wider.policy | cut -c1-64)" ]
