@@ -378,7 +378,7 @@ test_entry_v3(void)
 	struct al_entry	 e, d;
 	struct buf	 b = { 0 }, b2 = { 0 }, j = { 0 };
 	uint8_t		*c = NULL;
-	char		 why[256];
+	char		 why[256] = "";
 	size_t		 n, at, i;
 	int		 k;
 
