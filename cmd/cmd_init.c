@@ -32,6 +32,7 @@ cmd_init(int argc, char **argv, const char *dir)
 	const char		*admins[MAX_ADMINS];
 	char			*text = NULL, *ftext = NULL, *end;
 	char			 self[16], *errs = NULL;
+	const char		*me;
 	size_t			 plen = 0;
 	unsigned long		 n;
 	al_log			*l = NULL;
@@ -67,13 +68,20 @@ cmd_init(int argc, char **argv, const char *dir)
 	}
 	if (ch == OPT_STOP)
 		return op.status;
-	/* Who makes a log, root aside, administers it unless told who does:
-	 * else nobody could change its policy but root. */
-	if (o.nadmins == 0 && getuid() != 0) {
+	/*
+	 * Who makes a log, root aside, administers it unless told who does
+	 * (else nobody could change its policy but root), and may record as
+	 * anyone, as root may: it owns the files, the one writer in direct
+	 * mode.
+	 */
+	if (getuid() != 0) {
 		if (snprintf(self, sizeof(self), "%u", (unsigned)getuid()) < 0)
 			return finish(EX_UNAVAIL);
-		admins[o.nadmins++] = strncmp(whoami(), "uid:", 4) == 0 ?
-		    self : whoami();
+		me = strncmp(whoami(), "uid:", 4) == 0 ? self : whoami();
+		if (o.nadmins == 0)
+			admins[o.nadmins++] = me;
+		o.writers = &me;
+		o.nwriters = 1;
 	}
 	o.admins = admins;
 	if (o.actor == NULL)

@@ -457,6 +457,40 @@ al_policy_get(al_log *l, struct al_entry *e)
 	return rc;
 }
 
+/* Lines for init's policy, an admin or (writer) a writer line for each
+ * user name or uid of names[n], under a comment; nothing when n is 0. */
+static int
+init_lines(al_log *l, struct buf *text, const char *comment, int writer,
+    const char *const *names, size_t n)
+{
+	const char	*what = writer ? "writer" : "admin";
+	size_t	i;
+	int	rc = 0;
+
+	if (n > 0 && buf_printf(text, "%s", comment) != 0)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if ((rc = access_field_ok(l->err, what, names[i], 1,
+		    AL_MAX_NAME)) != 0)
+			goto done;
+		if (strpbrk(names[i], " \t\"{}#") != NULL) {
+			rc = al_seterr(l, AL_EINVAL, "%s '%s': a user name or "
+			    "uid, without spaces, quotes or braces", what,
+			    names[i]);
+			goto done;
+		}
+		if ((writer ? buf_printf(text, "writer user %s service * "
+		    "actor *\n", names[i]) : buf_printf(text, "admin user "
+		    "%s\n", names[i])) != 0)
+			goto nomem;
+	}
+	goto done;
+nomem:
+	rc = al_seterr(l, AL_ENOMEM, "out of memory");
+done:
+	return rc;
+}
+
 /*
  * What init installs: the floor, and the policy with the first
  * administrators added ("admin user X" lines, in text), which the floor
@@ -469,7 +503,6 @@ init_args(al_log *l, const struct al_init_opts *o, struct pset *ps,
 	struct buf	 errs = { 0 };
 	struct floor	*f = NULL;
 	char		*perr = NULL;
-	size_t		 i;
 	int		 rc;
 
 	memset(ps, 0, sizeof(*ps));
@@ -493,27 +526,17 @@ init_args(al_log *l, const struct al_init_opts *o, struct pset *ps,
 		    "1 to %d administrators", ps->approvers, GOV_MAX_APPROVERS);
 		goto done;
 	}
-	if (o->nadmins > 0) {
+	if (o->nadmins > 0 || o->nwriters > 0) {
 		if ((rc = buf_add(text, ps->text, ps->len)) != 0 ||
 		    (ps->len > 0 && ps->text[ps->len - 1] != '\n' &&
-		    (rc = buf_add(text, "\n", 1)) != 0) ||
-		    (rc = buf_printf(text, "\n# The first administrators, "
-		    "named at init.\n")) != 0)
+		    (rc = buf_add(text, "\n", 1)) != 0))
 			goto nomem;
-		for (i = 0; i < o->nadmins; i++) {
-			if ((rc = access_field_ok(l->err, "admin",
-			    o->admins[i], 1, AL_MAX_NAME)) != 0)
-				goto done;
-			if (strpbrk(o->admins[i], " \t\"{}#") != NULL) {
-				rc = al_seterr(l, AL_EINVAL, "admin '%s': a user "
-				    "name or uid, without spaces, quotes or "
-				    "braces", o->admins[i]);
-				goto done;
-			}
-			if ((rc = buf_printf(text, "admin user %s\n",
-			    o->admins[i])) != 0)
-				goto nomem;
-		}
+		if ((rc = init_lines(l, text, "\n# The first administrators, "
+		    "named at init.\n", 0, o->admins, o->nadmins)) != 0 ||
+		    (rc = init_lines(l, text, "\n# Who made the log may record "
+		    "as anyone, as root may.\n", 1, o->writers,
+		    o->nwriters)) != 0)
+			goto done;
 		ps->text = (const char *)text->p;
 		ps->len = text->n;
 	}

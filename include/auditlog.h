@@ -191,6 +191,9 @@ struct al_init_opts {
 	const char *const *admins;	/* the first administrators, added
 					   to the policy as "admin user X" */
 	size_t		 nadmins;
+	const char *const *writers;	/* added as "writer user X service *
+					   actor *": may claim anything */
+	size_t		 nwriters;
 	size_t		 mapsize;	/* initial map size; 0: the default */
 	al_clock_fn	 clock;		/* tests: the clock for entry 1 */
 	void		*clock_arg;
