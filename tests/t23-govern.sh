@@ -49,6 +49,24 @@ expect 1 "record: a sale is denied" al record --actor svc:x --customer c1 \
 check "...by the floor" err_has "floor"
 expect 0 "verify passes" al verify
 
+# --- a log made by a user that is not root -----------------------------------
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null 2>&1; then
+	chmod 711 "$T"
+	mkdir -m 777 nr
+	expect 0 "nobody makes a log of its own" \
+	    runuser -u nobody -- "$AUDITLOG" -d "$T/nr/log" init
+	check "...and administers it" out_has "a policy change needs 2 administrators"
+	runuser -u nobody -- "$AUDITLOG" -d "$T/nr/log" policy show > nr.policy
+	check "...named in its first policy as an administrator" grep -qx "admin user nobody" nr.policy
+	check "...and as a writer that may claim anything, as root may" \
+	    grep -qx 'writer user nobody service \* actor \*' nr.policy
+	expect 0 "...so its own records are decided by the policy, not refused as its writer" \
+	    runuser -u nobody -- "$AUDITLOG" -d "$T/nr/log" record --actor bob \
+	    --customer c1 --purpose support-ticket --ref SUP-1 --action read
+else
+	ok "a log made by a user that is not root # SKIP needs root to run as nobody"
+fi
+
 # --- two administrators -------------------------------------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
 	ok "two administrators # SKIP needs root (and useradd) to make a throwaway user"
