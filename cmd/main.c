@@ -84,7 +84,8 @@ usage(FILE *fp, int status)
 	    DEFAULT_DIR ".\nrecord, check and policy set go through auditlogd\n"
 	    "with -s SOCKET, "
 	    "or $AUDITLOG_SOCKET, or,\nwhen no log is named, "
-	    DEFAULT_SOCKET " if it exists.\nSee auditlog(1).\n", fp);
+	    DEFAULT_SOCKET " if it exists;\ncheckpoint, with -s alone.  "
+	    "See auditlog(1).\n", fp);
 	return fp == stdout ? finish(status) : status;
 }
 
