@@ -162,7 +162,6 @@ seal_now(al_log *l, const struct seal_opts *so, const char *actor,
 	char			 err[256], name[48];
 	int			 dfd = -1, n, rc = -1;
 
-	*lrc = 0;
 	if ((*lrc = al_checkpoint(l, so->skey, actor, note, len, seq)) != 0) {
 		say(why, whylen, "%s", al_errmsg(l));
 		goto done;

@@ -369,6 +369,17 @@ check "...the record after it next" grep -q "^{\"line\":3,\"seq\":$((rs + 2)),\"
 check "...service is not a field of op checkpoint" grep -qx '{"line":4,"error":"service is not a field of op checkpoint"}' ops3.out
 al log --json > logged.json
 check "...its entry names the actor asked for" grep -q "^{\"version\":3,\"seq\":$((rs + 1)),.*\"kind\":\"checkpoint\",\"actor\":\"ops:alice\",\"tree_size\":$rs," logged.json
+# the publish folder swapped for a file: signed and recorded, not published
+mv "$T/pub" "$T/pub.away"
+: > "$T/pub"
+h=$(al head | cut -d' ' -f1)
+expect 3 "a checkpoint the daemon cannot publish: exit 3" "$AUDITLOG" -s "$SOCK" checkpoint --signer ops:bob
+check "...saying it is recorded, not published, and why" err_has "auditlog: checkpoint: not published: the checkpoint is recorded (seq $((h + 1))), but $T/pub: Not a directory"
+check "...printing no note" [ ! -s "$T/out" ]
+al log --json > logged.json
+check "...its entry in the log, naming --signer" grep -q "^{\"version\":3,\"seq\":$((h + 1)),.*\"kind\":\"checkpoint\",\"actor\":\"ops:bob\",\"tree_size\":$h," logged.json
+rm "$T/pub"
+mv "$T/pub.away" "$T/pub"
 h=$(al head | cut -d' ' -f1)
 expect 0 "root's auditlog -s SOCKET checkpoint: exit 0" "$AUDITLOG" -s "$SOCK" checkpoint
 cp "$T/out" asked.ckpt
