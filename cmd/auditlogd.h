@@ -3,6 +3,7 @@
 #define AUDITLOGD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auditlog.h"
 
@@ -35,7 +36,19 @@ struct seal_opts {
 int	read_signer(const char *path, char **key, size_t *len);
 void	free_key(char *key, size_t len);
 const char *seal_actor(void);
-/* Sign, record and publish a checkpoint of the log.  0, or -1 (said). */
+/*
+ * Sign a checkpoint of the log as it is with so's key, record it naming
+ * actor (al_checkpoint appends its entry in the transaction that read the
+ * head), and publish it as checkpoint.SIZE and latest in the publish
+ * folder.  0 with *note (malloc'd, the caller frees it), *len and *seq;
+ * or -1 with why, and *lrc al_checkpoint's code when it failed (nothing
+ * recorded), 0 when the publishing did (the checkpoint is recorded: *note
+ * and *seq are set).  Uses the handle: the caller is its one user then.
+ */
+int	seal_now(al_log *, const struct seal_opts *, const char *actor,
+	    char **note, size_t *len, uint64_t *seq, int *lrc, char *why,
+	    size_t whylen);
+/* seal_now as the daemon's user (so->actor), a failure said.  0 or -1. */
 int	seal(al_log *, const struct seal_opts *);
 
 struct serve_opts {

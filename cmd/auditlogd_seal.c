@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,25 @@ free_key(char *key, size_t len)
 	}
 }
 
-/* Write text to dir/name whole, or not at all: a file beside it, renamed. */
+/* why, printf-style, cut to whylen. */
+static void __attribute__((format(printf, 3, 4)))
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(why, whylen, fmt, ap) < 0)
+		why[0] = '\0';
+	va_end(ap);
+}
+
+/*
+ * Write text to dir/name whole, or not at all: a file beside it, renamed.
+ * 0, or -1 with why.
+ */
 static int
 publish_file(int dfd, const char *dir, const char *name, const char *text,
-    size_t len)
+    size_t len, char *why, size_t whylen)
 {
 	char	tmp[64];
 	size_t	off = 0;
@@ -95,37 +111,38 @@ publish_file(int dfd, const char *dir, const char *name, const char *text,
 
 	n = snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		dmsg("%s: name too long", name);
+		say(why, whylen, "%s: name too long", name);
 		return -1;
 	}
 	(void)unlinkat(dfd, tmp, 0);
 	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) == -1) {
-		dmsg("%s/%s: %s", dir, tmp, strerror(errno));
+		say(why, whylen, "%s/%s: %s", dir, tmp, strerror(errno));
 		return -1;
 	}
 	while (off < len) {
 		if ((r = write(fd, text + off, len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			dmsg("%s/%s: %s", dir, tmp, strerror(errno));
+			say(why, whylen, "%s/%s: %s", dir, tmp,
+			    strerror(errno));
 			goto fail;
 		}
 		off += (size_t)r;
 	}
 	/* The umask may have cut the mode: a checkpoint is public. */
 	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		dmsg("%s/%s: %s", dir, tmp, strerror(errno));
+		say(why, whylen, "%s/%s: %s", dir, tmp, strerror(errno));
 		goto fail;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		dmsg("%s/%s: %s", dir, tmp, strerror(errno));
+		say(why, whylen, "%s/%s: %s", dir, tmp, strerror(errno));
 		goto fail;
 	}
 	fd = -1;
 	if (renameat(dfd, tmp, dfd, name) != 0) {
-		dmsg("%s/%s: %s", dir, name, strerror(errno));
+		say(why, whylen, "%s/%s: %s", dir, name, strerror(errno));
 		goto fail;
 	}
 	return 0;
@@ -136,52 +153,69 @@ fail:
 	return rc;
 }
 
-/*
- * Sign a checkpoint of the log as it is, record it (al_checkpoint appends
- * its entry in the transaction that read the head), and publish it as
- * checkpoint.SIZE and latest in the publish folder.  Uses the handle: the
- * caller is its one user at the time.
- */
 int
-seal(al_log *l, const struct seal_opts *so)
+seal_now(al_log *l, const struct seal_opts *so, const char *actor,
+    char **note, size_t *len, uint64_t *seq, int *lrc, char *why,
+    size_t whylen)
 {
 	struct al_checkpoint	 cp;
-	char			*note = NULL, err[256], name[48];
-	size_t			 len = 0;
-	uint64_t		 seq;
+	char			 err[256], name[48];
 	int			 dfd = -1, n, rc = -1;
 
-	if (al_checkpoint(l, so->skey, so->actor, &note, &len, &seq) != 0) {
-		dmsg("checkpoint: %s", al_errmsg(l));
+	if ((*lrc = al_checkpoint(l, so->skey, actor, note, len, seq)) != 0) {
+		say(why, whylen, "%s", al_errmsg(l));
 		goto done;
 	}
 	if (so->publish == NULL) {
 		rc = 0;
 		goto done;
 	}
-	if (al_checkpoint_parse(note, len, NULL, &cp, err, sizeof(err)) != 0) {
-		dmsg("checkpoint: %s", err);
+	if (al_checkpoint_parse(*note, *len, NULL, &cp, err,
+	    sizeof(err)) != 0) {
+		say(why, whylen, "%s", err);
 		goto done;
 	}
 	n = snprintf(name, sizeof(name), "checkpoint.%" PRIu64, cp.size);
-	if (n < 0 || (size_t)n >= sizeof(name))
-		goto done;
-	if ((dfd = open(so->publish, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		dmsg("%s: %s", so->publish, strerror(errno));
+	if (n < 0 || (size_t)n >= sizeof(name)) {
+		say(why, whylen, "checkpoint.%" PRIu64 ": name too long",
+		    cp.size);
 		goto done;
 	}
-	if (publish_file(dfd, so->publish, name, note, len) != 0 ||
-	    publish_file(dfd, so->publish, "latest", note, len) != 0)
+	if ((dfd = open(so->publish, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		say(why, whylen, "%s: %s", so->publish, strerror(errno));
+		goto done;
+	}
+	if (publish_file(dfd, so->publish, name, *note, *len, why,
+	    whylen) != 0 || publish_file(dfd, so->publish, "latest", *note,
+	    *len, why, whylen) != 0)
 		goto done;
 	if (fsync(dfd) != 0) {
-		dmsg("%s: %s", so->publish, strerror(errno));
+		say(why, whylen, "%s: %s", so->publish, strerror(errno));
 		goto done;
 	}
 	rc = 0;
 done:
 	if (dfd != -1)
 		(void)close(dfd);
+	return rc;
+}
+
+/*
+ * The automatic seal: seal_now as the daemon's user, a failure said.
+ * Uses the handle: the caller is its one user at the time.
+ */
+int
+seal(al_log *l, const struct seal_opts *so)
+{
+	char		*note = NULL, why[512];
+	size_t		 len = 0;
+	uint64_t	 seq = 0;
+	int		 lrc, rc;
+
+	if ((rc = seal_now(l, so, so->actor, &note, &len, &seq, &lrc, why,
+	    sizeof(why))) != 0)
+		dmsg("%s%s", lrc != 0 ? "checkpoint: " : "", why);
 	free(note);
 	return rc;
 }

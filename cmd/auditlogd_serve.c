@@ -86,8 +86,11 @@ struct slot {
 	enum req_op	 op;
 	struct request	*req;		/* all but OP_RECORD */
 	struct al_decision *d;		/* OP_CHECK's */
-	uint64_t	 pseq;		/* OP_POLICY_SET's entry, or 0 */
+	uint64_t	 pseq;		/* OP_POLICY_SET's entry, or 0;
+					   OP_CHECKPOINT's */
 	struct al_change_result cr;	/* a proposal's, approval's... */
+	const char	*note;		/* OP_CHECKPOINT's (in the arena) */
+	size_t		 nlen;
 };
 
 struct batch {
@@ -266,6 +269,60 @@ change_error(struct batch *b, al_log *l, enum req_op op, int rc)
 }
 
 /*
+ * A checkpoint asked for: signed with the daemon's key, recorded and
+ * published as an automatic one (seal_now), after every entry committed
+ * before it, which it covers; the interval of the automatic ones starts
+ * again.  The entry names the request's actor, else the peer's user.
+ */
+static void
+checkpoint(struct server *s, struct batch *b, struct slot *sl)
+{
+	const struct al_ident	*who = &sl->c->who;
+	const char		*actor = sl->req->a.actor;
+	char			 why[WHY_LEN], msg[WHY_LEN + 64], uid[32];
+	char			*note = NULL, *p;
+	size_t			 len = 0;
+	int			 lrc, n;
+
+	if (actor == NULL && who->user[0] != '\0')
+		actor = who->user;
+	else if (actor == NULL) {
+		(void)snprintf(uid, sizeof(uid), "uid:%" PRIu32, who->uid);
+		actor = uid;
+	}
+	if (seal_now(s->o->log, s->o->seal, actor, &note, &len, &sl->pseq,
+	    &lrc, why, sizeof(why)) != 0) {
+		if (lrc == 0) {
+			/* Recorded, not published: the next seal tries. */
+			s->grown = 1;
+			dmsg("checkpoint (seq %" PRIu64 ") for uid %" PRIu32
+			    " not published: %s", sl->pseq, who->uid, why);
+			n = snprintf(msg, sizeof(msg), "not published: the "
+			    "checkpoint is recorded (seq %" PRIu64 "), but %s",
+			    sl->pseq, why);
+		} else
+			n = snprintf(msg, sizeof(msg), "%s%s", lrc ==
+			    AL_EINVAL ? "" : "not recorded: ", why);
+		if (n < 0)
+			msg[0] = '\0';
+		sl->error = arena_why(&b->arena, msg);
+		goto done;
+	}
+	if ((p = arena_alloc(&b->arena, len)) == NULL) {
+		sl->error = "out of memory";
+		goto done;
+	}
+	sl->note = memcpy(p, note, len);
+	sl->nlen = len;
+	s->grown = 0;
+	s->sealed_ms = now_ms();
+	dmsg("checkpoint signed (seq %" PRIu64 ") for uid %" PRIu32, sl->pseq,
+	    who->uid);
+done:
+	free(note);
+}
+
+/*
  * A batch's checks and its policy change, after its records: a change
  * ends its batch, so each line before it, of any connection, is decided
  * under the policy it replaces, and each line after it under itself.
@@ -302,6 +359,9 @@ run_requests(struct server *s, struct batch *b)
 				    "%" PRIu32, sl->req->name, sl->pseq,
 				    sl->c->who.uid);
 			}
+			break;
+		case OP_CHECKPOINT:
+			checkpoint(s, b, sl);
 			break;
 		default:
 			if ((rc = govern(s, sl)) != 0)
@@ -527,6 +587,11 @@ reply(struct server *s, const struct slot *sl, const char *error,
 		bad = al_fput_json(f, sl->req->name,
 		    strlen(sl->req->name)) != 0;
 		fputs("}\n", f);
+	} else if (sl->op == OP_CHECKPOINT) {
+		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
+		    ",\"checkpoint\":", lineno, sl->pseq);
+		bad = al_fput_json(f, sl->note, sl->nlen) != 0;
+		fputs("}\n", f);
 	} else if (sl->op != OP_RECORD && sl->op != OP_CHECK) {
 		al_hex(sl->cr.digest, AL_HASH_LEN, hex);
 		fprintf(f, "{\"line\":%" PRIu64 ",\"seq\":%" PRIu64
@@ -601,6 +666,21 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 	int		 bad = 0;
 
 	sl->op = r->op;
+	/* Signing grows the log and publishes: not every writer's to ask. */
+	if (r->op == OP_CHECKPOINT && s->o->seal == NULL) {
+		sl->error = "not signed: auditlogd has no signer key (--key)";
+		return;
+	}
+	if (r->op == OP_CHECKPOINT && sl->c->who.uid != 0 &&
+	    sl->c->who.uid != s->own_uid) {
+		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
+		    " may not sign checkpoints: only root and auditlogd's "
+		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
+		    s->own_uid) < 0)
+			why[0] = '\0';
+		sl->error = arena_why(&b->arena, why);
+		return;
+	}
 	if (r->op == OP_POLICY_SET && !s->governed && sl->c->who.uid != 0 &&
 	    sl->c->who.uid != s->own_uid) {
 		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
@@ -637,7 +717,8 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 	}
 	sl->req = q;
 	b->nreq++;
-	/* Any step of governance may activate a policy. */
+	/* Any step of governance may activate a policy; a checkpoint covers
+	 * what was committed before it. */
 	if (r->op != OP_CHECK)
 		b->closed = 1;
 }
@@ -671,6 +752,8 @@ take_line(struct server *s, struct conn *c, const char *text, size_t len,
 	sl->d = NULL;
 	sl->pseq = 0;
 	memset(&sl->cr, 0, sizeof(sl->cr));
+	sl->note = NULL;
+	sl->nlen = 0;
 	c->inflight++;
 	if (too_long) {
 		sl->error = s->toolong;

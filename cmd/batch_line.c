@@ -535,7 +535,8 @@ batch_parse(const char *line, size_t len, const char *service,
 /*
  * The ops, and the members each takes besides op: an access's for record
  * and check; for a change of the policy, actor and service (who asks,
- * as a label) and the op's own.  need: those it must have.
+ * as a label) and the op's own; for a checkpoint, the actor alone.
+ * need: those it must have.
  */
 #define B(f)	(1u << (f))
 #define WHO	(B(F_ACTOR) | B(F_SERVICE))
@@ -552,6 +553,7 @@ static const struct {
 	    B(F_EXPIRES), B(F_NAME) | B(F_TEXT) },
 	{ "policy-approve",	OP_APPROVE, WHO | B(F_DIGEST), B(F_DIGEST) },
 	{ "policy-reject",	OP_REJECT,  WHO | B(F_DIGEST), B(F_DIGEST) },
+	{ "checkpoint",		OP_CHECKPOINT, B(F_ACTOR), 0 },
 };
 #define NOPS	(sizeof(ops) / sizeof(ops[0]))
 
@@ -605,8 +607,8 @@ request_parse(const char *line, size_t len, struct request *r,
 			break;
 	if (k == NOPS) {
 		why_set(why, whylen, "unknown op '%.64s': record, check, "
-		    "policy-set, policy-propose, policy-approve or "
-		    "policy-reject", op);
+		    "policy-set, policy-propose, policy-approve, "
+		    "policy-reject or checkpoint", op);
 		return -1;
 	}
 	r->op = ops[k].op;

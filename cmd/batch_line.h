@@ -36,13 +36,13 @@ int	batch_parse(const char *line, size_t len, const char *service,
 /*
  * A request to auditlogd (docs/PROTOCOL.md, section 4): an access to
  * record or to check, a policy to install or to propose (name, text, and
- * the access's actor and service), or an open proposal to approve or
- * reject (digest).  Parsed as batch_parse does, with the fields op, name,
+ * the access's actor and service), an open proposal to approve or
+ * reject (digest), or a checkpoint to sign (the actor alone, a label).  Parsed as batch_parse does, with the fields op, name,
  * text, digest and expires besides; the strings are in ar.  0, or -1 with
  * why.
  */
 enum req_op { OP_RECORD, OP_CHECK, OP_POLICY_SET, OP_PROPOSE, OP_APPROVE,
-    OP_REJECT };
+    OP_REJECT, OP_CHECKPOINT };
 struct request {
 	enum req_op		 op;
 	struct al_access	 a;

@@ -132,6 +132,8 @@ int	 log_open(const char *dir, int flags, al_log **);
  * NULL (main.c); sock_open is al_connect with --timeout (opt.c).
  */
 extern const char *opt_socket;
+/* -s named it: checkpoint asks the daemon only then (cmd_checkpoint.c). */
+extern int	 opt_socket_given;
 int	 sock_open(const char *socket, al_log **);
 
 /* Files read whole (files.c); failures are said, and statuses returned. */

@@ -8,7 +8,42 @@
 #include "cmd.h"
 
 static const char checkpoint_usage[] =
-    "usage: auditlog [-d DIR] checkpoint [--sign KEYFILE [--signer WHO]]\n";
+    "usage: auditlog [-d DIR] checkpoint [--sign KEYFILE [--signer WHO]]\n"
+    "       auditlog -s SOCKET checkpoint [--signer WHO]\n";
+
+/* Print a note as it is: a checkpoint file is its bytes. */
+static int
+put_note(const char *note, size_t len)
+{
+	if (fwrite(note, 1, len, stdout) != len) {
+		msg("write: %s", strerror(errno));
+		return EX_UNAVAIL;
+	}
+	return finish(EX_OK);
+}
+
+/*
+ * A checkpoint from auditlogd, signed with its key and recorded; actor,
+ * a label, else the daemon names this process's user.
+ */
+static int
+by_daemon(const char *actor)
+{
+	al_log		*l = NULL;
+	char		*note = NULL;
+	size_t		 len = 0;
+	uint64_t	 seq;
+	int		 rc, status;
+
+	if ((rc = sock_open(opt_socket, &l)) != 0 ||
+	    (rc = al_checkpoint(l, NULL, actor, &note, &len, &seq)) != 0)
+		status = lib_fail(rc, l, EX_UNAVAIL);
+	else
+		status = put_note(note, len);
+	free(note);
+	al_close(l);
+	return status;
+}
 
 int
 cmd_checkpoint(int argc, char **argv, const char *dir)
@@ -41,6 +76,16 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 	}
 	if (ch == OPT_STOP)
 		return op.status;
+	/*
+	 * With -s, auditlogd signs with its own key, records and publishes:
+	 * only when -s names it, since a plain checkpoint reads the files.
+	 */
+	if (opt_socket_given && keyfile != NULL)
+		return usage_error(checkpoint_usage, "-s and --sign: through "
+		    "auditlogd, the daemon signs with its own key (auditlogd "
+		    "--key)");
+	if (opt_socket_given)
+		return by_daemon(actor);
 	if (actor != NULL && keyfile == NULL)
 		return usage_error(checkpoint_usage, "--signer goes with "
 		    "--sign: only a signed checkpoint is recorded");
@@ -54,12 +99,7 @@ cmd_checkpoint(int argc, char **argv, const char *dir)
 		status = lib_fail(rc, l, EX_UNAVAIL);
 		goto done;
 	}
-	if (fwrite(note, 1, nlen, stdout) != nlen) {
-		msg("write: %s", strerror(errno));
-		status = EX_UNAVAIL;
-		goto done;
-	}
-	status = finish(EX_OK);
+	status = put_note(note, nlen);
 done:
 	free(note);
 	free_secret(skey, klen);

@@ -66,10 +66,13 @@ static const struct {
 	    "\noptions:\n" ACCESS HELP },
 	{ "checkpoint",
 	    "Print the tree head as a C2SP checkpoint; signed, it is also\n"
-	    "recorded in the log.\n"
+	    "recorded in the log.  With -s SOCKET, auditlogd signs it with its\n"
+	    "own key (auditlogd --key), records and publishes it: for root and\n"
+	    "auditlogd's user.\n"
 	    "\noptions:\n"
 	    "  --sign KEYFILE      sign it with this signer key, and record it\n"
-	    "                      (default: unsigned, not recorded)\n"
+	    "                      (default: unsigned, not recorded); not\n"
+	    "                      with -s\n"
 	    "  --signer WHO        who publishes it, recorded with it (default:\n"
 	    "                      the user running auditlog); --actor is a\n"
 	    "                      deprecated name for it\n" HELP },

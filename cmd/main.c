@@ -44,6 +44,7 @@ static const char usage_text[] =
 /* --timeout: how long a write waits for another writer (al_set_timeout). */
 unsigned	 opt_timeout_ms = 10000;
 const char	*opt_socket = NULL;
+int		 opt_socket_given = 0;
 
 /* The default socket, when auditlogd made it: a socket, not a file. */
 static int
@@ -83,7 +84,8 @@ usage(FILE *fp, int status)
 	    DEFAULT_DIR ".\nrecord, check and policy set go through auditlogd\n"
 	    "with -s SOCKET, "
 	    "or $AUDITLOG_SOCKET, or,\nwhen no log is named, "
-	    DEFAULT_SOCKET " if it exists.\nSee auditlog(1).\n", fp);
+	    DEFAULT_SOCKET " if it exists;\ncheckpoint, with -s alone.  "
+	    "See auditlog(1).\n", fp);
 	return fp == stdout ? finish(status) : status;
 }
 
@@ -170,9 +172,11 @@ main(int argc, char *argv[])
 				return usage(stderr, EX_USAGE);
 			}
 			sock = argv[i];
-		} else if (strncmp(argv[i], "-s", 2) == 0)
+			opt_socket_given = 1;
+		} else if (strncmp(argv[i], "-s", 2) == 0) {
 			sock = argv[i] + 2;
-		else {
+			opt_socket_given = 1;
+		} else {
 			usage_arg(NULL, "unknown option", argv[i]);
 			return usage(stderr, EX_USAGE);
 		}

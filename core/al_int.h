@@ -378,6 +378,10 @@ int	client_policy_set(al_log *, const char *name, const char *text,
 #define CLIENT_REJECT	2
 int	client_change(al_log *, const struct al_change *, int op,
 	    struct al_change_result *);
+/* al_checkpoint through the daemon, which signs with its own key (skey
+ * must be NULL), records and publishes it. */
+int	client_checkpoint(al_log *, const char *skey, const char *actor,
+	    char **note, size_t *len, uint64_t *seq);
 int	client_refuse(al_log *);
 void	client_free(struct client *);
 

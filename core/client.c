@@ -133,7 +133,8 @@ add_field(struct buf *b, int *first, const char *name, const char *v)
 }
 
 /* What is asked: the requests of section 4, and where their replies go. */
-enum { K_RECORD, K_CHECK, K_POLICY, K_PROPOSE, K_APPROVE, K_REJECT };
+enum { K_RECORD, K_CHECK, K_POLICY, K_CHECKPOINT, K_PROPOSE, K_APPROVE,
+    K_REJECT };
 struct ask {
 	int			 kind;
 	const struct al_access	*a;		/* K_RECORD, K_CHECK: n */
@@ -142,7 +143,10 @@ struct ask {
 	const char		*actor, *service; /* ...and who sets it */
 	const char		*digest;	/* K_APPROVE, K_REJECT */
 	uint64_t		 expires;	/* K_PROPOSE: seconds, or 0 */
-	uint64_t		 pseq;		/* K_POLICY: the reply's seq */
+	uint64_t		 pseq;		/* K_POLICY, K_CHECKPOINT: the
+						   reply's seq */
+	char			*note;		/* K_CHECKPOINT: malloc'd */
+	size_t			 nlen;
 	struct al_change_result	*r;		/* the governance replies' */
 };
 
@@ -185,6 +189,19 @@ add_policy(struct client *c, const struct ask *q)
 	    (rc = esc_json(b, q->text, q->len)) != 0 ||
 	    (rc = add_field(b, &first, "actor", q->actor)) != 0 ||
 	    (rc = add_field(b, &first, "service", q->service)) != 0)
+		return rc;
+	return buf_add(b, "}\n", 2);
+}
+
+/* A checkpoint for the daemon to sign (section 4.1), its actor a label. */
+static int
+add_checkpoint(struct client *c, const struct ask *q)
+{
+	struct buf	*b = &c->req;
+	int		 first = 0, rc;
+
+	if ((rc = buf_printf(b, "{\"op\":\"checkpoint\"")) != 0 ||
+	    (rc = add_field(b, &first, "actor", q->actor)) != 0)
 		return rc;
 	return buf_add(b, "}\n", 2);
 }
@@ -270,8 +287,8 @@ copy_text(char *dst, size_t size, const char *src)
 
 /*
  * One reply line into *d, or the daemon's error: 0, a positive 1 for an
- * error reply (its text in why), or -1 when the line is no reply of the
- * protocol's to request lineno.
+ * error reply (its text in why), 2 when out of memory, or -1 when the
+ * line is no reply of the protocol's to request lineno.
  */
 static int
 take_reply(const char *line, size_t len, uint64_t lineno, struct ask *q,
@@ -312,6 +329,31 @@ take_reply(const char *line, size_t len, uint64_t lineno, struct ask *q,
 		    json_object_size(o) == 4 && unhex(s, q->r->digest) == 0) {
 			q->r->seq = (uint64_t)seq;
 			q->r->active = (uint64_t)act;
+			rc = 0;
+		}
+		goto done;
+	}
+	if (q->kind == K_CHECKPOINT) {
+		/* A signed checkpoint of this log's, recorded at seq. */
+		struct al_checkpoint	cp;
+		char			err[64];
+
+		if (json_is_integer(json_object_get(o, "seq")) &&
+		    (seq = json_integer_value(json_object_get(o, "seq"))) > 0 &&
+		    (s = member(o, "checkpoint")) != NULL &&
+		    json_object_size(o) == 3 && al_checkpoint_parse(s,
+		    json_string_length(json_object_get(o, "checkpoint")),
+		    NULL, &cp, err, sizeof(err)) == 0 && cp.has_sig &&
+		    (uint64_t)seq == cp.size + 1) {
+			free(q->note);
+			q->nlen = json_string_length(json_object_get(o,
+			    "checkpoint"));
+			if ((q->note = malloc(q->nlen + 1)) == NULL) {
+				rc = 2;
+				goto done;
+			}
+			memcpy(q->note, s, q->nlen + 1);
+			q->pseq = (uint64_t)seq;
 			rc = 0;
 		}
 		goto done;
@@ -386,6 +428,7 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 	first = c->lineno + 1;
 	for (i = 0; i < n; i++)
 		if ((rc = q->kind == K_POLICY ? add_policy(c, q) :
+		    q->kind == K_CHECKPOINT ? add_checkpoint(c, q) :
 		    q->kind >= K_PROPOSE ? add_change(c, q) :
 		    add_request(c, q, i)) != 0) {
 			hang_up(c);
@@ -460,6 +503,10 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 			pr = take_reply((char *)c->in.p + off,
 			    (size_t)(nl - (char *)c->in.p) - off, first + got,
 			    q, d != NULL ? &d[got] : NULL, why, sizeof(why));
+			if (pr == 2) {
+				rc = al_seterr(l, AL_ENOMEM, "out of memory");
+				goto fail;
+			}
 			if (pr < 0) {
 				rc = al_seterr(l, AL_EIO, "%s: a reply that is "
 				    "not auditlogd's protocol (docs/PROTOCOL.md)",
@@ -469,7 +516,9 @@ exchange(al_log *l, struct ask *q, size_t n, struct al_decision *d)
 			if (pr > 0 && erc == 0) {
 				/* The first error is the one said. */
 				bad = got;
-				erc = strncmp(why, "not recorded: ", 14) == 0 ?
+				erc = strncmp(why, "not recorded: ", 14) == 0 ||
+				    strncmp(why, "not signed: ", 12) == 0 ||
+				    strncmp(why, "not published: ", 15) == 0 ?
 				    AL_EIO : strncmp(why, "not permitted: ",
 				    15) == 0 ? AL_EPERM : strncmp(why,
 				    "refused: ", 9) == 0 ? AL_EREFUSED :
@@ -592,6 +641,30 @@ client_change(al_log *l, const struct al_change *c, int op,
 	r->active = q.pseq;
 	r->seq = q.pseq > 0 ? q.pseq - 1 : 0;
 	return 0;
+}
+
+int
+client_checkpoint(al_log *l, const char *skey, const char *actor,
+    char **note, size_t *len, uint64_t *seq)
+{
+	struct ask	q;
+	int		rc;
+
+	if (skey != NULL)
+		return al_seterr(l, AL_EINVAL, "%s: through auditlogd, the "
+		    "daemon signs with its own key", l->cl->path);
+	memset(&q, 0, sizeof(q));
+	q.kind = K_CHECKPOINT;
+	q.actor = actor;
+	if ((rc = exchange(l, &q, 1, NULL)) == 0) {
+		*note = q.note;
+		*len = q.nlen;
+		if (seq != NULL)
+			*seq = q.pseq;
+		q.note = NULL;
+	}
+	free(q.note);
+	return rc;
 }
 
 int

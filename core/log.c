@@ -724,6 +724,8 @@ al_checkpoint(al_log *l, const char *skey, const char *actor, char **note,
 	*len = 0;
 	if (seq != NULL)
 		*seq = 0;
+	if (l->cl != NULL)
+		return client_checkpoint(l, skey, actor, note, len, seq);
 	memset(&c, 0, sizeof(c));
 	if (skey != NULL) {
 		if ((rc = skey_parse(skey, &k, err, sizeof(err))) != 0)

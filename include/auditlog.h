@@ -317,7 +317,13 @@ int		 al_log_format(const al_log *);
  * it there as on the log's files (AL_EREFUSED, "refused: " and the reason,
  * nothing recorded); in a log without one the daemon installs a policy
  * only for root and its own user (else AL_EPERM, "not permitted: ...").
- * Each step's entry holds this process's identity, attested.  A request
+ * Each step's entry holds this process's identity, attested.
+ * al_checkpoint has the daemon sign a checkpoint of the log's head with
+ * its own signer key (skey must be NULL: AL_EINVAL otherwise), record it
+ * (actor, or NULL for this process's user name) and publish it; only
+ * root and the daemon's own user may (else AL_EPERM, "not permitted:
+ * ..."), and a daemon without a key refuses (AL_EIO, "not signed: ...").
+ * A request
  * line is at most 64 KiB, so a policy whose text escaped for JSON is
  * longer is refused here (AL_EINVAL), as is a proposal's expires_ns that
  * is not a whole number of seconds up to 366 days.  The
@@ -335,7 +341,7 @@ int		 al_log_format(const al_log *);
  * acknowledged, 0 for the others.  A connection the daemon closed (its
  * idle timeout, a restart) is made anew by the next call.  Every other
  * function that reads or changes the log's files (al_head, al_iter_open,
- * al_verify, al_policy_get, al_checkpoint, al_export, ...) returns
+ * al_verify, al_policy_get, al_export, ...) returns
  * AL_EINVAL on such a handle: read the log's files.  One thread at a
  * time, as any handle.
  */
@@ -719,7 +725,10 @@ int		 al_log_origin(al_log *, char *out, size_t len);
  * The current tree head as a checkpoint note (malloc'd, NUL-terminated, for
  * free()).  Signed with a signer key and given an actor, it is published:
  * a checkpoint entry is appended in the transaction that read the head,
- * and *seq is its seq.
+ * and *seq is its seq.  On a handle of al_connect, skey must be NULL:
+ * auditlogd signs with its own key, records the entry (actor a label, or
+ * NULL) and publishes the note; *seq is the entry's (al_connect says who
+ * may).
  */
 int		 al_checkpoint(al_log *, const char *skey, const char *actor,
 		    char **note, size_t *len, uint64_t *seq);

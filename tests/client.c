@@ -64,6 +64,8 @@ same(const struct al_decision *a, const struct al_decision *b)
 	return 0;
 }
 
+static void checkpoints(al_log *, al_log *, const char *);
+
 static int
 refuses(al_log *l, int rc)
 {
@@ -153,8 +155,7 @@ served(const char *sock, const char *dir, const char *twin)
 	char			 origin[AL_ORIGIN_MAX];
 	uint64_t		 seq, first, size, got = 0;
 	uint8_t			 hash[AL_HASH_LEN];
-	char			*note = NULL;
-	size_t			 i, len;
+	size_t			 i;
 	int			 rc, ok;
 
 	check(al_connect(sock, &l) == 0, "al_connect: connected");
@@ -253,6 +254,12 @@ served(const char *sock, const char *dir, const char *twin)
 		free(big);
 	}
 	governed(l, tw, &seq);
+	{
+		char	path[256];
+
+		snprintf(path, sizeof(path), "%s.ck", sock);
+		checkpoints(l, tw, path);
+	}
 	rc = al_record(l, &allowed, &d);
 	check(rc == 0 && d.allow && d.seq == seq + 1, "...the connection "
 	    "still records, under the same policy (%s)", rc ? al_errmsg(l) :
@@ -264,8 +271,6 @@ served(const char *sock, const char *dir, const char *twin)
 	it = NULL;
 	check(refuses(l, al_verify(l, NULL, &vs)), "al_verify refuses");
 	check(refuses(l, al_policy_get(l, &e)), "al_policy_get refuses");
-	check(refuses(l, al_checkpoint(l, NULL, NULL, &note, &len, NULL)),
-	    "al_checkpoint refuses");
 	check(refuses(l, al_tree_head(l, &size, hash)),
 	    "al_tree_head refuses");
 	memset(&eo, 0, sizeof(eo));
@@ -304,7 +309,6 @@ served(const char *sock, const char *dir, const char *twin)
 	    "this process's pid and uid", (unsigned long long)got);
 	al_iter_close(it);
 	al_close(r);
-	free(note);
 	al_close(tw);
 	al_close(l);
 }
@@ -363,6 +367,131 @@ fake(const char *path, const char *reply)
 	}
 	(void)close(fd);
 	return pid;
+}
+
+/* One checkpoint through a fake that answers reply: al_checkpoint's rc. */
+static int
+checkpoint_fake(const char *path, const char *reply, char **note,
+    size_t *len, uint64_t *seq, char *msg, size_t mlen)
+{
+	al_log	*l = NULL;
+	pid_t	 pid;
+	int	 rc;
+
+	pid = fake(path, reply);
+	if ((rc = al_connect(path, &l)) == 0) {
+		al_set_timeout(l, 2000);
+		rc = al_checkpoint(l, NULL, "ops", note, len, seq);
+	}
+	snprintf(msg, mlen, "%s", al_errmsg(l));
+	al_close(l);
+	(void)waitpid(pid, NULL, 0);
+	return rc;
+}
+
+/* The reply to op checkpoint: note, JSON-escaped, at seq; malloc'd. */
+static char *
+checkpoint_reply(const char *note, uint64_t seq, const char *more)
+{
+	char	*r, *p;
+	size_t	 i;
+
+	if ((r = malloc(strlen(note) * 2 + 256)) == NULL)
+		err(1, "malloc");
+	p = r + sprintf(r, "{\"line\":1,\"seq\":%llu,\"checkpoint\":\"",
+	    (unsigned long long)seq);
+	for (i = 0; note[i] != '\0'; i++) {
+		if (note[i] == '\n') {
+			*p++ = '\\';
+			*p++ = 'n';
+		} else
+			*p++ = note[i];
+	}
+	sprintf(p, "\"%s}\n", more);
+	return r;
+}
+
+/*
+ * al_checkpoint through auditlogd: the real one has no signer key (it
+ * refuses); fakes at path answer with a note signed here, on the twin.
+ */
+static void
+checkpoints(al_log *l, al_log *tw, const char *path)
+{
+	struct al_checkpoint	 cp;
+	char			*sk = NULL, *vk = NULL, *signed_ = NULL;
+	char			*plain = NULL, *note = NULL, *reply;
+	char			 msg[4096];
+	size_t			 len;
+	uint64_t		 seq, size;
+	int			 rc;
+
+	rc = al_checkpoint(l, NULL, NULL, &note, &len, &seq);
+	check(rc == AL_EIO && note == NULL && strcmp(al_errmsg(l), "not "
+	    "signed: auditlogd has no signer key (--key)") == 0,
+	    "al_checkpoint through a daemon without --key: AL_EIO (%s)",
+	    al_errmsg(l));
+	if (al_keygen("t", &sk, &vk, msg, sizeof(msg)) != 0)
+		errx(1, "al_keygen: %s", msg);
+	rc = al_checkpoint(l, sk, "ops", &note, &len, &seq);
+	check(rc == AL_EINVAL && note == NULL && strstr(al_errmsg(l),
+	    ": through auditlogd, the daemon signs with its own key") !=
+	    NULL, "...a signer key given: AL_EINVAL (%s)", al_errmsg(l));
+	/* Notes of the twin's head: signed (no entry: no actor), and not. */
+	if (al_checkpoint(tw, sk, NULL, &signed_, &len, NULL) != 0 ||
+	    al_checkpoint(tw, NULL, NULL, &plain, &len, NULL) != 0 ||
+	    al_checkpoint_parse(signed_, strlen(signed_), vk, &cp, msg,
+	    sizeof(msg)) != 0)
+		errx(1, "the twin's checkpoint: %s", al_errmsg(tw));
+	size = cp.size;
+
+	reply = checkpoint_reply(signed_, size + 1, "");
+	rc = checkpoint_fake(path, reply, &note, &len, &seq, msg, sizeof(msg));
+	check(rc == 0 && note != NULL && strcmp(note, signed_) == 0 &&
+	    len == strlen(signed_) && seq == size + 1, "a checkpoint reply "
+	    "gives the note, its length and the entry's seq (%s)",
+	    rc ? msg : "ok");
+	free(note);
+	note = NULL;
+	free(reply);
+	{
+		static const char *const what[] = {
+		    "a checkpoint entry not right after the head it covers",
+		    "an unsigned note", "an unknown member", "no note" };
+		char	*bad[4];
+		size_t	 i;
+
+		bad[0] = checkpoint_reply(signed_, size + 2, "");
+		bad[1] = checkpoint_reply(plain, size + 1, "");
+		bad[2] = checkpoint_reply(signed_, size + 1, ",\"uid\":0");
+		if (asprintf(&bad[3], "{\"line\":1,\"seq\":%llu,"
+		    "\"checkpoint\":\"x\"}\n", (unsigned long long)size + 1) <
+		    0)
+			err(1, "asprintf");
+		for (i = 0; i < 4; i++) {
+			seq = 99;
+			rc = checkpoint_fake(path, bad[i], &note, &len, &seq,
+			    msg, sizeof(msg));
+			check(rc == AL_EIO && note == NULL && seq == 0, "%s "
+			    "acknowledges nothing: AL_EIO (%s)", what[i], msg);
+			free(bad[i]);
+		}
+	}
+	rc = checkpoint_fake(path, "{\"line\":1,\"error\":\"not permitted: "
+	    "uid 7 may not sign checkpoints\"}\n", &note, &len, &seq, msg,
+	    sizeof(msg));
+	check(rc == AL_EPERM && note == NULL && strcmp(msg, "not permitted: "
+	    "uid 7 may not sign checkpoints") == 0, "an error reply \"not "
+	    "permitted: ...\": AL_EPERM, its text said");
+	rc = checkpoint_fake(path, "{\"line\":1,\"error\":\"not published: "
+	    "the checkpoint is recorded (seq 9), but x\"}\n", &note, &len,
+	    &seq, msg, sizeof(msg));
+	check(rc == AL_EIO && note == NULL, "an error reply \"not published: "
+	    "...\": AL_EIO");
+	free(plain);
+	free(signed_);
+	free(sk);
+	free(vk);
 }
 
 /* One access through a fake that answers reply: al_record's rc. */

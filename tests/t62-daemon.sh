@@ -203,7 +203,7 @@ expect 0 "check and policy-set requests on the wire" sh -c "'$PY' '$T/dclient.py
 cp "$T/out" ops.out
 check "...check: the decision, no seq" grep -qx '{"line":1,"decision":"allow","rule":"default.policy:[0-9]*"}' ops.out
 check "...a denied check: code and reason, no seq" grep -q '^{"line":2,"decision":"deny","code":"floor","reason":"[^"]*"}$' ops.out
-check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check, policy-set, policy-propose, policy-approve or policy-reject\"}" ops.out
+check "...an unknown op is an error" grep -qx "{\"line\":3,\"error\":\"unknown op 'bogus': record, check, policy-set, policy-propose, policy-approve, policy-reject or checkpoint\"}" ops.out
 check "...name on a record is an error" grep -qx '{"line":4,"error":"name is not a field of op record"}' ops.out
 check "...an access's field on a policy-set is an error" grep -qx '{"line":5,"error":"customer is not a field of op policy-set"}' ops.out
 check "...a policy-set without its text is an error" grep -qx '{"line":6,"error":"op policy-set needs a text"}' ops.out
@@ -338,6 +338,75 @@ expect 1 "an entry rewritten behind the published checkpoint: verify --checkpoin
     "$AUDITLOG" -d "$T/rewritten" verify --checkpoint "$T/pub/latest" --key "$T/k.pub"
 check "...saying the log was rewritten since" out_has "was rewritten since the checkpoint"
 rm -rf "$T/rewritten"
+
+# --- a checkpoint asked for (docs/PROTOCOL.md, op checkpoint) --------------
+start_daemon || exit 1
+head0=$(al head)
+expect 3 "checkpoint through a daemon without --key: exit 3" "$AUDITLOG" -s "$SOCK" checkpoint
+check "...saying so" err_has "auditlog: checkpoint: not signed: auditlogd has no signer key (--key)"
+check "...and nothing is recorded" [ "$(al head)" = "$head0" ]
+expect 2 "-s with --sign is a usage error" "$AUDITLOG" -s "$SOCK" checkpoint --sign "$T/k.key"
+check "...saying the daemon signs with its own key" err_has "auditlog: checkpoint: -s and --sign: through auditlogd, the daemon signs with its own key (auditlogd --key)"
+expect 0 "without -s, checkpoint reads the files as it did" al checkpoint
+check "...the unsigned head" sh -c "[ \"\$(sed -n 2p '$T/out')\" = '${head0%% *}' ] && ! grep -q '^—' '$T/out'"
+stop_daemon
+n0=$(ls "$T/pub" | grep -c '^checkpoint\.[0-9]*$')
+start_daemon --key "$T/k.key" --publish "$T/pub" || exit 1
+{
+	printf '%s\n' "$line" '{"op":"checkpoint","actor":"ops:alice"}' "$line"
+	printf '%s\n' '{"op":"checkpoint","service":"billing"}'
+} > ops3
+expect 0 "record, checkpoint, record, pipelined on one connection" sh -c "'$PY' '$T/dclient.py' '$SOCK' send < ops3"
+cp "$T/out" ops3.out
+rs=$(sed -n 's/^{"line":1,"seq":\([0-9]*\),"decision":"allow".*/\1/p' ops3.out)
+check "...the checkpoint's entry right after the record before it" \
+    grep -q "^{\"line\":2,\"seq\":$((rs + 1)),\"checkpoint\":\"auditlog/[0-9a-f]*\\\\n$rs\\\\n" ops3.out
+check "...which it covers: the tree of size $rs" "$PY" -c "
+import json, sys
+r = json.loads(open('ops3.out').readlines()[1])
+sys.exit(r['checkpoint'].split('\n')[1] != '$rs')"
+check "...the record after it next" grep -q "^{\"line\":3,\"seq\":$((rs + 2)),\"decision\":\"allow\"" ops3.out
+check "...service is not a field of op checkpoint" grep -qx '{"line":4,"error":"service is not a field of op checkpoint"}' ops3.out
+al log --json > logged.json
+check "...its entry names the actor asked for" grep -q "^{\"version\":3,\"seq\":$((rs + 1)),.*\"kind\":\"checkpoint\",\"actor\":\"ops:alice\",\"tree_size\":$rs," logged.json
+# the publish folder swapped for a file: signed and recorded, not published
+mv "$T/pub" "$T/pub.away"
+: > "$T/pub"
+h=$(al head | cut -d' ' -f1)
+expect 3 "a checkpoint the daemon cannot publish: exit 3" "$AUDITLOG" -s "$SOCK" checkpoint --signer ops:bob
+check "...saying it is recorded, not published, and why" err_has "auditlog: checkpoint: not published: the checkpoint is recorded (seq $((h + 1))), but $T/pub: Not a directory"
+check "...printing no note" [ ! -s "$T/out" ]
+al log --json > logged.json
+check "...its entry in the log, naming --signer" grep -q "^{\"version\":3,\"seq\":$((h + 1)),.*\"kind\":\"checkpoint\",\"actor\":\"ops:bob\",\"tree_size\":$h," logged.json
+rm "$T/pub"
+mv "$T/pub.away" "$T/pub"
+h=$(al head | cut -d' ' -f1)
+expect 0 "root's auditlog -s SOCKET checkpoint: exit 0" "$AUDITLOG" -s "$SOCK" checkpoint
+cp "$T/out" asked.ckpt
+check "...printing the note of the log's head" [ "$(sed -n 2p asked.ckpt)" = "$h" ]
+check "...signed: its last line is the daemon key's signature" [ "$(tail -n 1 asked.ckpt | cut -d' ' -f1-2)" = "— k" ]
+check "...nothing on standard error" [ ! -s "$T/err" ]
+expect 0 "...a checkpoint verify takes, signed by the daemon's key" al verify --checkpoint asked.ckpt --key "$T/k.pub"
+check "...says verify" out_has "(signature checked)"
+check "...published as latest" cmp -s asked.ckpt "$T/pub/latest"
+check "...and as checkpoint.$h" cmp -s asked.ckpt "$T/pub/checkpoint.$h"
+al log --json > logged.json
+check "...recorded at seq $((h + 1)), kind checkpoint, naming the user who asked" \
+    grep -q "^{\"version\":3,\"seq\":$((h + 1)),.*\"kind\":\"checkpoint\",\"actor\":\"$(id -un)\",\"tree_size\":$h," logged.json
+check "...the entry holds the note printed" "$PY" -c "
+import json, sys
+for l in open('logged.json'):
+    e = json.loads(l)
+    if e['seq'] == $((h + 1)):
+        sys.exit(e.get('note') != open('asked.ckpt').read())
+sys.exit(1)"
+check "...and the daemon says who asked" grep -q "^auditlogd: checkpoint signed (seq $((h + 1))) for uid $(id -u)$" "$T/daemon.err"
+stop_daemon
+check "SIGTERM with nothing recorded since: no last checkpoint, latest is the one asked for" \
+    cmp -s asked.ckpt "$T/pub/latest"
+check "...two checkpoints published, the two asked for, no automatic one" \
+    [ "$(ls "$T/pub" | grep -c '^checkpoint\.[0-9]*$')" -eq $((n0 + 2)) ]
+expect 0 "...the log verifies" al verify
 start_daemon --idle-timeout 2 || exit 1
 
 # --- SIGTERM drains -------------------------------------------------------
@@ -583,6 +652,21 @@ else
 	    --actor svc:a --customer c1 --purpose service-provision --action read
 	check "...the head is where root's policy left it" [ "$(al head | cut -d' ' -f1)" = "$pseq" ]
 	stop_daemon
+	# a checkpoint is signed for root and the daemon's user alone: it
+	# grows the log and publishes
+	start_daemon --socket-group "$grp" --key "$T/k.key" --publish "$T/pub" || exit 1
+	head0=$(al head)
+	cp "$T/pub/latest" "$T/latest.was"
+	expect 3 "checkpoint through the socket by an unprivileged user: exit 3" \
+	    runuser -u "$usr" -- "$AUDITLOG" -s "$SOCK" checkpoint
+	check "...saying who may" err_has "auditlog: checkpoint: not permitted: uid $(id -u "$usr") may not sign checkpoints: only root and auditlogd's user (uid 0) may"
+	check "...printing no note" [ ! -s "$T/out" ]
+	check "...nothing recorded" [ "$(al head)" = "$head0" ]
+	check "...nothing published" cmp -s "$T/pub/latest" "$T/latest.was"
+	run sh -c "printf '%s\n' '{\"op\":\"checkpoint\"}' | runuser -u '$usr' -- '$PY' '$T/dclient.py' '$SOCK' send"
+	check "...on the wire, the error reply" out_is "{\"line\":1,\"error\":\"not permitted: uid $(id -u "$usr") may not sign checkpoints: only root and auditlogd's user (uid 0) may\"}"
+	stop_daemon
+	check "...and still nothing recorded once the daemon stopped" [ "$(al head)" = "$head0" ]
 	mkdir -m 700 "$T/theirs"
 	chown "$usr" "$T/theirs"
 	expect 3 "a log folder owned by another user is refused" "$AUDITLOGD" -d "$T/theirs" -s "$SOCK"
