@@ -49,6 +49,17 @@ expect 1 "record: a sale is denied" al record --actor svc:x --customer c1 \
 check "...by the floor" err_has "floor"
 expect 0 "verify passes" al verify
 
+# A policy's own deny rule, one the floor does not have, still decides:
+# deny-rule, naming the policy's line.
+{ cat "$top/policies/default.policy"; echo 'deny any action delete'; } > nodelete.policy
+expect 0 "a policy that also forbids deleting goes in" al policy set nodelete.policy --actor carol
+line=$(grep -n '^deny any action delete$' nodelete.policy | cut -d: -f1)
+expect 1 "record: a delete is denied by the policy's deny rule" al record \
+    --actor svc:x --customer c1 --purpose service-provision --action delete
+check "...as deny-rule, naming the policy's line" \
+    err_has "deny deny-rule (seq 8): forbidden by the deny rule at nodelete.policy:$line"
+expect 0 "verify re-derives it" al verify
+
 # --- a log made by a user that is not root -----------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null 2>&1; then
 	chmod 711 "$T"
