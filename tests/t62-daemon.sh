@@ -4,8 +4,7 @@
 # SIGTERM, hostile clients, a safely made socket
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 . "$here/lib.sh"
-
-AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+. "$here/daemon.sh"
 cp "$here/dclient.py" "$T/dclient.py" || exit 1
 chmod 644 "$T/dclient.py"
 PY=/usr/bin/python3
@@ -14,53 +13,18 @@ dc() {
 	"$PY" "$T/dclient.py" "$@"
 }
 
-dpid=
-holders=
-users=
-groups=
-cleanup() {
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	for h in $holders; do kill -9 "$h" 2>/dev/null; done
-	for u in $users; do userdel "$u" 2>/dev/null; done
-	for g in $groups; do groupdel "$g" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 SOCK=$T/run/d.sock
 mkdir -m 755 "$T/run"
 
-# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it
-# returns; with $DENV (NAME=VALUE words) in its environment
-DENV=
+# start_daemon [ARGS...]: auditlogd on ./log (daemon.sh)
 start_daemon() {
-	# shellcheck disable=SC2086
-	env $DENV "$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
-	dpid=$!
-	_i=0
-	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
-			echo "# auditlogd did not start:"
-			sed 's/^/#   /' "$T/daemon.err"
-			return 1
-		fi
-		sleep 0.05
-	done
+	daemon_start "$T/log" "$@"
 }
 
 # reset_err: a fresh daemon.err; what it held goes to daemon.all
 reset_err() {
 	cat "$T/daemon.err" >> "$T/daemon.all" 2>/dev/null
 	: > "$T/daemon.err"
-}
-
-# stop_daemon: SIGTERM and wait; its exit status in $dstatus
-stop_daemon() {
-	kill -TERM "$dpid"
-	wait "$dpid"
-	dstatus=$?
-	dpid=
 }
 
 # acked_in_log ACKS: every "seq customer" of ACKS is that entry in the log

@@ -3,49 +3,16 @@
 # same answers through auditlogd as from the log's files, and fail closed
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 . "$here/lib.sh"
-
-AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+. "$here/daemon.sh"
 CLIENT=$AUDITLOG_BUILD/tests/client
 unset AUDITLOG_SOCKET
-
-dpid=
-users=
-groups=
-cleanup() {
-	if [ -n "$dpid" ]; then
-		kill -CONT "$dpid" 2>/dev/null
-		kill -9 "$dpid" 2>/dev/null
-	fi
-	for u in $users; do userdel "$u" 2>/dev/null; done
-	for g in $groups; do groupdel "$g" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 SOCK=$T/run/d.sock
 mkdir -m 755 "$T/run"
 
-# start_daemon [ARGS...]: auditlogd on ./log and $SOCK, serving when it
-# returns
+# start_daemon [ARGS...]: auditlogd on ./log (daemon.sh)
 start_daemon() {
-	"$AUDITLOGD" -d "$T/log" -s "$SOCK" "$@" 2>>"$T/daemon.err" &
-	dpid=$!
-	_i=0
-	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
-			echo "# auditlogd did not start:"
-			sed 's/^/#   /' "$T/daemon.err"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$dpid"
-	wait "$dpid"
-	dpid=
+	daemon_start "$T/log" "$@"
 }
 
 # tap PROGRAM...: a C program's TAP lines as this test's own

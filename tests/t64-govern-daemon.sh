@@ -5,8 +5,7 @@
 # daemon attests (issues 13 and 14)
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 . "$here/lib.sh"
-
-AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+. "$here/daemon.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1 ||
     ! command -v runuser >/dev/null 2>&1; then
@@ -15,38 +14,9 @@ if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1 ||
 	exit 0
 fi
 
-dpid=
-users=
-groups=
-cleanup() {
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	for u in $users; do userdel "$u" 2>/dev/null; done
-	for g in $groups; do groupdel "$g" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# start_daemon LOG: auditlogd on LOG and $SOCK, its socket in $grp
+# start_daemon LOG: auditlogd on LOG (daemon.sh), its socket in $grp
 start_daemon() {
-	"$AUDITLOGD" -d "$1" -s "$SOCK" --socket-group "$grp" \
-	    2>>"$T/daemon.err" &
-	dpid=$!
-	_i=0
-	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
-			echo "# auditlogd did not start:"
-			sed 's/^/#   /' "$T/daemon.err"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$dpid"
-	wait "$dpid"
-	dpid=
+	daemon_start "$1" --socket-group "$grp"
 }
 
 # as USER ARGS...: auditlog -s $SOCK ARGS as USER

@@ -1,0 +1,51 @@
+# daemon.sh - sourced after lib.sh by the tests that run auditlogd: its
+# start and stop on $SOCK, and a cleanup that, even when a test fails,
+# kills the daemon and the processes in $holders and removes the
+# throwaway users and groups in $users and $groups, then the test's folder
+AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
+dpid=
+holders=
+users=
+groups=
+cleanup() {
+	if [ -n "$dpid" ]; then
+		kill -CONT "$dpid" 2>/dev/null
+		kill -9 "$dpid" 2>/dev/null
+	fi
+	for h in $holders; do kill -9 "$h" 2>/dev/null; done
+	for u in $users; do userdel "$u" 2>/dev/null; done
+	for g in $groups; do groupdel "$g" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# daemon_start LOG [ARGS...]: auditlogd on LOG and $SOCK, serving when it
+# returns (1, with its messages, when it did not start); with $DENV
+# (NAME=VALUE words) in its environment
+DENV=
+daemon_start() {
+	_log=$1
+	shift
+	# shellcheck disable=SC2086
+	env $DENV "$AUDITLOGD" -d "$_log" -s "$SOCK" "$@" \
+	    2>>"$T/daemon.err" &
+	dpid=$!
+	_i=0
+	while ! grep -q "serving .* (pid $dpid)" "$T/daemon.err" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 "$dpid" 2>/dev/null; then
+			echo "# auditlogd did not start:"
+			sed 's/^/#   /' "$T/daemon.err"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# stop_daemon: SIGTERM and wait; its exit status in $dstatus
+stop_daemon() {
+	kill -TERM "$dpid"
+	wait "$dpid"
+	dstatus=$?
+	dpid=
+}
