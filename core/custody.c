@@ -26,18 +26,12 @@
 #define OP_REJECT	3
 #define OP_SET		4
 
+/* A step asked for (c, as al_policy_propose or _decide took it), and
+ * what it recorded. */
 struct gact {
 	int			 op;
-	const char		*ref;		/* approve, reject: a digest */
-	const char		*name, *text;	/* propose, set */
-	size_t			 len;
-	const char		*actor, *service;
-	const struct al_ident	*as;		/* NULL: the handle's own */
-	uint64_t		 expires_ns;	/* 0: GOV_EXPIRY_NS */
-	const struct al_change	*chg;		/* what was asked */
-	/* out */
-	uint8_t			 digest[AL_HASH_LEN];
-	uint64_t		 seq, active;
+	const struct al_change	*c;
+	struct al_change_result	*r;
 };
 
 /* Read and decode entry seq into *e, its strings in *store. */
@@ -212,7 +206,7 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 	int		 rc;
 
 	memset(&g, 0, sizeof(g));
-	a->seq = a->active = 0;
+	a->r->seq = a->r->active = 0;
 	if ((rc = custody_load(l, txn, &g)) != 0 ||
 	    (rc = store_get_head(l, txn, &h)) != 0 ||
 	    (rc = store_policy_seq(l, txn, &pseq)) != 0 ||
@@ -225,8 +219,8 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 		goto done;
 	}
 	memset(&e, 0, sizeof(e));
-	entry_origin(l, &e, a->service, a->as);
-	e.actor = str_of(a->actor);
+	entry_origin(l, &e, a->c->service, a->c->as);
+	e.actor = str_of(a->c->actor);
 	switch (a->op) {
 	case OP_PROPOSE:
 	case OP_SET:
@@ -237,44 +231,44 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 			    "approve it ('policy approve DIGEST')", g.need);
 			goto done;
 		}
-		if (floor_check_policy(l->floor, a->name, a->text, a->len,
+		if (floor_check_policy(l->floor, a->c->name, a->c->text, a->c->len,
 		    &errs) != 0) {
 			rc = errs == NULL ? al_seterr(l, AL_ENOMEM, "out of "
 			    "memory") : al_seterr(l, AL_EREFUSED, "%s", errs);
 			goto done;
 		}
 		e.kind = AL_KIND_PROPOSAL;
-		e.name = str_of(a->name);
-		e.text.p = a->text;
-		e.text.n = a->len;
-		sha256(a->text, a->len, e.digest);
-		memcpy(a->digest, e.digest, AL_HASH_LEN);
+		e.name = str_of(a->c->name);
+		e.text.p = a->c->text;
+		e.text.n = a->c->len;
+		sha256(a->c->text, a->c->len, e.digest);
+		memcpy(a->r->digest, e.digest, AL_HASH_LEN);
 		if (memcmp(l->pc.entry.digest, e.digest, AL_HASH_LEN) == 0 &&
 		    a->op == OP_SET && strcmp(l->pc.entry.name.p,
-		    a->name) == 0) {
+		    a->c->name) == 0) {
 			rc = 0;		/* set again: nothing changes */
 			goto done;
 		}
 		if (memcmp(l->pc.entry.digest, e.digest, AL_HASH_LEN) == 0) {
 			rc = al_seterr(l, AL_EREFUSED, "%s is the policy in "
-			    "force already", a->name);
+			    "force already", a->c->name);
 			goto done;
 		}
-		e.expires_ns = al_now_ns(l) + (a->expires_ns ? a->expires_ns :
+		e.expires_ns = al_now_ns(l) + (a->c->expires_ns ? a->c->expires_ns :
 		    GOV_EXPIRY_NS);
 		break;
 	default:
-		if ((rc = find_open(l, &g, a->ref, &p)) != 0)
+		if ((rc = find_open(l, &g, a->c->digest, &p)) != 0)
 			goto done;
 		e.kind = a->op == OP_APPROVE ? AL_KIND_APPROVAL :
 		    AL_KIND_REJECTION;
 		memcpy(e.digest, p->digest, AL_HASH_LEN);
-		memcpy(a->digest, p->digest, AL_HASH_LEN);
+		memcpy(a->r->digest, p->digest, AL_HASH_LEN);
 		break;
 	}
 	if ((rc = step(l, txn, &g, &e, &h)) != 0)
 		goto done;
-	a->seq = e.seq;
+	a->r->seq = e.seq;
 	/* The step that completes the count activates the policy. */
 	if (e.kind == AL_KIND_REJECTION ||
 	    (p = gov_find(&g, e.digest)) == NULL || p->n < g.need)
@@ -282,15 +276,15 @@ custody_in(al_log *l, MDB_txn *txn, void *arg)
 	if ((rc = read_entry(l, txn, p->seq, &pe, &store, &cap)) != 0)
 		goto done;
 	memset(&e, 0, sizeof(e));
-	entry_origin(l, &e, a->service, a->as);
-	e.actor = str_of(a->actor);
+	entry_origin(l, &e, a->c->service, a->c->as);
+	e.actor = str_of(a->c->actor);
 	e.kind = AL_KIND_POLICY;
 	e.name = pe.name;
 	e.text = pe.text;
 	memcpy(e.digest, pe.digest, AL_HASH_LEN);
 	if ((rc = step(l, txn, &g, &e, &h)) != 0)
 		goto done;
-	a->active = e.seq;
+	a->r->active = e.seq;
 commit:
 	rc = store_head(l, txn, &h);
 done:
@@ -300,82 +294,49 @@ done:
 	return rc;
 }
 
+/* Take the step c asks for (op), as a whole transaction, or through
+ * auditlogd on a handle of al_connect; *r is what it recorded. */
 static int
-custody_do(al_log *l, struct gact *a)
+custody_do(al_log *l, int op, const struct al_change *c,
+    struct al_change_result *r)
 {
-	struct al_change_result	r;
-	int			rc;
+	struct gact	a = { op, c, r };
+	int		rc;
 
+	memset(r, 0, sizeof(*r));
 	if (l->flags & AL_RDONLY)
 		return al_seterr(l, AL_EINVAL, "the log is open read-only");
-	if ((rc = access_field_ok(l->err, "actor", a->actor, 1,
+	if ((rc = access_field_ok(l->err, "actor", c->actor, 1,
 	    AL_MAX_NAME)) != 0 ||
-	    (rc = access_field_ok(l->err, "service", a->service, 0,
+	    (rc = access_field_ok(l->err, "service", c->service, 0,
 	    AL_MAX_NAME)) != 0)
 		return rc;
-	if (a->text != NULL && (rc = log_policy_ok(l, a->name, a->text,
-	    a->len)) != 0)
+	if ((op == OP_PROPOSE || op == OP_SET) && c->text == NULL)
+		return al_seterr(l, AL_EINVAL, "no policy text given");
+	if ((op == OP_PROPOSE || op == OP_SET) && (rc = log_policy_ok(l,
+	    c->name, c->text, c->len)) != 0)
 		return rc;
+	if ((op == OP_APPROVE || op == OP_REJECT) && c->digest == NULL)
+		return al_seterr(l, AL_EINVAL, "no digest given");
 	/* A handle on auditlogd's socket: the daemon takes the step. */
-	if (l->cl != NULL) {
-		if ((rc = client_change(l, a->chg, a->op == OP_APPROVE ?
-		    CLIENT_APPROVE : a->op == OP_REJECT ? CLIENT_REJECT :
-		    CLIENT_PROPOSE, &r)) != 0)
-			return rc;
-		memcpy(a->digest, r.digest, AL_HASH_LEN);
-		a->seq = r.seq;
-		a->active = r.active;
-		return 0;
-	}
-	return store_write_txn(l, custody_in, a);
+	if (l->cl != NULL)
+		return client_change(l, c, op == OP_APPROVE ? CLIENT_APPROVE :
+		    op == OP_REJECT ? CLIENT_REJECT : CLIENT_PROPOSE, r);
+	return store_write_txn(l, custody_in, &a);
 }
 
 int
-al_policy_propose(al_log *l, const struct al_change *c, struct al_change_result *r)
+al_policy_propose(al_log *l, const struct al_change *c,
+    struct al_change_result *r)
 {
-	struct gact	a;
-	int		rc;
-
-	memset(&a, 0, sizeof(a));
-	a.op = c->set ? OP_SET : OP_PROPOSE;
-	a.name = c->name;
-	a.text = c->text;
-	a.len = c->len;
-	a.actor = c->actor;
-	a.service = c->service;
-	a.as = c->as;
-	a.expires_ns = c->expires_ns;
-	a.chg = c;
-	if ((rc = custody_do(l, &a)) != 0)
-		return rc;
-	memcpy(r->digest, a.digest, AL_HASH_LEN);
-	r->seq = a.seq;
-	r->active = a.active;
-	return 0;
+	return custody_do(l, c->set ? OP_SET : OP_PROPOSE, c, r);
 }
 
 int
 al_policy_decide(al_log *l, const struct al_change *c, int approve,
     struct al_change_result *r)
 {
-	struct gact	a;
-	int		rc;
-
-	memset(&a, 0, sizeof(a));
-	a.op = approve ? OP_APPROVE : OP_REJECT;
-	a.ref = c->digest;
-	a.actor = c->actor;
-	a.service = c->service;
-	a.as = c->as;
-	a.chg = c;
-	if (a.ref == NULL)
-		return al_seterr(l, AL_EINVAL, "no digest given");
-	if ((rc = custody_do(l, &a)) != 0)
-		return rc;
-	memcpy(r->digest, a.digest, AL_HASH_LEN);
-	r->seq = a.seq;
-	r->active = a.active;
-	return 0;
+	return custody_do(l, approve ? OP_APPROVE : OP_REJECT, c, r);
 }
 
 /*
