@@ -96,8 +96,10 @@ custody_load(al_log *l, MDB_txn *txn, struct gov *g)
 		if ((rc = read_entry(l, txn, get_be64(k.mv_data), &e, &store,
 		    &cap)) != 0)
 			goto done;
-		if ((rc = gov_step(g, &e, NULL, why, sizeof(why))) < 0)
+		if (gov_step(g, &e, NULL, why, sizeof(why)) < 0) {
+			rc = al_seterr(l, AL_ENOMEM, "out of memory");
 			goto done;
+		}
 		if (e.kind == AL_KIND_FLOOR && (rc = custody_floor(l, &e)) != 0)
 			goto done;
 	}
