@@ -124,6 +124,7 @@ struct server {
 	char			*msbuf;
 	size_t			 mslen;
 	char			 toolong[64];
+	al_ident_cache		*ic;		/* the peers' names and groups */
 	uint32_t		 own_uid;	/* who may change the policy */
 	int			 governed;	/* ...unless the log has a floor */
 
@@ -930,8 +931,11 @@ on_listen(struct server *s, int lfd)
 			(void)close(fd);
 			continue;
 		}
-		/* The peer's names and groups: once a connection. */
-		if (al_ident_resolve(&c->who, (uint32_t)cred.pid,
+		/*
+		 * The peer's names and groups: once a connection, from the
+		 * cache while the account files are unchanged.
+		 */
+		if (al_ident_cache_resolve(s->ic, &c->who, (uint32_t)cred.pid,
 		    (uint32_t)cred.uid, (uint32_t)cred.gid, 1) != 0) {
 			dmsg("out of memory: a connection refused");
 			(void)close(fd);
@@ -1275,6 +1279,10 @@ serve(const struct serve_opts *o)
 			goto done;
 		}
 	}
+	if ((s.ic = al_ident_cache_new()) == NULL) {
+		dmsg("out of memory");
+		goto done;
+	}
 	if ((s.ms = open_memstream(&s.msbuf, &s.mslen)) == NULL ||
 	    (s.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (s.done = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -1358,6 +1366,7 @@ done:
 		free(s.b[i].d);
 	}
 	arena_free(&s.scratch);
+	al_ident_cache_free(s.ic);
 	if (s.ms != NULL)
 		(void)fclose(s.ms);
 	free(s.msbuf);
