@@ -173,8 +173,10 @@ al_ident_resolve(struct al_ident *id, uint32_t pid, uint32_t uid,
  * with useradd, usermod, gpasswd or an editor replaces or rewrites one of
  * them, so the next look-up sees it at once; the age bounds what changes
  * elsewhere (nss-systemd's dynamic users, a directory service) without
- * touching them.  A look-up that was not sure (no such user, a source
- * that failed) is not kept.
+ * touching them.  The files are looked at by al_ident_cache_check, which
+ * the caller runs once for a round of look-ups (auditlogd: after a round
+ * of accepts, so that every peer connected before the look).  A look-up
+ * that was not sure (no such user, a source that failed) is not kept.
  */
 #define IDENT_CACHE		16
 #define IDENT_MAX_AGE_NS	1000000000ULL	/* 1 s */
@@ -252,15 +254,12 @@ al_ident_cache_free(al_ident_cache *ic)
 	free(ic);
 }
 
-int
-al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
-    uint32_t pid, uint32_t uid, uint32_t gid, int attested)
+void
+al_ident_cache_check(al_ident_cache *ic)
 {
-	struct fsig	 now[NFILES];
-	struct cached	*e, *old;
-	uint64_t	 t;
-	size_t		 i;
-	int		 rc, sure, same = 1;
+	struct fsig	now[NFILES];
+	size_t		i;
+	int		same = 1;
 
 	for (i = 0; i < NFILES; i++) {
 		fsig_of(ident_files[i], &now[i]);
@@ -271,6 +270,18 @@ al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
 		memset(ic->c, 0, sizeof(ic->c));
 		memcpy(ic->sig, now, sizeof(ic->sig));
 	}
+}
+
+int
+al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
+    uint32_t pid, uint32_t uid, uint32_t gid, int attested)
+{
+	struct cached	*e, *old;
+	uint64_t	 t;
+	size_t		 i;
+	int		 rc, sure;
+
+	al_ident_cache_check(ic);
 	t = mono_ns();
 	old = &ic->c[0];
 	for (i = 0; i < IDENT_CACHE; i++) {

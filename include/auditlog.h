@@ -118,14 +118,16 @@ int		 al_ident_resolve(struct al_ident *id, uint32_t pid,
 /*
  * The same through a cache, for a process that resolves many (auditlogd,
  * once a connection): an answer is kept by uid and gid for at most one
- * second, and not at all once /etc/passwd, /etc/group or
- * /etc/nsswitch.conf changed (each call looks: device, inode, size, mtime
- * and ctime), so that a change to an account is seen by the next call.
- * One thread at a time; new returns NULL when out of memory.
+ * second.  al_ident_cache_check looks at /etc/passwd, /etc/group and
+ * /etc/nsswitch.conf (device, inode, size, mtime, ctime) and forgets
+ * every answer when one changed: the look-ups after it see every change
+ * to those files made before it.  One thread at a time; new returns NULL
+ * when out of memory.
  */
 typedef struct al_ident_cache al_ident_cache;
 al_ident_cache	*al_ident_cache_new(void);
 void		 al_ident_cache_free(al_ident_cache *);
+void		 al_ident_cache_check(al_ident_cache *);
 int		 al_ident_cache_resolve(al_ident_cache *, struct al_ident *id,
 		    uint32_t pid, uint32_t uid, uint32_t gid, int attested);
 

@@ -979,6 +979,7 @@ test_ident_cache(void)
 		check(0, "al_ident_cache_new: out of memory");
 		return;
 	}
+	al_ident_cache_check(ic);
 	rc = al_ident_resolve(&want, 7, uid, gid, 1);
 	check(rc == 0, "al_ident_resolve of this process's uid: %d", rc);
 	for (i = 0; i < 2; i++) {
