@@ -281,7 +281,6 @@ al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
 	size_t		 i;
 	int		 rc, sure;
 
-	al_ident_cache_check(ic);
 	t = mono_ns();
 	old = &ic->c[0];
 	for (i = 0; i < IDENT_CACHE; i++) {
