@@ -927,6 +927,11 @@ conn_open(struct server *s, int fd, const struct ucred *cred)
 		s->live->prev = c;
 	s->live = c;
 	s->nconns++;
+	/*
+	 * A client writes its first line as soon as it is connected: read
+	 * it now, into the batch being filled, rather than a round later.
+	 */
+	on_readable(s, c);
 }
 
 /*
