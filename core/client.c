@@ -1,10 +1,12 @@
 /* client.c - a handle on auditlogd's socket: accesses recorded by the daemon */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -290,6 +292,29 @@ copy_text(char *dst, size_t size, const char *src)
 }
 
 /*
+ * jansson seeds its hash function when it makes its first object, from
+ * /dev/urandom: an open, a read and a close in a process that records
+ * once.  getrandom(2) gives as good a seed in one call; json_object_seed
+ * does nothing when the function is seeded already (by the program, say),
+ * and without a seed (no entropy yet) jansson seeds itself as before.
+ * Of threads that race here one seeds; the others' objects may come
+ * first, seeded by jansson, and then json_object_seed changes nothing.
+ */
+static atomic_int	seeded;
+
+static void
+seed_json(void)
+{
+	uint32_t	v;
+
+	if (atomic_exchange(&seeded, 1) != 0)
+		return;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) &&
+	    v != 0)
+		json_object_seed(v);
+}
+
+/*
  * One reply line into *d, or the daemon's error: 0, a positive 1 for an
  * error reply (its text in why), 2 when out of memory, or -1 when the
  * line is no reply of the protocol's to request lineno.
@@ -306,6 +331,7 @@ take_reply(const char *line, size_t len, uint64_t lineno, struct ask *q,
 	size_t		 ext;
 	int		 code, rc = -1;
 
+	seed_json();
 	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
 		return -1;
@@ -694,7 +720,7 @@ al_connect(const char *path, al_log **out)
 	al_log	*l;
 	int	 rc;
 
-	if ((*out = l = store_handle_new()) == NULL)
+	if ((*out = l = store_handle_new(0)) == NULL)
 		return AL_ENOMEM;
 	if ((l->cl = calloc(1, sizeof(*l->cl))) == NULL)
 		return al_seterr(l, AL_ENOMEM, "out of memory");
