@@ -124,7 +124,7 @@ struct server {
 	char			*msbuf;
 	size_t			 mslen;
 	char			 toolong[64];
-	al_ident_cache		*ic;		/* the peers' names and groups */
+	al_ident_cache		*ic;		/* peers' names and groups */
 	uint32_t		 own_uid;	/* who may change the policy */
 	int			 governed;	/* ...unless the log has a floor */
 
