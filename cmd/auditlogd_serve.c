@@ -124,6 +124,7 @@ struct server {
 	char			*msbuf;
 	size_t			 mslen;
 	char			 toolong[64];
+	al_ident_cache		*ic;		/* peers' names and groups */
 	uint32_t		 own_uid;	/* who may change the policy */
 	int			 governed;	/* ...unless the log has a floor */
 
@@ -470,7 +471,7 @@ drop(struct server *s, struct conn *c)
 {
 	if (c->dead)
 		return;
-	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	/* Its only descriptor: closing it takes it out of the epoll set. */
 	(void)close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
@@ -889,13 +890,63 @@ now_and_then(uint64_t *said)
 	return 1;
 }
 
+/* A connection accepted, its peer's credentials taken: watch it. */
+static void
+conn_open(struct server *s, int fd, const struct ucred *cred)
+{
+	struct epoll_event	 ev;
+	struct conn		*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		dmsg("out of memory: a connection refused");
+		(void)close(fd);
+		return;
+	}
+	/* The peer's names and groups: once a connection. */
+	if (al_ident_cache_resolve(s->ic, &c->who, (uint32_t)cred->pid,
+	    (uint32_t)cred->uid, (uint32_t)cred->gid, 1) != 0) {
+		dmsg("out of memory: a connection refused");
+		(void)close(fd);
+		free(c);
+		return;
+	}
+	c->fd = fd;
+	c->active_ms = now_ms();
+	c->events = EPOLLIN;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = c->events;
+	ev.data.u64 = (uint64_t)(uintptr_t)c;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		dmsg("epoll_ctl: %s", strerror(errno));
+		(void)close(fd);
+		free(c);
+		return;
+	}
+	c->next = s->live;
+	if (s->live != NULL)
+		s->live->prev = c;
+	s->live = c;
+	s->nconns++;
+	/*
+	 * A client writes its first line as soon as it is connected: read
+	 * it now, into the batch being filled, rather than a round later.
+	 */
+	on_readable(s, c);
+}
+
+/*
+ * A round of accepts, then one look at the account files (the identity
+ * cache's check), then the connections: every peer of the round connected
+ * before that look, so a change to its account made before it connected
+ * is in its entries.
+ */
 static void
 on_listen(struct server *s, int lfd)
 {
-	struct epoll_event	 ev;
-	struct ucred		 cred;
+	struct ucred		 cred[ACCEPTS];
+	int			 fds[ACCEPTS];
 	socklen_t		 len;
-	struct conn		*c;
+	size_t			 n = 0, j;
 	int			 fd, i;
 
 	for (i = 0; i < ACCEPTS; i++) {
@@ -911,51 +962,27 @@ on_listen(struct server *s, int lfd)
 				break;
 			continue;	/* ECONNABORTED and the like */
 		}
-		if (s->nconns >= s->o->max_conns) {
+		if (s->nconns + n >= s->o->max_conns) {
 			if (now_and_then(&s->full_said))
 				dmsg("%zu connections, the most allowed: "
-				    "refusing more", s->nconns);
+				    "refusing more", s->nconns + n);
 			(void)close(fd);
 			continue;
 		}
-		len = sizeof(cred);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ==
-		    -1 || len != sizeof(cred) || cred.pid <= 0) {
+		len = sizeof(cred[n]);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred[n], &len) ==
+		    -1 || len != sizeof(cred[n]) || cred[n].pid <= 0) {
 			dmsg("SO_PEERCRED: %s", strerror(errno));
 			(void)close(fd);
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			dmsg("out of memory: a connection refused");
-			(void)close(fd);
-			continue;
-		}
-		/* The peer's names and groups: once a connection. */
-		if (al_ident_resolve(&c->who, (uint32_t)cred.pid,
-		    (uint32_t)cred.uid, (uint32_t)cred.gid, 1) != 0) {
-			dmsg("out of memory: a connection refused");
-			(void)close(fd);
-			free(c);
-			continue;
-		}
-		c->fd = fd;
-		c->active_ms = now_ms();
-		c->events = EPOLLIN;
-		memset(&ev, 0, sizeof(ev));
-		ev.events = c->events;
-		ev.data.u64 = (uint64_t)(uintptr_t)c;
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-			dmsg("epoll_ctl: %s", strerror(errno));
-			(void)close(fd);
-			free(c);
-			continue;
-		}
-		c->next = s->live;
-		if (s->live != NULL)
-			s->live->prev = c;
-		s->live = c;
-		s->nconns++;
+		fds[n++] = fd;
 	}
+	if (n == 0)
+		return;
+	al_ident_cache_check(s->ic);
+	for (j = 0; j < n; j++)
+		conn_open(s, fds[j], &cred[j]);
 }
 
 /* Stop listening: the kernel refuses new clients from now on. */
@@ -1275,6 +1302,10 @@ serve(const struct serve_opts *o)
 			goto done;
 		}
 	}
+	if ((s.ic = al_ident_cache_new()) == NULL) {
+		dmsg("out of memory");
+		goto done;
+	}
 	if ((s.ms = open_memstream(&s.msbuf, &s.mslen)) == NULL ||
 	    (s.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (s.done = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -1358,6 +1389,7 @@ done:
 		free(s.b[i].d);
 	}
 	arena_free(&s.scratch);
+	al_ident_cache_free(s.ic);
 	if (s.ms != NULL)
 		(void)fclose(s.ms);
 	free(s.msbuf);

@@ -225,6 +225,9 @@ int	 record_batch(const char *dir, const char *service, size_t max,
 int	 record_batch_sock(const char *socket, const char *service,
 	    size_t max);
 
+/* OpenSSL's CPU probe, for a command that may hash (cpuid.c). */
+void	 cpuid_setup(void);
+
 /* The commands, in main.c's table: cmd_<verb>.c each. */
 int	 cmd_check(int, char **, const char *);		/* cmd_record.c */
 int	 cmd_checkpoint(int, char **, const char *);

@@ -211,6 +211,11 @@ main(int argc, char *argv[])
 	for (c = 0; c < NCOMMANDS; c++)
 		if (strcmp(argv[i], commands[c].name) == 0) {
 			progverb = commands[c].name;
+			/* All but a record or check that auditlogd makes may
+			 * hash: OpenSSL's CPU probe first (cpuid.c). */
+			if (opt_socket == NULL || (commands[c].fn !=
+			    cmd_record && commands[c].fn != cmd_check))
+				cpuid_setup();
 			return commands[c].fn(argc - i, argv + i, dir);
 		}
 	return unknown_command(argv[i]);

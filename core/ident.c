@@ -1,11 +1,13 @@
 /* ident.c - who asks for an entry: a uid's name and groups, resolved once */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
@@ -59,7 +61,8 @@ user_name(uid_t uid, char *out, size_t max, char **buf, size_t *cap)
 	return 0;
 }
 
-static void
+/* 0: the name, or none because the group has none; 1: none, unsure. */
+static int
 group_name(gid_t gid, char *out, size_t max, char **buf, size_t *cap)
 {
 	struct group	 gr, *res;
@@ -74,12 +77,15 @@ group_name(gid_t gid, char *out, size_t max, char **buf, size_t *cap)
 			break;
 		if (*cap >= NSS_BUF_MAX || (nb = realloc(*buf,
 		    *cap * 2)) == NULL)
-			return;		/* a record too big to read: none */
+			return 1;	/* a record too big to read: none */
 		*buf = nb;
 		*cap *= 2;
 	}
-	if (e == 0 && res != NULL)
+	if (e != 0)
+		return 1;
+	if (res != NULL)
 		name_copy(out, max, res->gr_name);
+	return 0;
 }
 
 static int
@@ -93,11 +99,12 @@ gid_cmp(const void *a, const void *b)
 /*
  * The groups: getgrouplist's (the primary gid included), sorted, with
  * duplicates dropped and only the first AL_MAX_GROUPS kept; a rule naming
- * a group past the cut does not match (fail closed).
+ * a group past the cut does not match (fail closed).  *sure: the user was
+ * found and every group name read without an error (what a cache keeps).
  */
-int
-al_ident_resolve(struct al_ident *id, uint32_t pid, uint32_t uid,
-    uint32_t gid, int attested)
+static int
+resolve(struct al_ident *id, uint32_t pid, uint32_t uid, uint32_t gid,
+    int attested, int *sure)
 {
 	gid_t	*gl = NULL, *ng;
 	char	*buf = NULL;
@@ -118,6 +125,7 @@ al_ident_resolve(struct al_ident *id, uint32_t pid, uint32_t uid,
 	    &cap)) < 0)
 		goto done;
 	have = rc == 0 && id->user[0] != '\0';
+	*sure = have;
 	gl[0] = (gid_t)gid;
 	if (!have)
 		n = 1;
@@ -139,11 +147,159 @@ al_ident_resolve(struct al_ident *id, uint32_t pid, uint32_t uid,
 		id->gids[id->ngroups++] = (uint32_t)gl[i];
 	}
 	for (i = 0; i < id->ngroups; i++)
-		group_name((gid_t)id->gids[i], id->gname[i], AL_MAX_GROUPNAME,
-		    &buf, &cap);
+		if (group_name((gid_t)id->gids[i], id->gname[i],
+		    AL_MAX_GROUPNAME, &buf, &cap) != 0)
+			*sure = 0;
 	rc = 0;
 done:
 	free(buf);
 	free(gl);
 	return rc;
+}
+
+int
+al_ident_resolve(struct al_ident *id, uint32_t pid, uint32_t uid,
+    uint32_t gid, int attested)
+{
+	int	sure;
+
+	return resolve(id, pid, uid, gid, attested, &sure);
+}
+
+/*
+ * The cache (auditlogd resolves the peer of every connection).  An entry
+ * serves only while the files the databases are read from are as they
+ * were when it was made, and for at most IDENT_MAX_AGE_NS: a change made
+ * with useradd, usermod, gpasswd or an editor replaces or rewrites one of
+ * them, so the next look-up sees it at once; the age bounds what changes
+ * elsewhere (nss-systemd's dynamic users, a directory service) without
+ * touching them.  The files are looked at by al_ident_cache_check, which
+ * the caller runs once for a round of look-ups (auditlogd: after a round
+ * of accepts, so that every peer connected before the look).  A look-up
+ * that was not sure (no such user, a source that failed) is not kept.
+ */
+#define IDENT_CACHE		16
+#define IDENT_MAX_AGE_NS	1000000000ULL	/* 1 s */
+
+static const char *const ident_files[] = {
+	"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"
+};
+#define NFILES	(sizeof(ident_files) / sizeof(ident_files[0]))
+
+/* What says a file changed: all 0 when it is missing. */
+struct fsig {
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec	mtime, ctime;
+	int		err;
+};
+
+struct cached {
+	uint32_t	 uid, gid;
+	uint64_t	 made_ns;	/* 0: a free slot */
+	struct al_ident	 id;
+};
+
+struct al_ident_cache {
+	struct fsig	sig[NFILES];
+	struct cached	c[IDENT_CACHE];
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+fsig_of(const char *path, struct fsig *f)
+{
+	struct stat	st;
+
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &st) != 0) {
+		f->err = errno;
+		return;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	f->ctime = st.st_ctim;
+}
+
+static int
+fsig_same(const struct fsig *a, const struct fsig *b)
+{
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+al_ident_cache *
+al_ident_cache_new(void)
+{
+	return calloc(1, sizeof(al_ident_cache));
+}
+
+void
+al_ident_cache_free(al_ident_cache *ic)
+{
+	free(ic);
+}
+
+void
+al_ident_cache_check(al_ident_cache *ic)
+{
+	struct fsig	now[NFILES];
+	size_t		i;
+	int		same = 1;
+
+	for (i = 0; i < NFILES; i++) {
+		fsig_of(ident_files[i], &now[i]);
+		if (!fsig_same(&now[i], &ic->sig[i]))
+			same = 0;
+	}
+	if (!same) {
+		memset(ic->c, 0, sizeof(ic->c));
+		memcpy(ic->sig, now, sizeof(ic->sig));
+	}
+}
+
+int
+al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
+    uint32_t pid, uint32_t uid, uint32_t gid, int attested)
+{
+	struct cached	*e, *old;
+	uint64_t	 t;
+	size_t		 i;
+	int		 rc, sure;
+
+	t = mono_ns();
+	old = &ic->c[0];
+	for (i = 0; i < IDENT_CACHE; i++) {
+		e = &ic->c[i];
+		if (e->made_ns != 0 && t - e->made_ns < IDENT_MAX_AGE_NS &&
+		    e->uid == uid && e->gid == gid) {
+			memcpy(id, &e->id, sizeof(*id));
+			id->pid = pid;
+			id->attested = attested != 0;
+			return 0;
+		}
+		if (e->made_ns < old->made_ns)
+			old = e;
+	}
+	if ((rc = resolve(id, pid, uid, gid, attested, &sure)) != 0 || !sure)
+		return rc;
+	old->uid = uid;
+	old->gid = gid;
+	old->made_ns = t;
+	memcpy(&old->id, id, sizeof(*id));
+	return 0;
 }

@@ -39,7 +39,7 @@ al_open(const char *dir, int flags, al_log **out)
 	size_t		 n;
 	int		 rc, rc2, held;
 
-	if ((*out = l = store_handle_new()) == NULL)
+	if ((*out = l = store_handle_new(1)) == NULL)
 		return AL_ENOMEM;
 	l->flags = flags;
 	if (!(flags & AL_RDONLY) && (rc = store_ident(l)) != 0)
@@ -581,7 +581,7 @@ al_init(const char *dir, const struct al_init_opts *o, al_log **out)
 	al_log		*l;
 	int		 rc;
 
-	if ((*out = l = store_handle_new()) == NULL)
+	if ((*out = l = store_handle_new(1)) == NULL)
 		return AL_ENOMEM;
 	if ((rc = store_ident(l)) != 0)
 		return rc;

@@ -28,13 +28,20 @@ al_set_clock(al_log *l, al_clock_fn fn, void *arg)
 }
 
 al_log *
-store_handle_new(void)
+store_handle_new(int origin)
 {
 	al_log	*l;
 	size_t	 bad;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
+	l->wfd = -1;
+	l->lockfd = -1;
+	l->timeout_ms = TIMEOUT_MS;
+	/* A handle on a socket records nothing itself: the daemon's entry
+	 * has its host, and the pid and uid the kernel names. */
+	if (!origin)
+		return l;
 	if (gethostname(l->host, sizeof(l->host)) != 0)
 		l->host[0] = '\0';
 	l->host[sizeof(l->host) - 1] = '\0';
@@ -42,9 +49,6 @@ store_handle_new(void)
 	 * environment across fork), so these are read once. */
 	l->pid = (uint32_t)getpid();
 	l->uid = (uint32_t)getuid();
-	l->wfd = -1;
-	l->lockfd = -1;
-	l->timeout_ms = TIMEOUT_MS;
 	/* The host name is text in every entry: hold it to the same rules. */
 	while (al_utf8_ok((uint8_t *)l->host, strlen(l->host), &bad) != 0)
 		l->host[bad] = '?';

@@ -26,7 +26,8 @@ struct head {
 };
 
 /* store.c */
-al_log	*store_handle_new(void);
+/* A new handle; origin: with the host, pid and uid its entries record. */
+al_log	*store_handle_new(int origin);
 /* A writer's identity, resolved once (ident.c). */
 int	 store_ident(al_log *);
 /* The writers' guard: before and after the environment opens. */

@@ -115,6 +115,21 @@ struct al_ident {
 /* Fill id from the system's user and group databases. */
 int		 al_ident_resolve(struct al_ident *id, uint32_t pid,
 		    uint32_t uid, uint32_t gid, int attested);
+/*
+ * The same through a cache, for a process that resolves many (auditlogd,
+ * once a connection): an answer is kept by uid and gid for at most one
+ * second.  al_ident_cache_check looks at /etc/passwd, /etc/group and
+ * /etc/nsswitch.conf (device, inode, size, mtime, ctime) and forgets
+ * every answer when one changed: the look-ups after it see every change
+ * to those files made before it.  One thread at a time; new returns NULL
+ * when out of memory.
+ */
+typedef struct al_ident_cache al_ident_cache;
+al_ident_cache	*al_ident_cache_new(void);
+void		 al_ident_cache_free(al_ident_cache *);
+void		 al_ident_cache_check(al_ident_cache *);
+int		 al_ident_cache_resolve(al_ident_cache *, struct al_ident *id,
+		    uint32_t pid, uint32_t uid, uint32_t gid, int attested);
 
 /* A decoded entry; the strings live until the next al_iter_next(). */
 struct al_entry {

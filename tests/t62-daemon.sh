@@ -547,6 +547,32 @@ else
 	    [ "$(sed -n "s/.*\"seq\":$seq,.*\"pid\":\([0-9]*\),.*/\1/p" logged.json)" = "$upid" ]
 	check "...its gid, user and groups its own, attested" \
 	    grep -q "\"seq\":$seq,.*\"uid\":$(id -u "$usr"),\"gid\":$(id -g "$usr"),\"attested\":true,\"user\":\"$usr\",\"groups\":\[{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}\]" logged.json
+	# the daemon keeps what it resolved (auditlogd(8)), but a change to
+	# the user's groups reaches the very next connection
+	xgrp=alx$r
+	groupadd -r "$xgrp" && groups="$groups $xgrp"
+	run sh -c "printf '%s\n' '$claim' | runuser -u '$usr' -- '$PY' '$T/dclient.py' '$SOCK' send"
+	seq=$(sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' "$T/out")
+	al log --json > logged.json
+	check "...recorded again: the same groups" \
+	    grep -q "\"seq\":$seq,.*\"user\":\"$usr\",\"groups\":\[{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}\]" logged.json
+	usermod -a -G "$xgrp" "$usr"
+	g1="{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}"
+	xgid=$(getent group "$xgrp" | cut -d: -f3)
+	g2="{\"gid\":$xgid,\"name\":\"$xgrp\"}"
+	# sorted by gid (system groups are numbered downwards)
+	if [ "$xgid" -lt "$(id -g "$usr")" ]; then both="$g2,$g1"; else both="$g1,$g2"; fi
+	run sh -c "printf '%s\n' '$claim' | runuser -u '$usr' -- '$PY' '$T/dclient.py' '$SOCK' send"
+	seq=$(sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' "$T/out")
+	al log --json > logged.json
+	check "...given a group (usermod -a -G), its next connection records it" \
+	    grep -q "\"seq\":$seq,.*\"user\":\"$usr\",\"groups\":\[$both\]" logged.json
+	gpasswd -d "$usr" "$xgrp" > /dev/null
+	run sh -c "printf '%s\n' '$claim' | runuser -u '$usr' -- '$PY' '$T/dclient.py' '$SOCK' send"
+	seq=$(sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' "$T/out")
+	al log --json > logged.json
+	check "...taken out of it (gpasswd -d), its next connection no longer" \
+	    grep -q "\"seq\":$seq,.*\"user\":\"$usr\",\"groups\":\[{\"gid\":$(id -g "$usr"),\"name\":\"$grp\"}\]" logged.json
 	expect 1 "...it cannot open data.mdb for writing" \
 	    runuser -u "$usr" -- "$PY" -c "open('$T/log/data.mdb', 'r+b')"
 	expect 3 "...nor record directly" runuser -u "$usr" -- "$AUDITLOG" -d "$T/log" record \

@@ -962,6 +962,46 @@ ident(struct al_ident *id, uint32_t uid, const char *user,
 }
 
 /* Writer rules match the recorded identity, service and actor exactly. */
+/*
+ * al_ident_cache_resolve answers as al_ident_resolve does, a hit too, with
+ * the pid and attested of each call (t62-daemon.sh sees a change of groups
+ * reach the next connection).
+ */
+static void
+test_ident_cache(void)
+{
+	al_ident_cache	*ic;
+	struct al_ident	 want, got;
+	uint32_t	 uid = (uint32_t)getuid(), gid = (uint32_t)getgid();
+	int		 i, rc;
+
+	if ((ic = al_ident_cache_new()) == NULL) {
+		check(0, "al_ident_cache_new: out of memory");
+		return;
+	}
+	al_ident_cache_check(ic);
+	rc = al_ident_resolve(&want, 7, uid, gid, 1);
+	check(rc == 0, "al_ident_resolve of this process's uid: %d", rc);
+	for (i = 0; i < 2; i++) {
+		memset(&got, 0xa5, sizeof(got));
+		rc = al_ident_cache_resolve(ic, &got, 7, uid, gid, 1);
+		check(rc == 0 && memcmp(&got, &want, sizeof(got)) == 0,
+		    "the cache's identity is al_ident_resolve's (%s): %d",
+		    i == 0 ? "a miss" : "a hit", rc);
+	}
+	rc = al_ident_cache_resolve(ic, &got, 8, uid, gid, 0);
+	check(rc == 0 && got.pid == 8 && got.attested == 0 &&
+	    strcmp(got.user, want.user) == 0 && got.ngroups == want.ngroups,
+	    "...a hit takes the pid and attested of its call: %u %d",
+	    got.pid, got.attested);
+	rc = al_ident_resolve(&want, 9, uid, gid + 1, 1);
+	if (rc == 0)
+		rc = al_ident_cache_resolve(ic, &got, 9, uid, gid + 1, 1);
+	check(rc == 0 && memcmp(&got, &want, sizeof(got)) == 0,
+	    "...and another gid is another identity: %d", rc);
+	al_ident_cache_free(ic);
+}
+
 static void
 test_writer_rules(void)
 {
@@ -3067,6 +3107,7 @@ main(int argc, char **argv)
 	test_poldiff();
 	test_follows();
 	test_writer_rules();
+	test_ident_cache();
 	test_admin_rules();
 	test_floor_language();
 	test_floor_eval();
