@@ -276,30 +276,31 @@ int
 al_ident_cache_resolve(al_ident_cache *ic, struct al_ident *id,
     uint32_t pid, uint32_t uid, uint32_t gid, int attested)
 {
-	struct cached	*e, *old;
+	struct cached	*e, *old, *hit = NULL;
 	uint64_t	 t;
 	size_t		 i;
-	int		 rc, sure;
+	int		 rc = 0, sure;
 
 	t = mono_ns();
 	old = &ic->c[0];
-	for (i = 0; i < IDENT_CACHE; i++) {
+	for (i = 0; i < IDENT_CACHE && hit == NULL; i++) {
 		e = &ic->c[i];
 		if (e->made_ns != 0 && t - e->made_ns < IDENT_MAX_AGE_NS &&
-		    e->uid == uid && e->gid == gid) {
-			memcpy(id, &e->id, sizeof(*id));
-			id->pid = pid;
-			id->attested = attested != 0;
-			return 0;
-		}
-		if (e->made_ns < old->made_ns)
+		    e->uid == uid && e->gid == gid)
+			hit = e;
+		else if (e->made_ns < old->made_ns)
 			old = e;
 	}
-	if ((rc = resolve(id, pid, uid, gid, attested, &sure)) != 0 || !sure)
-		return rc;
-	old->uid = uid;
-	old->gid = gid;
-	old->made_ns = t;
-	memcpy(&old->id, id, sizeof(*id));
-	return 0;
+	if (hit != NULL) {
+		memcpy(id, &hit->id, sizeof(*id));
+		id->pid = pid;
+		id->attested = attested != 0;
+	} else if ((rc = resolve(id, pid, uid, gid, attested, &sure)) == 0 &&
+	    sure) {
+		old->uid = uid;
+		old->gid = gid;
+		old->made_ns = t;
+		memcpy(&old->id, id, sizeof(*id));
+	}
+	return rc;
 }
