@@ -135,6 +135,85 @@ check "...1500 results, seqs in order" \
 : > in
 same "record --batch, no input" record --batch
 
+# Lines go to the daemon as they are, many on their way at once; the
+# tool answers only what the daemon would answer otherwise (a line over
+# 64 KiB, a member of the daemon's other requests, --service's default)
+# and renumbers the daemon's replies: a mix of every kind, over many
+# windows, each result the direct tool's, in its place.
+awk -v big="$big" 'BEGIN {
+	a = "\"customer\":\"c-7\",\"purpose\":\"service-provision\",\"action\":\"read\""
+	for (i = 1; i <= 6000; i++) {
+		if (i % 50 == 0) print ""
+		else if (i % 50 == 1) print " \t\r"
+		else if (i % 97 == 0) print "not json"
+		else if (i % 1000 == 3) print "{\"actor\":\"" big "\"}"
+		else if (i % 61 == 0) print "{\"op\":\"check\",\"actor\":\"svc:a\"," a "}"
+		else if (i % 89 == 0) print "{\"actor\":\"svc:a\"," a ",\"text\":\"t\"}"
+		else if (i % 67 == 0) print "{\"actor\":\"name\"," a "}"
+		else if (i % 59 == 0) print "{\"actor\":\"service\"," a "}"
+		else if (i % 71 == 0) print "{\"actor\":\"svc:\\u00e9\\\"q\"," a "}"
+		else if (i % 73 == 0) print "{\"actor\":\"carol\",\"customer\":\"c-7\",\"purpose\":\"marketing\",\"action\":\"read\"}"
+		else if (i % 79 == 0) print "{\"actor\":\"\"," a "}"
+		else if (i % 83 == 0) print "{\"actor\":\"svc:a\"," a ",\"uid\":\"0\"}"
+		else if (i % 53 == 0) print "{\"actor\":\"svc:a\"," a ",\"ref\":\"own-" i "\",\"service\" :\"own\"}"
+		else if (i % 31 == 0) print "{\"actor\":\"svc:a\"," a ",\"service\":\"\"}"
+		else if (i % 37 == 0) print "{\"actor\":\"svc:a\",\"customer\":{\"service\":\"x\"}}"
+		else print "{\"actor\":\"svc:a\"," a ",\"ref\":\"r-" i "\"}"
+	}
+	printf "%s", "{\"actor\":\"svc:b\"," a "}"
+}' > in
+same "record --batch, 6001 lines of every kind: each result in its place" \
+    record --batch --service mix-svc
+awk 'BEGIN { for (i = 1; i <= 6001; i++) if (i % 50 > 1 || i == 6001) print i }' > mix.lines
+check "...6001 lines numbered as read, blank ones unanswered" \
+    sh -c "sed 's/^{\"line\":\([0-9]*\),.*/\1/' s.out | cmp -s - mix.lines"
+check "...the seqs rising, one entry each" \
+    sh -c "sed -n 's/.*\"seq\":\([0-9]*\),.*/\1/p' s.out | sort -nuc &&
+    [ \$(grep -c '\"seq\"' s.out) -eq \$(grep -c '\"seq\"' d.out) ]"
+check "...a member of another op is no check, an unknown field" \
+    grep -qx '{"line":61,"error":"unknown field '"'op'"'"}' s.out
+check "...nor a text" grep -qx '{"line":89,"error":"unknown field '"'text'"'"}' s.out
+check "...and a line over 64 KiB does not end the rest" \
+    grep -qx '{"line":2003,"error":"line longer than 65536 bytes"}' s.out
+check "...the next is the daemon's" grep -q '^{"line":2004,"seq":' s.out
+al log --json --customer c-7 > mix.json
+check "...--service fills in a line without one" \
+    grep -q '"actor":"name",.*"service":"mix-svc"' mix.json
+check "...one whose actor is \"service\"" \
+    grep -q '"actor":"service",.*"service":"mix-svc"' mix.json
+check "...one with an escape" grep -q 'q","customer":"c-7",.*"service":"mix-svc"' mix.json
+check "...not one with its own" grep -q '"ref":"own-106",.*"service":"own"' mix.json
+same "...the same lines without --service" record --batch
+same "...and with --batch-size 3: six on their way at most" \
+    record --batch --batch-size 3 --service mix-svc
+check "...still each line answered once, in order" \
+    sh -c "sed 's/^{\"line\":\([0-9]*\),.*/\1/' s.out | cmp -s - mix.lines"
+
+# A service that writes a line and waits for its result gets it, and a
+# connection the daemon closed meanwhile (--idle-timeout 1) is made anew.
+rm -f fifo
+mkfifo fifo
+: > fifo.out
+"$AUDITLOG" -s "$SOCK" record --batch < fifo > fifo.out 2> fifo.err & bp=$!
+exec 7> fifo
+printf '%s\n' '{"actor":"svc:a","customer":"c-8","purpose":"service-provision","action":"read"}' >&7
+i=0
+while [ "$(wc -l < fifo.out)" -lt 1 ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "record --batch: a line's result comes while the input is open" \
+    grep -q '^{"line":1,"seq":[0-9]*,"decision":"allow"' fifo.out
+sleep 1.5
+printf '\n%s\n' '{"actor":"svc:a","customer":"c-8","purpose":"service-provision","action":"read"}' >&7
+exec 7>&-
+wait $bp
+brc=$?
+check "...after the daemon closed the idle connection, the next one's too" \
+    sh -c "[ $brc -eq 0 ] && [ \$(wc -l < fifo.out) -eq 2 ] &&
+    grep -q '^{\"line\":3,\"seq\":[0-9]*,\"decision\":\"allow\"' fifo.out &&
+    [ ! -s fifo.err ]"
+
 # $AUDITLOG_SOCKET is -s; -d names a log, and then the log is used.
 run env AUDITLOG_SOCKET="$SOCK" "$AUDITLOG" record --actor svc:a \
     --customer c-4 --purpose service-provision --action read
