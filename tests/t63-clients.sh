@@ -147,7 +147,7 @@ awk -v big="$big" 'BEGIN {
 		else if (i % 50 == 1) print " \t\r"
 		else if (i % 97 == 0) print "not json"
 		else if (i % 1000 == 3) print "{\"actor\":\"" big "\"}"
-		else if (i % 61 == 0) print "{\"op\":\"check\",\"actor\":\"svc:a\"," a "}"
+		else if (i % 61 == 0) print "{\"op\":\"check\",\"actor\":\"svc:a\"," a ",\"service\":\"s\"}"
 		else if (i % 89 == 0) print "{\"actor\":\"svc:a\"," a ",\"text\":\"t\"}"
 		else if (i % 67 == 0) print "{\"actor\":\"name\"," a "}"
 		else if (i % 59 == 0) print "{\"actor\":\"service\"," a "}"
