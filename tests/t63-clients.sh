@@ -316,6 +316,74 @@ check "...the requests a stopped daemon held are in the log all the same" \
     [ "$(al log --json | wc -l)" -ge $((n0 + 3)) ]
 expect 0 "the log verifies" al verify
 
+# --- record --batch when the daemon fails mid-stream ------------------------
+# pending OUT: the lines of OUT in input order, each with a seq until the
+# first that says "not recorded" or leaves a line out (none after it);
+# every seq said in ./flog's log
+pending() {
+	awk '{
+		n = $0; sub(/^\{"line":/, "", n); sub(/,.*/, "", n); n += 0
+		if (n <= last) { print "# out of order: " $0; bad = 1 }
+		if (n != last + 1) gap = 1
+		if ($0 ~ /"seq":/ && (gap || nr)) { print "# said after a line unsaid: " $0; bad = 1 }
+		if ($0 ~ /"error":"not recorded: /) nr = 1
+		last = n
+	} END { exit bad }' "$1" || return 1
+	sed -n 's/.*"seq":\([0-9]*\),.*/\1/p' "$1" | sort > acked.seqs
+	"$AUDITLOG" -d "$T/flog" log --json |
+	    sed -n 's/^{"version":[0-9]*,"seq":\([0-9]*\),.*/\1/p' | sort > log.seqs
+	[ -s acked.seqs ] && [ -z "$(comm -23 acked.seqs log.seqs)" ]
+}
+awk 'BEGIN { for (i = 1; i <= 20000; i++)
+	if (i % 500 == 7) print "{\"op\":\"x\"}"
+	else printf "{\"actor\":\"svc:a\",\"customer\":\"c-%d\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n", i }' > in
+"$AUDITLOG" -d "$T/flog" init > /dev/null || exit 1
+shim=$AUDITLOG_BUILD/tests/faults/libfaultshim.so
+if [ -f "$shim" ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	export ASAN_OPTIONS
+	DENV="LD_PRELOAD=$shim FAULT_FUNC=fdatasync FAULT_NTH=3 FAULT_ERRNO=5 FAULT_PATH=$T/flog"
+	daemon_start "$T/flog" || exit 1
+	DENV=
+	fpid=$dpid
+	run sh -c "'$AUDITLOG' -s '$SOCK' record --batch < in"
+	wait "$fpid"
+	dpid=
+	check "record --batch, a storage failure in the daemon: exit 3" [ $rc -eq 3 ]
+	check "...saying the daemon's reason once" \
+	    [ "$(cat "$T/err")" = "auditlog: record: not recorded: commit: Input/output error" ]
+	check "...the lines acknowledged before it said, then \"not recorded\" for each line sent" \
+	    sh -c "grep -q '\"seq\"' '$T/out' && grep -q '\"error\":\"not recorded: commit: Input/output error\"}' '$T/out'"
+	check "...in order, none missing, each seq said in the log" pending "$T/out"
+	check "...and not the lines never sent" [ "$(wc -l < "$T/out")" -lt 20000 ]
+	expect 0 "...the log verifies" "$AUDITLOG" -d "$T/flog" verify
+else
+	ok "record --batch, a storage failure in the daemon # SKIP the fault shim is not built"
+fi
+# The daemon killed while lines are on their way: what it acknowledged is
+# said and recorded, what it did not is not said.
+daemon_start "$T/flog" || exit 1
+: > kill.out
+"$AUDITLOG" -s "$SOCK" record --batch < in > kill.out 2> kill.err & bp=$!
+i=0
+while [ "$(wc -l < kill.out)" -lt 1000 ] && [ $i -lt 200 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+dpid=
+wait $bp
+brc=$?
+check "record --batch, the daemon killed mid-stream: exit 3" [ $brc -eq 3 ]
+check "...saying the connection ended" \
+    grep -Eq "^auditlog: record: $SOCK: (auditlogd closed the connection without a reply|auditlogd Connection reset by peer|cannot send to auditlogd: (Broken pipe|Connection reset by peer))\$" kill.err
+check "...the lines acknowledged said, in order, each seq in the log" \
+    pending kill.out
+check "...none else but those parsed here" \
+    sh -c "[ \$(wc -l < kill.out) -lt 20000 ] && ! grep -q 'not recorded' kill.out"
+expect 0 "...the log verifies" "$AUDITLOG" -d "$T/flog" verify
+
 # --- identity: the kernel's, whatever --actor says --------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
 	ok "a writer service as a user of its own # SKIP needs root (and useradd) to make throwaway users"
