@@ -630,7 +630,8 @@ as_is(const char *s, size_t len, int need_service)
 
 	if (memchr(s, '\\', len) != NULL)
 		return 0;
-	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL &&
+	    q + 1 < end) {
 		p = q + 1;
 		n = (size_t)(end - p);
 		switch (*p) {
