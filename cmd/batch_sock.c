@@ -33,11 +33,12 @@
  *   default service is checked here (al_validate) and sent written anew,
  *   with the service.
  *
- * Up to a window of lines (twice --batch-size, at most the 2048 the
- * daemon takes unanswered from a connection) are on their way at once,
- * sent or answered here, so the daemon parses the next lines while it
- * commits the last; their results go out in input order, each once the
- * daemon acknowledged it.  Standard input, the socket's two directions
+ * Up to a window of lines (four times --batch-size, at most 4096) are on
+ * their way at once, sent or answered here, so the daemon parses the
+ * next lines while it commits the last; and since it takes at most 2048
+ * unanswered from a connection, the lines beyond wait in the socket for
+ * it to read the moment it answers, not for us to be told.  Their
+ * results go out in input order, each once the daemon acknowledged it.  Standard input, the socket's two directions
  * and standard output are driven from one poll loop; nothing grows
  * beyond the window, a send buffer and a line.
  */
@@ -47,14 +48,14 @@
 #define OUT_SIZE	(64 * 1024)	/* results, before they are written */
 #define SEND_HIGH	(256 * 1024)	/* requests queued: read no more */
 #define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
-#define WINDOW_MAX	2048		/* the daemon's D_MAX_INFLIGHT */
+#define WINDOW_MAX	4096		/* twice the daemon's D_MAX_INFLIGHT */
 #define TOOLONG		"line longer than 65536 bytes"
 
 /* A line on its way, in input order. */
 struct pend {
 	uint64_t	 lineno;
 	char		*error;		/* answered here: why (malloc'd) */
-	int		 sent;		/* ...or sent, for the daemon to answer */
+	int		 sent;		/* ...or sent, the daemon's to answer */
 };
 
 struct sbatch {
@@ -62,7 +63,7 @@ struct sbatch {
 	const char	*path, *service;
 	int		 fd;
 	unsigned	 timeout_ms;
-	uint64_t	 deadline;	/* of the next reply, while any is due */
+	uint64_t	 deadline;	/* of the next reply, when one is due */
 
 	struct pend	*pend;		/* a ring of window */
 	size_t		 window, head, npend;
@@ -83,7 +84,7 @@ struct sbatch {
 	uint64_t	 lineno;
 	struct arena	 arena;		/* a line's parse */
 
-	char		*notrec;	/* the daemon's "not recorded", as JSON */
+	char		*notrec;	/* its "not recorded", a JSON string */
 	int		 denied, malformed, failed, out_err;
 };
 
@@ -420,7 +421,8 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 		    "(docs/PROTOCOL.md)", b->path);
 		return;
 	}
-	if (kind == R_ERROR && err != NULL && strncmp(err, "\"not recorded: ", 15) == 0) {
+	if (kind == R_ERROR && err != NULL &&
+	    strncmp(err, "\"not recorded: ", 15) == 0) {
 		/* A storage failure: what was not acknowledged is not. */
 		if ((b->notrec = strndup(err, (size_t)(line + len - 1 - err)))
 		    == NULL || (dec = malloc(len)) == NULL) {
@@ -890,7 +892,7 @@ record_batch_sock(const char *path, const char *service, size_t max)
 	b.path = path;
 	b.service = service;
 	b.timeout_ms = opt_timeout_ms;
-	b.window = max < WINDOW_MAX / 2 ? 2 * max : WINDOW_MAX;
+	b.window = max < WINDOW_MAX / 4 ? 4 * max : WINDOW_MAX;
 	b.reqcap = SEND_HIGH + MAX_LINE + 1;
 	if ((b.pend = calloc(b.window, sizeof(*b.pend))) == NULL ||
 	    (b.req = malloc(b.reqcap)) == NULL ||

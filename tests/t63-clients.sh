@@ -184,7 +184,7 @@ check "...one whose actor is \"service\"" \
 check "...one with an escape" grep -q 'q","customer":"c-7",.*"service":"mix-svc"' mix.json
 check "...not one with its own" grep -q '"ref":"own-106",.*"service":"own"' mix.json
 same "...the same lines without --service" record --batch
-same "...and with --batch-size 3: six on their way at most" \
+same "...and with --batch-size 3: twelve on their way at most" \
     record --batch --batch-size 3 --service mix-svc
 check "...still each line answered once, in order" \
     sh -c "sed 's/^{\"line\":\([0-9]*\),.*/\1/' s.out | cmp -s - mix.lines"
