@@ -38,9 +38,10 @@
  * next lines while it commits the last; and since it takes at most 2048
  * unanswered from a connection, the lines beyond wait in the socket for
  * it to read the moment it answers, not for us to be told.  Their
- * results go out in input order, each once the daemon acknowledged it.  Standard input, the socket's two directions
- * and standard output are driven from one poll loop; nothing grows
- * beyond the window, a send buffer and a line.
+ * results go out in input order, each once the daemon acknowledged it.
+ * Standard input, the socket's two directions and standard output are
+ * driven from one poll loop; nothing grows beyond the window, a send
+ * buffer and a line.
  */
 
 #define MAX_LINE	(64 * 1024)
@@ -844,23 +845,27 @@ run(struct sbatch *b)
 		fds[1].fd = sock ? b->fd : -1;
 		fds[1].events = POLLIN | (b->reqoff < b->nreq ? POLLOUT : 0);
 		fds[0].revents = fds[1].revents = 0;
-		timeout = -1;
-		if (sock) {
-			now = now_ms();
-			if (now >= b->deadline) {
-				fail(b, "%s: no reply from auditlogd within "
-				    "%u ms", b->path, b->timeout_ms);
-				break;
-			}
-			timeout = (int)(b->deadline - now);
-		}
 		/* Whoever waits on the results has them before we wait. */
 		if (b->nout > 0)
 			out_flush(b);
+		timeout = -1;
+		if (sock) {
+			now = now_ms();
+			timeout = now < b->deadline ?
+			    (int)(b->deadline - now) : 0;
+		}
 		if ((rc = poll(fds, 2, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fail(b, "poll: %s", strerror(errno));
+			break;
+		}
+		/* Late is a reply the socket does not hold even now: a
+		 * reader slow to take our results does not make it so. */
+		if (sock && !(fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    now_ms() >= b->deadline) {
+			fail(b, "%s: no reply from auditlogd within %u ms",
+			    b->path, b->timeout_ms);
 			break;
 		}
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
