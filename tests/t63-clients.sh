@@ -383,6 +383,15 @@ check "...the lines acknowledged said, in order, each seq in the log" \
 check "...none else but those parsed here" \
     sh -c "[ \$(wc -l < kill.out) -lt 20000 ] && ! grep -q 'not recorded' kill.out"
 expect 0 "...the log verifies" "$AUDITLOG" -d "$T/flog" verify
+# --timeout is the daemon's deadline, not the reader's of the results
+# (this daemon's --idle-timeout is the default, 30 s).
+daemon_start "$T/flog" || exit 1
+awk 'BEGIN { for (i = 1; i <= 12000; i++) print "{\"actor\":\"svc:a\",\"customer\":\"c-9\",\"purpose\":\"service-provision\",\"action\":\"read\"}" }' > in
+{ "$AUDITLOG" --timeout 1 -s "$SOCK" record --batch < in 2> slow.err
+	echo $? > slow.rc; } | { sleep 2.5; cat > slow.out; }
+check "record --batch, --timeout 1 and a reader that waits 2.5 s: every result, exit 0" \
+    sh -c "[ \$(cat slow.rc) -eq 0 ] && [ \$(wc -l < slow.out) -eq 12000 ] && [ ! -s slow.err ]"
+stop_daemon
 
 # --- identity: the kernel's, whatever --actor says --------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
