@@ -445,7 +445,6 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	b->nreplies++;
 	b->head = (b->head + 1) % b->window;
 	b->npend--;
-	b->deadline = now_ms() + b->timeout_ms;
 	drain(b);
 }
 
@@ -475,6 +474,9 @@ read_replies(struct sbatch *b)
 	}
 	if (b->failed)
 		return;
+	/* The deadline starts again with each reply (these just came). */
+	if (off > 0)
+		b->deadline = now_ms() + b->timeout_ms;
 	memmove(b->in, b->in + off, b->nin - off);
 	b->nin -= off;
 	if (b->nin > REPLY_MAX || (b->nin > 0 && b->npend == 0))
