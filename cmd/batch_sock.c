@@ -313,9 +313,10 @@ static int
 reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
     const char **err)
 {
-	uint64_t	v;
-	size_t		k;
-	int		i, kind;
+	const char	*q = NULL;
+	uint64_t	 v;
+	size_t		 k, m = 0;
+	int		 i, kind;
 
 	if (!lit(&p, &n, "{\"line\":") || (k = number(p, n, &v)) == 0 ||
 	    v != want)
@@ -335,11 +336,18 @@ reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
 		if (lit(&p, &n, ",\"decision\":\"allow\",\"rule\":"))
 			kind = R_ALLOW;
 		else if (lit(&p, &n, ",\"decision\":\"deny\",\"code\":\"")) {
-			for (i = 1; i < AL_NCODES; i++)
-				if (lit(&p, &n, al_code_name(i)))
+			/* A denial's code, the whole name. */
+			for (i = 1; i < AL_NCODES; i++) {
+				q = p;
+				m = n;
+				if (lit(&q, &m, al_code_name(i)) &&
+				    lit(&q, &m, "\",\"reason\":"))
 					break;
-			if (i == AL_NCODES || !lit(&p, &n, "\",\"reason\":"))
+			}
+			if (i == AL_NCODES)
 				return -1;
+			p = q;
+			n = m;
 			kind = R_DENY;
 		} else
 			return -1;
