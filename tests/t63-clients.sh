@@ -189,6 +189,53 @@ same "...and with --batch-size 3: twelve on their way at most" \
 check "...still each line answered once, in order" \
     sh -c "sed 's/^{\"line\":\([0-9]*\),.*/\1/' s.out | cmp -s - mix.lines"
 
+# A fake daemon on $T/run/fake.sock that answers each line read with
+# REPLY, N its number on the connection: record --batch writes only what
+# is the protocol's reply to the line it sent, renumbered.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+cat > fake.py <<'EOF'
+import socket, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+c, _ = srv.accept()
+n = 0
+for line in c.makefile("rb"):
+    n += 1
+    c.sendall(sys.argv[2].replace("N", str(n)).encode() + b"\n")
+c.close()
+EOF
+fake_batch() {
+	rm -f "$T/run/fake.sock"
+	"$PY" fake.py "$T/run/fake.sock" "$1" > fake.log 2>&1 &
+	fp=$!
+	_i=0
+	while [ ! -S "$T/run/fake.sock" ] && [ $_i -lt 100 ]; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	printf '\n\n%s\n' '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read"}' |
+	    "$AUDITLOG" --timeout 2 -s "$T/run/fake.sock" record --batch > "$T/out" 2> "$T/err"
+	rc=$?
+	wait $fp
+}
+fake_batch '{"line":N,"seq":7,"decision":"deny","code":"floor","reason":"caf\u0080 \\ \"x\""}'
+check "a daemon's reply is written with the input's line number" \
+    [ $rc -eq 1 ] && out_is '{"line":3,"seq":7,"decision":"deny","code":"floor","reason":"caf\u0080 \\ \"x\""}'
+for r in '{"line":2,"seq":7,"decision":"allow","rule":"a:1"}' \
+    '{"line":N,"seq":7,"decision":"allow","rule":"a:1","x":"y"}' \
+    '{"line":N,"seq":7,"decision":"allow","rule":"a:1"} ' \
+    '{"line":N,"seq":0,"decision":"allow","rule":"a:1"}' \
+    '{"line":N,"seq":7,"decision":"deny","code":"flo","reason":"r"}' \
+    '{"line":N,"seq":7,"decision":"allow","rule":"\u0041"}' \
+    '{"line":N,"decision":"allow","rule":"a:1"}' \
+    '{"line":N,"seq":7,"policy":"a"}'; do
+	fake_batch "$r"
+	check "...one that is not the protocol's reply to a record, exit 3: $r" \
+	    sh -c "[ $rc -eq 3 ] && [ ! -s '$T/out' ] && grep -q 'a reply that is not auditlogd.s protocol' '$T/err'"
+done
+
 # A service that writes a line and waits for its result gets it, and a
 # connection the daemon closed meanwhile (--idle-timeout 1) is made anew.
 rm -f fifo
