@@ -715,6 +715,12 @@ client_free(struct client *c)
 }
 
 int
+al_socket_fd(const al_log *l)
+{
+	return l != NULL && l->cl != NULL ? l->cl->fd : -1;
+}
+
+int
 al_connect(const char *path, al_log **out)
 {
 	al_log	*l;

@@ -361,6 +361,15 @@ int		 al_log_format(const al_log *);
  * time, as any handle.
  */
 int		 al_connect(const char *socket, al_log **out);
+/*
+ * The connected socket of a handle of al_connect (non-blocking; al_close
+ * closes it), for a caller that writes the protocol's request lines and
+ * reads their replies itself, many in flight (auditlog record --batch):
+ * such a caller makes no other call on the handle, whose own requests
+ * and replies would mix with its lines.  -1 when the handle has no
+ * connection: al_open's, or one whose connecting failed.
+ */
+int		 al_socket_fd(const al_log *);
 void		 al_close(al_log *);
 const char	*al_errmsg(const al_log *);
 const char	*al_strerror(int rc);

@@ -6,6 +6,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,48 @@ governed(al_log *l, al_log *tw, uint64_t *seq)
 	free(text);
 }
 
+/* al_socket_fd: lines of our own on the handle's socket, and replies. */
+static void
+raw_line(const char *sock)
+{
+	static const char	 req[] = "\n{\"actor\":\"svc:billing\","
+	    "\"customer\":\"c-1\",\"purpose\":\"service-provision\","
+	    "\"action\":\"read\"}\nnot json\n";
+	static const char	 err[] = "{\"line\":3,\"error\":\"not a JSON "
+	    "object: lexical error: invalid string in json text. at byte 2\"}\n";
+	struct pollfd		 p;
+	al_log			*l = NULL;
+	char			 buf[512], *nl;
+	size_t			 n = 0;
+	ssize_t			 r;
+	int			 fd, ok;
+
+	ok = al_connect(sock, &l) == 0 && (fd = al_socket_fd(l)) >= 0;
+	check(ok, "al_socket_fd: the handle's connected socket");
+	if (!ok)
+		goto done;
+	check(write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1,
+	    "...takes request lines written by the caller");
+	while (n < sizeof(buf) - 1 && ((nl = memchr(buf, '\n', n)) == NULL ||
+	    memchr(nl + 1, '\n', n - (size_t)(nl + 1 - buf)) == NULL)) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 5000) != 1 ||
+		    (r = read(fd, buf + n, sizeof(buf) - 1 - n)) <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	ok = strncmp(buf, "{\"line\":2,\"seq\":", 16) == 0 &&
+	    (nl = strchr(buf, '\n')) != NULL && strcmp(nl + 1, err) == 0;
+	check(ok, "...and gives their replies, the lines numbered as sent, "
+	    "a blank one too");
+	if (!ok)
+		printf("# got: %s\n", buf);
+done:
+	al_close(l);
+}
+
 static void
 served(const char *sock, const char *dir, const char *twin)
 {
@@ -160,6 +203,8 @@ served(const char *sock, const char *dir, const char *twin)
 
 	check(al_connect(sock, &l) == 0, "al_connect: connected");
 	check(al_open(twin, 0, &tw) == 0, "the twin log opens");
+	check(al_socket_fd(tw) == -1, "al_socket_fd: none on al_open's handle");
+	raw_line(sock);
 
 	rc = al_record(l, &allowed, &d);
 	check(rc == 0 && d.allow && d.seq > 0, "al_record through the "
@@ -653,6 +698,7 @@ main(int argc, char **argv)
 		    "/nonexistent/auditlog.sock: cannot reach auditlogd: No "
 		    "such file or directory; nothing was recorded") == 0,
 		    "no daemon: AL_EIO naming the socket (%s)", al_errmsg(l));
+		check(al_socket_fd(l) == -1, "...and al_socket_fd has none");
 		check(al_record(l, &allowed, &d) == AL_EIO,
 		    "...and al_record on that handle tries again, and fails");
 		al_close(l);
