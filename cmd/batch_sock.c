@@ -575,7 +575,11 @@ req_add(struct sbatch *b, const char *s, size_t n)
 	b->nreq += n;
 }
 
-/* "name":"value", escaped as JSON needs (the value is valid UTF-8). */
+/*
+ * "name":"value", escaped as JSON needs: the value passed al_validate,
+ * so it is UTF-8 with no control character, and a quote and a backslash
+ * are all there is to escape (no LF can end the request early).
+ */
 static void
 req_field(struct sbatch *b, int *first, const char *name, const char *v)
 {
