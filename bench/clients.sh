@@ -148,13 +148,13 @@ dpid=
 end=$(date +%s)
 
 why1=
-[ "$v1" = MISS ] && why1=" — 16 callers each waiting for its reply put at most 16 accesses in a commit, and a commit's two flushes bound it (perf: the daemon's time is mostly the kernel's, switching processes and writing and flushing the disk; its own code about a tenth)"
+[ "$v1" = MISS ] && why1=" — 16 callers each waiting for its reply put at most 16 accesses in a commit, so the ratio is at most 16 times a direct commit over the daemon's cycle: here a commit of 16 takes about 0.35 ms (two flushes; about ten pages scattered in the file, each write costing its own), and answering the 16 and taking their next accesses about 0.17 ms on 2 cores; 10x needs the whole cycle within 0.41 ms (bench/RESULTS.md, bench/flushcost.py)"
 why2=
-[ "$v2" = MISS ] && why2=" — a process start (about 1 ms of CPU) an access shares the 2 cores with the daemon: the cores, not the commits, bound both sides"
+[ "$v2" = MISS ] && why2=" — the 2 cores are busy starting processes: an empty process (/bin/true) costs about 0.48 ms of CPU to start and end here, and 3x the direct rate leaves about 0.63 ms a record for the client's process, its exchange and the daemon's share (bench/RESULTS.md)"
 why3=
 [ "$v3" = MISS ] && why3=" — both are a process start and one durable commit (the daemon's, or the tool's own): they differ by less than the noise of a busy machine"
 why4=
-[ "$v4" = MISS ] && why4=" — every line is parsed twice, here and in the daemon, which decides and commits as record --batch does, and the two take turns: the client sends its next group of 1000 only once every reply of this one is in, so the daemon never parses a group while it commits the one before (CPU for 100,000 lines: about 0.27 s in the client and 0.35 s in the daemon, against about 0.3 s for record --batch on the files)"
+[ "$v4" = MISS ] && why4=" — the daemon writes and flushes as record --batch does, but its reading loop, its committer and the client share 2 cores where record --batch runs two threads: a busy machine takes the margin"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p)
 commit=$(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')
 [ -n "$(git -C "$HERE/.." status --porcelain -- core cmd include 2>/dev/null)" ] &&
