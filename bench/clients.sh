@@ -148,7 +148,7 @@ dpid=
 end=$(date +%s)
 
 why1=
-[ "$v1" = MISS ] && why1=" — 16 callers each waiting for its reply put at most 16 accesses in a commit, so the ratio is at most 16 times a direct commit over the daemon's cycle: here a commit of 16 takes about 0.35 ms (two flushes; about ten pages scattered in the file, each write costing its own), and answering the 16 and taking their next accesses about 0.17 ms on 2 cores; 10x needs the whole cycle within 0.41 ms (bench/RESULTS.md, bench/flushcost.py)"
+[ "$v1" = MISS ] && why1=" — 16 callers each waiting for its reply put at most 16 accesses in a commit, so the ratio is at most 16 times a direct commit over the daemon's cycle: here a commit of 16 takes about 0.35 ms (two flushes, of about ten pages and of the meta page), and answering the 16 and taking their next accesses about 0.17 ms on 2 cores; 10x needs the whole cycle within 0.41 ms (bench/RESULTS.md, bench/flushcost.py)"
 why2=
 [ "$v2" = MISS ] && why2=" — the 2 cores are busy starting processes: an empty process (/bin/true) costs about 0.48 ms of CPU to start and end here, and 3x the direct rate leaves about 0.63 ms a record for the client's process, its exchange and the daemon's share (bench/RESULTS.md)"
 why3=
