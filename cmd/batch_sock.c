@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auditlogd.h"
 #include "batch_line.h"
 #include "cmd.h"
 
@@ -37,7 +38,9 @@
  * their way at once, sent or answered here, so the daemon parses the
  * next lines while it commits the last; and since it takes at most 2048
  * unanswered from a connection, the lines beyond wait in the socket for
- * it to read the moment it answers, not for us to be told.  Their
+ * it to read the moment it answers, not for us to be told.  Fewer, when
+ * their replies could be long: the daemon hangs up on a connection
+ * whose unwritten replies would pass D_OUT_MAX (OWE_MAX below).  Their
  * results go out in input order, each once the daemon acknowledged it.
  * Standard input, the socket's two directions and standard output are
  * driven from one poll loop; nothing grows beyond the window, a send
@@ -52,11 +55,29 @@
 #define WINDOW_MAX	4096		/* twice the daemon's D_MAX_INFLIGHT */
 #define TOOLONG		"line longer than 65536 bytes"
 
+/*
+ * The bytes of the replies the daemon may owe us at once.  It answers a
+ * commit's lines together, however fast we read, and hangs up on a
+ * connection whose replies, unwritten, would pass D_OUT_MAX; so the
+ * replies to the lines sent and not yet answered must fit, whatever the
+ * lines.  A reply is its numbers and a rule (320 bytes at most), a
+ * reason (1024) or an error (WHY_LEN), in REPLY_BASE; esc_json writes a
+ * byte of that text as six at most (\u007f), but only one that is not
+ * printable ASCII, and such a byte comes from one of the line's that is
+ * not either, or from a backslash's escape: six bytes more for each of
+ * those in the line, up to the longest text (owe()).
+ */
+#define REPLY_BASE	1536
+#define REPLY_TEXT	1024
+#define OWE_LINE	(REPLY_BASE + 6 * REPLY_TEXT)
+#define OWE_MAX		(D_OUT_MAX - D_OUT_PAUSE)
+
 /* A line on its way, in input order. */
 struct pend {
 	uint64_t	 lineno;
 	char		*error;		/* answered here: why (malloc'd) */
 	int		 sent;		/* ...or sent, the daemon's to answer */
+	size_t		 owe;		/* its reply's bytes, at most */
 };
 
 struct sbatch {
@@ -69,6 +90,7 @@ struct sbatch {
 	struct pend	*pend;		/* a ring of window */
 	size_t		 window, head, npend;
 	uint64_t	 nsent, nreplies; /* on this connection */
+	size_t		 owed;		/* the pending lines' owe, in all */
 
 	char		*req;		/* request bytes to send */
 	size_t		 reqoff, nreq, reqcap;
@@ -451,6 +473,7 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	out_line(b, p->lineno, rest, (size_t)(line + len - rest));
 	out_add(b, "\n", 1);
 	b->nreplies++;
+	b->owed -= p->owe;
 	b->head = (b->head + 1) % b->window;
 	b->npend--;
 	drain(b);
@@ -688,6 +711,19 @@ as_is(const char *s, size_t len, int need_service)
 	return !need_service;
 }
 
+/* At most the bytes of a reply to the len at s (OWE_MAX). */
+static size_t
+owe(const char *s, size_t len)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < len && k < REPLY_TEXT; i++)
+		if ((unsigned)((unsigned char)s[i] - 0x20) >= 0x5f ||
+		    s[i] == '\\')
+			k++;
+	return REPLY_BASE + 6 * k;
+}
+
 /* One input line: sent, answered here, or skipped (blank). */
 static void
 take(struct sbatch *b, const char *text, size_t len, uint64_t lineno,
@@ -740,6 +776,8 @@ sent:
 	p->lineno = lineno;
 	p->sent = 1;
 	p->error = NULL;
+	p->owe = owe(text, len);
+	b->owed += p->owe;
 	b->nsent++;
 }
 
@@ -747,7 +785,8 @@ sent:
 static int
 room(const struct sbatch *b)
 {
-	return b->npend < b->window && b->nreq - b->reqoff < SEND_HIGH;
+	return b->npend < b->window && b->nreq - b->reqoff < SEND_HIGH &&
+	    b->owed <= OWE_MAX - OWE_LINE;
 }
 
 /*

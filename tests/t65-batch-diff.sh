@@ -193,8 +193,8 @@ both() {
 		not_ok "$_d"
 		echo "#   direct: exit $_drc, through the daemon: exit $_src"
 		cmp d.out s.out | sed 's/^/#   /'
-		diff d.out s.out | head -c 2000 | sed 's/^/#   /'
-		diff d.err s.err | head -c 1000 | sed 's/^/#   /'
+		diff d.out s.out | head -n 10 | cut -c 1-300 | sed 's/^/#   /'
+		diff d.err s.err | head -n 10 | cut -c 1-300 | sed 's/^/#   /'
 	fi
 }
 
@@ -205,6 +205,17 @@ head -n 400 in > in.all
 mv in.all in
 both "--batch-size 1, 400 lines" --batch-size 1
 both "--batch-size 1, 400 lines, --service" --batch-size 1 --service "op"
+
+# Replies can be six times their lines (a raw DEL in an unknown key is
+# \u007f in the reply's error): thousands of them on their way at once
+# must not take the daemon past its bound on a connection's replies
+# (D_OUT_MAX), where it would hang up.
+"$PY" -c '
+import sys
+k = b"{\"k" + b"\x7f" * 500 + b"\":1}\n"
+g = b"{\"actor\":\"svc:a\",\"customer\":\"c-1\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n"
+sys.stdout.buffer.write((g + k * 300) * 20)' > in
+both "6020 lines, most of them an error reply of 3 KB" --batch-size 1000
 
 stop_daemon
 check "the daemon stopped with 0" [ "$dstatus" -eq 0 ]
@@ -225,6 +236,6 @@ PYEOF
     "$PY" fields.py s.log > s.fields
 check "...the same entries in both, $(wc -l < d.fields) of them, but for time and process" \
     sh -c "[ -s d.fields ] && cmp -s d.fields s.fields"
-diff d.fields s.fields | head -c 2000 | sed 's/^/#   /'
+diff d.fields s.fields | head -n 10 | cut -c 1-300 | sed 's/^/#   /'
 
 done_testing
