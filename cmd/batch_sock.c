@@ -108,7 +108,8 @@ struct sbatch {
 	struct arena	 arena;		/* a line's parse */
 
 	char		*notrec;	/* its "not recorded", a JSON string */
-	int		 denied, malformed, failed, out_err;
+	int		 denied, malformed, failed;
+	int		 out_err;	/* stdout's first error's errno, or 0 */
 };
 
 static uint64_t
@@ -120,15 +121,23 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* stdout failed: its first errno is the one said. */
+static void
+out_failed(struct sbatch *b)
+{
+	if (b->out_err == 0)
+		b->out_err = errno != 0 ? errno : EIO;
+}
+
 /* Output: our own buffer, written whole; stdout's errors are sticky. */
 static void
 out_flush(struct sbatch *b)
 {
 	if (b->nout > 0 && fwrite(b->out, 1, b->nout, stdout) != b->nout)
-		b->out_err = 1;
+		out_failed(b);
 	b->nout = 0;
 	if (fflush(stdout) != 0 || ferror(stdout))
-		b->out_err = 1;
+		out_failed(b);
 }
 
 static void
@@ -140,7 +149,7 @@ out_add(struct sbatch *b, const char *s, size_t n)
 		memcpy(b->out + b->nout, s, n);
 		b->nout += n;
 	} else if (fwrite(s, 1, n, stdout) != n)
-		b->out_err = 1;
+		out_failed(b);
 }
 
 /* {"line":N and what follows, written. */
@@ -932,8 +941,10 @@ run(struct sbatch *b)
 	if (b->failed)
 		give_up(b);
 	out_flush(b);
+	/* Said once, here: finish() is not to say it again. */
 	if (b->out_err) {
-		msg("write error on standard output: %s", strerror(errno));
+		msg("write error on standard output: %s",
+		    strerror(b->out_err));
 		b->failed = 1;
 	}
 }
@@ -973,7 +984,9 @@ record_batch_sock(const char *path, const char *service, size_t max)
 		status = EX_USAGE;
 	else
 		status = b.denied ? EX_NO : EX_OK;
-	if (finish(status) == EX_UNAVAIL)
+	if (b.out_err)
+		(void)fclose(stdout);
+	else if (finish(status) == EX_UNAVAIL)
 		status = EX_UNAVAIL;
 done:
 	al_close(b.l);

@@ -238,4 +238,31 @@ check "...the same entries in both, $(wc -l < d.fields) of them, but for time an
     sh -c "[ -s d.fields ] && cmp -s d.fields s.fields"
 diff d.fields s.fields | head -n 10 | cut -c 1-300 | sed 's/^/#   /'
 
+# A reader gone, with SIGPIPE ignored (a Python parent's way): the write
+# fails with EPIPE; exit 3 and one message, as directly.
+daemon_start "$T/served" || exit 1
+awk 'BEGIN { for (i = 1; i <= 30000; i++) printf "{\"actor\":\"svc:a\",\"customer\":\"c-%d\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n", i }' > in
+cat > epipe.py <<'PYEOF'
+import subprocess, sys
+# argv[1:] on ./in, SIGPIPE ignored as here, its stdout closed once a
+# line is read: its exit status and stderr
+p = subprocess.Popen(sys.argv[1:], stdin=open("in", "rb"),
+    stdout=subprocess.PIPE, stderr=subprocess.PIPE, restore_signals=False)
+p.stdout.readline()
+p.stdout.close()
+err = p.stderr.read()
+sys.stdout.write("exit %d\n" % p.wait())
+sys.stdout.buffer.write(err)
+PYEOF
+"$PY" epipe.py "$AUDITLOG" -d "$T/direct" record --batch > d.epipe
+"$PY" epipe.py "$AUDITLOG" -s "$SOCK" record --batch > s.epipe
+check "a reader gone, SIGPIPE ignored: exit 3, said once, as directly" \
+    sh -c 'cmp -s d.epipe s.epipe && [ "$(head -n 1 s.epipe)" = "exit 3" ] &&
+    [ "$(sed 1d s.epipe)" = "auditlog: record: write error on standard output: Broken pipe" ]'
+cmp -s d.epipe s.epipe || {
+	sed 's/^/#   direct: /' d.epipe
+	sed 's/^/#   served: /' s.epipe
+}
+stop_daemon
+
 done_testing
