@@ -1,12 +1,14 @@
 /* batch_sock.c - record --batch through auditlogd: the same lines, results */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,13 +45,17 @@
  * whose unwritten replies would pass D_OUT_MAX (OWE_MAX below).  Their
  * results go out in input order, each once the daemon acknowledged it.
  * Standard input, the socket's two directions and standard output are
- * driven from one poll loop; nothing grows beyond the window, a send
- * buffer and a line.
+ * driven from one poll loop, and a reader slow to take the results does
+ * not stop us reading the replies (the daemon hangs up on a connection
+ * that does not take them for its --idle-timeout): they wait in the
+ * results' buffer, which the lines on their way never take past
+ * OUT_MAX.  Nothing grows beyond the window, that buffer, a send buffer
+ * and a line.
  */
 
 #define MAX_LINE	(64 * 1024)
 #define READ_SIZE	(64 * 1024)
-#define OUT_SIZE	(64 * 1024)	/* results, before they are written */
+#define OUT_SIZE	(64 * 1024)	/* results' buffer, at first */
 #define SEND_HIGH	(256 * 1024)	/* requests queued: read no more */
 #define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
 #define WINDOW_MAX	4096		/* twice the daemon's D_MAX_INFLIGHT */
@@ -71,6 +77,10 @@
 #define REPLY_TEXT	1024
 #define OWE_LINE	(REPLY_BASE + 6 * REPLY_TEXT)
 #define OWE_MAX		(D_OUT_MAX - D_OUT_PAUSE)
+/* The results to write and the replies owed, at most, but for the last
+ * line's (room()): a result is its reply's size, or one of ours (an
+ * error, WHY_LEN escaped), under OWE_LINE. */
+#define OUT_MAX		(OWE_MAX + 2 * OWE_LINE)
 
 /* A line on its way, in input order. */
 struct pend {
@@ -97,8 +107,9 @@ struct sbatch {
 	char		*in;		/* reply bytes read, not yet taken */
 	size_t		 nin;
 
-	char		*out;		/* results to write */
-	size_t		 nout;
+	char		*out;		/* results to write: [outoff, nout) */
+	size_t		 outoff, nout, outcap;
+	size_t		 outchunk;	/* a write's bytes, at most */
 
 	char		*chunk, *linebuf; /* input */
 	const char	*s, *end;	/* chunk's bytes not yet taken */
@@ -121,6 +132,10 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void
+fail(struct sbatch *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* stdout failed: its first errno is the one said. */
 static void
 out_failed(struct sbatch *b)
@@ -129,27 +144,78 @@ out_failed(struct sbatch *b)
 		b->out_err = errno != 0 ? errno : EIO;
 }
 
-/* Output: our own buffer, written whole; stdout's errors are sticky. */
+/*
+ * Write what standard output takes now: a chunk that fits in a pipe
+ * that poll(2) said has room, so as not to wait for its reader.
+ */
 static void
-out_flush(struct sbatch *b)
+out_write(struct sbatch *b)
 {
-	if (b->nout > 0 && fwrite(b->out, 1, b->nout, stdout) != b->nout)
-		out_failed(b);
-	b->nout = 0;
-	if (fflush(stdout) != 0 || ferror(stdout))
-		out_failed(b);
+	size_t	n = b->nout - b->outoff;
+	ssize_t	r;
+
+	if (n > b->outchunk)
+		n = b->outchunk;
+	if (n == 0 || b->out_err)
+		return;
+	if ((r = write(STDOUT_FILENO, b->out + b->outoff, n)) == -1) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			out_failed(b);
+		return;
+	}
+	b->outoff += (size_t)r;
+	if (b->outoff == b->nout)
+		b->outoff = b->nout = 0;
 }
 
+/* Write every result, waiting for the reader as long as it takes. */
+static void
+out_drain(struct sbatch *b)
+{
+	struct pollfd	p = { STDOUT_FILENO, POLLOUT, 0 };
+
+	while (b->nout > b->outoff && !b->out_err) {
+		out_write(b);
+		if (b->nout > b->outoff && poll(&p, 1, -1) == -1 &&
+		    errno != EINTR)
+			out_failed(b);
+	}
+	b->outoff = b->nout = 0;
+}
+
+/* A result's bytes, in the buffer (growing it up to OUT_MAX). */
 static void
 out_add(struct sbatch *b, const char *s, size_t n)
 {
-	if (n > OUT_SIZE - b->nout)
-		out_flush(b);
-	if (n <= OUT_SIZE) {
-		memcpy(b->out + b->nout, s, n);
-		b->nout += n;
-	} else if (fwrite(s, 1, n, stdout) != n)
-		out_failed(b);
+	size_t	 cap;
+	char	*p;
+
+	if (b->out_err)
+		return;
+	if (n > b->outcap - b->nout && b->outoff > 0) {
+		memmove(b->out, b->out + b->outoff, b->nout - b->outoff);
+		b->nout -= b->outoff;
+		b->outoff = 0;
+	}
+	if (n > b->outcap - b->nout && b->outcap < OUT_MAX) {
+		for (cap = b->outcap; cap < b->nout + n && cap < OUT_MAX;
+		    cap *= 2)
+			;
+		if ((p = realloc(b->out, cap)) != NULL) {
+			b->out = p;
+			b->outcap = cap;
+		}
+	}
+	/* Past OUT_MAX (a failure's "not recorded"s), the reader waits. */
+	if (n > b->outcap - b->nout)
+		out_drain(b);
+	if (n > b->outcap - b->nout) {
+		if (!b->out_err)
+			fail(b, "out of memory");
+		return;
+	}
+	memcpy(b->out + b->nout, s, n);
+	b->nout += n;
 }
 
 /* {"line":N and what follows, written. */
@@ -167,15 +233,28 @@ out_line(struct sbatch *b, uint64_t lineno, const char *rest, size_t n)
 	out_add(b, rest, n);
 }
 
-/* A result of our own: {"line":N,"error":...}. */
+/* A result of our own: {"line":N,"error":...}, its text as put_json's. */
 static void
 out_error(struct sbatch *b, uint64_t lineno, const char *text)
 {
-	out_line(b, lineno, "", 0);
-	out_flush(b);
-	fputs(",\"error\":", stdout);
-	put_json(stdout, text, strlen(text));
-	fputs("}\n", stdout);
+	FILE	*f;
+	char	*js = NULL;
+	size_t	 n = 0;
+	int	 bad;
+
+	if ((f = open_memstream(&js, &n)) == NULL) {
+		fail(b, "out of memory");
+		return;
+	}
+	bad = al_fput_json(f, text, strlen(text)) != 0;
+	if (fclose(f) != 0 || bad)
+		fail(b, "out of memory");
+	else {
+		out_line(b, lineno, ",\"error\":", 9);
+		out_add(b, js, n);
+		out_add(b, "}\n", 2);
+	}
+	free(js);
 }
 
 /* ------------------------------------------------------------------ */
@@ -390,10 +469,6 @@ reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
 
 /* ------------------------------------------------------------------ */
 
-static void
-fail(struct sbatch *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* The first failure is said; nothing more is read or sent. */
 static void
 fail(struct sbatch *b, const char *fmt, ...)
@@ -429,6 +504,7 @@ drain(struct sbatch *b)
 		    "out of memory");
 		free(p->error);
 		p->error = NULL;
+		b->owed -= p->owe;
 		b->head = (b->head + 1) % b->window;
 		b->npend--;
 	}
@@ -443,6 +519,9 @@ answer_here(struct sbatch *b, uint64_t lineno, const char *why)
 	p->lineno = lineno;
 	p->sent = 0;
 	p->error = strdup(why);
+	/* Its result: the number, and the text escaped (OWE_MAX). */
+	p->owe = 48 + 6 * strlen(why);
+	b->owed += p->owe;
 	drain(b);
 }
 
@@ -795,7 +874,7 @@ static int
 room(const struct sbatch *b)
 {
 	return b->npend < b->window && b->nreq - b->reqoff < SEND_HIGH &&
-	    b->owed <= OWE_MAX - OWE_LINE;
+	    b->owed + (b->nout - b->outoff) <= OWE_MAX - OWE_LINE;
 }
 
 /*
@@ -888,7 +967,7 @@ give_up(struct sbatch *b)
 static void
 run(struct sbatch *b)
 {
-	struct pollfd	 fds[2];
+	struct pollfd	 fds[3];
 	uint64_t	 now;
 	int		 timeout, rc, sock, in;
 
@@ -906,24 +985,25 @@ run(struct sbatch *b)
 		fds[0].events = POLLIN;
 		fds[1].fd = sock ? b->fd : -1;
 		fds[1].events = POLLIN | (b->reqoff < b->nreq ? POLLOUT : 0);
-		fds[0].revents = fds[1].revents = 0;
 		/* Whoever waits on the results has them before we wait. */
-		if (b->nout > 0)
-			out_flush(b);
+		fds[2].fd = b->nout > b->outoff ? STDOUT_FILENO : -1;
+		fds[2].events = POLLOUT;
+		fds[0].revents = fds[1].revents = fds[2].revents = 0;
 		timeout = -1;
 		if (sock) {
 			now = now_ms();
 			timeout = now < b->deadline ?
 			    (int)(b->deadline - now) : 0;
 		}
-		if ((rc = poll(fds, 2, timeout)) == -1) {
+		if ((rc = poll(fds, 3, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fail(b, "poll: %s", strerror(errno));
 			break;
 		}
-		/* Late is a reply the socket does not hold even now: a
-		 * reader slow to take our results does not make it so. */
+		if (fds[2].revents & (POLLOUT | POLLHUP | POLLERR))
+			out_write(b);
+		/* Late is a reply the socket does not hold even now. */
 		if (sock && !(fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    now_ms() >= b->deadline) {
 			fail(b, "%s: no reply from auditlogd within %u ms",
@@ -940,7 +1020,7 @@ run(struct sbatch *b)
 	}
 	if (b->failed)
 		give_up(b);
-	out_flush(b);
+	out_drain(b);
 	/* Said once, here: finish() is not to say it again. */
 	if (b->out_err) {
 		msg("write error on standard output: %s",
@@ -954,6 +1034,7 @@ int
 record_batch_sock(const char *path, const char *service, size_t max)
 {
 	struct sbatch	 b;
+	struct stat	 st;
 	size_t		 i;
 	int		 rc, status = EX_UNAVAIL;
 
@@ -966,7 +1047,7 @@ record_batch_sock(const char *path, const char *service, size_t max)
 	if ((b.pend = calloc(b.window, sizeof(*b.pend))) == NULL ||
 	    (b.req = malloc(b.reqcap)) == NULL ||
 	    (b.in = malloc(REPLY_MAX + READ_SIZE)) == NULL ||
-	    (b.out = malloc(OUT_SIZE)) == NULL ||
+	    (b.out = malloc(b.outcap = OUT_SIZE)) == NULL ||
 	    (b.chunk = malloc(READ_SIZE)) == NULL ||
 	    (b.linebuf = malloc(MAX_LINE)) == NULL) {
 		msg("out of memory");
@@ -977,6 +1058,10 @@ record_batch_sock(const char *path, const char *service, size_t max)
 		goto done;
 	}
 	b.fd = al_socket_fd(b.l);
+	/* A pipe with room takes PIPE_BUF bytes without waiting; a file,
+	 * any number. */
+	b.outchunk = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) ?
+	    SIZE_MAX : PIPE_BUF;
 	run(&b);
 	if (b.failed)
 		status = EX_UNAVAIL;

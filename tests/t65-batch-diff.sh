@@ -240,7 +240,7 @@ diff d.fields s.fields | head -n 10 | cut -c 1-300 | sed 's/^/#   /'
 
 # A reader gone, with SIGPIPE ignored (a Python parent's way): the write
 # fails with EPIPE; exit 3 and one message, as directly.
-daemon_start "$T/served" || exit 1
+daemon_start "$T/served" --idle-timeout 1 || exit 1
 awk 'BEGIN { for (i = 1; i <= 30000; i++) printf "{\"actor\":\"svc:a\",\"customer\":\"c-%d\",\"purpose\":\"service-provision\",\"action\":\"read\"}\n", i }' > in
 cat > epipe.py <<'PYEOF'
 import subprocess, sys
@@ -263,6 +263,17 @@ cmp -s d.epipe s.epipe || {
 	sed 's/^/#   direct: /' d.epipe
 	sed 's/^/#   served: /' s.epipe
 }
+
+# A reader that waits longer than the daemon waits for a connection to
+# take its replies (--idle-timeout): they are read all the same, and wait
+# for it in the client (a bounded buffer), not in the daemon, which would
+# hang up.
+{ "$AUDITLOG" -s "$SOCK" record --batch < in 2> slow.err
+	echo $? > slow.rc; } | { sleep 2.5; cat > slow.out; }
+check "a reader that waits 2.5 s, past --idle-timeout 1: every result, exit 0" \
+    sh -c '[ "$(cat slow.rc)" = 0 ] && [ $(wc -l < slow.out) -eq 30000 ] &&
+    [ ! -s slow.err ]'
+sed 's/^/#   /' slow.err
 stop_daemon
 
 done_testing
