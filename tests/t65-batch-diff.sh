@@ -264,6 +264,23 @@ cmp -s d.epipe s.epipe || {
 	sed 's/^/#   served: /' s.epipe
 }
 
+# A standard stream closed: the socket must not take its number (results
+# sent to the daemon as requests, replies read as input).
+"$AUDITLOG" -d "$T/direct" record --batch < in >&- 2> d.err
+drc=$?
+"$AUDITLOG" -s "$SOCK" record --batch < in >&- 2> s.err
+src=$?
+check "stdout closed: exit 3, saying so, as directly" \
+    sh -c "[ $src -eq 3 ] && [ $drc -eq 3 ] && cmp -s d.err s.err &&
+    grep -qx 'auditlog: record: write error on standard output: Bad file descriptor' s.err"
+cmp -s d.err s.err || sed 's/^/#   /' s.err
+"$AUDITLOG" -s "$SOCK" record --batch <&- > s.out 2> s.err
+src=$?
+check "stdin closed: exit 3, saying so, and no result" \
+    sh -c "[ $src -eq 3 ] && [ ! -s s.out ] &&
+    grep -qx 'auditlog: record: read: Bad file descriptor' s.err"
+grep -q 'read: Bad file descriptor' s.err || sed 's/^/#   /' s.err
+
 # A reader that waits longer than the daemon waits for a connection to
 # take its replies (--idle-timeout): they are read all the same, and wait
 # for it in the client (a bounded buffer), not in the daemon, which would
