@@ -101,6 +101,7 @@ struct sbatch {
 	struct pend	*pend;		/* a ring of window */
 	size_t		 window, head, npend;
 	uint64_t	 nsent, nreplies; /* on this connection */
+	uint64_t	 lastseq;	/* its last reply's seq: they rise */
 	size_t		 owed;		/* the pending lines' owe, in all */
 
 	char		*req;		/* request bytes to send */
@@ -416,13 +417,13 @@ enum { R_ALLOW, R_DENY, R_ERROR };
 
 /*
  * A reply to a record (docs/PROTOCOL.md, section 5), without its LF:
- * which of the three, with *rest where it goes on after the line number
- * and *err the error's string; -1 when it is none of them, or not the
- * reply to line want.
+ * which of the three, with *rest where it goes on after the line number,
+ * *err the error's string and *seq the entry's; -1 when it is none of
+ * them, or not the reply to line want.
  */
 static int
 reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
-    const char **err)
+    const char **err, uint64_t *seq)
 {
 	const char	*q = NULL;
 	uint64_t	 v;
@@ -440,7 +441,7 @@ reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
 		kind = R_ERROR;
 	} else {
 		if (!lit(&p, &n, ",\"seq\":") ||
-		    (k = number(p, n, &v)) == 0 || v == 0)
+		    (k = number(p, n, seq)) == 0 || *seq == 0)
 			return -1;
 		p += k;
 		n -= k;
@@ -533,10 +534,14 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	struct pend	*p = pend_at(b, 0);
 	const char	*rest, *err = NULL;
 	char		*dec;
+	uint64_t	 seq = 0;
 	int		 kind;
 
+	/* A connection's entries are appended in its order: their seqs
+	 * rise, and one said twice is no acknowledgement. */
 	if (b->npend == 0 || !p->sent || (kind = reply_kind(line, len,
-	    b->nreplies + 1, &rest, &err)) < 0) {
+	    b->nreplies + 1, &rest, &err, &seq)) < 0 ||
+	    (kind != R_ERROR && seq <= b->lastseq)) {
 		fail(b, "%s: a reply that is not auditlogd's protocol "
 		    "(docs/PROTOCOL.md)", b->path);
 		return;
@@ -562,6 +567,8 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	out_line(b, p->lineno, rest, (size_t)(line + len - rest));
 	out_add(b, "\n", 1);
 	b->nreplies++;
+	if (kind != R_ERROR)
+		b->lastseq = seq;
 	b->owed -= p->owe;
 	b->head = (b->head + 1) % b->window;
 	b->npend--;
@@ -643,7 +650,7 @@ connection(struct sbatch *b)
 		return 0;
 	al_close(b->l);
 	b->l = NULL;
-	b->nsent = b->nreplies = 0;
+	b->nsent = b->nreplies = b->lastseq = 0;
 	if ((rc = sock_open(b->path, &b->l)) != 0) {
 		(void)lib_fail(rc, b->l, EX_UNAVAIL);
 		b->failed = 1;
