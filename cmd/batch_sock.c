@@ -1009,7 +1009,7 @@ run(struct sbatch *b)
 			fail(b, "poll: %s", strerror(errno));
 			break;
 		}
-		if (fds[2].revents & (POLLOUT | POLLHUP | POLLERR))
+		if (fds[2].revents & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
 			out_write(b);
 		/* Late is a reply the socket does not hold even now. */
 		if (sock && !(fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
