@@ -264,6 +264,15 @@ cmp -s d.epipe s.epipe || {
 	sed 's/^/#   served: /' s.epipe
 }
 
+# ...and with SIGPIPE as it comes: the same death both ways.
+{ "$AUDITLOG" -d "$T/direct" record --batch < in 2> d.err
+	echo $? > d.rc; } | head -n 1 > /dev/null
+{ "$AUDITLOG" -s "$SOCK" record --batch < in 2> s.err
+	echo $? > s.rc; } | head -n 1 > /dev/null
+check "a reader gone: killed by SIGPIPE ($(cat s.rc)), as directly ($(cat d.rc))" \
+    sh -c '[ "$(cat d.rc)" = "$(cat s.rc)" ] && [ "$(cat s.rc)" -gt 128 ] &&
+    cmp -s d.err s.err'
+
 # A standard stream closed: the socket must not take its number (results
 # sent to the daemon as requests, replies read as input).
 "$AUDITLOG" -d "$T/direct" record --batch < in >&- 2> d.err
