@@ -165,6 +165,12 @@ out_write(struct sbatch *b)
 			out_failed(b);
 		return;
 	}
+	/* Nothing taken and no error: no progress to wait for. */
+	if (r == 0) {
+		errno = EIO;
+		out_failed(b);
+		return;
+	}
 	b->outoff += (size_t)r;
 	if (b->outoff == b->nout)
 		b->outoff = b->nout = 0;
