@@ -1,15 +1,19 @@
 /* batch_sock.c - record --batch through auditlogd: the same lines, results */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "auditlogd.h"
 #include "batch_line.h"
 #include "cmd.h"
 
@@ -37,26 +41,54 @@
  * their way at once, sent or answered here, so the daemon parses the
  * next lines while it commits the last; and since it takes at most 2048
  * unanswered from a connection, the lines beyond wait in the socket for
- * it to read the moment it answers, not for us to be told.  Their
+ * it to read the moment it answers, not for us to be told.  Fewer, when
+ * their replies could be long: the daemon hangs up on a connection
+ * whose unwritten replies would pass D_OUT_MAX (OWE_MAX below).  Their
  * results go out in input order, each once the daemon acknowledged it.
  * Standard input, the socket's two directions and standard output are
- * driven from one poll loop; nothing grows beyond the window, a send
- * buffer and a line.
+ * driven from one poll loop, and a reader slow to take the results does
+ * not stop us reading the replies (the daemon hangs up on a connection
+ * that does not take them for its --idle-timeout): they wait in the
+ * results' buffer, which the lines on their way never take past
+ * OUT_MAX.  Nothing grows beyond the window, that buffer, a send buffer
+ * and a line.
  */
 
 #define MAX_LINE	(64 * 1024)
 #define READ_SIZE	(64 * 1024)
-#define OUT_SIZE	(64 * 1024)	/* results, before they are written */
+#define OUT_SIZE	(64 * 1024)	/* results' buffer, at first */
 #define SEND_HIGH	(256 * 1024)	/* requests queued: read no more */
 #define REPLY_MAX	(64 * 1024)	/* a reply line, at most */
 #define WINDOW_MAX	4096		/* twice the daemon's D_MAX_INFLIGHT */
 #define TOOLONG		"line longer than 65536 bytes"
+
+/*
+ * The bytes of the replies the daemon may owe us at once.  It answers a
+ * commit's lines together, however fast we read, and hangs up on a
+ * connection whose replies, unwritten, would pass D_OUT_MAX; so the
+ * replies to the lines sent and not yet answered must fit, whatever the
+ * lines.  A reply is its numbers and a rule (320 bytes at most), a
+ * reason (1024) or an error (WHY_LEN), in REPLY_BASE; esc_json writes a
+ * byte of that text as six at most (\u007f), but only one that is not
+ * printable ASCII, and such a byte comes from one of the line's that is
+ * not either, or from a backslash's escape: six bytes more for each of
+ * those in the line, up to the longest text (owe()).
+ */
+#define REPLY_BASE	1536
+#define REPLY_TEXT	1024
+#define OWE_LINE	(REPLY_BASE + 6 * REPLY_TEXT)
+#define OWE_MAX		(D_OUT_MAX - D_OUT_PAUSE)
+/* The results to write and the replies owed, at most, but for the last
+ * line's (room()): a result is its reply's size, or one of ours (an
+ * error, WHY_LEN escaped), under OWE_LINE. */
+#define OUT_MAX		(OWE_MAX + 2 * OWE_LINE)
 
 /* A line on its way, in input order. */
 struct pend {
 	uint64_t	 lineno;
 	char		*error;		/* answered here: why (malloc'd) */
 	int		 sent;		/* ...or sent, the daemon's to answer */
+	size_t		 owe;		/* its reply's bytes, at most */
 };
 
 struct sbatch {
@@ -69,14 +101,17 @@ struct sbatch {
 	struct pend	*pend;		/* a ring of window */
 	size_t		 window, head, npend;
 	uint64_t	 nsent, nreplies; /* on this connection */
+	uint64_t	 lastseq;	/* its last reply's seq: they rise */
+	size_t		 owed;		/* the pending lines' owe, in all */
 
 	char		*req;		/* request bytes to send */
 	size_t		 reqoff, nreq, reqcap;
 	char		*in;		/* reply bytes read, not yet taken */
 	size_t		 nin;
 
-	char		*out;		/* results to write */
-	size_t		 nout;
+	char		*out;		/* results to write: [outoff, nout) */
+	size_t		 outoff, nout, outcap;
+	size_t		 outchunk;	/* a write's bytes, at most */
 
 	char		*chunk, *linebuf; /* input */
 	const char	*s, *end;	/* chunk's bytes not yet taken */
@@ -86,7 +121,8 @@ struct sbatch {
 	struct arena	 arena;		/* a line's parse */
 
 	char		*notrec;	/* its "not recorded", a JSON string */
-	int		 denied, malformed, failed, out_err;
+	int		 denied, malformed, failed;
+	int		 out_err;	/* stdout's first error's errno, or 0 */
 };
 
 static uint64_t
@@ -98,27 +134,96 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Output: our own buffer, written whole; stdout's errors are sticky. */
 static void
-out_flush(struct sbatch *b)
+fail(struct sbatch *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* stdout failed: its first errno is the one said. */
+static void
+out_failed(struct sbatch *b)
 {
-	if (b->nout > 0 && fwrite(b->out, 1, b->nout, stdout) != b->nout)
-		b->out_err = 1;
-	b->nout = 0;
-	if (fflush(stdout) != 0 || ferror(stdout))
-		b->out_err = 1;
+	if (b->out_err == 0)
+		b->out_err = errno != 0 ? errno : EIO;
 }
 
+/*
+ * Write what standard output takes now: a chunk that fits in a pipe
+ * that poll(2) said has room, so as not to wait for its reader.
+ */
+static void
+out_write(struct sbatch *b)
+{
+	size_t	n = b->nout - b->outoff;
+	ssize_t	r;
+
+	if (n > b->outchunk)
+		n = b->outchunk;
+	if (n == 0 || b->out_err)
+		return;
+	if ((r = write(STDOUT_FILENO, b->out + b->outoff, n)) == -1) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			out_failed(b);
+		return;
+	}
+	/* Nothing taken and no error: no progress to wait for. */
+	if (r == 0) {
+		errno = EIO;
+		out_failed(b);
+		return;
+	}
+	b->outoff += (size_t)r;
+	if (b->outoff == b->nout)
+		b->outoff = b->nout = 0;
+}
+
+/* Write every result, waiting for the reader as long as it takes. */
+static void
+out_drain(struct sbatch *b)
+{
+	struct pollfd	p = { STDOUT_FILENO, POLLOUT, 0 };
+
+	while (b->nout > b->outoff && !b->out_err) {
+		out_write(b);
+		if (b->nout > b->outoff && poll(&p, 1, -1) == -1 &&
+		    errno != EINTR)
+			out_failed(b);
+	}
+	b->outoff = b->nout = 0;
+}
+
+/* A result's bytes, in the buffer (growing it up to OUT_MAX). */
 static void
 out_add(struct sbatch *b, const char *s, size_t n)
 {
-	if (n > OUT_SIZE - b->nout)
-		out_flush(b);
-	if (n <= OUT_SIZE) {
-		memcpy(b->out + b->nout, s, n);
-		b->nout += n;
-	} else if (fwrite(s, 1, n, stdout) != n)
-		b->out_err = 1;
+	size_t	 cap;
+	char	*p;
+
+	if (b->out_err)
+		return;
+	if (n > b->outcap - b->nout && b->outoff > 0) {
+		memmove(b->out, b->out + b->outoff, b->nout - b->outoff);
+		b->nout -= b->outoff;
+		b->outoff = 0;
+	}
+	if (n > b->outcap - b->nout && b->outcap < OUT_MAX) {
+		for (cap = b->outcap; cap < b->nout + n && cap < OUT_MAX;
+		    cap *= 2)
+			;
+		if ((p = realloc(b->out, cap)) != NULL) {
+			b->out = p;
+			b->outcap = cap;
+		}
+	}
+	/* Past OUT_MAX (a failure's "not recorded"s), the reader waits. */
+	if (n > b->outcap - b->nout)
+		out_drain(b);
+	if (n > b->outcap - b->nout) {
+		if (!b->out_err)
+			fail(b, "out of memory");
+		return;
+	}
+	memcpy(b->out + b->nout, s, n);
+	b->nout += n;
 }
 
 /* {"line":N and what follows, written. */
@@ -136,15 +241,28 @@ out_line(struct sbatch *b, uint64_t lineno, const char *rest, size_t n)
 	out_add(b, rest, n);
 }
 
-/* A result of our own: {"line":N,"error":...}. */
+/* A result of our own: {"line":N,"error":...}, its text as put_json's. */
 static void
 out_error(struct sbatch *b, uint64_t lineno, const char *text)
 {
-	out_line(b, lineno, "", 0);
-	out_flush(b);
-	fputs(",\"error\":", stdout);
-	put_json(stdout, text, strlen(text));
-	fputs("}\n", stdout);
+	FILE	*f;
+	char	*js = NULL;
+	size_t	 n = 0;
+	int	 bad;
+
+	if ((f = open_memstream(&js, &n)) == NULL) {
+		fail(b, "out of memory");
+		return;
+	}
+	bad = al_fput_json(f, text, strlen(text)) != 0;
+	if (fclose(f) != 0 || bad)
+		fail(b, "out of memory");
+	else {
+		out_line(b, lineno, ",\"error\":", 9);
+		out_add(b, js, n);
+		out_add(b, "}\n", 2);
+	}
+	free(js);
 }
 
 /* ------------------------------------------------------------------ */
@@ -305,13 +423,13 @@ enum { R_ALLOW, R_DENY, R_ERROR };
 
 /*
  * A reply to a record (docs/PROTOCOL.md, section 5), without its LF:
- * which of the three, with *rest where it goes on after the line number
- * and *err the error's string; -1 when it is none of them, or not the
- * reply to line want.
+ * which of the three, with *rest where it goes on after the line number,
+ * *err the error's string and *seq the entry's; -1 when it is none of
+ * them, or not the reply to line want.
  */
 static int
 reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
-    const char **err)
+    const char **err, uint64_t *seq)
 {
 	const char	*q = NULL;
 	uint64_t	 v;
@@ -329,7 +447,7 @@ reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
 		kind = R_ERROR;
 	} else {
 		if (!lit(&p, &n, ",\"seq\":") ||
-		    (k = number(p, n, &v)) == 0 || v == 0)
+		    (k = number(p, n, seq)) == 0 || *seq == 0)
 			return -1;
 		p += k;
 		n -= k;
@@ -358,10 +476,6 @@ reply_kind(const char *p, size_t n, uint64_t want, const char **rest,
 }
 
 /* ------------------------------------------------------------------ */
-
-static void
-fail(struct sbatch *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* The first failure is said; nothing more is read or sent. */
 static void
@@ -398,6 +512,7 @@ drain(struct sbatch *b)
 		    "out of memory");
 		free(p->error);
 		p->error = NULL;
+		b->owed -= p->owe;
 		b->head = (b->head + 1) % b->window;
 		b->npend--;
 	}
@@ -412,6 +527,9 @@ answer_here(struct sbatch *b, uint64_t lineno, const char *why)
 	p->lineno = lineno;
 	p->sent = 0;
 	p->error = strdup(why);
+	/* Its result: the number, and the text escaped (OWE_MAX). */
+	p->owe = 48 + 6 * strlen(why);
+	b->owed += p->owe;
 	drain(b);
 }
 
@@ -422,10 +540,14 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	struct pend	*p = pend_at(b, 0);
 	const char	*rest, *err = NULL;
 	char		*dec;
+	uint64_t	 seq = 0;
 	int		 kind;
 
+	/* A connection's entries are appended in its order: their seqs
+	 * rise, and one said twice is no acknowledgement. */
 	if (b->npend == 0 || !p->sent || (kind = reply_kind(line, len,
-	    b->nreplies + 1, &rest, &err)) < 0) {
+	    b->nreplies + 1, &rest, &err, &seq)) < 0 ||
+	    (kind != R_ERROR && seq <= b->lastseq)) {
 		fail(b, "%s: a reply that is not auditlogd's protocol "
 		    "(docs/PROTOCOL.md)", b->path);
 		return;
@@ -451,6 +573,9 @@ take_reply(struct sbatch *b, const char *line, size_t len)
 	out_line(b, p->lineno, rest, (size_t)(line + len - rest));
 	out_add(b, "\n", 1);
 	b->nreplies++;
+	if (kind != R_ERROR)
+		b->lastseq = seq;
+	b->owed -= p->owe;
 	b->head = (b->head + 1) % b->window;
 	b->npend--;
 	drain(b);
@@ -531,7 +656,7 @@ connection(struct sbatch *b)
 		return 0;
 	al_close(b->l);
 	b->l = NULL;
-	b->nsent = b->nreplies = 0;
+	b->nsent = b->nreplies = b->lastseq = 0;
 	if ((rc = sock_open(b->path, &b->l)) != 0) {
 		(void)lib_fail(rc, b->l, EX_UNAVAIL);
 		b->failed = 1;
@@ -688,6 +813,19 @@ as_is(const char *s, size_t len, int need_service)
 	return !need_service;
 }
 
+/* At most the bytes of a reply to the len at s (OWE_MAX). */
+static size_t
+owe(const char *s, size_t len)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < len && k < REPLY_TEXT; i++)
+		if ((unsigned)((unsigned char)s[i] - 0x20) >= 0x5f ||
+		    s[i] == '\\')
+			k++;
+	return REPLY_BASE + 6 * k;
+}
+
 /* One input line: sent, answered here, or skipped (blank). */
 static void
 take(struct sbatch *b, const char *text, size_t len, uint64_t lineno,
@@ -740,6 +878,8 @@ sent:
 	p->lineno = lineno;
 	p->sent = 1;
 	p->error = NULL;
+	p->owe = owe(text, len);
+	b->owed += p->owe;
 	b->nsent++;
 }
 
@@ -747,7 +887,8 @@ sent:
 static int
 room(const struct sbatch *b)
 {
-	return b->npend < b->window && b->nreq - b->reqoff < SEND_HIGH;
+	return b->npend < b->window && b->nreq - b->reqoff < SEND_HIGH &&
+	    b->owed + (b->nout - b->outoff) <= OWE_MAX - OWE_LINE;
 }
 
 /*
@@ -840,7 +981,7 @@ give_up(struct sbatch *b)
 static void
 run(struct sbatch *b)
 {
-	struct pollfd	 fds[2];
+	struct pollfd	 fds[3];
 	uint64_t	 now;
 	int		 timeout, rc, sock, in;
 
@@ -858,24 +999,25 @@ run(struct sbatch *b)
 		fds[0].events = POLLIN;
 		fds[1].fd = sock ? b->fd : -1;
 		fds[1].events = POLLIN | (b->reqoff < b->nreq ? POLLOUT : 0);
-		fds[0].revents = fds[1].revents = 0;
 		/* Whoever waits on the results has them before we wait. */
-		if (b->nout > 0)
-			out_flush(b);
+		fds[2].fd = b->nout > b->outoff ? STDOUT_FILENO : -1;
+		fds[2].events = POLLOUT;
+		fds[0].revents = fds[1].revents = fds[2].revents = 0;
 		timeout = -1;
 		if (sock) {
 			now = now_ms();
 			timeout = now < b->deadline ?
 			    (int)(b->deadline - now) : 0;
 		}
-		if ((rc = poll(fds, 2, timeout)) == -1) {
+		if ((rc = poll(fds, 3, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fail(b, "poll: %s", strerror(errno));
 			break;
 		}
-		/* Late is a reply the socket does not hold even now: a
-		 * reader slow to take our results does not make it so. */
+		if (fds[2].revents & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
+			out_write(b);
+		/* Late is a reply the socket does not hold even now. */
 		if (sock && !(fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    now_ms() >= b->deadline) {
 			fail(b, "%s: no reply from auditlogd within %u ms",
@@ -892,11 +1034,39 @@ run(struct sbatch *b)
 	}
 	if (b->failed)
 		give_up(b);
-	out_flush(b);
+	out_drain(b);
+	/* Said once, here: finish() is not to say it again. */
 	if (b->out_err) {
-		msg("write error on standard output: %s", strerror(errno));
+		msg("write error on standard output: %s",
+		    strerror(b->out_err));
 		b->failed = 1;
 	}
+}
+
+/*
+ * A standard stream that is closed stays closed, as for the direct tool:
+ * else the socket would take its number, and results or messages would
+ * go to the daemon as requests, or its replies be read as input.
+ * /dev/null, opened the other way round, holds the number and fails a
+ * read or write on it with EBADF, as a closed one does.  0, or -1.
+ */
+static int
+hold_std(void)
+{
+	static const int	mode[3] = { O_WRONLY, O_RDONLY, O_RDONLY };
+	int			i, fd, rc = 0;
+
+	/* The lower ones open, the lowest number free is i's. */
+	for (i = 0; i < 3 && rc == 0; i++) {
+		if (fcntl(i, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((fd = open("/dev/null", mode[i] | O_CLOEXEC)) != i) {
+			if (fd != -1)
+				(void)close(fd);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 /* Read stdin, its lines through the daemon; the exit status. */
@@ -904,6 +1074,7 @@ int
 record_batch_sock(const char *path, const char *service, size_t max)
 {
 	struct sbatch	 b;
+	struct stat	 st;
 	size_t		 i;
 	int		 rc, status = EX_UNAVAIL;
 
@@ -916,10 +1087,14 @@ record_batch_sock(const char *path, const char *service, size_t max)
 	if ((b.pend = calloc(b.window, sizeof(*b.pend))) == NULL ||
 	    (b.req = malloc(b.reqcap)) == NULL ||
 	    (b.in = malloc(REPLY_MAX + READ_SIZE)) == NULL ||
-	    (b.out = malloc(OUT_SIZE)) == NULL ||
+	    (b.out = malloc(b.outcap = OUT_SIZE)) == NULL ||
 	    (b.chunk = malloc(READ_SIZE)) == NULL ||
 	    (b.linebuf = malloc(MAX_LINE)) == NULL) {
 		msg("out of memory");
+		goto done;
+	}
+	if (hold_std() != 0) {
+		msg("/dev/null: %s", strerror(errno));
 		goto done;
 	}
 	if ((rc = sock_open(path, &b.l)) != 0) {
@@ -927,6 +1102,10 @@ record_batch_sock(const char *path, const char *service, size_t max)
 		goto done;
 	}
 	b.fd = al_socket_fd(b.l);
+	/* A pipe with room takes PIPE_BUF bytes without waiting; a file,
+	 * any number. */
+	b.outchunk = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) ?
+	    SIZE_MAX : PIPE_BUF;
 	run(&b);
 	if (b.failed)
 		status = EX_UNAVAIL;
@@ -934,7 +1113,9 @@ record_batch_sock(const char *path, const char *service, size_t max)
 		status = EX_USAGE;
 	else
 		status = b.denied ? EX_NO : EX_OK;
-	if (finish(status) == EX_UNAVAIL)
+	if (b.out_err)
+		(void)fclose(stdout);
+	else if (finish(status) == EX_UNAVAIL)
 		status = EX_UNAVAIL;
 done:
 	al_close(b.l);
