@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "auditlogd.h"
+#include "stdfds.h"
 
 #define DEFAULT_DIR	"/var/lib/auditlog"
 #define DEFAULT_SOCKET	"/run/auditlog/auditlog.sock"
@@ -396,6 +397,11 @@ main(int argc, char **argv)
 	o.max_conns = D_MAX_CONNS;
 	o.idle_secs = D_IDLE_SECS;
 	o.sigfd = -1;
+	/* Before anything is opened: stdfds.c says why. */
+	if (hold_std() != 0) {
+		dmsg("/dev/null: %s", strerror(errno));
+		return EX_UNAVAIL;
+	}
 	while ((ch = getopt_long(argc, argv, "d:s:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':

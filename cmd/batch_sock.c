@@ -1,6 +1,5 @@
 /* batch_sock.c - record --batch through auditlogd: the same lines, results */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -1043,32 +1042,6 @@ run(struct sbatch *b)
 	}
 }
 
-/*
- * A standard stream that is closed stays closed, as for the direct tool:
- * else the socket would take its number, and results or messages would
- * go to the daemon as requests, or its replies be read as input.
- * /dev/null, opened the other way round, holds the number and fails a
- * read or write on it with EBADF, as a closed one does.  0, or -1.
- */
-static int
-hold_std(void)
-{
-	static const int	mode[3] = { O_WRONLY, O_RDONLY, O_RDONLY };
-	int			i, fd, rc = 0;
-
-	/* The lower ones open, the lowest number free is i's. */
-	for (i = 0; i < 3 && rc == 0; i++) {
-		if (fcntl(i, F_GETFD) != -1 || errno != EBADF)
-			continue;
-		if ((fd = open("/dev/null", mode[i] | O_CLOEXEC)) != i) {
-			if (fd != -1)
-				(void)close(fd);
-			rc = -1;
-		}
-	}
-	return rc;
-}
-
 /* Read stdin, its lines through the daemon; the exit status. */
 int
 record_batch_sock(const char *path, const char *service, size_t max)
@@ -1091,10 +1064,6 @@ record_batch_sock(const char *path, const char *service, size_t max)
 	    (b.chunk = malloc(READ_SIZE)) == NULL ||
 	    (b.linebuf = malloc(MAX_LINE)) == NULL) {
 		msg("out of memory");
-		goto done;
-	}
-	if (hold_std() != 0) {
-		msg("/dev/null: %s", strerror(errno));
 		goto done;
 	}
 	if ((rc = sock_open(path, &b.l)) != 0) {

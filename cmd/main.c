@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "stdfds.h"
 
 #define DEFAULT_DIR	"/var/lib/auditlog"
 #define DEFAULT_SOCKET	"/run/auditlog/auditlog.sock"
@@ -141,6 +142,11 @@ main(int argc, char *argv[])
 	/* Each command's --help describes its options (help.c); another
 	 * program built on msg.c need not link them. */
 	help_more = help_options;
+	/* Before anything is opened: stdfds.c says why. */
+	if (hold_std() != 0) {
+		msg("/dev/null: %s", strerror(errno));
+		return EX_UNAVAIL;
+	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)

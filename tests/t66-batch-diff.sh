@@ -1,5 +1,5 @@
 #!/bin/sh
-# t65-batch-diff.sh - record --batch through auditlogd against record
+# t66-batch-diff.sh - record --batch through auditlogd against record
 # --batch on the log's files, on a few thousand random lines (a fixed
 # seed): the same result lines byte for byte, the same exit status and
 # messages, and the same entries in two logs made alike
@@ -289,6 +289,31 @@ check "stdin closed: exit 3, saying so, and no result" \
     sh -c "[ $src -eq 3 ] && [ ! -s s.out ] &&
     grep -qx 'auditlog: record: read: Bad file descriptor' s.err"
 grep -q 'read: Bad file descriptor' s.err || sed 's/^/#   /' s.err
+# The same in every command, direct or served (cmd/stdfds.c): directly,
+# the closed number went to the log's own files (writer.lock read as
+# the lines of stdin, exit 0); through the daemon, a record's seq was
+# written into the socket as a request.
+"$AUDITLOG" -d "$T/direct" record --batch <&- > d.out 2> d.err
+drc=$?
+check "directly, stdin closed: exit 3, saying so, and no result" \
+    sh -c "[ $drc -eq 3 ] && [ ! -s d.out ] &&
+    grep -qx 'auditlog: record: read: Bad file descriptor' d.err"
+grep -q 'read: Bad file descriptor' d.err || sed 's/^/#   /' d.err
+one="--actor svc:billing --customer c-fd --purpose service-provision
+    --action read --data billing --service billing"
+for m in "-d $T/direct" "-s $SOCK"; do
+	h0=$("$AUDITLOG" -d "$T/direct" head) h1=$("$AUDITLOG" -d "$T/served" head)
+	# shellcheck disable=SC2086
+	"$AUDITLOG" $m record $one >&- 2> one.err
+	rc=$?
+	h2=$("$AUDITLOG" -d "$T/direct" head) h3=$("$AUDITLOG" -d "$T/served" head)
+	check "record ${m%% *}, stdout closed: exit 3, saying so" \
+	    sh -c "[ $rc -eq 3 ] && grep -qx 'auditlog: record: write error on standard output: Bad file descriptor' one.err"
+	grep -q 'Bad file descriptor' one.err || sed 's/^/#   /' one.err
+	check "...one entry recorded, in its log alone" \
+	    sh -c "[ '${m%% *}' = -d ] && [ ${h2%% *} -eq $((${h0%% *} + 1)) ] && [ '$h3' = '$h1' ] ||
+	    { [ '${m%% *}' = -s ] && [ '$h2' = '$h0' ] && [ ${h3%% *} -eq $((${h1%% *} + 1)) ]; }"
+done
 
 # A reader that waits longer than the daemon waits for a connection to
 # take its replies (--idle-timeout): they are read all the same, and wait
