@@ -49,3 +49,19 @@ stop_daemon() {
 	dstatus=$?
 	dpid=
 }
+
+# fake_start SOCKET REPLY: tests/fakedaemon.py listening on SOCKET, which
+# answers each line with REPLY (N: the line's number); its pid in $fp, for
+# the caller to wait for once its client is done.
+fake_start() {
+	: "${PY:=/usr/bin/python3}"
+	[ -x "$PY" ] || PY=python3
+	rm -f "$1"
+	"$PY" "$here/fakedaemon.py" "$1" "$2" > fake.log 2>&1 &
+	fp=$!
+	_i=0
+	while [ ! -S "$1" ] && [ $_i -lt 100 ]; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+}

@@ -192,29 +192,8 @@ check "...still each line answered once, in order" \
 # A fake daemon on $T/run/fake.sock that answers each line read with
 # REPLY, N its number on the connection: record --batch writes only what
 # is the protocol's reply to the line it sent, renumbered.
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-cat > fake.py <<'EOF'
-import socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-c, _ = srv.accept()
-n = 0
-for line in c.makefile("rb"):
-    n += 1
-    c.sendall(sys.argv[2].replace("N", str(n)).encode() + b"\n")
-c.close()
-EOF
 fake_batch() {
-	rm -f "$T/run/fake.sock"
-	"$PY" fake.py "$T/run/fake.sock" "$1" > fake.log 2>&1 &
-	fp=$!
-	_i=0
-	while [ ! -S "$T/run/fake.sock" ] && [ $_i -lt 100 ]; do
-		sleep 0.02
-		_i=$((_i + 1))
-	done
+	fake_start "$T/run/fake.sock" "$1"
 	printf '\n\n%s\n' '{"actor":"svc:a","customer":"c-1","purpose":"service-provision","action":"read"}' |
 	    "$AUDITLOG" --timeout 2 -s "$T/run/fake.sock" record --batch > "$T/out" 2> "$T/err"
 	rc=$?

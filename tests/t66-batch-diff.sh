@@ -329,25 +329,7 @@ stop_daemon
 
 # A daemon that says one seq twice acknowledged one entry, not two: the
 # second is no reply auditlogd could send (a fake, on its own socket).
-cat > fake.py <<'PYEOF'
-import socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-c, _ = srv.accept()
-n = 0
-for line in c.makefile("rb"):
-    n += 1
-    c.sendall(b'{"line":%d,"seq":7,"decision":"allow","rule":"a:1"}\n' % n)
-c.close()
-PYEOF
-"$PY" fake.py "$T/run/fake.sock" > fake.log 2>&1 &
-fp=$!
-i=0
-while [ ! -S "$T/run/fake.sock" ] && [ $i -lt 100 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+fake_start "$T/run/fake.sock" '{"line":N,"seq":7,"decision":"allow","rule":"a:1"}'
 head -n 2 in | "$AUDITLOG" --timeout 2 -s "$T/run/fake.sock" record --batch \
     > s.out 2> s.err
 src=$?
