@@ -283,22 +283,19 @@ check "stdout closed: exit 3, saying so, as directly" \
     sh -c "[ $src -eq 3 ] && [ $drc -eq 3 ] && cmp -s d.err s.err &&
     grep -qx 'auditlog: record: write error on standard output: Bad file descriptor' s.err"
 cmp -s d.err s.err || sed 's/^/#   /' s.err
-"$AUDITLOG" -s "$SOCK" record --batch <&- > s.out 2> s.err
-src=$?
-check "stdin closed: exit 3, saying so, and no result" \
-    sh -c "[ $src -eq 3 ] && [ ! -s s.out ] &&
-    grep -qx 'auditlog: record: read: Bad file descriptor' s.err"
-grep -q 'read: Bad file descriptor' s.err || sed 's/^/#   /' s.err
 # The same in every command, direct or served (cmd/stdfds.c): directly,
 # the closed number went to the log's own files (writer.lock read as
 # the lines of stdin, exit 0); through the daemon, a record's seq was
 # written into the socket as a request.
-"$AUDITLOG" -d "$T/direct" record --batch <&- > d.out 2> d.err
-drc=$?
-check "directly, stdin closed: exit 3, saying so, and no result" \
-    sh -c "[ $drc -eq 3 ] && [ ! -s d.out ] &&
-    grep -qx 'auditlog: record: read: Bad file descriptor' d.err"
-grep -q 'read: Bad file descriptor' d.err || sed 's/^/#   /' d.err
+for m in "-s $SOCK" "-d $T/direct"; do
+	# shellcheck disable=SC2086
+	"$AUDITLOG" $m record --batch <&- > s.out 2> s.err
+	src=$?
+	check "record --batch ${m%% *}, stdin closed: exit 3, saying so, and no result" \
+	    sh -c "[ $src -eq 3 ] && [ ! -s s.out ] &&
+	    grep -qx 'auditlog: record: read: Bad file descriptor' s.err"
+	grep -q 'read: Bad file descriptor' s.err || sed 's/^/#   /' s.err
+done
 one="--actor svc:billing --customer c-fd --purpose service-provision
     --action read --data billing --service billing"
 for m in "-d $T/direct" "-s $SOCK"; do
