@@ -663,6 +663,7 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
     const struct request *r)
 {
 	struct request	*q;
+	const char	*what = NULL;	/* root's and ours alone to ask */
 	char		 why[WHY_LEN];
 	int		 bad = 0;
 
@@ -672,22 +673,15 @@ take_request(struct server *s, struct batch *b, struct slot *sl,
 		sl->error = "not signed: auditlogd has no signer key (--key)";
 		return;
 	}
-	if (r->op == OP_CHECKPOINT && sl->c->who.uid != 0 &&
+	if (r->op == OP_CHECKPOINT)
+		what = "sign checkpoints";
+	else if (r->op == OP_POLICY_SET && !s->governed)
+		what = "change the policy";
+	if (what != NULL && sl->c->who.uid != 0 &&
 	    sl->c->who.uid != s->own_uid) {
 		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
-		    " may not sign checkpoints: only root and auditlogd's "
-		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
-		    s->own_uid) < 0)
-			why[0] = '\0';
-		sl->error = arena_why(&b->arena, why);
-		return;
-	}
-	if (r->op == OP_POLICY_SET && !s->governed && sl->c->who.uid != 0 &&
-	    sl->c->who.uid != s->own_uid) {
-		if (snprintf(why, sizeof(why), "not permitted: uid %" PRIu32
-		    " may not change the policy: only root and auditlogd's "
-		    "user (uid %" PRIu32 ") may", sl->c->who.uid,
-		    s->own_uid) < 0)
+		    " may not %s: only root and auditlogd's user (uid %"
+		    PRIu32 ") may", sl->c->who.uid, what, s->own_uid) < 0)
 			why[0] = '\0';
 		sl->error = arena_why(&b->arena, why);
 		return;
