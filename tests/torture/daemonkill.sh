@@ -36,26 +36,10 @@ restart() {
 }
 
 # acked FROM ACKS: every "seq customer" of ACKS is that entry, once
+# (tests/acked.py)
 acked() {
 	al log --json --from-seq "$1" > logged.json || return 1
-	"$PY" - "$2" <<'EOF'
-import json, sys
-log = {}
-for line in open("logged.json"):
-    e = json.loads(line)
-    log[e["seq"]] = e.get("customer")
-seqs = []
-for line in open(sys.argv[1]):
-    seq, cust = line.split()
-    seqs.append(int(seq))
-    if log.get(int(seq)) != cust:
-        print("acknowledged seq %s (%s) holds %r" % (seq, cust,
-            log.get(int(seq))))
-        sys.exit(1)
-if len(seqs) != len(set(seqs)):
-    print("a seq was acknowledged twice")
-    sys.exit(1)
-EOF
+	"$PY" "$tests/acked.py" logged.json "$2"
 }
 
 t=0 lost=0 badv=0 slowest=0 never=0 acks=0
