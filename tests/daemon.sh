@@ -4,6 +4,7 @@
 # throwaway users and groups in $users and $groups, then the test's folder
 AUDITLOGD=${AUDITLOGD:-$AUDITLOG_BUILD/auditlogd}
 dpid=
+fp=
 holders=
 users=
 groups=
@@ -13,6 +14,7 @@ cleanup() {
 		kill -9 "$dpid" 2>/dev/null
 	fi
 	for h in $holders; do kill -9 "$h" 2>/dev/null; done
+	[ -n "$fp" ] && kill -9 "$fp" 2>/dev/null
 	for u in $users; do userdel "$u" 2>/dev/null; done
 	for g in $groups; do groupdel "$g" 2>/dev/null; done
 	rm -rf "$T"
@@ -52,7 +54,8 @@ stop_daemon() {
 
 # fake_start SOCKET REPLY: tests/fakedaemon.py listening on SOCKET, which
 # answers each line with REPLY (N: the line's number); its pid in $fp, for
-# the caller to wait for once its client is done.
+# the caller to wait for once its client is done and then empty (cleanup
+# kills one still in $fp: a test that failed before its client connected).
 fake_start() {
 	: "${PY:=/usr/bin/python3}"
 	[ -x "$PY" ] || PY=python3

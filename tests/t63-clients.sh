@@ -198,6 +198,7 @@ fake_batch() {
 	    "$AUDITLOG" --timeout 2 -s "$T/run/fake.sock" record --batch > "$T/out" 2> "$T/err"
 	rc=$?
 	wait $fp
+	fp=
 }
 fake_batch '{"line":N,"seq":7,"decision":"deny","code":"floor","reason":"caf\u0080 \\ \"x\""}'
 check "a daemon's reply is written with the input's line number" \

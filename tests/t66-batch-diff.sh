@@ -331,6 +331,7 @@ head -n 2 in | "$AUDITLOG" --timeout 2 -s "$T/run/fake.sock" record --batch \
     > s.out 2> s.err
 src=$?
 wait $fp
+fp=
 check "a seq said twice: exit 3, the first line's result alone" \
     sh -c "[ $src -eq 3 ] && [ \$(wc -l < s.out) -eq 1 ] &&
     grep -q '^{\"line\":1,\"seq\":7,' s.out &&
