@@ -192,9 +192,10 @@ static const struct {
 	    "  --batch             read JSON lines on stdin, one result line\n"
 	    "                      each on stdout; blank lines are skipped\n"
 	    "  --batch-size N      commit at most N entries at once, 1 to\n"
-	    "                      100000 (default: 1000)\n"
+	    "                      100000 (default: 1000); through auditlogd,\n"
+	    "                      4N lines (4096 at most) on their way\n"
 	    "  --batch-ms MS       commit what waited MS milliseconds, 1 to\n"
-	    "                      60000 (default: 10)\n" HELP },
+	    "                      60000 (default: 10); not through auditlogd\n" HELP },
 	{ "report",
 	    "Print the summary of the matching entries that a bundle holds.\n"
 	    "\noptions:\n" FILTERS SEQS
